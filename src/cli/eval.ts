@@ -1,0 +1,58 @@
+// `mnist-softmax eval`: a saved model on the test set.
+
+import { loadDataset, resolveDataSource } from '../data/dataset.js';
+import { DataError } from '../errors.js';
+import { readModelFile } from '../model/modelFile.js';
+import { evaluate } from '../train/evaluate.js';
+import { percent, table } from './format.js';
+
+export interface EvalOptions {
+  model: string;
+  data?: string;
+  batchSize: number;
+  testLimit?: number;
+  json: boolean;
+}
+
+export async function evalCommand(options: EvalOptions): Promise<void> {
+  const { network } = await readModelFile(options.model);
+  const source = resolveDataSource(options.data);
+  const data = await loadDataset(source, { testOnly: true, testLimit: options.testLimit });
+  const { height, width } = data.test;
+  if (height !== network.input.height || width !== network.input.width) {
+    throw new DataError(
+      `${options.model}: the model takes ${network.input.height}×${network.input.width} images ` +
+        `but ${source.name} has ${height}×${width}`,
+    );
+  }
+  const result = evaluate(network, data.test, options.batchSize);
+
+  if (options.json) {
+    const { accuracy, loss, perClass, confusion, count } = result;
+    process.stdout.write(JSON.stringify({ accuracy, loss, perClass, confusion, count }) + '\n');
+    return;
+  }
+  const classes = network.classes;
+  console.log(
+    `${source.name} test set, ${result.count} images: ` +
+      `accuracy ${percent(result.accuracy)}, loss ${result.loss.toFixed(4)}\n`,
+  );
+  console.log('per class:');
+  console.log(
+    table([
+      ['class', 'accuracy', 'images'],
+      ...classes.map((name, c) => [
+        name,
+        result.perClass[c] === null ? '-' : percent(result.perClass[c] as number),
+        String(result.confusion[c].reduce((a, b) => a + b, 0)),
+      ]),
+    ]),
+  );
+  console.log('\nconfusion matrix (rows: true class, columns: predicted):');
+  console.log(
+    table([
+      ['', ...classes.map((_, c) => String(c))],
+      ...result.confusion.map((row, c) => [`${c} ${classes[c]}`, ...row.map(String)]),
+    ]),
+  );
+}

@@ -1,0 +1,163 @@
+// The command line: options and their defaults, then one function per command.
+// Heavy modules (tfjs) are imported inside the commands that need them, so --help stays fast.
+
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, UserError } from '../errors.js';
+import { choiceOption, integerOption, numberOption } from './options.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const program = new Command('mnist-softmax')
+  .description(
+    'Softmax regression on MNIST with hand-written forward and backward passes, checked against TensorFlow.js.',
+  )
+  .version(version)
+  .option('--debug', 'print stack traces of errors')
+  .showSuggestionAfterError()
+  .configureHelp({ showGlobalOptions: true })
+  .configureOutput({ outputError: (text, write) => write(`mnist-softmax: ${text}`) })
+  .exitOverride();
+
+const dataOption = () =>
+  new Option(
+    '--data <dir>',
+    'data folder with the four MNIST IDX files (.gz allowed), or "mnist" (embedded), or "fashion" (Debian\'s dataset-fashion-mnist)',
+  ).default('mnist');
+
+program
+  .command('train')
+  .description(
+    'train a softmax regression on MNIST and save metrics and model.json in a run folder',
+  )
+  .addOption(dataOption())
+  .addOption(
+    new Option('--epochs <n>', 'passes over the training set')
+      .default(5)
+      .argParser(integerOption('--epochs', 1)),
+  )
+  .addOption(
+    new Option('--batch-size <n>', 'samples per step')
+      .default(100)
+      .argParser(integerOption('--batch-size', 1)),
+  )
+  .addOption(
+    new Option('--lr <rate>', 'learning rate of SGD')
+      .default(0.5)
+      .argParser(numberOption('--lr', 0)),
+  )
+  .addOption(
+    new Option('--seed <n>', 'seed of shuffling and initial weights')
+      .default(1)
+      .argParser(integerOption('--seed', 0, 2 ** 32 - 1)),
+  )
+  .option('--no-shuffle', 'keep the training set in file order')
+  .addOption(
+    new Option('--train-limit <n>', 'use only the first N training images').argParser(
+      integerOption('--train-limit', 1),
+    ),
+  )
+  .addOption(
+    new Option('--test-limit <n>', 'use only the first N test images').argParser(
+      integerOption('--test-limit', 1),
+    ),
+  )
+  .addOption(
+    new Option('--steps <n>', 'stop after N steps in all (overrides --epochs)').argParser(
+      integerOption('--steps', 1),
+    ),
+  )
+  .addOption(
+    new Option(
+      '--init <scheme>',
+      "initial weights: zeros (as TensorFlow's tutorial) or xavier (Glorot uniform)",
+    )
+      .default('zeros')
+      .argParser(choiceOption('--init', ['zeros', 'xavier'] as const)),
+  )
+  .addOption(
+    new Option('--out <dir>', 'run folder for metrics.json, metrics.csv, model.json').default(
+      undefined,
+      'runs/<timestamp>',
+    ),
+  )
+  .option('--force', 'write into a run folder that already holds files', false)
+  .option('--no-progress', 'print one line per epoch instead of a progress bar')
+  .option('--json', 'print one JSON object with the results on stdout', false)
+  .addOption(
+    new Option(
+      '--preset <name>',
+      "tf-beginners: zeros, SGD 0.5, batch 100, exactly 1000 steps (TensorFlow's tutorial); overrides those options",
+    ).argParser(choiceOption('--preset', ['tf-beginners'] as const)),
+  )
+  .action(async (options) => {
+    const { trainCommand } = await import('./train.js');
+    await trainCommand(options);
+  });
+
+program
+  .command('eval')
+  .description('loss, accuracy, per-class accuracy and confusion matrix of a model on the test set')
+  .requiredOption('--model <file>', 'model.json written by train')
+  .addOption(dataOption())
+  .addOption(
+    new Option('--batch-size <n>', 'samples per forward pass')
+      .default(1000)
+      .argParser(integerOption('--batch-size', 1)),
+  )
+  .addOption(
+    new Option('--test-limit <n>', 'use only the first N test images').argParser(
+      integerOption('--test-limit', 1),
+    ),
+  )
+  .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON on stdout', false)
+  .action(async (options) => {
+    const { evalCommand } = await import('./eval.js');
+    await evalCommand(options);
+  });
+
+program
+  .command('inspect')
+  .description('show the header of an IDX file (raw or .gz) and draw one of its images')
+  .argument('<file>', 'IDX file')
+  .addOption(
+    new Option('--index <n>', 'which image to draw')
+      .default(0)
+      .argParser(integerOption('--index', 0)),
+  )
+  .option(
+    '--labels <file>',
+    'labels file for the image (default: the matching *-labels-idx1-ubyte beside it)',
+  )
+  .option('--json', 'print the header (and the image and label) as JSON', false)
+  .action(async (file, options) => {
+    const { inspectCommand } = await import('./inspect.js');
+    await inspectCommand(file, options);
+  });
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help) already.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const debug = program.opts().debug || process.argv.includes('--debug');
+  if (error instanceof UserError) {
+    console.error(`mnist-softmax: error: ${error.message}`);
+    if (debug) console.error(error.stack);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`mnist-softmax: internal error: ${message}`);
+  if (debug) console.error(error instanceof Error ? error.stack : error);
+  else console.error('(run again with --debug for the stack trace, and please report it)');
+  return EXIT.failed;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(error);
+  }
+}

@@ -1,0 +1,45 @@
+// Parsers for option values: a value that is not a number in range is refused before any work.
+
+import { InvalidArgumentError } from 'commander';
+
+export function integerOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+      throw new InvalidArgumentError(`${name} must be an integer, not "${text}".`);
+    }
+    if (value < min || value > max) {
+      const range =
+        max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
+      throw new InvalidArgumentError(`${name} must be ${range}, not ${value}.`);
+    }
+    return value;
+  };
+}
+
+/** A finite number above `min` (or at least `min` when `inclusive`). */
+export function numberOption(name: string, min: number, inclusive = false) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) {
+      throw new InvalidArgumentError(`${name} must be a finite number, not "${text}".`);
+    }
+    if (inclusive ? value < min : value <= min) {
+      throw new InvalidArgumentError(
+        `${name} must be ${inclusive ? 'at least' : 'above'} ${min}, not ${value}.`,
+      );
+    }
+    return value;
+  };
+}
+
+export function choiceOption<T extends string>(name: string, choices: readonly T[]) {
+  return (text: string): T => {
+    if (!choices.includes(text as T)) {
+      throw new InvalidArgumentError(
+        `${name} must be one of ${choices.join(', ')}, not "${text}".`,
+      );
+    }
+    return text as T;
+  };
+}

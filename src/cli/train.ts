@@ -1,0 +1,139 @@
+// `mnist-softmax train`: options → data → network → training loop → run folder.
+
+import { join, resolve } from 'node:path';
+import { loadDataset, resolveDataSource } from '../data/dataset.js';
+import { serializeModel } from '../model/modelFile.js';
+import { MNIST_INPUT, softmaxRegression, type Init } from '../model/network.js';
+import { Random } from '../random.js';
+import { Sgd } from '../train/optimizers.js';
+import {
+  defaultRunFolder,
+  prepareRunFolder,
+  writeFileAtomic,
+  writeMetrics,
+} from '../train/runFiles.js';
+import { plannedEpochs, train, type EpochMetrics, type TrainConfig } from '../train/trainer.js';
+import { percent } from './format.js';
+import { EpochProgress } from './progress.js';
+
+export interface TrainOptions {
+  data?: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  shuffle: boolean;
+  trainLimit?: number;
+  testLimit?: number;
+  steps?: number;
+  init: Init;
+  out?: string;
+  force: boolean;
+  progress: boolean;
+  json: boolean;
+  preset?: 'tf-beginners';
+}
+
+/**
+ * TensorFlow's beginner tutorial: W and b start at zero, plain SGD at 0.5, batches of 100,
+ * exactly 1000 steps (a little under two epochs of 60,000).
+ */
+export const PRESETS = {
+  'tf-beginners': { init: 'zeros', lr: 0.5, batchSize: 100, steps: 1000 },
+} as const;
+
+export function applyPreset(options: TrainOptions): TrainOptions {
+  return options.preset ? { ...options, ...PRESETS[options.preset] } : options;
+}
+
+export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
+  const options = applyPreset(rawOptions);
+  const source = resolveDataSource(options.data);
+  const out = options.out ?? defaultRunFolder();
+  prepareRunFolder(out, options.force);
+
+  const loadStarted = performance.now();
+  const data = await loadDataset(source, {
+    trainLimit: options.trainLimit,
+    testLimit: options.testLimit,
+  });
+  const log = (line: string) => (options.json ? console.error(line) : console.log(line));
+  console.error(
+    `${source.name}: ${data.train.count} training and ${data.test.count} test images ` +
+      `of ${data.train.height}×${data.train.width}, loaded in ` +
+      `${((performance.now() - loadStarted) / 1000).toFixed(2)} s`,
+  );
+
+  const config: TrainConfig = {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    learningRate: options.lr,
+    seed: options.seed,
+    shuffle: options.shuffle,
+    steps: options.steps,
+  };
+  const random = new Random(options.seed);
+  const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
+  const network = softmaxRegression(input, data.classes, options.init, random);
+  const runConfig = {
+    data: source.name,
+    preset: options.preset ?? null,
+    model: 'softmax-regression',
+    init: options.init,
+    optimizer: 'sgd',
+    learningRate: options.lr,
+    batchSize: options.batchSize,
+    epochs: plannedEpochs(config, data.train.count),
+    steps: options.steps ?? null,
+    seed: options.seed,
+    shuffle: options.shuffle,
+    trainLimit: options.trainLimit ?? null,
+    testLimit: options.testLimit ?? null,
+  };
+
+  const epochs = runConfig.epochs;
+  const progress = new EpochProgress(options.progress, epochs);
+  const finished: EpochMetrics[] = [];
+  const started = performance.now();
+  const history = await train(network, data, config, new Sgd(), {
+    afterBatch: (_batch, batchProgress) => progress.update(batchProgress),
+    afterEpoch: (metrics) => {
+      progress.endEpoch();
+      log(epochLine(metrics, epochs));
+      finished.push(metrics);
+      writeMetrics(out, runConfig, finished);
+      writeFileAtomic(
+        join(out, 'model.json'),
+        serializeModel(network, { ...runConfig, epochsRun: metrics.epoch, final: metrics }),
+      );
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const last = history[history.length - 1];
+
+  if (options.json) {
+    const result = {
+      testAccuracy: last.testAccuracy,
+      testLoss: last.testLoss,
+      epochs: history,
+      out: resolve(out),
+      seconds,
+    };
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } else {
+    console.log(
+      `test accuracy ${percent(last.testAccuracy)} (loss ${last.testLoss.toFixed(4)}) ` +
+        `after ${last.steps} steps in ${seconds.toFixed(1)} s; run saved to ${out}`,
+    );
+  }
+}
+
+export function epochLine(metrics: EpochMetrics, epochs: number): string {
+  const width = String(epochs).length;
+  return (
+    `epoch ${String(metrics.epoch).padStart(width)}/${epochs}` +
+    `  train loss ${metrics.trainLoss.toFixed(4)} acc ${percent(metrics.trainAccuracy)}` +
+    `  test loss ${metrics.testLoss.toFixed(4)} acc ${percent(metrics.testAccuracy)}` +
+    `  ${metrics.seconds.toFixed(2)} s  ${Math.round(metrics.samplesPerSecond)} samples/s`
+  );
+}

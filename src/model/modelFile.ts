@@ -1,0 +1,181 @@
+// model.json: a network written layer by layer, readable by people and by other programs.
+// Every float is written with just enough digits to read back as the same float32 bits.
+
+import { readFile } from 'node:fs/promises';
+import { ModelError } from '../errors.js';
+import { Dense, type Layer } from './layers.js';
+import { Network, type InputSpec } from './network.js';
+
+export const MODEL_FORMAT = 'mnist-softmax-model';
+export const MODEL_VERSION = 1;
+
+/**
+ * The shortest decimal that reads back as the same float32 (at most 9 significant digits).
+ * −0 is kept as "-0", which JSON.parse reads back as −0.
+ */
+export function formatFloat32(value: number): string {
+  if (Object.is(value, -0)) return '-0';
+  if (!Number.isFinite(value)) throw new Error(`cannot write ${value} into a model file`);
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === value) return String(candidate);
+  }
+  return String(Number(value.toPrecision(9)));
+}
+
+function floats(values: Float32Array): string {
+  return `[${Array.from(values, formatFloat32).join(', ')}]`;
+}
+
+function layerJson(layer: Layer): string {
+  if (layer instanceof Dense) {
+    const rows: string[] = [];
+    for (let i = 0; i < layer.inputs; i++) {
+      rows.push(floats(layer.weights.subarray(i * layer.outputs, (i + 1) * layer.outputs)));
+    }
+    return (
+      `{"type": "dense", "inputs": ${layer.inputs}, "outputs": ${layer.outputs},\n` +
+      `     "weights": [\n      ${rows.join(',\n      ')}],\n` +
+      `     "bias": ${floats(layer.bias)}}`
+    );
+  }
+  throw new Error(`no model.json form for layer type ${layer.type}`);
+}
+
+/** The text of model.json. `training` is free-form: options, seed, epochs run, final metrics. */
+export function serializeModel(network: Network, training: Record<string, unknown>): string {
+  const layers = [...network.layers.map(layerJson), '{"type": "softmax"}'];
+  return (
+    '{\n' +
+    `  "format": ${JSON.stringify(MODEL_FORMAT)},\n` +
+    `  "version": ${MODEL_VERSION},\n` +
+    `  "input": ${JSON.stringify(network.input)},\n` +
+    `  "classes": ${JSON.stringify(network.classes)},\n` +
+    `  "layers": [\n    ${layers.join(',\n    ')}\n  ],\n` +
+    `  "training": ${JSON.stringify(training)}\n` +
+    '}\n'
+  );
+}
+
+export interface LoadedModel {
+  network: Network;
+  training: Record<string, unknown>;
+}
+
+export async function readModelFile(file: string): Promise<LoadedModel> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ModelError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code})`);
+  }
+  return parseModel(text, file);
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses and validates model.json text; every problem names the file and, where any, the layer. */
+export function parseModel(text: string, file: string): LoadedModel {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const fail = (what: string): never => {
+    throw new ModelError(`${file}: ${what}`);
+  };
+  if (!isObject(json)) return fail('expected a JSON object');
+  if (json.format !== MODEL_FORMAT) {
+    fail(`not an mnist-softmax model (format is ${JSON.stringify(json.format)})`);
+  }
+  if (json.version !== MODEL_VERSION) {
+    fail(`model version ${JSON.stringify(json.version)} is not supported (this tool reads 1)`);
+  }
+  const input = parseInput(json.input, fail);
+  const classes = json.classes;
+  if (
+    !Array.isArray(classes) ||
+    classes.length < 2 ||
+    !classes.every((c) => typeof c === 'string')
+  ) {
+    fail('"classes" must be an array of at least two class names');
+  }
+  if (!Array.isArray(json.layers) || json.layers.length === 0) fail('"layers" must be an array');
+  const layersJson = json.layers as unknown[];
+
+  const layers: Layer[] = [];
+  let size = input.height * input.width;
+  layersJson.forEach((layerJson, index) => {
+    const where = (what: string): never =>
+      fail(`layer ${index} (${isObject(layerJson) ? String(layerJson.type) : '?'}): ${what}`);
+    if (!isObject(layerJson)) return where('expected an object');
+    const last = index === layersJson.length - 1;
+    switch (layerJson.type) {
+      case 'dense': {
+        const layer = parseDense(layerJson, size, where);
+        layers.push(layer);
+        size = layer.outputs;
+        break;
+      }
+      case 'softmax':
+        if (!last) where('softmax must be the last layer');
+        break;
+      default:
+        where(`unknown layer type ${JSON.stringify(layerJson.type)}`);
+    }
+    if (last && layerJson.type !== 'softmax') where('the last layer must be softmax');
+  });
+  if (size !== (classes as string[]).length) {
+    fail(`the network has ${size} outputs but ${(classes as string[]).length} classes`);
+  }
+  const training = isObject(json.training) ? json.training : {};
+  return { network: new Network(input, classes as string[], layers), training };
+}
+
+function parseInput(value: unknown, fail: (what: string) => never): InputSpec {
+  if (!isObject(value)) return fail('"input" must be an object');
+  const { height, width, scale, offset } = value;
+  const positiveInteger = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+  if (!positiveInteger(height) || !positiveInteger(width)) {
+    fail('"input.height" and "input.width" must be positive integers');
+  }
+  if (!Number.isFinite(scale) || !Number.isFinite(offset)) {
+    fail('"input.scale" and "input.offset" must be finite numbers');
+  }
+  return { height, width, scale, offset } as InputSpec;
+}
+
+function parseFloats(value: unknown, length: number, what: string, where: (w: string) => never) {
+  if (!Array.isArray(value)) return where(`${what} must be an array`);
+  if (value.length !== length) where(`${what} has ${value.length} values, expected ${length}`);
+  const result = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    const x = value[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      where(`${what}[${i}] is ${JSON.stringify(x)}, not a finite number`);
+    }
+    result[i] = x;
+  }
+  return result;
+}
+
+function parseDense(json: Json, inputs: number, where: (what: string) => never): Dense {
+  const rows = json.weights;
+  if (!Array.isArray(rows)) return where('"weights" must be an array of rows');
+  if (rows.length !== inputs) {
+    where(`"weights" has ${rows.length} rows, expected ${inputs} (one per input)`);
+  }
+  const outputs = Array.isArray(rows[0]) ? rows[0].length : 0;
+  if (outputs === 0) where('"weights" rows must be non-empty arrays');
+  const weights = new Float32Array(inputs * outputs);
+  rows.forEach((row, i) =>
+    weights.set(parseFloats(row, outputs, `weights[${i}]`, where), i * outputs),
+  );
+  const bias = parseFloats(json.bias, outputs, '"bias"', where);
+  return new Dense(inputs, outputs, weights, bias);
+}

@@ -1,0 +1,104 @@
+// A classifier: input preparation, a stack of layers ending in logits, and the class names.
+// The softmax at the end is applied by the loss (fused) or by `predict`.
+
+import type { Random } from '../random.js';
+import { Dense, type Layer, type Parameter } from './layers.js';
+import { softmaxForward } from './softmax.js';
+
+/** How pixels become network inputs: x = pixel · scale + offset, row-major. */
+export interface InputSpec {
+  height: number;
+  width: number;
+  scale: number;
+  offset: number;
+}
+
+export const MNIST_INPUT: InputSpec = { height: 28, width: 28, scale: 1 / 255, offset: 0 };
+
+export type Init = 'zeros' | 'xavier' | 'he';
+
+export class Network {
+  constructor(
+    readonly input: InputSpec,
+    readonly classes: string[],
+    readonly layers: Layer[],
+  ) {}
+
+  get inputSize(): number {
+    return this.input.height * this.input.width;
+  }
+
+  /** x: (batch, inputSize) → logits: (batch, classes) */
+  forward(x: Float32Array, batch: number, training: boolean): Float32Array {
+    let activations = x;
+    for (const layer of this.layers) activations = layer.forward(activations, batch, training);
+    return activations;
+  }
+
+  /** dlogits: (batch, classes); accumulates every parameter's gradient. */
+  backward(dlogits: Float32Array, batch: number): void {
+    let gradient = dlogits;
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const dx = this.layers[l].backward(gradient, batch, l > 0);
+      if (dx) gradient = dx;
+    }
+  }
+
+  /** x: (batch, inputSize) → probabilities: (batch, classes), in inference mode. */
+  predict(x: Float32Array, batch: number): Float32Array {
+    const logits = this.forward(x, batch, false);
+    const probabilities = new Float32Array(batch * this.classes.length);
+    softmaxForward(probabilities, logits, batch, this.classes.length);
+    return probabilities;
+  }
+
+  parameters(): { layer: number; parameter: Parameter }[] {
+    return this.layers.flatMap((layer, index) =>
+      layer.parameters().map((parameter) => ({ layer: index, parameter })),
+    );
+  }
+
+  zeroGradients(): void {
+    for (const { parameter } of this.parameters()) parameter.gradient.fill(0);
+  }
+
+  /** Copies pixels (bytes) into network inputs: x = pixel · scale + offset. */
+  prepareInputs(x: Float32Array, pixels: Uint8Array): void {
+    const { scale, offset } = this.input;
+    for (let i = 0; i < pixels.length; i++) x[i] = pixels[i] * scale + offset;
+  }
+}
+
+/**
+ * Initial weights for a dense layer (inputs, outputs); biases start at zero.
+ *   zeros:  W = 0 (TensorFlow's beginner tutorial; fine for softmax regression only)
+ *   xavier: W ~ U(−√(6/(in+out)), √(6/(in+out)))   (Glorot uniform, Keras' default)
+ *   he:     W ~ U(−√(6/in), √(6/in))               (He uniform, for ReLU layers)
+ */
+export function initialWeights(
+  init: Init,
+  inputs: number,
+  outputs: number,
+  random: Random,
+): Float32Array {
+  const weights = new Float32Array(inputs * outputs);
+  if (init === 'zeros') return weights;
+  const limit = init === 'xavier' ? Math.sqrt(6 / (inputs + outputs)) : Math.sqrt(6 / inputs);
+  for (let i = 0; i < weights.length; i++) weights[i] = random.uniform(-limit, limit);
+  return weights;
+}
+
+export function softmaxRegression(
+  input: InputSpec,
+  classes: string[],
+  init: Init,
+  random: Random,
+): Network {
+  const inputs = input.height * input.width;
+  const dense = new Dense(
+    inputs,
+    classes.length,
+    initialWeights(init, inputs, classes.length, random),
+  );
+  return new Network(input, classes, [dense]);
+}

@@ -1,0 +1,14 @@
+// Plain typed arrays are our tensors: Float32Array for training (as tfjs), Float64Array where
+// precision is the point (finite differences). Shapes are written next to the code.
+
+export type Floats = Float32Array | Float64Array;
+export type FloatArrayConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** Index of the largest of `length` values starting at `offset`; the first on ties (as tf.argMax). */
+export function argmax(values: ArrayLike<number>, offset = 0, length = values.length): number {
+  let best = 0;
+  for (let j = 1; j < length; j++) {
+    if (values[offset + j] > values[offset + best]) best = j;
+  }
+  return best;
+}
