@@ -9,11 +9,14 @@ export function numericalGradient(f: () => number, x: Float64Array, h = 1e-6): F
   for (let i = 0; i < x.length; i++) {
     const saved = x[i];
     x[i] = saved + h;
+    const above = x[i];
     const plus = f();
     x[i] = saved - h;
+    const below = x[i];
     const minus = f();
     x[i] = saved;
-    gradient[i] = (plus - minus) / (2 * h);
+    // Divide by the step actually taken: near ±1000, saved ± h is not exactly representable.
+    gradient[i] = (plus - minus) / (above - below);
   }
   return gradient;
 }

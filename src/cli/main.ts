@@ -8,6 +8,9 @@ import { choiceOption, integerOption, numberOption } from './options.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+/** Set by commands whose result can fail (checks) without an error being thrown. */
+let commandExitCode: number = EXIT.ok;
+
 const program = new Command('mnist-softmax')
   .description(
     'Softmax regression on MNIST with hand-written forward and backward passes, checked against TensorFlow.js.',
@@ -90,6 +93,11 @@ program
       "tf-beginners: zeros, SGD 0.5, batch 100, exactly 1000 steps (TensorFlow's tutorial); overrides those options",
     ).argParser(choiceOption('--preset', ['tf-beginners'] as const)),
   )
+  .option(
+    '--check-tfjs',
+    'train the same model in TensorFlow.js alongside and compare weights after each epoch',
+    false,
+  )
   .action(async (options) => {
     const { trainCommand } = await import('./train.js');
     await trainCommand(options);
@@ -135,6 +143,41 @@ program
     await inspectCommand(file, options);
   });
 
+program
+  .command('examples')
+  .description(
+    "reproduce the numeric examples of TensorFlow's softmax material, hand-written beside tfjs",
+  )
+  .option(
+    '--json',
+    'print {examples: [{name, handWritten, tfjs, expected, maxAbsDiff}]} as JSON',
+    false,
+  )
+  .action(async (options) => {
+    const { examplesCommand } = await import('./check.js');
+    commandExitCode = await examplesCommand(options);
+  });
+
+program
+  .command('gradcheck')
+  .description(
+    'check every hand-written gradient against float64 finite differences and tfjs autodiff',
+  )
+  .addOption(
+    new Option('--seed <n>', 'seed of the random inputs')
+      .default(1)
+      .argParser(integerOption('--seed', 0, 2 ** 32 - 1)),
+  )
+  .option(
+    '--json',
+    'print {ok, checks: [{name, reference, maxAbsError, maxRelError, ok}]} as JSON',
+    false,
+  )
+  .action(async (options) => {
+    const { gradcheckCommand } = await import('./check.js');
+    commandExitCode = await gradcheckCommand(options);
+  });
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has printed its message (or the help) already.
@@ -156,7 +199,7 @@ function reportError(error: unknown): number {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
-    return EXIT.ok;
+    return commandExitCode;
   } catch (error) {
     return reportError(error);
   }

@@ -1,9 +1,11 @@
 // `mnist-softmax train`: options → data → network → training loop → run folder.
 
 import { join, resolve } from 'node:path';
+import type { ShadowEpoch, TfjsShadow } from '../check/tfjsShadow.js';
 import { loadDataset, resolveDataSource } from '../data/dataset.js';
+import { EXIT, UserError } from '../errors.js';
 import { serializeModel } from '../model/modelFile.js';
-import { MNIST_INPUT, softmaxRegression, type Init } from '../model/network.js';
+import { MNIST_INPUT, softmaxRegression, type Init, type Network } from '../model/network.js';
 import { Random } from '../random.js';
 import { Sgd } from '../train/optimizers.js';
 import {
@@ -32,6 +34,7 @@ export interface TrainOptions {
   progress: boolean;
   json: boolean;
   preset?: 'tf-beginners';
+  checkTfjs: boolean;
 }
 
 /**
@@ -91,23 +94,39 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
     testLimit: options.testLimit ?? null,
   };
 
+  const shadow = options.checkTfjs ? await startShadow(network, options.lr) : null;
+  const tfjsCheck = shadow && { backend: shadow.backend, epochs: [] as ShadowEpoch[] };
+
   const epochs = runConfig.epochs;
   const progress = new EpochProgress(options.progress, epochs);
   const finished: EpochMetrics[] = [];
   const started = performance.now();
   const history = await train(network, data, config, new Sgd(), {
-    afterBatch: (_batch, batchProgress) => progress.update(batchProgress),
+    afterBatch: (batch, batchProgress) => {
+      shadow?.model.step(batch);
+      progress.update(batchProgress);
+    },
     afterEpoch: (metrics) => {
       progress.endEpoch();
-      log(epochLine(metrics, epochs));
+      const check = shadow?.model.endEpoch(metrics.epoch, metrics.trainLoss);
+      if (check) tfjsCheck?.epochs.push(check);
+      log(epochLine(metrics, epochs) + (check ? tfjsCheckText(check) : ''));
       finished.push(metrics);
-      writeMetrics(out, runConfig, finished);
+      writeMetrics(out, runConfig, finished, tfjsCheck ? { tfjsCheck } : {});
       writeFileAtomic(
         join(out, 'model.json'),
         serializeModel(network, { ...runConfig, epochsRun: metrics.epoch, final: metrics }),
       );
+      if (check && !(check.maxAbsWeightDiff <= shadow!.maxWeightDrift)) {
+        throw new UserError(
+          `--check-tfjs: after epoch ${metrics.epoch} the weights differ from tfjs by ` +
+            `${check.maxAbsWeightDiff.toExponential(2)}, more than ${shadow!.maxWeightDrift}`,
+          EXIT.failed,
+        );
+      }
     },
   });
+  shadow?.model.dispose();
   const seconds = (performance.now() - started) / 1000;
   const last = history[history.length - 1];
 
@@ -118,6 +137,7 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
       epochs: history,
       out: resolve(out),
       seconds,
+      ...(tfjsCheck ? { tfjsCheck } : {}),
     };
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
@@ -136,4 +156,21 @@ export function epochLine(metrics: EpochMetrics, epochs: number): string {
     `  test loss ${metrics.testLoss.toFixed(4)} acc ${percent(metrics.testAccuracy)}` +
     `  ${metrics.seconds.toFixed(2)} s  ${Math.round(metrics.samplesPerSecond)} samples/s`
   );
+}
+
+function tfjsCheckText(check: ShadowEpoch): string {
+  return (
+    `  tfjs: max |Δw| ${check.maxAbsWeightDiff.toExponential(2)}` +
+    ` |Δloss| ${check.lossDiff.toExponential(2)}`
+  );
+}
+
+/** Loads tfjs (only now: plain `train` never pays for it) and builds the shadow model. */
+async function startShadow(network: Network, learningRate: number) {
+  const { loadTfjs } = await import('../check/tfjs.js');
+  const { TfjsShadow, MAX_WEIGHT_DRIFT } = await import('../check/tfjsShadow.js');
+  const oracle = await loadTfjs();
+  console.error(`--check-tfjs: training the same model in ${oracle.backend} alongside`);
+  const model: TfjsShadow = new TfjsShadow(oracle, network, learningRate);
+  return { model, backend: oracle.backend, maxWeightDrift: MAX_WEIGHT_DRIFT };
 }

@@ -33,7 +33,7 @@ export function softmaxForward(
 /**
  * Per-sample cross-entropy of the softmax of the logits against one-hot labels y:
  *   L_n = −Σ_j y_j ln p_j = −ln p_label = logsumexp(z) − z_label
- *       = max_k z_k + ln Σ_k exp(z_k − max_k z_k) − z_label
+ *       = (max_k z_k − z_label) + ln Σ_k exp(z_k − max_k z_k)
  *
  * Computed from the logits by log-sum-exp, so it never takes log(0).
  * logits: (batch, classes)   labels: (batch) class indices   losses: (batch)
@@ -51,7 +51,8 @@ export function crossEntropyForward(
     for (let j = 0; j < classes; j++) max = Math.max(max, logits[row + j]);
     let sum = 0;
     for (let j = 0; j < classes; j++) sum += Math.exp(logits[row + j] - max);
-    losses[n] = max + Math.log(sum) - logits[row + labels[n]];
+    // (max − z_label) first: two nearby numbers subtract exactly, even at logits near ±1000.
+    losses[n] = max - logits[row + labels[n]] + Math.log(sum);
   }
 }
 

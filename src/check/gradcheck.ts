@@ -1,0 +1,244 @@
+// Gradient checks: every hand-written backward pass against float64 central finite differences
+// of the hand-written forward, and against TensorFlow.js autodiff of tfjs's own forward.
+// Like llm.c's test_gpt2, but a single FAIL fails the whole run.
+
+import * as dense from '../model/dense.js';
+import * as softmax from '../model/softmax.js';
+import type { FloatArrayConstructor, Floats } from '../model/tensor.js';
+import { Random } from '../random.js';
+import { compare, numericalGradient } from './finiteDifferences.js';
+import type { Tf } from './tfjs.js';
+
+/** The kernels under test; a test swaps one for a broken version to prove a check can fail. */
+export interface Kernels {
+  denseForward: typeof dense.denseForward;
+  denseBackward: typeof dense.denseBackward;
+  softmaxForward: typeof softmax.softmaxForward;
+  softmaxBackward: typeof softmax.softmaxBackward;
+  crossEntropyForward: typeof softmax.crossEntropyForward;
+  softmaxCrossEntropyBackward: typeof softmax.softmaxCrossEntropyBackward;
+}
+
+export const KERNELS: Kernels = { ...dense, ...softmax };
+
+export const FINITE_DIFFERENCES = 'finite differences (float64)';
+export const TFJS_AUTODIFF = 'tfjs autodiff (float32)';
+
+/** Relative-error tolerances and the floors below which values count as zero-sized. */
+export const TOLERANCE = {
+  [FINITE_DIFFERENCES]: { relative: 1e-6, floor: 1e-4 },
+  [TFJS_AUTODIFF]: { relative: 1e-4, floor: 1e-3 },
+};
+
+export interface CheckResult {
+  name: string;
+  reference: string;
+  maxAbsError: number;
+  maxRelError: number;
+  ok: boolean;
+}
+
+type Tensors = Record<string, Floats>;
+type TfTensor = ReturnType<Tf['tensor']>;
+
+/**
+ * One differentiable computation L(inputs) → scalar, written three ways: the hand-written
+ * forward, the hand-written backward, and the same function in tfjs.
+ */
+interface GradientCase {
+  name: string;
+  /** The inputs and their shapes; `differentiate` names those whose gradient is checked. */
+  inputs(random: Random): { values: Record<string, number[]>; shapes: Record<string, number[]> };
+  differentiate: string[];
+  loss(k: Kernels, t: Tensors, Float: FloatArrayConstructor): number;
+  gradients(k: Kernels, t: Tensors, Float: FloatArrayConstructor): Tensors;
+  tfjsLoss(tf: Tf, t: Record<string, TfTensor>): TfTensor;
+}
+
+const BATCH = 4;
+const INPUTS = 9;
+const CLASSES = 6;
+
+function uniform(random: Random, length: number, low: number, high: number): number[] {
+  return Array.from({ length }, () => random.uniform(low, high));
+}
+
+/** Σ upstream ⊙ values: turns any tensor into a scalar whose gradient is `upstream`. */
+function weightedSum(values: Floats, upstream: Floats): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] * upstream[i];
+  return sum;
+}
+
+const denseCase: GradientCase = {
+  name: 'dense',
+  inputs: (random) => {
+    const x = uniform(random, BATCH * INPUTS, -1, 1).map((v, i) => (i % 4 === 0 ? 0 : v));
+    return {
+      values: {
+        x,
+        W: uniform(random, INPUTS * CLASSES, -1, 1),
+        b: uniform(random, CLASSES, -1, 1),
+        upstream: uniform(random, BATCH * CLASSES, -1, 1),
+      },
+      shapes: {
+        x: [BATCH, INPUTS],
+        W: [INPUTS, CLASSES],
+        b: [CLASSES],
+        upstream: [BATCH, CLASSES],
+      },
+    };
+  },
+  differentiate: ['x', 'W', 'b'],
+  loss: (k, t, Float) => {
+    const out = new Float(BATCH * CLASSES);
+    k.denseForward(out, t.x, t.W, t.b, BATCH, INPUTS, CLASSES);
+    return weightedSum(out, t.upstream);
+  },
+  gradients: (k, t, Float) => {
+    const x = new Float(t.x.length);
+    const W = new Float(t.W.length);
+    const b = new Float(t.b.length);
+    k.denseBackward(x, W, b, t.upstream, t.x, t.W, BATCH, INPUTS, CLASSES);
+    return { x, W, b };
+  },
+  tfjsLoss: (tf, t) => tf.sum(tf.mul(tf.add(tf.matMul(t.x, t.W), t.b), t.upstream)),
+};
+
+function crossEntropyCase(shift: number): GradientCase {
+  const labels = Array.from({ length: BATCH }, (_, n) => (n * 7) % CLASSES);
+  const oneHot = labels.flatMap((label) =>
+    Array.from({ length: CLASSES }, (_, j) => +(j === label)),
+  );
+  return {
+    name:
+      'softmax cross-entropy (fused)' +
+      (shift ? `, logits near ${shift > 0 ? '+' : '−'}${Math.abs(shift)}` : ''),
+    inputs: (random) => ({
+      values: {
+        logits: uniform(random, BATCH * CLASSES, -3, 3).map((z) => z + shift),
+        oneHot,
+      },
+      shapes: { logits: [BATCH, CLASSES], oneHot: [BATCH, CLASSES] },
+    }),
+    differentiate: ['logits'],
+    loss: (k, t, Float) => {
+      const losses = new Float(BATCH);
+      k.crossEntropyForward(losses, t.logits, labels, BATCH, CLASSES);
+      let sum = 0;
+      for (const loss of losses) sum += loss;
+      return sum / BATCH;
+    },
+    gradients: (k, t, Float) => {
+      const probabilities = new Float(BATCH * CLASSES);
+      const logits = new Float(BATCH * CLASSES);
+      k.softmaxForward(probabilities, t.logits, BATCH, CLASSES);
+      k.softmaxCrossEntropyBackward(logits, probabilities, labels, BATCH, CLASSES, 1 / BATCH);
+      return { logits };
+    },
+    tfjsLoss: (tf, t) =>
+      tf.losses.softmaxCrossEntropy(t.oneHot, t.logits, undefined, 0, tf.Reduction.MEAN),
+  };
+}
+
+const softmaxCase: GradientCase = {
+  name: 'softmax backward (da − dot(da, a)) ⊙ a',
+  inputs: (random) => ({
+    values: {
+      logits: uniform(random, BATCH * CLASSES, -3, 3),
+      upstream: uniform(random, BATCH * CLASSES, -1, 1),
+    },
+    shapes: { logits: [BATCH, CLASSES], upstream: [BATCH, CLASSES] },
+  }),
+  differentiate: ['logits'],
+  loss: (k, t, Float) => {
+    const probabilities = new Float(BATCH * CLASSES);
+    k.softmaxForward(probabilities, t.logits, BATCH, CLASSES);
+    return weightedSum(probabilities, t.upstream);
+  },
+  gradients: (k, t, Float) => {
+    const probabilities = new Float(BATCH * CLASSES);
+    const logits = new Float(BATCH * CLASSES);
+    k.softmaxForward(probabilities, t.logits, BATCH, CLASSES);
+    k.softmaxBackward(logits, t.upstream, probabilities, BATCH, CLASSES);
+    return { logits };
+  },
+  tfjsLoss: (tf, t) => tf.sum(tf.mul(tf.softmax(t.logits), t.upstream)),
+};
+
+export const CASES: GradientCase[] = [
+  denseCase,
+  crossEntropyCase(0),
+  crossEntropyCase(1000),
+  crossEntropyCase(-1000),
+  softmaxCase,
+];
+
+function result(name: string, reference: keyof typeof TOLERANCE, a: Floats, b: ArrayLike<number>) {
+  const { relative, floor } = TOLERANCE[reference];
+  const { maxAbsError, maxRelError } = compare(a, b, floor);
+  return { name, reference, maxAbsError, maxRelError, ok: maxRelError <= relative };
+}
+
+function checkCase(
+  check: GradientCase,
+  random: Random,
+  kernels: Kernels,
+  tf: Tf | null,
+): CheckResult[] {
+  const { values, shapes } = check.inputs(random);
+  const results: CheckResult[] = [];
+
+  // float64: hand-written backward against central differences of the hand-written forward
+  const t64: Tensors = Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, Float64Array.from(v)]),
+  );
+  const analytic64 = check.gradients(kernels, t64, Float64Array);
+  for (const name of check.differentiate) {
+    const numeric = numericalGradient(
+      () => check.loss(kernels, t64, Float64Array),
+      t64[name] as Float64Array,
+      1e-5,
+    );
+    results.push(result(`${check.name}: d${name}`, FINITE_DIFFERENCES, analytic64[name], numeric));
+  }
+
+  // float32: hand-written backward against tfjs autodiff of tfjs's forward
+  if (tf) {
+    const t32: Tensors = Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, Float32Array.from(v)]),
+    );
+    const analytic32 = check.gradients(kernels, t32, Float32Array);
+    const reference = tf.tidy(() => {
+      const tensors = Object.fromEntries(
+        Object.entries(t32).map(([k, v]) => [k, tf.tensor(v as Float32Array, shapes[k])]),
+      );
+      const differentiated = check.differentiate.map((name) => tensors[name]);
+      const gradients = tf.grads((...xs: TfTensor[]) => {
+        const bound = { ...tensors };
+        check.differentiate.forEach((name, i) => (bound[name] = xs[i]));
+        return check.tfjsLoss(tf, bound);
+      })(differentiated);
+      return gradients.map((g) => g.dataSync());
+    });
+    check.differentiate.forEach((name, i) => {
+      results.push(
+        result(`${check.name}: d${name}`, TFJS_AUTODIFF, analytic32[name], reference[i]),
+      );
+    });
+  }
+  return results;
+}
+
+export interface GradcheckOptions {
+  seed: number;
+  /** null: finite differences only (no tfjs). */
+  tf: Tf | null;
+  kernels?: Kernels;
+}
+
+export function runGradcheck(options: GradcheckOptions): CheckResult[] {
+  const random = new Random(options.seed);
+  const kernels = options.kernels ?? KERNELS;
+  return CASES.flatMap((check) => checkCase(check, random, kernels, options.tf));
+}

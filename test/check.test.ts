@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES, formatLikeNumpy, runExamples, tolerance } from '../src/check/examples.js';
+import {
+  FINITE_DIFFERENCES,
+  KERNELS,
+  runGradcheck,
+  TFJS_AUTODIFF,
+  type Kernels,
+} from '../src/check/gradcheck.js';
+import { loadTfjs } from '../src/check/tfjs.js';
+import type { Dense } from '../src/model/layers.js';
+import { ROOT, runCli, temporaryFolder } from './helpers.js';
+
+const { tf, backend } = await loadTfjs();
+
+describe('examples: the TensorFlow material, hand-written and in tfjs', () => {
+  const results = runExamples(tf);
+  const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix))!;
+  const close = (values: number[], expected: number[], relative: number) =>
+    values.forEach((v, i) =>
+      expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(relative * Math.abs(expected[i])),
+    );
+
+  it('loads the pure-JS tfjs on cpu when tfjs-node is not installed', () => {
+    expect(backend).toMatch(/^tfjs(-node)? \d+\.\d+\.\d+ \((cpu|tensorflow)\)$/);
+  });
+
+  it('every example matches its expected values', () => {
+    expect(results).toHaveLength(EXAMPLES.length);
+    for (const r of results) expect(r, r.name).toMatchObject({ ok: true });
+  });
+
+  it('softmax([1,1,2,4,6,8]) = [7.87494471e-04 … 8.63592565e-01], argmax 5', () => {
+    const expected = [
+      7.87494471e-4, 7.87494471e-4, 2.14063213e-3, 1.58172492e-2, 1.16874546e-1, 8.63592565e-1,
+    ];
+    const r = byName('softmax([1, 1, 2, 4, 6, 8])');
+    close(r.handWritten, expected, 1e-6);
+    close(r.tfjs, expected, 1e-6);
+    expect(byName('argmax').handWritten).toEqual([5]);
+    expect(byName('argmax').tfjs).toEqual([5]);
+  });
+
+  it('logits [[1,2,3]]×3: rows [0.09003057 0.24472848 0.66524094], sum 1.22282, mean 0.407606', () => {
+    const row = [0.09003057, 0.24472848, 0.66524094];
+    const r = byName('softmax([[1, 2, 3]]');
+    close(r.handWritten, [...row, ...row, ...row], 1e-6);
+    close(r.tfjs, [...row, ...row, ...row], 1e-6);
+    for (const v of [...byName('-reduce_sum').handWritten, ...byName('-reduce_sum').tfjs]) {
+      expect(v).toBeCloseTo(1.22282, 5);
+    }
+    for (const v of [...byName('mean(softmax').handWritten, ...byName('mean(softmax').tfjs]) {
+      expect(v).toBeCloseTo(0.407606, 6);
+    }
+  });
+
+  it('softmax([2.0, 1.0, 0.1]) ≈ [0.659, 0.242, 0.099], also shifted by ±1000', () => {
+    for (const name of [
+      'softmax([2.0, 1.0, 0.1])',
+      'softmax([2.0, 1.0, 0.1] +',
+      'softmax([2.0, 1.0, 0.1] −',
+    ]) {
+      const r = byName(name);
+      close(r.handWritten, [0.659, 0.242, 0.099], 0.005);
+      close(r.tfjs, [0.659, 0.242, 0.099], 0.005);
+    }
+    expect(byName('softmax([2.0, 1.0, 0.1] +').note).toMatch(/NaN/);
+  });
+
+  it('cross-entropy of (0.5, 0.4, 0.1) against [1, 0, 0] is −ln 0.5', () => {
+    const r = byName('cross-entropy of prediction');
+    expect(r.handWritten[0]).toBeCloseTo(0.6931, 4);
+    expect(r.tfjs[0]).toBeCloseTo(0.6931, 4);
+  });
+
+  it('tolerances follow the digits printed, never below float32 precision', () => {
+    expect(tolerance('5')).toBe(0);
+    expect(tolerance('0.099')).toBeCloseTo(0.0005, 12);
+    expect(tolerance('1.22282')).toBeCloseTo(0.000005, 12);
+    expect(tolerance('7.87494471e-04')).toBeCloseTo(8 * 2 ** -24 * 7.87494471e-4, 15);
+  });
+
+  it('prints like NumPy', () => {
+    expect(formatLikeNumpy([7.87494471e-4, 0.863592565], [2])).toBe(
+      '[7.87494471e-04 8.63592565e-01]',
+    );
+    expect(formatLikeNumpy([0.09003057, 0.5], [2])).toBe('[0.09003057 0.50000000]');
+    expect(formatLikeNumpy([1, 2, 3, 4], [2, 2])).toBe('[[1.0 2.0]\n [3.0 4.0]]');
+  });
+});
+
+describe('gradcheck', () => {
+  it('passes every check against finite differences and tfjs', () => {
+    const checks = runGradcheck({ seed: 1, tf });
+    expect(checks.filter((c) => c.reference === FINITE_DIFFERENCES).length).toBeGreaterThanOrEqual(
+      7,
+    );
+    expect(checks.filter((c) => c.reference === TFJS_AUTODIFF).length).toBeGreaterThanOrEqual(7);
+    for (const c of checks) expect(c, `${c.name} vs ${c.reference}`).toMatchObject({ ok: true });
+    expect(checks.some((c) => c.name.includes('near +1000'))).toBe(true);
+    expect(checks.some((c) => c.name.includes('near −1000'))).toBe(true);
+  });
+
+  const broken: [string, Partial<Kernels>, RegExp][] = [
+    [
+      'a dense backward that forgets the bias gradient',
+      {
+        denseBackward: (dx, dW, db, ...rest) => KERNELS.denseBackward(dx, dW, db.slice(), ...rest),
+      },
+      /^dense: db$/,
+    ],
+    [
+      'a softmax backward without the dot(da, a) term',
+      {
+        softmaxBackward: (dlogits, dp, p, batch, classes) => {
+          for (let i = 0; i < batch * classes; i++) dlogits[i] += dp[i] * p[i];
+        },
+      },
+      /^softmax backward/,
+    ],
+    [
+      'a fused backward off by a factor of two',
+      {
+        softmaxCrossEntropyBackward: (d, p, labels, batch, classes, scale) =>
+          KERNELS.softmaxCrossEntropyBackward(d, p, labels, batch, classes, 2 * scale),
+      },
+      /^softmax cross-entropy/,
+    ],
+  ];
+  for (const [name, kernels, failing] of broken) {
+    it(`reports FAIL for ${name}, against both references`, () => {
+      const checks = runGradcheck({ seed: 1, tf, kernels: { ...KERNELS, ...kernels } });
+      const failed = checks.filter((c) => !c.ok);
+      expect(failed.length).toBeGreaterThan(0);
+      for (const c of failed) expect(c.name).toMatch(failing);
+      expect(new Set(failed.map((c) => c.reference))).toEqual(
+        new Set([FINITE_DIFFERENCES, TFJS_AUTODIFF]),
+      );
+    });
+  }
+});
+
+describe('the check commands', () => {
+  it('examples --json exits 0 with every example', () => {
+    const result = runCli(['examples', '--json']);
+    expect(result.status).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.examples).toHaveLength(EXAMPLES.length);
+    expect(Object.keys(json.examples[0])).toEqual([
+      'name',
+      'handWritten',
+      'tfjs',
+      'expected',
+      'maxAbsDiff',
+      'ok',
+    ]);
+    expect(json.examples[0].expected[5]).toBe(0.863592565);
+  });
+
+  it('gradcheck --json exits 0 and prints a table without --json', () => {
+    const result = runCli(['gradcheck', '--json', '--seed', '3']);
+    expect(result.status).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.ok).toBe(true);
+    expect(Object.keys(json.checks[0])).toEqual([
+      'name',
+      'reference',
+      'maxAbsError',
+      'maxRelError',
+      'ok',
+    ]);
+    const text = runCli(['gradcheck']);
+    expect(text.stdout).toMatch(/dense: dW\s+finite differences \(float64\)\s+\S+\s+\S+\s+OK/);
+    expect(text.stdout).toMatch(/all \d+ checks OK/);
+  });
+
+  it('train --check-tfjs keeps the hand-written and tfjs weights within 1e-3', () => {
+    const out = join(temporaryFolder(), 'run');
+    const result = runCli([
+      'train',
+      '--train-limit',
+      '3000',
+      '--test-limit',
+      '500',
+      '--epochs',
+      '2',
+      '--init',
+      'xavier',
+      '--check-tfjs',
+      '--no-progress',
+      '--json',
+      '--out',
+      out,
+    ]);
+    expect(result.status).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.tfjsCheck.backend).toBe(backend);
+    expect(json.tfjsCheck.epochs).toHaveLength(2);
+    for (const epoch of json.tfjsCheck.epochs) {
+      expect(epoch.maxAbsWeightDiff).toBeLessThan(1e-3);
+      expect(epoch.lossDiff).toBeLessThan(1e-4);
+    }
+    expect(result.stderr).toMatch(/tfjs: max \|Δw\| /);
+  });
+});
+
+describe('tfjs stays out of plain training', () => {
+  /** Files reachable from `entry` through static imports (dynamic `import()` is not followed). */
+  function staticImports(entry: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(entry)) return seen;
+    seen.add(entry);
+    const source = readFileSync(entry, 'utf8');
+    for (const [, specifier] of source.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)) {
+      if (specifier.startsWith('.')) staticImports(join(dirname(entry), specifier), seen);
+      else seen.add(specifier);
+    }
+    return seen;
+  }
+
+  it('the CLI and the train command import tfjs only dynamically', () => {
+    const modules = [
+      ...staticImports(join(ROOT, 'dist/cli/main.js')),
+      ...staticImports(join(ROOT, 'dist/cli/train.js')),
+    ];
+    expect(modules.some((m) => m.endsWith('trainer.js'))).toBe(true); // the walk works
+    expect(modules.filter((m) => m.includes('tensorflow') || m.endsWith('tfjs.js'))).toEqual([]);
+  });
+});
+
+describe('the tfjs shadow model', () => {
+  it('reports a drift when the two models are made to differ', async () => {
+    const { TfjsShadow } = await import('../src/check/tfjsShadow.js');
+    const { softmaxRegression, MNIST_INPUT } = await import('../src/model/network.js');
+    const { Random } = await import('../src/random.js');
+    const network = softmaxRegression(MNIST_INPUT, ['a', 'b', 'c'], 'xavier', new Random(1));
+    const shadow = new TfjsShadow(await loadTfjs(), network, 0.1);
+    expect(shadow.endEpoch(1, 0).maxAbsWeightDiff).toBe(0);
+    (network.layers[0] as Dense).weights[5] += 0.01;
+    expect(shadow.endEpoch(2, 0).maxAbsWeightDiff).toBeCloseTo(0.01, 6);
+    shadow.dispose();
+  });
+});
