@@ -118,7 +118,51 @@ describe('gradcheck', () => {
           for (let i = 0; i < batch * classes; i++) dlogits[i] += dp[i] * p[i];
         },
       },
-      /^softmax backward/,
+      /^(softmax backward|squared error of softmax)/,
+    ],
+    [
+      'a BatchNorm backward that drops the mean term Σ dy',
+      {
+        batchnormBackward: (
+          dx,
+          dgamma,
+          dbeta,
+          dout,
+          normalized,
+          inverseStd,
+          gamma,
+          batch,
+          features,
+        ) => {
+          // dx = γ/σ · (dy − x̂ · mean(dy · x̂)): the gradient through the batch mean is missing
+          const full = new Float64Array(dx.length);
+          KERNELS.batchnormBackward(
+            full,
+            dgamma,
+            dbeta,
+            dout,
+            normalized,
+            inverseStd,
+            gamma,
+            batch,
+            features,
+          );
+          for (let j = 0; j < features; j++) {
+            let sumDy = 0;
+            for (let n = 0; n < batch; n++) sumDy += dout[n * features + j];
+            for (let n = 0; n < batch; n++) {
+              dx[n * features + j] +=
+                full[n * features + j] + (gamma[j] * inverseStd[j] * sumDy) / batch;
+            }
+          }
+        },
+      },
+      /^batchnorm \(training mode\): dx$/,
+    ],
+    [
+      'a sigmoid backward that uses the derivative of tanh',
+      { sigmoidBackward: (dx, dout, out, length) => KERNELS.tanhBackward(dx, dout, out, length) },
+      /^sigmoid: dx$/,
     ],
     [
       'a fused backward off by a factor of two',
@@ -235,7 +279,13 @@ describe('the tfjs shadow model', () => {
     const { softmaxRegression, MNIST_INPUT } = await import('../src/model/network.js');
     const { Random } = await import('../src/random.js');
     const network = softmaxRegression(MNIST_INPUT, ['a', 'b', 'c'], 'xavier', new Random(1));
-    const shadow = new TfjsShadow(await loadTfjs(), network, 0.1);
+    const shadow = new TfjsShadow(await loadTfjs(), network, {
+      epochs: 1,
+      batchSize: 10,
+      learningRate: 0.1,
+      seed: 1,
+      shuffle: true,
+    });
     expect(shadow.endEpoch(1, 0).maxAbsWeightDiff).toBe(0);
     (network.layers[0] as Dense).weights[5] += 0.01;
     expect(shadow.endEpoch(2, 0).maxAbsWeightDiff).toBeCloseTo(0.01, 6);

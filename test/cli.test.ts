@@ -112,7 +112,7 @@ describe('bad input: one line, a meaningful exit code, nothing written', () => {
     [['train', '--lr', 'nan'], 2, /--lr must be a finite number/],
     [['train', '--seed', 'x'], 2, /--seed must be an integer/],
     [['train', '--train-limit', '-5'], 2, /--train-limit must be at least 1/],
-    [['train', '--init', 'ones'], 2, /--init must be one of zeros, xavier/],
+    [['train', '--init', 'ones'], 2, /--init must be one of auto, zeros, xavier, he/],
     [['train', '--bogus'], 2, /unknown option '--bogus'/],
     [['train', '--data', '/nonexistent'], 3, /--data \/nonexistent: no such folder/],
     [['eval', '--model', '/nonexistent.json'], 3, /\/nonexistent.json: cannot read/],
@@ -171,11 +171,13 @@ describe('bad input: one line, a meaningful exit code, nothing written', () => {
     for (const text of [
       '(default: 5)',
       '(default: 100)',
-      '(default: 0.5)',
+      '(default: 0.5 for sgd, 0.05 for momentum, 0.001 for adam)',
+      '(default: runs/<timestamp>)',
       '(default: 1)',
-      '(default: "zeros")',
+      '(default: zeros for softmax regression; he before ReLU, xavier elsewhere)',
+      '(default: "sgd")',
     ]) {
-      expect(result.stdout).toContain(text);
+      expect(result.stdout.replace(/\s+/g, ' ')).toContain(text);
     }
   });
 });

@@ -6,7 +6,6 @@ import { formatFloat32, parseModel, serializeModel } from '../src/model/modelFil
 import { MNIST_INPUT, softmaxRegression, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { evaluate } from '../src/train/evaluate.js';
-import { Sgd } from '../src/train/optimizers.js';
 import { train, type TrainConfig } from '../src/train/trainer.js';
 import { MNIST } from './helpers.js';
 
@@ -23,7 +22,7 @@ async function trainSmall(config: Partial<TrainConfig> = {}, init: 'zeros' | 'xa
     ...config,
   };
   const network = softmaxRegression(MNIST_INPUT, CLASSES, init, new Random(full.seed));
-  const history = await train(network, data, full, new Sgd());
+  const history = await train(network, data, full);
   return { network, history };
 }
 

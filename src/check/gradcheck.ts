@@ -2,6 +2,8 @@
 // of the hand-written forward, and against TensorFlow.js autodiff of tfjs's own forward.
 // Like llm.c's test_gpt2, but a single FAIL fails the whole run.
 
+import * as activations from '../model/activations.js';
+import * as batchnorm from '../model/batchnorm.js';
 import * as dense from '../model/dense.js';
 import * as softmax from '../model/softmax.js';
 import type { FloatArrayConstructor, Floats } from '../model/tensor.js';
@@ -17,9 +19,19 @@ export interface Kernels {
   softmaxBackward: typeof softmax.softmaxBackward;
   crossEntropyForward: typeof softmax.crossEntropyForward;
   softmaxCrossEntropyBackward: typeof softmax.softmaxCrossEntropyBackward;
+  squaredErrorForward: typeof softmax.squaredErrorForward;
+  squaredErrorBackward: typeof softmax.squaredErrorBackward;
+  batchnormForwardTraining: typeof batchnorm.batchnormForwardTraining;
+  batchnormBackward: typeof batchnorm.batchnormBackward;
+  reluForward: typeof activations.reluForward;
+  reluBackward: typeof activations.reluBackward;
+  sigmoidForward: typeof activations.sigmoidForward;
+  sigmoidBackward: typeof activations.sigmoidBackward;
+  tanhForward: typeof activations.tanhForward;
+  tanhBackward: typeof activations.tanhBackward;
 }
 
-export const KERNELS: Kernels = { ...dense, ...softmax };
+export const KERNELS: Kernels = { ...dense, ...softmax, ...batchnorm, ...activations };
 
 export const FINITE_DIFFERENCES = 'finite differences (float64)';
 export const TFJS_AUTODIFF = 'tfjs autodiff (float32)';
@@ -105,11 +117,13 @@ const denseCase: GradientCase = {
   tfjsLoss: (tf, t) => tf.sum(tf.mul(tf.add(tf.matMul(t.x, t.W), t.b), t.upstream)),
 };
 
+/** A fixed set of labels for the loss checks, and their one-hot rows (batch, classes). */
+const LABELS = Array.from({ length: BATCH }, (_, n) => (n * 7) % CLASSES);
+const ONE_HOT = LABELS.flatMap((label) =>
+  Array.from({ length: CLASSES }, (_, j) => +(j === label)),
+);
+
 function crossEntropyCase(shift: number): GradientCase {
-  const labels = Array.from({ length: BATCH }, (_, n) => (n * 7) % CLASSES);
-  const oneHot = labels.flatMap((label) =>
-    Array.from({ length: CLASSES }, (_, j) => +(j === label)),
-  );
   return {
     name:
       'softmax cross-entropy (fused)' +
@@ -117,14 +131,14 @@ function crossEntropyCase(shift: number): GradientCase {
     inputs: (random) => ({
       values: {
         logits: uniform(random, BATCH * CLASSES, -3, 3).map((z) => z + shift),
-        oneHot,
+        oneHot: ONE_HOT,
       },
       shapes: { logits: [BATCH, CLASSES], oneHot: [BATCH, CLASSES] },
     }),
     differentiate: ['logits'],
     loss: (k, t, Float) => {
       const losses = new Float(BATCH);
-      k.crossEntropyForward(losses, t.logits, labels, BATCH, CLASSES);
+      k.crossEntropyForward(losses, t.logits, LABELS, BATCH, CLASSES);
       let sum = 0;
       for (const loss of losses) sum += loss;
       return sum / BATCH;
@@ -133,7 +147,7 @@ function crossEntropyCase(shift: number): GradientCase {
       const probabilities = new Float(BATCH * CLASSES);
       const logits = new Float(BATCH * CLASSES);
       k.softmaxForward(probabilities, t.logits, BATCH, CLASSES);
-      k.softmaxCrossEntropyBackward(logits, probabilities, labels, BATCH, CLASSES, 1 / BATCH);
+      k.softmaxCrossEntropyBackward(logits, probabilities, LABELS, BATCH, CLASSES, 1 / BATCH);
       return { logits };
     },
     tfjsLoss: (tf, t) =>
@@ -166,12 +180,158 @@ const softmaxCase: GradientCase = {
   tfjsLoss: (tf, t) => tf.sum(tf.mul(tf.softmax(t.logits), t.upstream)),
 };
 
+const squaredErrorCase: GradientCase = {
+  name: 'squared error of softmax (through the softmax backward)',
+  inputs: (random) => ({
+    values: {
+      logits: uniform(random, BATCH * CLASSES, -3, 3),
+      oneHot: ONE_HOT,
+    },
+    shapes: { logits: [BATCH, CLASSES], oneHot: [BATCH, CLASSES] },
+  }),
+  differentiate: ['logits'],
+  loss: (k, t, Float) => {
+    const probabilities = new Float(BATCH * CLASSES);
+    const losses = new Float(BATCH);
+    k.softmaxForward(probabilities, t.logits, BATCH, CLASSES);
+    k.squaredErrorForward(losses, probabilities, LABELS, BATCH, CLASSES);
+    let sum = 0;
+    for (const loss of losses) sum += loss;
+    return sum / BATCH;
+  },
+  gradients: (k, t, Float) => {
+    const probabilities = new Float(BATCH * CLASSES);
+    const dprobabilities = new Float(BATCH * CLASSES);
+    const logits = new Float(BATCH * CLASSES);
+    k.softmaxForward(probabilities, t.logits, BATCH, CLASSES);
+    k.squaredErrorBackward(dprobabilities, probabilities, LABELS, BATCH, CLASSES, 1 / BATCH);
+    k.softmaxBackward(logits, dprobabilities, probabilities, BATCH, CLASSES);
+    return { logits };
+  },
+  tfjsLoss: (tf, t) =>
+    tf.losses.meanSquaredError(t.oneHot, tf.softmax(t.logits), undefined, tf.Reduction.MEAN),
+};
+
+const FEATURES = 5;
+const BN_BATCH = 8;
+const EPSILON = 1e-3;
+
+const batchnormCase: GradientCase = {
+  name: 'batchnorm (training mode)',
+  inputs: (random) => ({
+    values: {
+      x: uniform(random, BN_BATCH * FEATURES, -2, 2),
+      gamma: uniform(random, FEATURES, 0.5, 1.5),
+      beta: uniform(random, FEATURES, -0.5, 0.5),
+      upstream: uniform(random, BN_BATCH * FEATURES, -1, 1),
+    },
+    shapes: {
+      x: [BN_BATCH, FEATURES],
+      gamma: [FEATURES],
+      beta: [FEATURES],
+      upstream: [BN_BATCH, FEATURES],
+    },
+  }),
+  differentiate: ['x', 'gamma', 'beta'],
+  loss: (k, t, Float) => {
+    const out = new Float(BN_BATCH * FEATURES);
+    const scratch = () => new Float(FEATURES);
+    k.batchnormForwardTraining(
+      out,
+      new Float(BN_BATCH * FEATURES),
+      scratch(),
+      t.x,
+      t.gamma,
+      t.beta,
+      scratch(),
+      scratch(),
+      BN_BATCH,
+      FEATURES,
+      EPSILON,
+      0.99,
+    );
+    return weightedSum(out, t.upstream);
+  },
+  gradients: (k, t, Float) => {
+    const normalized = new Float(BN_BATCH * FEATURES);
+    const inverseStd = new Float(FEATURES);
+    const scratch = () => new Float(FEATURES);
+    k.batchnormForwardTraining(
+      new Float(BN_BATCH * FEATURES),
+      normalized,
+      inverseStd,
+      t.x,
+      t.gamma,
+      t.beta,
+      scratch(),
+      scratch(),
+      BN_BATCH,
+      FEATURES,
+      EPSILON,
+      0.99,
+    );
+    const x = new Float(BN_BATCH * FEATURES);
+    const gamma = new Float(FEATURES);
+    const beta = new Float(FEATURES);
+    k.batchnormBackward(
+      x,
+      gamma,
+      beta,
+      t.upstream,
+      normalized,
+      inverseStd,
+      t.gamma,
+      BN_BATCH,
+      FEATURES,
+    );
+    return { x, gamma, beta };
+  },
+  tfjsLoss: (tf, t) => {
+    const { mean, variance } = tf.moments(t.x, 0);
+    return tf.sum(tf.mul(tf.batchNorm(t.x, mean, variance, t.beta, t.gamma, EPSILON), t.upstream));
+  },
+};
+
+function activationCase(name: 'relu' | 'sigmoid' | 'tanh'): GradientCase {
+  const length = BATCH * INPUTS;
+  return {
+    name,
+    inputs: (random) => ({
+      values: {
+        // away from relu's kink at 0, where a finite difference straddles two slopes
+        x: uniform(random, length, 0.05, 3).map((v, i) => (i % 2 ? -v : v)),
+        upstream: uniform(random, length, -1, 1),
+      },
+      shapes: { x: [BATCH, INPUTS], upstream: [BATCH, INPUTS] },
+    }),
+    differentiate: ['x'],
+    loss: (k, t, Float) => {
+      const out = new Float(length);
+      k[`${name}Forward`](out, t.x, length);
+      return weightedSum(out, t.upstream);
+    },
+    gradients: (k, t, Float) => {
+      const out = new Float(length);
+      const x = new Float(length);
+      k[`${name}Forward`](out, t.x, length);
+      k[`${name}Backward`](x, t.upstream, out, length);
+      return { x };
+    },
+    tfjsLoss: (tf, t) => tf.sum(tf.mul(tf[name](t.x), t.upstream)),
+  };
+}
+
 export const CASES: GradientCase[] = [
   denseCase,
   crossEntropyCase(0),
   crossEntropyCase(1000),
   crossEntropyCase(-1000),
   softmaxCase,
+  squaredErrorCase,
+  batchnormCase,
+  activationCase('relu'),
+  activationCase('sigmoid'),
+  activationCase('tanh'),
 ];
 
 function result(name: string, reference: keyof typeof TOLERANCE, a: Floats, b: ArrayLike<number>) {

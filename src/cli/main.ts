@@ -4,7 +4,16 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UserError } from '../errors.js';
-import { choiceOption, integerOption, numberOption } from './options.js';
+import { ACTIVATIONS } from '../model/activations.js';
+import { LOSSES } from '../train/losses.js';
+import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
+import {
+  choiceOption,
+  fractionOption,
+  integerOption,
+  listOption,
+  numberOption,
+} from './options.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -31,7 +40,7 @@ const dataOption = () =>
 program
   .command('train')
   .description(
-    'train a softmax regression on MNIST and save metrics and model.json in a run folder',
+    'train a softmax regression (or a small network) and save metrics and model.json in a run folder',
   )
   .addOption(dataOption())
   .addOption(
@@ -45,9 +54,10 @@ program
       .argParser(integerOption('--batch-size', 1)),
   )
   .addOption(
-    new Option('--lr <rate>', 'learning rate of SGD')
-      .default(0.5)
-      .argParser(numberOption('--lr', 0)),
+    new Option(
+      '--lr <rate>',
+      'learning rate (default: 0.5 for sgd, 0.05 for momentum, 0.001 for adam)',
+    ).argParser(numberOption('--lr', 0)),
   )
   .addOption(
     new Option('--seed <n>', 'seed of shuffling and initial weights')
@@ -71,17 +81,70 @@ program
     ),
   )
   .addOption(
-    new Option(
-      '--init <scheme>',
-      "initial weights: zeros (as TensorFlow's tutorial) or xavier (Glorot uniform)",
-    )
-      .default('zeros')
-      .argParser(choiceOption('--init', ['zeros', 'xavier'] as const)),
+    new Option('--hidden <sizes>', 'hidden dense layers, e.g. 256 or 512,256')
+      .default([], 'none: softmax regression')
+      .argParser(listOption('--hidden', 1)),
   )
   .addOption(
-    new Option('--out <dir>', 'run folder for metrics.json, metrics.csv, model.json').default(
-      undefined,
-      'runs/<timestamp>',
+    new Option('--activation <name>', 'activation of the hidden layers')
+      .default('relu')
+      .argParser(choiceOption('--activation', ACTIVATIONS)),
+  )
+  .option('--batchnorm', 'BatchNorm after each hidden dense layer, before its activation', false)
+  .addOption(
+    new Option(
+      '--init <scheme>',
+      "initial weights: zeros (as TensorFlow's tutorial), xavier (Glorot uniform), he (He uniform)",
+    )
+      .default('auto', 'zeros for softmax regression; he before ReLU, xavier elsewhere')
+      .argParser(choiceOption('--init', ['auto', 'zeros', 'xavier', 'he'] as const)),
+  )
+  .addOption(
+    new Option('--loss <name>', 'cross-entropy, or mse (squared error of the softmax output)')
+      .default('cross-entropy')
+      .argParser(choiceOption('--loss', LOSSES)),
+  )
+  .addOption(
+    new Option('--optimizer <name>', 'sgd, momentum or adam')
+      .default('sgd')
+      .argParser(choiceOption('--optimizer', OPTIMIZERS)),
+  )
+  .addOption(
+    new Option('--momentum <mu>', 'momentum of --optimizer momentum')
+      .default(0.9)
+      .argParser(fractionOption('--momentum')),
+  )
+  .addOption(
+    new Option('--beta1 <b>', "Adam's beta1").default(0.9).argParser(fractionOption('--beta1')),
+  )
+  .addOption(
+    new Option('--beta2 <b>', "Adam's beta2").default(0.999).argParser(fractionOption('--beta2')),
+  )
+  .addOption(
+    new Option('--adam-epsilon <e>', "Adam's epsilon")
+      .default(1e-7)
+      .argParser(numberOption('--adam-epsilon', 0)),
+  )
+  .addOption(
+    new Option(
+      '--weight-decay <lambda>',
+      "L2 weight decay: adds lambda · W to the dense weights' gradient",
+    )
+      .default(0)
+      .argParser(numberOption('--weight-decay', 0, true)),
+  )
+  .addOption(
+    new Option(
+      '--lr-schedule <name>',
+      'constant; step (÷10 after 1/2 and 3/4 of the epochs); cosine',
+    )
+      .default('constant')
+      .argParser(choiceOption('--lr-schedule', SCHEDULES)),
+  )
+  .addOption(
+    new Option(
+      '--out <dir>',
+      'run folder for metrics.json, metrics.csv, model.json (default: runs/<timestamp>)',
     ),
   )
   .option('--force', 'write into a run folder that already holds files', false)

@@ -43,3 +43,20 @@ export function choiceOption<T extends string>(name: string, choices: readonly T
     return text as T;
   };
 }
+
+/** A number in [0, 1): momentum, Adam's betas. */
+export function fractionOption(name: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !(value >= 0 && value < 1)) {
+      throw new InvalidArgumentError(`${name} must be a number in [0, 1), not "${text}".`);
+    }
+    return value;
+  };
+}
+
+/** A comma-separated list of integers, each at least `min`: "512,256". */
+export function listOption(name: string, min: number) {
+  const integer = integerOption(name, min);
+  return (text: string): number[] => text.split(',').map((part) => integer(part.trim()));
+}

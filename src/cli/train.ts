@@ -3,11 +3,21 @@
 import { join, resolve } from 'node:path';
 import type { ShadowEpoch, TfjsShadow } from '../check/tfjsShadow.js';
 import { loadDataset, resolveDataSource } from '../data/dataset.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UsageError, UserError } from '../errors.js';
+import type { ActivationName } from '../model/activations.js';
 import { serializeModel } from '../model/modelFile.js';
-import { MNIST_INPUT, softmaxRegression, type Init, type Network } from '../model/network.js';
+import {
+  buildNetwork,
+  describeInit,
+  describeNetwork,
+  MNIST_INPUT,
+  type Architecture,
+  type Init,
+  type Network,
+} from '../model/network.js';
 import { Random } from '../random.js';
-import { Sgd } from '../train/optimizers.js';
+import type { LossName } from '../train/losses.js';
+import type { LearningRateSchedule, OptimizerConfig, OptimizerName } from '../train/optimizers.js';
 import {
   defaultRunFolder,
   prepareRunFolder,
@@ -22,13 +32,24 @@ export interface TrainOptions {
   data?: string;
   epochs: number;
   batchSize: number;
-  lr: number;
+  lr?: number;
   seed: number;
   shuffle: boolean;
   trainLimit?: number;
   testLimit?: number;
   steps?: number;
-  init: Init;
+  hidden: number[];
+  activation: ActivationName;
+  batchnorm: boolean;
+  init: Init | 'auto';
+  loss: LossName;
+  optimizer: OptimizerName;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  adamEpsilon: number;
+  weightDecay: number;
+  lrSchedule: LearningRateSchedule;
   out?: string;
   force: boolean;
   progress: boolean;
@@ -37,20 +58,48 @@ export interface TrainOptions {
   checkTfjs: boolean;
 }
 
+/** Default learning rates: each optimiser's usual scale (momentum's steps are ~1/(1−μ) longer). */
+export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
+  sgd: 0.5,
+  momentum: 0.05,
+  adam: 0.001,
+};
+
 /**
  * TensorFlow's beginner tutorial: W and b start at zero, plain SGD at 0.5, batches of 100,
  * exactly 1000 steps (a little under two epochs of 60,000).
  */
 export const PRESETS = {
-  'tf-beginners': { init: 'zeros', lr: 0.5, batchSize: 100, steps: 1000 },
+  'tf-beginners': {
+    init: 'zeros',
+    optimizer: 'sgd',
+    lr: 0.5,
+    batchSize: 100,
+    steps: 1000,
+    hidden: [],
+  },
 } as const;
 
 export function applyPreset(options: TrainOptions): TrainOptions {
-  return options.preset ? { ...options, ...PRESETS[options.preset] } : options;
+  return options.preset ? { ...options, ...PRESETS[options.preset], hidden: [] } : options;
+}
+
+/** Checks that the options fit together, before any data is read. */
+function validate(options: TrainOptions): void {
+  if (options.init === 'zeros' && options.hidden.length > 0) {
+    throw new UsageError(
+      '--init zeros works only for softmax regression: hidden units that start equal stay equal; ' +
+        'use --init he or xavier with --hidden',
+    );
+  }
+  if (options.batchnorm && options.hidden.length === 0) {
+    throw new UsageError('--batchnorm needs hidden layers (--hidden N)');
+  }
 }
 
 export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
   const options = applyPreset(rawOptions);
+  validate(options);
   const source = resolveDataSource(options.data);
   const out = options.out ?? defaultRunFolder();
   prepareRunFolder(out, options.force);
@@ -67,24 +116,51 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
       `${((performance.now() - loadStarted) / 1000).toFixed(2)} s`,
   );
 
+  const optimizer: OptimizerConfig = {
+    name: options.optimizer,
+    momentum: options.momentum,
+    beta1: options.beta1,
+    beta2: options.beta2,
+    epsilon: options.adamEpsilon,
+  };
+  const learningRate = options.lr ?? DEFAULT_LEARNING_RATES[options.optimizer];
   const config: TrainConfig = {
     epochs: options.epochs,
     batchSize: options.batchSize,
-    learningRate: options.lr,
+    learningRate,
     seed: options.seed,
     shuffle: options.shuffle,
     steps: options.steps,
+    loss: options.loss,
+    optimizer,
+    weightDecay: options.weightDecay,
+    schedule: options.lrSchedule,
   };
-  const random = new Random(options.seed);
+  const architecture: Architecture = {
+    hidden: options.hidden,
+    activation: options.activation,
+    batchnorm: options.batchnorm,
+    init: options.init,
+  };
   const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
-  const network = softmaxRegression(input, data.classes, options.init, random);
+  const network = buildNetwork(input, data.classes, architecture, new Random(options.seed));
   const runConfig = {
     data: source.name,
     preset: options.preset ?? null,
-    model: 'softmax-regression',
-    init: options.init,
-    optimizer: 'sgd',
-    learningRate: options.lr,
+    model: describeNetwork(network),
+    hidden: options.hidden,
+    activation: options.hidden.length ? options.activation : null,
+    batchnorm: options.batchnorm,
+    init: describeInit(architecture),
+    loss: options.loss,
+    optimizer: options.optimizer,
+    ...(options.optimizer === 'momentum' ? { momentum: options.momentum } : {}),
+    ...(options.optimizer === 'adam'
+      ? { beta1: options.beta1, beta2: options.beta2, adamEpsilon: options.adamEpsilon }
+      : {}),
+    learningRate,
+    lrSchedule: options.lrSchedule,
+    weightDecay: options.weightDecay,
     batchSize: options.batchSize,
     epochs: plannedEpochs(config, data.train.count),
     steps: options.steps ?? null,
@@ -93,24 +169,31 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
     trainLimit: options.trainLimit ?? null,
     testLimit: options.testLimit ?? null,
   };
+  console.error(
+    `model ${runConfig.model}, ${options.loss} loss, ${options.optimizer} at ${learningRate}` +
+      (options.lrSchedule === 'constant' ? '' : ` (${options.lrSchedule} schedule)`),
+  );
 
-  const shadow = options.checkTfjs ? await startShadow(network, options.lr) : null;
+  const shadow = options.checkTfjs ? await startShadow(network, config) : null;
   const tfjsCheck = shadow && { backend: shadow.backend, epochs: [] as ShadowEpoch[] };
 
   const epochs = runConfig.epochs;
   const progress = new EpochProgress(options.progress, epochs);
   const finished: EpochMetrics[] = [];
   const started = performance.now();
-  const history = await train(network, data, config, new Sgd(), {
+  const history = await train(network, data, config, {
     afterBatch: (batch, batchProgress) => {
-      shadow?.model.step(batch);
+      shadow?.model.step(batch, batchProgress.learningRate);
       progress.update(batchProgress);
     },
     afterEpoch: (metrics) => {
       progress.endEpoch();
       const check = shadow?.model.endEpoch(metrics.epoch, metrics.trainLoss);
       if (check) tfjsCheck?.epochs.push(check);
-      log(epochLine(metrics, epochs) + (check ? tfjsCheckText(check) : ''));
+      log(
+        epochLine(metrics, epochs, options.lrSchedule !== 'constant') +
+          (check ? tfjsCheckText(check) : ''),
+      );
       finished.push(metrics);
       writeMetrics(out, runConfig, finished, tfjsCheck ? { tfjsCheck } : {});
       writeFileAtomic(
@@ -148,10 +231,11 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
   }
 }
 
-export function epochLine(metrics: EpochMetrics, epochs: number): string {
+export function epochLine(metrics: EpochMetrics, epochs: number, showRate = false): string {
   const width = String(epochs).length;
   return (
     `epoch ${String(metrics.epoch).padStart(width)}/${epochs}` +
+    (showRate ? `  lr ${metrics.learningRate.toPrecision(3)}` : '') +
     `  train loss ${metrics.trainLoss.toFixed(4)} acc ${percent(metrics.trainAccuracy)}` +
     `  test loss ${metrics.testLoss.toFixed(4)} acc ${percent(metrics.testAccuracy)}` +
     `  ${metrics.seconds.toFixed(2)} s  ${Math.round(metrics.samplesPerSecond)} samples/s`
@@ -166,11 +250,11 @@ function tfjsCheckText(check: ShadowEpoch): string {
 }
 
 /** Loads tfjs (only now: plain `train` never pays for it) and builds the shadow model. */
-async function startShadow(network: Network, learningRate: number) {
+async function startShadow(network: Network, config: TrainConfig) {
   const { loadTfjs } = await import('../check/tfjs.js');
   const { TfjsShadow, MAX_WEIGHT_DRIFT } = await import('../check/tfjsShadow.js');
   const oracle = await loadTfjs();
   console.error(`--check-tfjs: training the same model in ${oracle.backend} alongside`);
-  const model: TfjsShadow = new TfjsShadow(oracle, network, learningRate);
+  const model: TfjsShadow = new TfjsShadow(oracle, network, config);
   return { model, backend: oracle.backend, maxWeightDrift: MAX_WEIGHT_DRIFT };
 }

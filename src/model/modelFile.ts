@@ -3,7 +3,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { ModelError } from '../errors.js';
-import { Dense, type Layer } from './layers.js';
+import type { ActivationName } from './activations.js';
+import { Activation, BatchNorm, Dense, type Layer } from './layers.js';
 import { Network, type InputSpec } from './network.js';
 
 export const MODEL_FORMAT = 'mnist-softmax-model';
@@ -39,6 +40,17 @@ function layerJson(layer: Layer): string {
       `     "bias": ${floats(layer.bias)}}`
     );
   }
+  if (layer instanceof BatchNorm) {
+    return (
+      `{"type": "batchnorm", "features": ${layer.inputs}, ` +
+      `"epsilon": ${layer.epsilon}, "momentum": ${layer.momentum},\n` +
+      `     "gamma": ${floats(layer.gamma)},\n` +
+      `     "beta": ${floats(layer.beta)},\n` +
+      `     "movingMean": ${floats(layer.movingMean)},\n` +
+      `     "movingVariance": ${floats(layer.movingVariance)}}`
+    );
+  }
+  if (layer instanceof Activation) return `{"type": ${JSON.stringify(layer.type)}}`;
   throw new Error(`no model.json form for layer type ${layer.type}`);
 }
 
@@ -117,11 +129,21 @@ export function parseModel(text: string, file: string): LoadedModel {
     const last = index === layersJson.length - 1;
     switch (layerJson.type) {
       case 'dense': {
-        const layer = parseDense(layerJson, size, where);
+        const next = layersJson[index + 1];
+        const beforeBatchnorm = isObject(next) && next.type === 'batchnorm';
+        const layer = parseDense(layerJson, size, where, !beforeBatchnorm);
         layers.push(layer);
         size = layer.outputs;
         break;
       }
+      case 'batchnorm':
+        layers.push(parseBatchNorm(layerJson, size, where));
+        break;
+      case 'relu':
+      case 'sigmoid':
+      case 'tanh':
+        layers.push(new Activation(layerJson.type as ActivationName, size));
+        break;
       case 'softmax':
         if (!last) where('softmax must be the last layer');
         break;
@@ -164,7 +186,12 @@ function parseFloats(value: unknown, length: number, what: string, where: (w: st
   return result;
 }
 
-function parseDense(json: Json, inputs: number, where: (what: string) => never): Dense {
+function parseDense(
+  json: Json,
+  inputs: number,
+  where: (what: string) => never,
+  trainsBias: boolean,
+): Dense {
   const rows = json.weights;
   if (!Array.isArray(rows)) return where('"weights" must be an array of rows');
   if (rows.length !== inputs) {
@@ -177,5 +204,24 @@ function parseDense(json: Json, inputs: number, where: (what: string) => never):
     weights.set(parseFloats(row, outputs, `weights[${i}]`, where), i * outputs),
   );
   const bias = parseFloats(json.bias, outputs, '"bias"', where);
-  return new Dense(inputs, outputs, weights, bias);
+  return new Dense(inputs, outputs, weights, bias, trainsBias);
+}
+
+function parseBatchNorm(json: Json, features: number, where: (what: string) => never): BatchNorm {
+  const { epsilon, momentum = 0.99 } = json;
+  if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) {
+    where('"epsilon" must be a positive number');
+  }
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) {
+    where('"momentum" must be a number in [0, 1)');
+  }
+  const state = {
+    gamma: parseFloats(json.gamma, features, '"gamma"', where),
+    beta: parseFloats(json.beta, features, '"beta"', where),
+    movingMean: parseFloats(json.movingMean, features, '"movingMean"', where),
+    movingVariance: parseFloats(json.movingVariance, features, '"movingVariance"', where),
+  };
+  const negative = state.movingVariance.findIndex((v) => v < 0);
+  if (negative >= 0) where(`"movingVariance"[${negative}] is negative`);
+  return new BatchNorm(features, epsilon as number, momentum as number, state);
 }

@@ -2,7 +2,8 @@
 // The softmax at the end is applied by the loss (fused) or by `predict`.
 
 import type { Random } from '../random.js';
-import { Dense, type Layer, type Parameter } from './layers.js';
+import type { ActivationName } from './activations.js';
+import { Activation, BatchNorm, Dense, type Layer, type Parameter } from './layers.js';
 import { softmaxForward } from './softmax.js';
 
 /** How pixels become network inputs: x = pixel · scale + offset, row-major. */
@@ -88,17 +89,77 @@ export function initialWeights(
   return weights;
 }
 
+export interface Architecture {
+  /** Sizes of the hidden dense layers; empty for softmax regression. */
+  hidden: number[];
+  activation: ActivationName;
+  batchnorm: boolean;
+  /** 'auto': zeros for softmax regression; else he before ReLU and xavier elsewhere. */
+  init: Init | 'auto';
+}
+
+export const SOFTMAX_REGRESSION: Architecture = {
+  hidden: [],
+  activation: 'relu',
+  batchnorm: false,
+  init: 'auto',
+};
+
+/** The init each dense layer gets: an explicit choice applies to all of them. */
+function initFor(architecture: Architecture, followedByActivation: boolean): Init {
+  if (architecture.init !== 'auto') return architecture.init;
+  if (architecture.hidden.length === 0) return 'zeros';
+  return followedByActivation && architecture.activation === 'relu' ? 'he' : 'xavier';
+}
+
+/** The init actually used, for the record: "zeros", "xavier", or "he, xavier (output)". */
+export function describeInit(architecture: Architecture): string {
+  const hidden = initFor(architecture, true);
+  const output = initFor(architecture, false);
+  return architecture.hidden.length === 0 || hidden === output
+    ? output
+    : `${hidden}, ${output} (output)`;
+}
+
+/**
+ * input → [dense → (batchnorm) → activation] per hidden layer → dense → logits.
+ * The softmax is not a layer here: the loss applies it (fused with cross-entropy).
+ */
+export function buildNetwork(
+  input: InputSpec,
+  classes: string[],
+  architecture: Architecture,
+  random: Random,
+): Network {
+  const layers: Layer[] = [];
+  let size = input.height * input.width;
+  for (const width of architecture.hidden) {
+    const weights = initialWeights(initFor(architecture, true), size, width, random);
+    layers.push(new Dense(size, width, weights, undefined, !architecture.batchnorm));
+    if (architecture.batchnorm) layers.push(new BatchNorm(width));
+    layers.push(new Activation(architecture.activation, width));
+    size = width;
+  }
+  const weights = initialWeights(initFor(architecture, false), size, classes.length, random);
+  layers.push(new Dense(size, classes.length, weights));
+  return new Network(input, classes, layers);
+}
+
 export function softmaxRegression(
   input: InputSpec,
   classes: string[],
   init: Init,
   random: Random,
 ): Network {
-  const inputs = input.height * input.width;
-  const dense = new Dense(
-    inputs,
-    classes.length,
-    initialWeights(init, inputs, classes.length, random),
-  );
-  return new Network(input, classes, [dense]);
+  return buildNetwork(input, classes, { ...SOFTMAX_REGRESSION, init }, random);
+}
+
+/** A short description: "784-256-10 (batchnorm, relu)". */
+export function describeNetwork(network: Network): string {
+  const sizes = [
+    network.inputSize,
+    ...network.layers.filter((layer) => layer instanceof Dense).map((layer) => layer.outputs),
+  ];
+  const others = new Set(network.layers.filter((l) => !(l instanceof Dense)).map((l) => l.type));
+  return sizes.join('-') + (others.size ? ` (${[...others].join(', ')})` : '');
 }

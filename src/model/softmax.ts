@@ -123,3 +123,48 @@ export function crossEntropyOfProbabilities(
   }
   return loss;
 }
+
+/**
+ * Mean squared error of the probabilities against one-hot labels, over every element
+ * (as Keras' and tfjs' meanSquaredError):
+ *   L = (1 / (batch · classes)) Σ_n Σ_j (p_nj − y_nj)²
+ * Returns the sum over the batch of each sample's Σ_j (p_nj − y_nj)² / classes.
+ */
+export function squaredErrorForward(
+  losses: Floats,
+  probabilities: Floats,
+  labels: ArrayLike<number>,
+  batch: number,
+  classes: number,
+): void {
+  for (let n = 0; n < batch; n++) {
+    let sum = 0;
+    for (let j = 0; j < classes; j++) {
+      const error = probabilities[n * classes + j] - (j === labels[n] ? 1 : 0);
+      sum += error * error;
+    }
+    losses[n] = sum / classes;
+  }
+}
+
+/**
+ * ∂L/∂p_nj = scale · 2 (p_nj − y_nj) / classes, with scale = 1/batch for the mean loss.
+ * It then goes through the standalone softmax backward: unlike cross-entropy, nothing cancels
+ * the softmax's own derivative p(1 − p), which is small when a prediction is confidently wrong.
+ */
+export function squaredErrorBackward(
+  dprobabilities: Floats,
+  probabilities: Floats,
+  labels: ArrayLike<number>,
+  batch: number,
+  classes: number,
+  scale: number,
+): void {
+  for (let n = 0; n < batch; n++) {
+    for (let j = 0; j < classes; j++) {
+      const i = n * classes + j;
+      const y = j === labels[n] ? 1 : 0;
+      dprobabilities[i] += (scale * 2 * (probabilities[i] - y)) / classes;
+    }
+  }
+}

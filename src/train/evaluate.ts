@@ -2,9 +2,9 @@
 
 import type { Split } from '../data/dataset.js';
 import type { Network } from '../model/network.js';
-import { crossEntropyForward } from '../model/softmax.js';
 import { argmax } from '../model/tensor.js';
 import { createBatch, gatherBatch } from './batches.js';
+import { LossBuffers, lossForward, type LossName } from './losses.js';
 
 export interface Evaluation {
   loss: number;
@@ -16,20 +16,25 @@ export interface Evaluation {
   count: number;
 }
 
-export function evaluate(network: Network, split: Split, batchSize = 1000): Evaluation {
+export function evaluate(
+  network: Network,
+  split: Split,
+  batchSize = 1000,
+  loss: LossName = 'cross-entropy',
+): Evaluation {
   const classes = network.classes.length;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const batch = createBatch(batchSize, network.inputSize);
-  const losses = new Float64Array(batchSize);
+  const buffers = new LossBuffers(batchSize, classes);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const size = Math.min(batchSize, split.count - start);
     gatherBatch(batch, network, split, null, start, size);
     const logits = network.forward(batch.x, size, false);
-    crossEntropyForward(losses, logits, batch.labels, size, classes);
+    lossForward(loss, buffers, logits, batch.labels, size, classes);
     for (let n = 0; n < size; n++) {
-      lossSum += losses[n];
+      lossSum += buffers.losses[n];
       const predicted = argmax(logits, n * classes, classes);
       const label = batch.labels[n];
       confusion[label][predicted]++;

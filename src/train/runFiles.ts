@@ -74,11 +74,17 @@ const COLUMNS = [
   'seconds',
   'samplesPerSecond',
   'steps',
+  'learningRate',
 ] as const satisfies readonly (keyof EpochMetrics)[];
 
+/** The columns above, then one gradientNorm<k> column per dense layer. */
 export function metricsCsv(epochs: EpochMetrics[]): string {
-  const lines = epochs.map((metrics) => COLUMNS.map((column) => metrics[column]).join(','));
-  return [COLUMNS.join(','), ...lines].join('\n') + '\n';
+  const layers = epochs[0]?.gradientNorms.length ?? 0;
+  const header = [...COLUMNS, ...Array.from({ length: layers }, (_, l) => `gradientNorm${l + 1}`)];
+  const lines = epochs.map((metrics) =>
+    [...COLUMNS.map((column) => metrics[column]), ...metrics.gradientNorms].join(','),
+  );
+  return [header.join(','), ...lines].join('\n') + '\n';
 }
 
 export function writeMetrics(

@@ -1,17 +1,21 @@
 // The training loop: shuffle, batch, forward, loss, backward, update; evaluate after each epoch.
 
 import type { Dataset } from '../data/dataset.js';
+import { Dense } from '../model/layers.js';
 import type { Network } from '../model/network.js';
-import {
-  crossEntropyForward,
-  softmaxCrossEntropyBackward,
-  softmaxForward,
-} from '../model/softmax.js';
 import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
 import { createBatch, gatherBatch, type Batch } from './batches.js';
 import { evaluate } from './evaluate.js';
-import type { Optimizer } from './optimizers.js';
+import { LossBuffers, lossBackward, lossForward, type LossName } from './losses.js';
+import {
+  addWeightDecay,
+  createOptimizer,
+  learningRateAt,
+  OPTIMIZER_DEFAULTS,
+  type LearningRateSchedule,
+  type OptimizerConfig,
+} from './optimizers.js';
 
 export interface TrainConfig {
   epochs: number;
@@ -21,6 +25,10 @@ export interface TrainConfig {
   shuffle: boolean;
   /** Stop after this many steps in all (TensorFlow's tutorial runs exactly 1000). */
   steps?: number;
+  loss?: LossName;
+  optimizer?: OptimizerConfig;
+  weightDecay?: number;
+  schedule?: LearningRateSchedule;
   evalBatchSize?: number;
 }
 
@@ -33,6 +41,9 @@ export interface EpochMetrics {
   seconds: number;
   samplesPerSecond: number;
   steps: number;
+  learningRate: number;
+  /** Mean over the epoch's steps of ‖∂L/∂W‖₂ of each dense layer, first to last. */
+  gradientNorms: number[];
 }
 
 export interface BatchProgress {
@@ -41,6 +52,7 @@ export interface BatchProgress {
   batches: number;
   loss: number;
   accuracy: number;
+  learningRate: number;
 }
 
 export interface TrainHooks {
@@ -56,22 +68,28 @@ export function plannedEpochs(config: TrainConfig, trainCount: number): number {
   return Math.ceil(config.steps / Math.ceil(trainCount / config.batchSize));
 }
 
+function squaredNorm(values: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
+  return sum;
+}
+
 export async function train(
   network: Network,
   data: Dataset,
   config: TrainConfig,
-  optimizer: Optimizer,
   hooks: TrainHooks = {},
 ): Promise<EpochMetrics[]> {
   const { train: split } = data;
   const classes = network.classes.length;
+  const loss = config.loss ?? 'cross-entropy';
   const random = new Random(config.seed);
+  const optimizer = createOptimizer(config.optimizer ?? OPTIMIZER_DEFAULTS);
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
   const batch = createBatch(config.batchSize, network.inputSize);
-  const losses = new Float64Array(config.batchSize);
-  const probabilities = new Float32Array(config.batchSize * classes);
-  const dlogits = new Float32Array(config.batchSize * classes);
+  const buffers = new LossBuffers(config.batchSize, classes);
   const parameters = network.parameters().map((p) => p.parameter);
+  const denseLayers = network.layers.filter((layer) => layer instanceof Dense);
   const batchesPerEpoch = Math.ceil(split.count / config.batchSize);
   const epochs = plannedEpochs(config, split.count);
   const history: EpochMetrics[] = [];
@@ -79,8 +97,15 @@ export async function train(
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const started = performance.now();
+    const learningRate = learningRateAt(
+      config.schedule ?? 'constant',
+      config.learningRate,
+      epoch,
+      epochs,
+    );
     if (config.shuffle) random.shuffle(order);
     const batches = Math.min(batchesPerEpoch, (config.steps ?? Infinity) - step);
+    const gradientNormSums = new Float64Array(denseLayers.length);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
@@ -91,19 +116,20 @@ export async function train(
       gatherBatch(batch, network, split, order, start, size);
 
       const logits = network.forward(batch.x, size, true);
-      crossEntropyForward(losses, logits, batch.labels, size, classes);
-      softmaxForward(probabilities, logits, size, classes);
+      lossForward(loss, buffers, logits, batch.labels, size, classes);
       for (let n = 0; n < size; n++) {
-        lossSum += losses[n];
+        lossSum += buffers.losses[n];
         if (argmax(logits, n * classes, classes) === batch.labels[n]) correct++;
       }
       seen += size;
 
       network.zeroGradients();
-      dlogits.fill(0);
-      softmaxCrossEntropyBackward(dlogits, probabilities, batch.labels, size, classes, 1 / size);
-      network.backward(dlogits, size);
-      optimizer.step(parameters, config.learningRate);
+      network.backward(lossBackward(loss, buffers, batch.labels, size, classes), size);
+      denseLayers.forEach((layer, l) => {
+        gradientNormSums[l] += Math.sqrt(squaredNorm(layer.weightsGradient));
+      });
+      addWeightDecay(parameters, config.weightDecay ?? 0);
+      optimizer.step(parameters, learningRate);
       step++;
 
       await hooks.afterBatch?.(batch, {
@@ -112,10 +138,11 @@ export async function train(
         batches,
         loss: lossSum / seen,
         accuracy: correct / seen,
+        learningRate,
       });
     }
 
-    const test = evaluate(network, data.test, config.evalBatchSize);
+    const test = evaluate(network, data.test, config.evalBatchSize, loss);
     const seconds = (performance.now() - started) / 1000;
     const metrics: EpochMetrics = {
       epoch,
@@ -126,6 +153,8 @@ export async function train(
       seconds,
       samplesPerSecond: seen / seconds,
       steps: step,
+      learningRate,
+      gradientNorms: Array.from(gradientNormSums, (sum) => sum / batches),
     };
     history.push(metrics);
     await hooks.afterEpoch?.(metrics);

@@ -1,0 +1,67 @@
+// The two losses a network can train with, both on the softmax of its logits:
+//   cross-entropy: forward by log-sum-exp, backward fused with the softmax: (p − y) / batch
+//   mse:           forward (p − y)², backward through the standalone softmax backward
+
+import {
+  crossEntropyForward,
+  softmaxBackward,
+  softmaxCrossEntropyBackward,
+  softmaxForward,
+  squaredErrorBackward,
+  squaredErrorForward,
+} from '../model/softmax.js';
+
+export type LossName = 'cross-entropy' | 'mse';
+export const LOSSES: readonly LossName[] = ['cross-entropy', 'mse'];
+
+/** Buffers for one batch, reused from step to step. */
+export class LossBuffers {
+  readonly losses: Float64Array;
+  readonly probabilities: Float32Array;
+  readonly dprobabilities: Float32Array;
+  readonly dlogits: Float32Array;
+
+  constructor(batchSize: number, classes: number) {
+    this.losses = new Float64Array(batchSize);
+    this.probabilities = new Float32Array(batchSize * classes);
+    this.dprobabilities = new Float32Array(batchSize * classes);
+    this.dlogits = new Float32Array(batchSize * classes);
+  }
+}
+
+/** Per-sample losses into `buffers.losses`, softmax into `buffers.probabilities`. */
+export function lossForward(
+  loss: LossName,
+  buffers: LossBuffers,
+  logits: Float32Array,
+  labels: Uint8Array,
+  batch: number,
+  classes: number,
+): void {
+  softmaxForward(buffers.probabilities, logits, batch, classes);
+  if (loss === 'cross-entropy') {
+    crossEntropyForward(buffers.losses, logits, labels, batch, classes);
+  } else {
+    squaredErrorForward(buffers.losses, buffers.probabilities, labels, batch, classes);
+  }
+}
+
+/** ∂(mean loss)/∂logits into `buffers.dlogits`, after `lossForward` on the same batch. */
+export function lossBackward(
+  loss: LossName,
+  buffers: LossBuffers,
+  labels: Uint8Array,
+  batch: number,
+  classes: number,
+): Float32Array {
+  const { probabilities, dprobabilities, dlogits } = buffers;
+  dlogits.fill(0);
+  if (loss === 'cross-entropy') {
+    softmaxCrossEntropyBackward(dlogits, probabilities, labels, batch, classes, 1 / batch);
+  } else {
+    dprobabilities.fill(0);
+    squaredErrorBackward(dprobabilities, probabilities, labels, batch, classes, 1 / batch);
+    softmaxBackward(dlogits, dprobabilities, probabilities, batch, classes);
+  }
+  return dlogits;
+}
