@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'runs/', 'node_modules/'] },
+  { ignores: ['dist/', 'runs/', 'node_modules/', 'src/wasm/assembly/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

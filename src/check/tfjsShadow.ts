@@ -144,7 +144,7 @@ export class TfjsShadow {
     this.setLearningRate(learningRate);
     const size = batch.size;
     const inputs = this.network.inputSize;
-    const x = tf.tensor2d(batch.x.slice(0, size * inputs), [size, inputs]);
+    const x = tf.tensor2d(batch.dense().slice(), [size, inputs]);
     const labels = tf.tidy(() =>
       tf.oneHot(tf.tensor1d(batch.labels.slice(0, size), 'int32'), this.network.classes.length),
     );

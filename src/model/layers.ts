@@ -1,14 +1,10 @@
 // Layers hold their parameters, gradients and the buffers of one forward pass; the math lives in
-// the kernel files (dense.ts, batchnorm.ts, activations.ts, softmax.ts). A network is a list of layers that ends in logits; the
-// softmax that follows is fused with the loss.
+// the kernel files (dense.ts, batchnorm.ts, activations.ts, softmax.ts), run by an engine
+// (engine.ts): the readable reference, or WebAssembly. A network is a list of layers that ends
+// in logits; the softmax that follows is fused with the loss.
 
-import { ACTIVATION_KERNELS, type ActivationName } from './activations.js';
-import {
-  batchnormBackward,
-  batchnormForwardInference,
-  batchnormForwardTraining,
-} from './batchnorm.js';
-import { denseBackward, denseForward } from './dense.js';
+import type { ActivationName } from './activations.js';
+import { isSparse, referenceEngine, type Engine, type LayerInput } from './engine.js';
 
 /** A learnable tensor and its gradient, both flat. */
 export interface Parameter {
@@ -24,7 +20,7 @@ export interface Layer {
   readonly inputs: number;
   readonly outputs: number;
   /** x: (batch, inputs) → (batch, outputs). The result is the layer's own buffer. */
-  forward(x: Float32Array, batch: number, training: boolean): Float32Array;
+  forward(x: LayerInput, batch: number, training: boolean): Float32Array;
   /**
    * dout: (batch, outputs) → dx: (batch, inputs), accumulating parameter gradients (+=).
    * Returns null when `needInputGradient` is false (the first layer).
@@ -33,9 +29,31 @@ export interface Layer {
   parameters(): Parameter[];
 }
 
-/** A buffer of at least `length` floats, reused from `buffer` when it is large enough. */
-export function ensureLength(buffer: Float32Array, length: number): Float32Array {
-  return buffer.length >= length ? buffer : new Float32Array(length);
+/** A growable buffer from the engine: reused while large enough. */
+class Scratch {
+  private array: Float32Array;
+
+  constructor(private readonly engine: Engine) {
+    this.array = engine.allocate(0);
+  }
+
+  get(length: number): Float32Array {
+    if (this.array.length < length) this.array = this.engine.allocate(length);
+    return this.array;
+  }
+}
+
+/** Copies `values` into an array of the engine's, or allocates zeros (or `fill`). */
+function engineArray(engine: Engine, length: number, values?: Float32Array, fill = 0) {
+  const array = engine.allocate(length);
+  if (values) array.set(values);
+  else if (fill !== 0) array.fill(fill);
+  return array;
+}
+
+function denseInput(x: LayerInput, type: string): Float32Array {
+  if (isSparse(x)) throw new Error(`a ${type} layer cannot take sparse input`);
+  return x;
 }
 
 export class Dense implements Layer {
@@ -46,9 +64,9 @@ export class Dense implements Layer {
   readonly bias: Float32Array;
   readonly weightsGradient: Float32Array;
   readonly biasGradient: Float32Array;
-  private input: Float32Array = new Float32Array(0);
-  private output: Float32Array = new Float32Array(0);
-  private inputGradient: Float32Array = new Float32Array(0);
+  private input: LayerInput = new Float32Array(0);
+  private readonly output: Scratch;
+  private readonly inputGradient: Scratch;
 
   /**
    * `trainsBias` is false before a BatchNorm: its mean subtraction cancels any bias, whose true
@@ -60,27 +78,26 @@ export class Dense implements Layer {
     weights?: Float32Array,
     bias?: Float32Array,
     readonly trainsBias = true,
+    private readonly engine: Engine = referenceEngine,
   ) {
-    this.weights = weights ?? new Float32Array(inputs * outputs);
-    this.bias = bias ?? new Float32Array(outputs);
-    this.weightsGradient = new Float32Array(inputs * outputs);
-    this.biasGradient = new Float32Array(outputs);
+    this.weights = engineArray(engine, inputs * outputs, weights);
+    this.bias = engineArray(engine, outputs, bias);
+    this.weightsGradient = engineArray(engine, inputs * outputs);
+    this.biasGradient = engineArray(engine, outputs);
+    this.output = new Scratch(engine);
+    this.inputGradient = new Scratch(engine);
   }
 
-  forward(x: Float32Array, batch: number): Float32Array {
+  forward(x: LayerInput, batch: number): Float32Array {
     this.input = x;
-    this.output = ensureLength(this.output, batch * this.outputs);
-    denseForward(this.output, x, this.weights, this.bias, batch, this.inputs, this.outputs);
-    return this.output;
+    const out = this.output.get(batch * this.outputs);
+    this.engine.denseForward(out, x, this.weights, this.bias, batch, this.inputs, this.outputs);
+    return out;
   }
 
   backward(dout: Float32Array, batch: number, needInputGradient: boolean): Float32Array | null {
-    let dx: Float32Array | null = null;
-    if (needInputGradient) {
-      dx = this.inputGradient = ensureLength(this.inputGradient, batch * this.inputs);
-      dx.fill(0, 0, batch * this.inputs);
-    }
-    denseBackward(
+    const dx = needInputGradient ? this.inputGradient.get(batch * this.inputs) : null;
+    this.engine.denseBackward(
       dx,
       this.weightsGradient,
       this.biasGradient,
@@ -113,6 +130,13 @@ export class Dense implements Layer {
 export const BATCHNORM_MOMENTUM = 0.99;
 export const BATCHNORM_EPSILON = 1e-3;
 
+export interface BatchNormState {
+  gamma: Float32Array;
+  beta: Float32Array;
+  movingMean: Float32Array;
+  movingVariance: Float32Array;
+}
+
 export class BatchNorm implements Layer {
   readonly type = 'batchnorm';
   readonly outputs: number;
@@ -122,40 +146,39 @@ export class BatchNorm implements Layer {
   readonly movingVariance: Float32Array;
   readonly gammaGradient: Float32Array;
   readonly betaGradient: Float32Array;
-  private output: Float32Array = new Float32Array(0);
-  private normalized: Float32Array = new Float32Array(0);
-  private inputGradient: Float32Array = new Float32Array(0);
   private readonly inverseStd: Float32Array;
+  private readonly output: Scratch;
+  private readonly normalized: Scratch;
+  private readonly inputGradient: Scratch;
 
   constructor(
     readonly inputs: number,
     readonly epsilon = BATCHNORM_EPSILON,
     readonly momentum = BATCHNORM_MOMENTUM,
-    state?: {
-      gamma: Float32Array;
-      beta: Float32Array;
-      movingMean: Float32Array;
-      movingVariance: Float32Array;
-    },
+    state?: BatchNormState,
+    private readonly engine: Engine = referenceEngine,
   ) {
     this.outputs = inputs;
-    this.gamma = state?.gamma ?? new Float32Array(inputs).fill(1);
-    this.beta = state?.beta ?? new Float32Array(inputs);
-    this.movingMean = state?.movingMean ?? new Float32Array(inputs);
-    this.movingVariance = state?.movingVariance ?? new Float32Array(inputs).fill(1);
-    this.gammaGradient = new Float32Array(inputs);
-    this.betaGradient = new Float32Array(inputs);
-    this.inverseStd = new Float32Array(inputs);
+    this.gamma = engineArray(engine, inputs, state?.gamma, 1);
+    this.beta = engineArray(engine, inputs, state?.beta);
+    this.movingMean = engineArray(engine, inputs, state?.movingMean);
+    this.movingVariance = engineArray(engine, inputs, state?.movingVariance, 1);
+    this.gammaGradient = engineArray(engine, inputs);
+    this.betaGradient = engineArray(engine, inputs);
+    this.inverseStd = engineArray(engine, inputs);
+    this.output = new Scratch(engine);
+    this.normalized = new Scratch(engine);
+    this.inputGradient = new Scratch(engine);
   }
 
-  forward(x: Float32Array, batch: number, training: boolean): Float32Array {
+  forward(input: LayerInput, batch: number, training: boolean): Float32Array {
+    const x = denseInput(input, this.type);
     const length = batch * this.inputs;
-    this.output = ensureLength(this.output, length);
+    const out = this.output.get(length);
     if (training) {
-      this.normalized = ensureLength(this.normalized, length);
-      batchnormForwardTraining(
-        this.output,
-        this.normalized,
+      this.engine.batchnormForwardTraining(
+        out,
+        this.normalized.get(length),
         this.inverseStd,
         x,
         this.gamma,
@@ -168,8 +191,8 @@ export class BatchNorm implements Layer {
         this.momentum,
       );
     } else {
-      batchnormForwardInference(
-        this.output,
+      this.engine.batchnormForwardInference(
+        out,
         x,
         this.gamma,
         this.beta,
@@ -180,18 +203,17 @@ export class BatchNorm implements Layer {
         this.epsilon,
       );
     }
-    return this.output;
+    return out;
   }
 
   backward(dout: Float32Array, batch: number, needInputGradient: boolean): Float32Array | null {
-    const dx = (this.inputGradient = ensureLength(this.inputGradient, batch * this.inputs));
-    dx.fill(0, 0, batch * this.inputs);
-    batchnormBackward(
+    const dx = this.inputGradient.get(batch * this.inputs);
+    this.engine.batchnormBackward(
       dx,
       this.gammaGradient,
       this.betaGradient,
       dout,
-      this.normalized,
+      this.normalized.get(batch * this.inputs),
       this.inverseStd,
       this.gamma,
       batch,
@@ -210,28 +232,32 @@ export class BatchNorm implements Layer {
 
 export class Activation implements Layer {
   readonly outputs: number;
-  private output: Float32Array = new Float32Array(0);
-  private inputGradient: Float32Array = new Float32Array(0);
+  private readonly output: Scratch;
+  private readonly inputGradient: Scratch;
+  private lastOutput: Float32Array = new Float32Array(0);
 
   constructor(
     readonly type: ActivationName,
     readonly inputs: number,
+    private readonly engine: Engine = referenceEngine,
   ) {
     this.outputs = inputs;
+    this.output = new Scratch(engine);
+    this.inputGradient = new Scratch(engine);
   }
 
-  forward(x: Float32Array, batch: number): Float32Array {
-    this.output = ensureLength(this.output, batch * this.inputs);
-    ACTIVATION_KERNELS[this.type].forward(this.output, x, batch * this.inputs);
-    return this.output;
+  forward(input: LayerInput, batch: number): Float32Array {
+    const x = denseInput(input, this.type);
+    const out = (this.lastOutput = this.output.get(batch * this.inputs));
+    this.engine.activationForward(this.type, out, x, batch * this.inputs);
+    return out;
   }
 
   backward(dout: Float32Array, batch: number, needInputGradient: boolean): Float32Array | null {
     if (!needInputGradient) return null;
     const length = batch * this.inputs;
-    const dx = (this.inputGradient = ensureLength(this.inputGradient, length));
-    dx.fill(0, 0, length);
-    ACTIVATION_KERNELS[this.type].backward(dx, dout, this.output, length);
+    const dx = this.inputGradient.get(length);
+    this.engine.activationBackward(this.type, dx, dout, this.lastOutput, length);
     return dx;
   }
 

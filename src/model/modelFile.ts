@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { ModelError } from '../errors.js';
 import type { ActivationName } from './activations.js';
+import { referenceEngine, type Engine } from './engine.js';
 import { Activation, BatchNorm, Dense, type Layer } from './layers.js';
 import { Network, type InputSpec } from './network.js';
 
@@ -74,14 +75,17 @@ export interface LoadedModel {
   training: Record<string, unknown>;
 }
 
-export async function readModelFile(file: string): Promise<LoadedModel> {
+export async function readModelFile(
+  file: string,
+  engine: Engine = referenceEngine,
+): Promise<LoadedModel> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new ModelError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code})`);
   }
-  return parseModel(text, file);
+  return parseModel(text, file, engine);
 }
 
 type Json = Record<string, unknown>;
@@ -91,7 +95,11 @@ function isObject(value: unknown): value is Json {
 }
 
 /** Parses and validates model.json text; every problem names the file and, where any, the layer. */
-export function parseModel(text: string, file: string): LoadedModel {
+export function parseModel(
+  text: string,
+  file: string,
+  engine: Engine = referenceEngine,
+): LoadedModel {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -131,18 +139,18 @@ export function parseModel(text: string, file: string): LoadedModel {
       case 'dense': {
         const next = layersJson[index + 1];
         const beforeBatchnorm = isObject(next) && next.type === 'batchnorm';
-        const layer = parseDense(layerJson, size, where, !beforeBatchnorm);
+        const layer = parseDense(layerJson, size, where, !beforeBatchnorm, engine);
         layers.push(layer);
         size = layer.outputs;
         break;
       }
       case 'batchnorm':
-        layers.push(parseBatchNorm(layerJson, size, where));
+        layers.push(parseBatchNorm(layerJson, size, where, engine));
         break;
       case 'relu':
       case 'sigmoid':
       case 'tanh':
-        layers.push(new Activation(layerJson.type as ActivationName, size));
+        layers.push(new Activation(layerJson.type as ActivationName, size, engine));
         break;
       case 'softmax':
         if (!last) where('softmax must be the last layer');
@@ -156,7 +164,7 @@ export function parseModel(text: string, file: string): LoadedModel {
     fail(`the network has ${size} outputs but ${(classes as string[]).length} classes`);
   }
   const training = isObject(json.training) ? json.training : {};
-  return { network: new Network(input, classes as string[], layers), training };
+  return { network: new Network(input, classes as string[], layers, engine), training };
 }
 
 function parseInput(value: unknown, fail: (what: string) => never): InputSpec {
@@ -191,6 +199,7 @@ function parseDense(
   inputs: number,
   where: (what: string) => never,
   trainsBias: boolean,
+  engine: Engine,
 ): Dense {
   const rows = json.weights;
   if (!Array.isArray(rows)) return where('"weights" must be an array of rows');
@@ -204,10 +213,15 @@ function parseDense(
     weights.set(parseFloats(row, outputs, `weights[${i}]`, where), i * outputs),
   );
   const bias = parseFloats(json.bias, outputs, '"bias"', where);
-  return new Dense(inputs, outputs, weights, bias, trainsBias);
+  return new Dense(inputs, outputs, weights, bias, trainsBias, engine);
 }
 
-function parseBatchNorm(json: Json, features: number, where: (what: string) => never): BatchNorm {
+function parseBatchNorm(
+  json: Json,
+  features: number,
+  where: (what: string) => never,
+  engine: Engine,
+): BatchNorm {
   const { epsilon, momentum = 0.99 } = json;
   if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) {
     where('"epsilon" must be a positive number');
@@ -223,5 +237,5 @@ function parseBatchNorm(json: Json, features: number, where: (what: string) => n
   };
   const negative = state.movingVariance.findIndex((v) => v < 0);
   if (negative >= 0) where(`"movingVariance"[${negative}] is negative`);
-  return new BatchNorm(features, epsilon as number, momentum as number, state);
+  return new BatchNorm(features, epsilon as number, momentum as number, state, engine);
 }

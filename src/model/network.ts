@@ -3,6 +3,7 @@
 
 import type { Random } from '../random.js';
 import type { ActivationName } from './activations.js';
+import { referenceEngine, type Engine, type LayerInput } from './engine.js';
 import { Activation, BatchNorm, Dense, type Layer, type Parameter } from './layers.js';
 import { softmaxForward } from './softmax.js';
 
@@ -23,17 +24,18 @@ export class Network {
     readonly input: InputSpec,
     readonly classes: string[],
     readonly layers: Layer[],
+    readonly engine: Engine = referenceEngine,
   ) {}
 
   get inputSize(): number {
     return this.input.height * this.input.width;
   }
 
-  /** x: (batch, inputSize) → logits: (batch, classes) */
-  forward(x: Float32Array, batch: number, training: boolean): Float32Array {
-    let activations = x;
+  /** x: (batch, inputSize), dense or sparse rows → logits: (batch, classes) */
+  forward(x: LayerInput, batch: number, training: boolean): Float32Array {
+    let activations: LayerInput = x;
     for (const layer of this.layers) activations = layer.forward(activations, batch, training);
-    return activations;
+    return activations as Float32Array;
   }
 
   /** dlogits: (batch, classes); accumulates every parameter's gradient. */
@@ -46,7 +48,7 @@ export class Network {
   }
 
   /** x: (batch, inputSize) → probabilities: (batch, classes), in inference mode. */
-  predict(x: Float32Array, batch: number): Float32Array {
+  predict(x: LayerInput, batch: number): Float32Array {
     const logits = this.forward(x, batch, false);
     const probabilities = new Float32Array(batch * this.classes.length);
     softmaxForward(probabilities, logits, batch, this.classes.length);
@@ -61,12 +63,6 @@ export class Network {
 
   zeroGradients(): void {
     for (const { parameter } of this.parameters()) parameter.gradient.fill(0);
-  }
-
-  /** Copies pixels (bytes) into network inputs: x = pixel · scale + offset. */
-  prepareInputs(x: Float32Array, pixels: Uint8Array): void {
-    const { scale, offset } = this.input;
-    for (let i = 0; i < pixels.length; i++) x[i] = pixels[i] * scale + offset;
   }
 }
 
@@ -130,19 +126,22 @@ export function buildNetwork(
   classes: string[],
   architecture: Architecture,
   random: Random,
+  engine: Engine = referenceEngine,
 ): Network {
   const layers: Layer[] = [];
   let size = input.height * input.width;
   for (const width of architecture.hidden) {
     const weights = initialWeights(initFor(architecture, true), size, width, random);
-    layers.push(new Dense(size, width, weights, undefined, !architecture.batchnorm));
-    if (architecture.batchnorm) layers.push(new BatchNorm(width));
-    layers.push(new Activation(architecture.activation, width));
+    layers.push(new Dense(size, width, weights, undefined, !architecture.batchnorm, engine));
+    if (architecture.batchnorm) {
+      layers.push(new BatchNorm(width, undefined, undefined, undefined, engine));
+    }
+    layers.push(new Activation(architecture.activation, width, engine));
     size = width;
   }
   const weights = initialWeights(initFor(architecture, false), size, classes.length, random);
-  layers.push(new Dense(size, classes.length, weights));
-  return new Network(input, classes, layers);
+  layers.push(new Dense(size, classes.length, weights, undefined, true, engine));
+  return new Network(input, classes, layers, engine);
 }
 
 export function softmaxRegression(

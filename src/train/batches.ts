@@ -1,38 +1,183 @@
-// Batches: a permutation of the training set, cut into slices, gathered into network inputs.
+// Batches of a split, in the order of an epoch. Two forms of the same data:
+//   dense:  each batch gathered into (size, inputSize) floats: pixel · scale + offset
+//   sparse: the nonzero pixels as compressed rows, built once; each epoch reorders them once
+//           (a copy in the shuffled order) and batches are then contiguous slices, not gathers.
+// Engines that take sparse input (wasm) get the second, the reference engine the first.
 
 import type { Split } from '../data/dataset.js';
-import type { Network } from '../model/network.js';
+import type { Engine, LayerInput, SparseRows } from '../model/engine.js';
+import type { InputSpec } from '../model/network.js';
 
-/** One batch of network inputs and labels, reused from step to step. */
 export interface Batch {
-  /** (size, inputSize) */
-  x: Float32Array;
+  input: LayerInput;
   /** (size) */
   labels: Uint8Array;
   size: number;
+  /** The inputs as dense (size, inputSize) floats, whatever the form (for the tfjs shadow). */
+  dense(): Float32Array;
 }
 
-export function createBatch(capacity: number, inputSize: number): Batch {
-  return { x: new Float32Array(capacity * inputSize), labels: new Uint8Array(capacity), size: 0 };
+export interface BatchSource {
+  readonly count: number;
+  /** Puts the samples in `order` (null: file order) for the batches that follow. */
+  startEpoch(order: Uint32Array | null): void;
+  batch(start: number, size: number): Batch;
 }
 
-/** Fills `batch` with the samples `order[start .. start + count)` of `split`. */
-export function gatherBatch(
-  batch: Batch,
-  network: Network,
+export function createBatchSource(
+  engine: Engine,
+  input: InputSpec,
   split: Split,
-  order: Uint32Array | null,
-  start: number,
-  count: number,
-): void {
-  const inputSize = split.height * split.width;
-  const { scale, offset } = network.input;
-  for (let k = 0; k < count; k++) {
-    const sample = order ? order[start + k] : start + k;
-    const pixels = split.images.subarray(sample * inputSize, (sample + 1) * inputSize);
-    const row = k * inputSize;
-    for (let i = 0; i < inputSize; i++) batch.x[row + i] = pixels[i] * scale + offset;
-    batch.labels[k] = split.labels[sample];
+  capacity: number,
+): BatchSource {
+  // Sparse rows hold pixels that are zero as absent: right only if zero pixels are zero inputs.
+  return engine.sparseInput && input.offset === 0
+    ? new SparseBatches(engine, input, split)
+    : new DenseBatches(engine, input, split, capacity);
+}
+
+export class DenseBatches implements BatchSource {
+  readonly count: number;
+  private readonly x: Float32Array;
+  private readonly labels: Uint8Array;
+  private order: Uint32Array | null = null;
+  private readonly inputSize: number;
+
+  constructor(
+    engine: Engine,
+    private readonly input: InputSpec,
+    private readonly split: Split,
+    capacity: number,
+  ) {
+    this.count = split.count;
+    this.inputSize = split.height * split.width;
+    this.x = engine.allocate(capacity * this.inputSize);
+    this.labels = new Uint8Array(capacity);
   }
-  batch.size = count;
+
+  startEpoch(order: Uint32Array | null): void {
+    this.order = order;
+  }
+
+  /** Gathers samples order[start .. start + size): x = pixel · scale + offset. */
+  batch(start: number, size: number): Batch {
+    const { split, inputSize, x, labels, order } = this;
+    const { scale, offset } = this.input;
+    for (let k = 0; k < size; k++) {
+      const sample = order ? order[start + k] : start + k;
+      const pixels = split.images.subarray(sample * inputSize, (sample + 1) * inputSize);
+      const row = k * inputSize;
+      for (let i = 0; i < inputSize; i++) x[row + i] = pixels[i] * scale + offset;
+      labels[k] = split.labels[sample];
+    }
+    return { input: x, labels, size, dense: () => x.subarray(0, size * inputSize) };
+  }
+}
+
+/** Compressed sparse rows of a whole split: built once, in plain memory. */
+interface SparseSplit {
+  rowStart: Uint32Array;
+  index: Uint16Array;
+  value: Uint8Array;
+}
+
+function compress(split: Split): SparseSplit {
+  const inputSize = split.height * split.width;
+  if (inputSize > 65536) throw new Error('sparse rows index pixels with 16 bits');
+  let nonzero = 0;
+  for (let i = 0; i < split.images.length; i++) if (split.images[i] !== 0) nonzero++;
+  const rowStart = new Uint32Array(split.count + 1);
+  const index = new Uint16Array(nonzero);
+  const value = new Uint8Array(nonzero);
+  let k = 0;
+  for (let n = 0; n < split.count; n++) {
+    rowStart[n] = k;
+    const base = n * inputSize;
+    for (let i = 0; i < inputSize; i++) {
+      const pixel = split.images[base + i];
+      if (pixel !== 0) {
+        index[k] = i;
+        value[k++] = pixel;
+      }
+    }
+  }
+  rowStart[split.count] = k;
+  return { rowStart, index, value };
+}
+
+/** Each split is compressed once per process, whatever the number of runs or evaluations. */
+const compressed = new WeakMap<Split, SparseSplit>();
+
+export class SparseBatches implements BatchSource {
+  readonly count: number;
+  private readonly source: SparseSplit;
+  /** The epoch's order, in the engine's memory. */
+  private readonly rowStart: Uint32Array;
+  private readonly index: Uint16Array;
+  private readonly value: Uint8Array;
+  private readonly labels: Uint8Array;
+  private ordered = false;
+
+  constructor(
+    engine: Engine,
+    private readonly input: InputSpec,
+    private readonly split: Split,
+  ) {
+    this.count = split.count;
+    let source = compressed.get(split);
+    if (!source) compressed.set(split, (source = compress(split)));
+    this.source = source;
+    const nonzero = source.index.length;
+    const words = engine.allocateBytes(4 * (split.count + 1));
+    this.rowStart = new Uint32Array(words.buffer, words.byteOffset, split.count + 1);
+    const halves = engine.allocateBytes(2 * nonzero);
+    this.index = new Uint16Array(halves.buffer, halves.byteOffset, nonzero);
+    this.value = engine.allocateBytes(nonzero);
+    this.labels = new Uint8Array(split.count);
+  }
+
+  /** Copies the rows in `order` into the engine's memory: one pass per epoch. */
+  startEpoch(order: Uint32Array | null): void {
+    if (!order && this.ordered) return; // file order is already in place
+    const { source, split } = this;
+    let k = 0;
+    for (let n = 0; n < split.count; n++) {
+      const sample = order ? order[n] : n;
+      const from = source.rowStart[sample];
+      const to = source.rowStart[sample + 1];
+      this.rowStart[n] = k;
+      this.index.set(source.index.subarray(from, to), k);
+      this.value.set(source.value.subarray(from, to), k);
+      this.labels[n] = split.labels[sample];
+      k += to - from;
+    }
+    this.rowStart[split.count] = k;
+    this.ordered = !order;
+  }
+
+  batch(start: number, size: number): Batch {
+    const rows: SparseRows = {
+      rowStart: this.rowStart.subarray(start, start + size + 1),
+      index: this.index,
+      value: this.value,
+      scale: this.input.scale,
+    };
+    return {
+      input: rows,
+      labels: this.labels.subarray(start, start + size),
+      size,
+      dense: () => this.densify(rows, size),
+    };
+  }
+
+  private densify(rows: SparseRows, size: number): Float32Array {
+    const inputSize = this.split.height * this.split.width;
+    const x = new Float32Array(size * inputSize);
+    for (let n = 0; n < size; n++) {
+      for (let k = rows.rowStart[n]; k < rows.rowStart[n + 1]; k++) {
+        x[n * inputSize + rows.index[k]] = rows.value[k] * rows.scale;
+      }
+    }
+    return x;
+  }
 }

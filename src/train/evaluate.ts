@@ -1,9 +1,10 @@
 // Loss, accuracy and confusion matrix of a network on a split, in inference mode.
 
 import type { Split } from '../data/dataset.js';
-import type { Network } from '../model/network.js';
+import type { Engine } from '../model/engine.js';
+import type { InputSpec, Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
-import { createBatch, gatherBatch } from './batches.js';
+import { createBatchSource, type BatchSource } from './batches.js';
 import { LossBuffers, lossForward, type LossName } from './losses.js';
 
 export interface Evaluation {
@@ -24,14 +25,14 @@ export function evaluate(
 ): Evaluation {
   const classes = network.classes.length;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  const batch = createBatch(batchSize, network.inputSize);
+  const source = batchSourceFor(network, split, batchSize);
   const buffers = new LossBuffers(batchSize, classes);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const size = Math.min(batchSize, split.count - start);
-    gatherBatch(batch, network, split, null, start, size);
-    const logits = network.forward(batch.x, size, false);
+    const batch = source.batch(start, size);
+    const logits = network.forward(batch.input, size, false);
     lossForward(loss, buffers, logits, batch.labels, size, classes);
     for (let n = 0; n < size; n++) {
       lossSum += buffers.losses[n];
@@ -52,4 +53,28 @@ export function evaluate(
     perClass,
     count: split.count,
   };
+}
+
+/**
+ * The batches of a split for evaluation, kept from epoch to epoch: the wasm engine's sparse rows
+ * live in memory it never frees, so they are built once per split, engine and input spec.
+ */
+interface CachedSource {
+  engine: Engine;
+  input: InputSpec;
+  batchSize: number;
+  source: BatchSource;
+}
+const sources = new WeakMap<Split, CachedSource>();
+
+function batchSourceFor(network: Network, split: Split, batchSize: number): BatchSource {
+  const { engine, input } = network;
+  const cached = sources.get(split);
+  if (cached?.engine === engine && cached.input === input && cached.batchSize >= batchSize) {
+    return cached.source;
+  }
+  const source = createBatchSource(engine, input, split, batchSize);
+  source.startEpoch(null);
+  sources.set(split, { engine, input, batchSize, source });
+  return source;
 }

@@ -1,6 +1,8 @@
-// Optimisers update parameters from their gradients, in place. The update rules are those of
-// tfjs' tf.train optimisers, so that `train --check-tfjs` can replay them step for step.
+// Optimisers keep their state (velocities, moments, step count) and update parameters in place
+// with the engine's update kernels (src/model/updates.ts). The rules are those of tfjs'
+// tf.train optimisers, so that `train --check-tfjs` can replay them step for step.
 
+import { referenceEngine, type Engine } from '../model/engine.js';
 import type { Parameter } from '../model/layers.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
@@ -25,14 +27,26 @@ export const OPTIMIZER_DEFAULTS: OptimizerConfig = {
 };
 
 export interface Optimizer {
+  /** Updates every parameter from its gradient; weight decay is part of the update. */
   step(parameters: Parameter[], learningRate: number): void;
+}
+
+/** Weight decay λ applies to the parameters that decay (dense weights), 0 to the others. */
+function decayOf(parameter: Parameter, weightDecay: number): number {
+  return parameter.decays ? weightDecay : 0;
 }
 
 /** Plain stochastic gradient descent: θ ← θ − lr · g */
 export class Sgd implements Optimizer {
+  constructor(
+    private readonly engine: Engine,
+    private readonly weightDecay: number,
+  ) {}
+
   step(parameters: Parameter[], learningRate: number): void {
-    for (const { value, gradient } of parameters) {
-      for (let i = 0; i < value.length; i++) value[i] -= learningRate * gradient[i];
+    for (const parameter of parameters) {
+      const decay = decayOf(parameter, this.weightDecay);
+      this.engine.sgdStep(parameter.value, parameter.gradient, learningRate, decay);
     }
   }
 }
@@ -41,16 +55,25 @@ export class Sgd implements Optimizer {
 export class Momentum implements Optimizer {
   private velocities: Float32Array[] | null = null;
 
-  constructor(private readonly momentum: number) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly weightDecay: number,
+    private readonly momentum: number,
+  ) {}
 
   step(parameters: Parameter[], learningRate: number): void {
-    this.velocities ??= parameters.map((p) => new Float32Array(p.value.length));
-    parameters.forEach(({ value, gradient }, k) => {
-      const velocity = this.velocities![k];
-      for (let i = 0; i < value.length; i++) {
-        velocity[i] = this.momentum * velocity[i] + gradient[i];
-        value[i] -= learningRate * velocity[i];
-      }
+    this.velocities ??= parameters.map((p) => this.engine.allocate(p.value.length));
+    parameters.forEach((parameter, k) => {
+      const decay = decayOf(parameter, this.weightDecay);
+      const { value, gradient } = parameter;
+      this.engine.momentumStep(
+        value,
+        gradient,
+        this.velocities![k],
+        learningRate,
+        decay,
+        this.momentum,
+      );
     });
   }
 }
@@ -66,6 +89,8 @@ export class Adam implements Optimizer {
   private t = 0;
 
   constructor(
+    private readonly engine: Engine,
+    private readonly weightDecay: number,
     private readonly beta1: number,
     private readonly beta2: number,
     private readonly epsilon: number,
@@ -73,46 +98,50 @@ export class Adam implements Optimizer {
 
   step(parameters: Parameter[], learningRate: number): void {
     this.moments ??= parameters.map((p) => ({
-      m: new Float32Array(p.value.length),
-      v: new Float32Array(p.value.length),
+      m: this.engine.allocate(p.value.length),
+      v: this.engine.allocate(p.value.length),
     }));
     this.t++;
     const { beta1, beta2, epsilon } = this;
-    const correction1 = 1 - beta1 ** this.t;
-    const correction2 = 1 - beta2 ** this.t;
-    parameters.forEach(({ value, gradient }, k) => {
+    const c1 = 1 - beta1 ** this.t;
+    const c2 = 1 - beta2 ** this.t;
+    parameters.forEach((parameter, k) => {
       const { m, v } = this.moments![k];
-      for (let i = 0; i < value.length; i++) {
-        const g = gradient[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * g;
-        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-        value[i] -=
-          (learningRate * (m[i] / correction1)) / (Math.sqrt(v[i] / correction2) + epsilon);
-      }
+      const decay = decayOf(parameter, this.weightDecay);
+      const { value, gradient } = parameter;
+      this.engine.adamStep(
+        value,
+        gradient,
+        m,
+        v,
+        learningRate,
+        decay,
+        beta1,
+        beta2,
+        epsilon,
+        c1,
+        c2,
+      );
     });
   }
 }
 
-export function createOptimizer(config: OptimizerConfig): Optimizer {
+/**
+ * The optimiser of a configuration. Weight decay is L2 added to the gradient of the
+ * parameters that decay (weights, not biases or BatchNorm's γ, β): g ← g + λ θ.
+ */
+export function createOptimizer(
+  config: OptimizerConfig,
+  weightDecay = 0,
+  engine: Engine = referenceEngine,
+): Optimizer {
   switch (config.name) {
     case 'sgd':
-      return new Sgd();
+      return new Sgd(engine, weightDecay);
     case 'momentum':
-      return new Momentum(config.momentum);
+      return new Momentum(engine, weightDecay, config.momentum);
     case 'adam':
-      return new Adam(config.beta1, config.beta2, config.epsilon);
-  }
-}
-
-/**
- * L2 weight decay, added to the gradient of the parameters that decay (weights, not biases or
- * BatchNorm's γ, β): g ← g + λ θ, the gradient of (λ/2) Σ θ².
- */
-export function addWeightDecay(parameters: Parameter[], weightDecay: number): void {
-  if (weightDecay === 0) return;
-  for (const { value, gradient, decays } of parameters) {
-    if (!decays) continue;
-    for (let i = 0; i < value.length; i++) gradient[i] += weightDecay * value[i];
+      return new Adam(engine, weightDecay, config.beta1, config.beta2, config.epsilon);
   }
 }
 

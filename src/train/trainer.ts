@@ -5,11 +5,10 @@ import { Dense } from '../model/layers.js';
 import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
-import { createBatch, gatherBatch, type Batch } from './batches.js';
+import { createBatchSource, type Batch } from './batches.js';
 import { evaluate } from './evaluate.js';
 import { LossBuffers, lossBackward, lossForward, type LossName } from './losses.js';
 import {
-  addWeightDecay,
   createOptimizer,
   learningRateAt,
   OPTIMIZER_DEFAULTS,
@@ -84,9 +83,13 @@ export async function train(
   const classes = network.classes.length;
   const loss = config.loss ?? 'cross-entropy';
   const random = new Random(config.seed);
-  const optimizer = createOptimizer(config.optimizer ?? OPTIMIZER_DEFAULTS);
+  const optimizer = createOptimizer(
+    config.optimizer ?? OPTIMIZER_DEFAULTS,
+    config.weightDecay ?? 0,
+    network.engine,
+  );
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
-  const batch = createBatch(config.batchSize, network.inputSize);
+  const source = createBatchSource(network.engine, network.input, split, config.batchSize);
   const buffers = new LossBuffers(config.batchSize, classes);
   const parameters = network.parameters().map((p) => p.parameter);
   const denseLayers = network.layers.filter((layer) => layer instanceof Dense);
@@ -104,6 +107,7 @@ export async function train(
       epochs,
     );
     if (config.shuffle) random.shuffle(order);
+    source.startEpoch(config.shuffle ? order : null);
     const batches = Math.min(batchesPerEpoch, (config.steps ?? Infinity) - step);
     const gradientNormSums = new Float64Array(denseLayers.length);
     let lossSum = 0;
@@ -113,9 +117,9 @@ export async function train(
     for (let b = 0; b < batches; b++) {
       const start = b * config.batchSize;
       const size = Math.min(config.batchSize, split.count - start);
-      gatherBatch(batch, network, split, order, start, size);
+      const batch = source.batch(start, size);
 
-      const logits = network.forward(batch.x, size, true);
+      const logits = network.forward(batch.input, size, true);
       lossForward(loss, buffers, logits, batch.labels, size, classes);
       for (let n = 0; n < size; n++) {
         lossSum += buffers.losses[n];
@@ -128,7 +132,6 @@ export async function train(
       denseLayers.forEach((layer, l) => {
         gradientNormSums[l] += Math.sqrt(squaredNorm(layer.weightsGradient));
       });
-      addWeightDecay(parameters, config.weightDecay ?? 0);
       optimizer.step(parameters, learningRate);
       step++;
 

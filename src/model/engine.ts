@@ -1,0 +1,110 @@
+// An engine is where a network's numbers live and which kernels compute them. The reference
+// engine is the readable TypeScript of this folder on plain Float32Arrays. The fast engine
+// (src/wasm) keeps every array in WebAssembly memory and runs SIMD kernels there; it must
+// agree with the reference to float32 tolerance, which the tests check.
+
+import { ACTIVATION_KERNELS, type ActivationName } from './activations.js';
+import {
+  batchnormBackward,
+  batchnormForwardInference,
+  batchnormForwardTraining,
+} from './batchnorm.js';
+import { denseBackward, denseForward } from './dense.js';
+import { adamStep, momentumStep, sgdStep } from './updates.js';
+
+/**
+ * A batch of images as compressed sparse rows: the nonzero pixels of sample n are
+ * index[rowStart[n] .. rowStart[n + 1]) with values value[...] (bytes); input = value · scale.
+ * About 19% of MNIST's pixels are nonzero, so this is a fifth of the dense batch.
+ */
+export interface SparseRows {
+  rowStart: Uint32Array;
+  index: Uint16Array;
+  value: Uint8Array;
+  scale: number;
+}
+
+export type LayerInput = Float32Array | SparseRows;
+
+export function isSparse(x: LayerInput): x is SparseRows {
+  return !(x instanceof Float32Array);
+}
+
+/** Kernels on float32 arrays that `allocate` returned. Outputs are overwritten unless noted. */
+export interface Engine {
+  readonly name: 'reference' | 'wasm';
+  allocate(length: number): Float32Array;
+  /** Raw bytes in the engine's memory (for sparse rows), 16-byte aligned. */
+  allocateBytes(bytes: number): Uint8Array;
+  /** Whether the first dense layer can take SparseRows (else it takes dense inputs). */
+  readonly sparseInput: boolean;
+  denseForward(
+    out: Float32Array,
+    x: LayerInput,
+    W: Float32Array,
+    b: Float32Array,
+    batch: number,
+    inputs: number,
+    outputs: number,
+  ): void;
+  /** dW and db accumulate; dx (null: not wanted) is overwritten. */
+  denseBackward(
+    dx: Float32Array | null,
+    dW: Float32Array,
+    db: Float32Array,
+    dout: Float32Array,
+    x: LayerInput,
+    W: Float32Array,
+    batch: number,
+    inputs: number,
+    outputs: number,
+  ): void;
+  batchnormForwardTraining: typeof batchnormForwardTraining;
+  batchnormForwardInference: typeof batchnormForwardInference;
+  /** dgamma and dbeta accumulate; dx is overwritten. */
+  batchnormBackward: typeof batchnormBackward;
+  activationForward(name: ActivationName, out: Float32Array, x: Float32Array, length: number): void;
+  /** dx is overwritten. */
+  activationBackward(
+    name: ActivationName,
+    dx: Float32Array,
+    dout: Float32Array,
+    out: Float32Array,
+    length: number,
+  ): void;
+  sgdStep: typeof sgdStep;
+  momentumStep: typeof momentumStep;
+  adamStep: typeof adamStep;
+}
+
+function dense(x: LayerInput): Float32Array {
+  if (isSparse(x)) throw new Error('the reference engine takes dense inputs');
+  return x;
+}
+
+export const referenceEngine: Engine = {
+  name: 'reference',
+  sparseInput: false,
+  allocate: (length) => new Float32Array(length),
+  allocateBytes: (bytes) => new Uint8Array(bytes),
+  denseForward: (out, x, W, b, batch, inputs, outputs) =>
+    denseForward(out, dense(x), W, b, batch, inputs, outputs),
+  denseBackward: (dx, dW, db, dout, x, W, batch, inputs, outputs) => {
+    dx?.fill(0, 0, batch * inputs);
+    denseBackward(dx, dW, db, dout, dense(x), W, batch, inputs, outputs);
+  },
+  batchnormForwardTraining,
+  batchnormForwardInference,
+  batchnormBackward: (dx, dgamma, dbeta, dout, normalized, inverseStd, gamma, batch, features) => {
+    dx.fill(0, 0, batch * features);
+    batchnormBackward(dx, dgamma, dbeta, dout, normalized, inverseStd, gamma, batch, features);
+  },
+  activationForward: (name, out, x, length) => ACTIVATION_KERNELS[name].forward(out, x, length),
+  activationBackward: (name, dx, dout, out, length) => {
+    dx.fill(0, 0, length);
+    ACTIVATION_KERNELS[name].backward(dx, dout, out, length);
+  },
+  sgdStep,
+  momentumStep,
+  adamStep,
+};
