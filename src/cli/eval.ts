@@ -4,6 +4,7 @@ import { loadDataset, resolveDataSource } from '../data/dataset.js';
 import { DataError } from '../errors.js';
 import { readModelFile } from '../model/modelFile.js';
 import { evaluate } from '../train/evaluate.js';
+import { createEngine, type EngineName } from '../wasm/engine.js';
 import { percent, table } from './format.js';
 
 export interface EvalOptions {
@@ -12,10 +13,11 @@ export interface EvalOptions {
   batchSize: number;
   testLimit?: number;
   json: boolean;
+  engine: EngineName;
 }
 
 export async function evalCommand(options: EvalOptions): Promise<void> {
-  const { network } = await readModelFile(options.model);
+  const { network } = await readModelFile(options.model, createEngine(options.engine));
   const source = resolveDataSource(options.data);
   const data = await loadDataset(source, { testOnly: true, testLimit: options.testLimit });
   const { height, width } = data.test;

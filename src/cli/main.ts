@@ -156,6 +156,11 @@ program
       "tf-beginners: zeros, SGD 0.5, batch 100, exactly 1000 steps (TensorFlow's tutorial); overrides those options",
     ).argParser(choiceOption('--preset', ['tf-beginners'] as const)),
   )
+  .addOption(
+    new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')
+      .default('wasm')
+      .argParser(choiceOption('--engine', ['wasm', 'reference'] as const)),
+  )
   .option(
     '--check-tfjs',
     'train the same model in TensorFlow.js alongside and compare weights after each epoch',
@@ -180,6 +185,11 @@ program
     new Option('--test-limit <n>', 'use only the first N test images').argParser(
       integerOption('--test-limit', 1),
     ),
+  )
+  .addOption(
+    new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')
+      .default('wasm')
+      .argParser(choiceOption('--engine', ['wasm', 'reference'] as const)),
   )
   .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON on stdout', false)
   .action(async (options) => {

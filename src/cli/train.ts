@@ -16,6 +16,7 @@ import {
   type Network,
 } from '../model/network.js';
 import { Random } from '../random.js';
+import { createEngine, type EngineName } from '../wasm/engine.js';
 import type { LossName } from '../train/losses.js';
 import type { LearningRateSchedule, OptimizerConfig, OptimizerName } from '../train/optimizers.js';
 import {
@@ -56,6 +57,7 @@ export interface TrainOptions {
   json: boolean;
   preset?: 'tf-beginners';
   checkTfjs: boolean;
+  engine: EngineName;
 }
 
 /** Default learning rates: each optimiser's usual scale (momentum's steps are ~1/(1−μ) longer). */
@@ -143,7 +145,8 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
     init: options.init,
   };
   const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
-  const network = buildNetwork(input, data.classes, architecture, new Random(options.seed));
+  const engine = createEngine(options.engine);
+  const network = buildNetwork(input, data.classes, architecture, new Random(options.seed), engine);
   const runConfig = {
     data: source.name,
     preset: options.preset ?? null,
@@ -166,6 +169,7 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
     steps: options.steps ?? null,
     seed: options.seed,
     shuffle: options.shuffle,
+    engine: options.engine,
     trainLimit: options.trainLimit ?? null,
     testLimit: options.testLimit ?? null,
   };

@@ -72,6 +72,8 @@ export interface Engine {
     out: Float32Array,
     length: number,
   ): void;
+  /** Σ x² (for gradient norms). */
+  sumOfSquares(values: Float32Array): number;
   sgdStep: typeof sgdStep;
   momentumStep: typeof momentumStep;
   adamStep: typeof adamStep;
@@ -103,6 +105,11 @@ export const referenceEngine: Engine = {
   activationBackward: (name, dx, dout, out, length) => {
     dx.fill(0, 0, length);
     ACTIVATION_KERNELS[name].backward(dx, dout, out, length);
+  },
+  sumOfSquares: (values) => {
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
+    return sum;
   },
   sgdStep,
   momentumStep,

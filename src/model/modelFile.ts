@@ -18,11 +18,15 @@ export const MODEL_VERSION = 1;
 export function formatFloat32(value: number): string {
   if (Object.is(value, -0)) return '-0';
   if (!Number.isFinite(value)) throw new Error(`cannot write ${value} into a model file`);
-  for (let digits = 1; digits < 9; digits++) {
-    const candidate = Number(value.toPrecision(digits));
-    if (Math.fround(candidate) === value) return String(candidate);
+  // Round-tripping is monotone in the number of digits (9 always suffice): binary search.
+  let low = 1;
+  let high = 9;
+  while (low < high) {
+    const digits = (low + high) >> 1;
+    if (Math.fround(Number(value.toPrecision(digits))) === value) high = digits;
+    else low = digits + 1;
   }
-  return String(Number(value.toPrecision(9)));
+  return String(Number(value.toPrecision(low)));
 }
 
 function floats(values: Float32Array): string {

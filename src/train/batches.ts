@@ -82,26 +82,43 @@ interface SparseSplit {
 }
 
 function compress(split: Split): SparseSplit {
+  const { images, count } = split;
   const inputSize = split.height * split.width;
   if (inputSize > 65536) throw new Error('sparse rows index pixels with 16 bits');
+  // First pass: count the nonzero pixels, skipping 4 zero pixels at a time where aligned.
   let nonzero = 0;
-  for (let i = 0; i < split.images.length; i++) if (split.images[i] !== 0) nonzero++;
-  const rowStart = new Uint32Array(split.count + 1);
+  const aligned = images.byteOffset % 4 === 0;
+  const words = aligned
+    ? new Uint32Array(images.buffer, images.byteOffset, images.length >> 2)
+    : null;
+  let i = 0;
+  if (words) {
+    for (let w = 0; w < words.length; w++) {
+      const word = words[w];
+      if (word === 0) continue;
+      nonzero += +((word & 0xff) !== 0) + +((word & 0xff00) !== 0);
+      nonzero += +((word & 0xff0000) !== 0) + +(word >>> 24 !== 0);
+    }
+    i = words.length << 2;
+  }
+  for (; i < images.length; i++) if (images[i] !== 0) nonzero++;
+
+  const rowStart = new Uint32Array(count + 1);
   const index = new Uint16Array(nonzero);
   const value = new Uint8Array(nonzero);
   let k = 0;
-  for (let n = 0; n < split.count; n++) {
+  for (let n = 0; n < count; n++) {
     rowStart[n] = k;
     const base = n * inputSize;
-    for (let i = 0; i < inputSize; i++) {
-      const pixel = split.images[base + i];
+    for (let p = 0; p < inputSize; p++) {
+      const pixel = images[base + p];
       if (pixel !== 0) {
-        index[k] = i;
+        index[k] = p;
         value[k++] = pixel;
       }
     }
   }
-  rowStart[split.count] = k;
+  rowStart[count] = k;
   return { rowStart, index, value };
 }
 

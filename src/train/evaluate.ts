@@ -26,7 +26,7 @@ export function evaluate(
   const classes = network.classes.length;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const source = batchSourceFor(network, split, batchSize);
-  const buffers = new LossBuffers(batchSize, classes);
+  const buffers = new LossBuffers(batchSize, classes, network.engine);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < split.count; start += batchSize) {

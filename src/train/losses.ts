@@ -10,6 +10,7 @@ import {
   squaredErrorBackward,
   squaredErrorForward,
 } from '../model/softmax.js';
+import type { Engine } from '../model/engine.js';
 
 export type LossName = 'cross-entropy' | 'mse';
 export const LOSSES: readonly LossName[] = ['cross-entropy', 'mse'];
@@ -21,11 +22,12 @@ export class LossBuffers {
   readonly dprobabilities: Float32Array;
   readonly dlogits: Float32Array;
 
-  constructor(batchSize: number, classes: number) {
+  /** dlogits goes into the network's backward pass: it lives in the engine's memory. */
+  constructor(batchSize: number, classes: number, engine: Engine) {
     this.losses = new Float64Array(batchSize);
     this.probabilities = new Float32Array(batchSize * classes);
     this.dprobabilities = new Float32Array(batchSize * classes);
-    this.dlogits = new Float32Array(batchSize * classes);
+    this.dlogits = engine.allocate(batchSize * classes);
   }
 }
 

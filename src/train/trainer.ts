@@ -67,12 +67,6 @@ export function plannedEpochs(config: TrainConfig, trainCount: number): number {
   return Math.ceil(config.steps / Math.ceil(trainCount / config.batchSize));
 }
 
-function squaredNorm(values: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
-  return sum;
-}
-
 export async function train(
   network: Network,
   data: Dataset,
@@ -90,7 +84,7 @@ export async function train(
   );
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
   const source = createBatchSource(network.engine, network.input, split, config.batchSize);
-  const buffers = new LossBuffers(config.batchSize, classes);
+  const buffers = new LossBuffers(config.batchSize, classes, network.engine);
   const parameters = network.parameters().map((p) => p.parameter);
   const denseLayers = network.layers.filter((layer) => layer instanceof Dense);
   const batchesPerEpoch = Math.ceil(split.count / config.batchSize);
@@ -130,7 +124,7 @@ export async function train(
       network.zeroGradients();
       network.backward(lossBackward(loss, buffers, batch.labels, size, classes), size);
       denseLayers.forEach((layer, l) => {
-        gradientNormSums[l] += Math.sqrt(squaredNorm(layer.weightsGradient));
+        gradientNormSums[l] += Math.sqrt(network.engine.sumOfSquares(layer.weightsGradient));
       });
       optimizer.step(parameters, learningRate);
       step++;

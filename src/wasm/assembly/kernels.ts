@@ -42,70 +42,239 @@
   return base + ((<usize>r * <usize>width) << 2);
 }
 
+/**
+ * Stores the first `count` (1..4) lanes of v. The tails of rows are done with whole vectors
+ * that read up to 3 floats past the row: harmless, since the engine pads every array by 16
+ * bytes, and only the lanes that belong to the row are stored.
+ */
+@inline function storeLanes(ptr: usize, v: v128, count: i32): void {
+  if (count >= 4) {
+    v128.store(ptr, v);
+    return;
+  }
+  store<f32>(ptr, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(ptr + 4, f32x4.extract_lane(v, 1));
+  if (count > 2) store<f32>(ptr + 8, f32x4.extract_lane(v, 2));
+}
+
 // --- dense layer with a sparse input (the pixels: CSR rows of u16 indices and u8 values) ----
 
-/** out = x · W + b, x given as CSR rows whose values are pixels, scaled by `scale`. */
+/**
+ * out = x · W + b, x given as CSR rows whose values are pixels, scaled by `scale`.
+ * Outputs go 32 at a time: eight 4-lane sums stay in registers over all of a sample's nonzero
+ * pixels, so each multiply-add costs one load (of W) and no store.
+ */
 export function sparseDenseForward(
   out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
   W: usize, b: usize, batch: i32, outputs: i32,
 ): void {
   for (let n = 0; n < batch; n++) {
     const o = row(out, n, outputs);
-    memory.copy(o, b, <usize>outputs << 2);
+    const start = load<u32>(rowStart + (<usize>n << 2));
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
-    for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
-      const i = <i32>load<u16>(index + (<usize>k << 1));
-      axpy(o, row(W, i, outputs), <f32>load<u8>(value + k) * scale, outputs);
+    let j = 0;
+    for (; j + 32 <= outputs; j += 32) {
+      const bj = b + (<usize>j << 2);
+      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
+      let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80), a6 = v128.load(bj + 96), a7 = v128.load(bj + 112);
+      for (let k = start; k < end; k++) {
+        const i = <i32>load<u16>(index + (<usize>k << 1));
+        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const w = row(W, i, outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
+        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
+        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
+        a6 = f32x4.add(a6, f32x4.mul(xv, v128.load(w + 96)));
+        a7 = f32x4.add(a7, f32x4.mul(xv, v128.load(w + 112)));
+      }
+      const oj = o + (<usize>j << 2);
+      v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
+      v128.store(oj + 64, a4); v128.store(oj + 80, a5); v128.store(oj + 96, a6); v128.store(oj + 112, a7);
+    }
+    for (; j < outputs; j += 4) {
+      let a = v128.load(b + (<usize>j << 2));
+      for (let k = start; k < end; k++) {
+        const i = <i32>load<u16>(index + (<usize>k << 1));
+        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        a = f32x4.add(a, f32x4.mul(xv, v128.load(row(W, i, outputs) + (<usize>j << 2))));
+      }
+      storeLanes(o + (<usize>j << 2), a, outputs - j);
     }
   }
 }
 
-/** dW += xᵀ · dout, db += Σ dout, x sparse as above. */
+/**
+ * dW += xᵀ · dout, db += Σ dout, x sparse as above. The batch's rows are first turned into
+ * columns (for each pixel, the samples where it is nonzero: colStart (inputs + 1), colSample,
+ * colValue, all scratch), so that each row of dW is summed in registers and stored once.
+ * The sum over samples runs in sample order, as in the reference.
+ */
 export function sparseDenseBackward(
   dW: usize, db: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
-  batch: i32, outputs: i32,
+  batch: i32, inputs: i32, outputs: i32, colStart: usize, colSample: usize, colValue: usize,
 ): void {
+  for (let n = 0; n < batch; n++) axpy(db, row(dout, n, outputs), 1, outputs);
+
+  // columns: count, prefix-sum, fill (advancing each column's start), shift back
+  memory.fill(colStart, 0, (<usize>inputs + 1) << 2);
+  const first = load<u32>(rowStart);
+  const last = load<u32>(rowStart + (<usize>batch << 2));
+  for (let k = first; k < last; k++) {
+    const c = colStart + ((<usize>load<u16>(index + (<usize>k << 1)) + 1) << 2);
+    store<u32>(c, load<u32>(c) + 1);
+  }
+  for (let i = 0; i < inputs; i++) {
+    const c = colStart + ((<usize>i + 1) << 2);
+    store<u32>(c, load<u32>(c) + load<u32>(c - 4));
+  }
   for (let n = 0; n < batch; n++) {
-    const d = row(dout, n, outputs);
-    axpy(db, d, 1, outputs);
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
-      const i = <i32>load<u16>(index + (<usize>k << 1));
-      axpy(row(dW, i, outputs), d, <f32>load<u8>(value + k) * scale, outputs);
+      const c = colStart + (<usize>load<u16>(index + (<usize>k << 1)) << 2);
+      const p = load<u32>(c);
+      store<u32>(c, p + 1);
+      store<u32>(colSample + (<usize>p << 2), n);
+      store<f32>(colValue + (<usize>p << 2), <f32>load<u8>(value + k) * scale);
+    }
+  }
+  for (let i = inputs; i > 0; i--) {
+    store<u32>(colStart + (<usize>i << 2), load<u32>(colStart + ((<usize>i - 1) << 2)));
+  }
+  store<u32>(colStart, 0);
+
+  for (let i = 0; i < inputs; i++) {
+    const start = load<u32>(colStart + (<usize>i << 2));
+    const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+    if (start == end) continue;
+    const w = row(dW, i, outputs);
+    let j = 0;
+    for (; j + 32 <= outputs; j += 32) {
+      const wj = w + (<usize>j << 2);
+      let a0 = v128.load(wj), a1 = v128.load(wj + 16), a2 = v128.load(wj + 32), a3 = v128.load(wj + 48);
+      let a4 = v128.load(wj + 64), a5 = v128.load(wj + 80), a6 = v128.load(wj + 96), a7 = v128.load(wj + 112);
+      for (let p = start; p < end; p++) {
+        const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
+        const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
+        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(d + 64)));
+        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(d + 80)));
+        a6 = f32x4.add(a6, f32x4.mul(xv, v128.load(d + 96)));
+        a7 = f32x4.add(a7, f32x4.mul(xv, v128.load(d + 112)));
+      }
+      v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
+      v128.store(wj + 64, a4); v128.store(wj + 80, a5); v128.store(wj + 96, a6); v128.store(wj + 112, a7);
+    }
+    for (; j < outputs; j += 4) {
+      const wj = w + (<usize>j << 2);
+      let a = v128.load(wj);
+      for (let p = start; p < end; p++) {
+        const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
+        const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
+        a = f32x4.add(a, f32x4.mul(xv, v128.load(d)));
+      }
+      storeLanes(wj, a, outputs - j);
     }
   }
 }
 
 // --- dense layer, dense input ------------------------------------------------------------------
 
-/** out = x · W + b; zero inputs (after ReLU, about half) are skipped. */
+/**
+ * out = x · W + b; zero inputs (after ReLU, about half) are skipped. Outputs go 32, then 4, then
+ * 1 at a time, their sums kept in registers over all inputs: each multiply-add loads W once.
+ */
 export function denseForward(
   out: usize, x: usize, W: usize, b: usize, batch: i32, inputs: i32, outputs: i32,
 ): void {
   for (let n = 0; n < batch; n++) {
     const o = row(out, n, outputs);
-    memory.copy(o, b, <usize>outputs << 2);
     const xr = row(x, n, inputs);
-    for (let i = 0; i < inputs; i++) {
-      const xi = load<f32>(xr + (<usize>i << 2));
-      if (xi != 0) axpy(o, row(W, i, outputs), xi, outputs);
+    let j = 0;
+    for (; j + 32 <= outputs; j += 32) {
+      const bj = b + (<usize>j << 2);
+      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
+      let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80), a6 = v128.load(bj + 96), a7 = v128.load(bj + 112);
+      for (let i = 0; i < inputs; i++) {
+        const xi = load<f32>(xr + (<usize>i << 2));
+        if (xi == 0) continue;
+        const xv = f32x4.splat(xi);
+        const w = row(W, i, outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
+        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
+        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
+        a6 = f32x4.add(a6, f32x4.mul(xv, v128.load(w + 96)));
+        a7 = f32x4.add(a7, f32x4.mul(xv, v128.load(w + 112)));
+      }
+      const oj = o + (<usize>j << 2);
+      v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
+      v128.store(oj + 64, a4); v128.store(oj + 80, a5); v128.store(oj + 96, a6); v128.store(oj + 112, a7);
+    }
+    for (; j < outputs; j += 4) {
+      let a = v128.load(b + (<usize>j << 2));
+      for (let i = 0; i < inputs; i++) {
+        const xi = load<f32>(xr + (<usize>i << 2));
+        if (xi == 0) continue;
+        a = f32x4.add(a, f32x4.mul(f32x4.splat(xi), v128.load(row(W, i, outputs) + (<usize>j << 2))));
+      }
+      storeLanes(o + (<usize>j << 2), a, outputs - j);
     }
   }
 }
 
-/** dW += xᵀ · dout, db += Σ dout, dx = dout · Wᵀ (dx = 0: not wanted). dx is overwritten. */
+/**
+ * dW += xᵀ · dout, db += Σ dout, dx = dout · Wᵀ (dx = 0: not wanted; else overwritten).
+ * dW goes row by row (one input at a time), its sums over the batch kept in registers.
+ */
 export function denseBackward(
   dx: usize, dW: usize, db: usize, dout: usize, x: usize, W: usize,
   batch: i32, inputs: i32, outputs: i32,
 ): void {
-  for (let n = 0; n < batch; n++) {
-    const d = row(dout, n, outputs);
-    axpy(db, d, 1, outputs);
-    const xr = row(x, n, inputs);
-    for (let i = 0; i < inputs; i++) {
-      const xi = load<f32>(xr + (<usize>i << 2));
-      if (xi != 0) axpy(row(dW, i, outputs), d, xi, outputs);
-      if (dx) store<f32>(row(dx, n, inputs) + (<usize>i << 2), dot(d, row(W, i, outputs), outputs));
+  for (let n = 0; n < batch; n++) axpy(db, row(dout, n, outputs), 1, outputs);
+  for (let i = 0; i < inputs; i++) {
+    const w = row(dW, i, outputs);
+    const xi = x + (<usize>i << 2);
+    let j = 0;
+    for (; j + 8 <= outputs; j += 8) {
+      const wj = w + (<usize>j << 2);
+      let a0 = v128.load(wj), a1 = v128.load(wj + 16);
+      for (let n = 0; n < batch; n++) {
+        const v = load<f32>(row(xi, n, inputs));
+        if (v == 0) continue;
+        const xv = f32x4.splat(v);
+        const d = row(dout, n, outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
+      }
+      v128.store(wj, a0);
+      v128.store(wj + 16, a1);
+    }
+    for (; j < outputs; j += 4) {
+      const wj = w + (<usize>j << 2);
+      let a = v128.load(wj);
+      for (let n = 0; n < batch; n++) {
+        const v = load<f32>(row(xi, n, inputs));
+        if (v == 0) continue;
+        a = f32x4.add(a, f32x4.mul(f32x4.splat(v), v128.load(row(dout, n, outputs) + (<usize>j << 2))));
+      }
+      storeLanes(wj, a, outputs - j);
+    }
+  }
+  if (dx) {
+    for (let n = 0; n < batch; n++) {
+      const d = row(dout, n, outputs);
+      const r = row(dx, n, inputs);
+      for (let i = 0; i < inputs; i++) {
+        store<f32>(r + (<usize>i << 2), dot(d, row(W, i, outputs), outputs));
+      }
     }
   }
 }
@@ -123,9 +292,17 @@ export function batchnormForwardTraining(
   memory.fill(inverseStd, 0, bytes); // holds the variance until the last step
   const invBatch: f32 = 1 / <f32>batch;
   for (let n = 0; n < batch; n++) axpy(mean, row(x, n, features), invBatch, features);
+  const vectorEnd = features & ~3;
+  const ib = f32x4.splat(invBatch);
   for (let n = 0; n < batch; n++) {
     const xr = row(x, n, features);
-    for (let j = 0; j < features; j++) {
+    let j = 0;
+    for (; j < vectorEnd; j += 4) {
+      const o = <usize>j << 2;
+      const centred = f32x4.sub(v128.load(xr + o), v128.load(mean + o));
+      v128.store(inverseStd + o, f32x4.add(v128.load(inverseStd + o), f32x4.mul(f32x4.mul(centred, centred), ib)));
+    }
+    for (; j < features; j++) {
       const o = <usize>j << 2;
       const centred = load<f32>(xr + o) - load<f32>(mean + o);
       store<f32>(inverseStd + o, load<f32>(inverseStd + o) + centred * centred * invBatch);
@@ -180,37 +357,59 @@ export function batchnormForwardInference(
   }
 }
 
-/** dγ += Σ dy x̂, dβ += Σ dy, dx = γ/(N σ) (N dy − Σ dy − x̂ Σ dy x̂); dx is overwritten. */
+/**
+ * dγ += Σ dy x̂, dβ += Σ dy, dx = γ/(N σ) (N dy − Σ dy − x̂ Σ dy x̂); dx is overwritten.
+ * sumDy, sumDyXHat, coefficient: scratch (features).
+ */
 export function batchnormBackward(
-  dx: usize, dgamma: usize, dbeta: usize, sumDy: usize, sumDyXHat: usize, dout: usize,
-  normalized: usize, inverseStd: usize, gamma: usize, batch: i32, features: i32,
+  dx: usize, dgamma: usize, dbeta: usize, sumDy: usize, sumDyXHat: usize, coefficient: usize,
+  dout: usize, normalized: usize, inverseStd: usize, gamma: usize, batch: i32, features: i32,
 ): void {
   const bytes = <usize>features << 2;
   memory.fill(sumDy, 0, bytes);
   memory.fill(sumDyXHat, 0, bytes);
+  const vectorEnd = features & ~3;
   for (let n = 0; n < batch; n++) {
     const d = row(dout, n, features);
     const h = row(normalized, n, features);
-    axpy(sumDy, d, 1, features);
-    for (let j = 0; j < features; j++) {
+    let j = 0;
+    for (; j < vectorEnd; j += 4) {
       const o = <usize>j << 2;
+      const dv = v128.load(d + o);
+      v128.store(sumDy + o, f32x4.add(v128.load(sumDy + o), dv));
+      v128.store(sumDyXHat + o, f32x4.add(v128.load(sumDyXHat + o), f32x4.mul(dv, v128.load(h + o))));
+    }
+    for (; j < features; j++) {
+      const o = <usize>j << 2;
+      store<f32>(sumDy + o, load<f32>(sumDy + o) + load<f32>(d + o));
       store<f32>(sumDyXHat + o, load<f32>(sumDyXHat + o) + load<f32>(d + o) * load<f32>(h + o));
     }
   }
   axpy(dbeta, sumDy, 1, features);
   axpy(dgamma, sumDyXHat, 1, features);
   const nf = <f32>batch;
+  for (let j = 0; j < features; j++) {
+    const o = <usize>j << 2;
+    store<f32>(coefficient + o, (load<f32>(gamma + o) * load<f32>(inverseStd + o)) / nf);
+  }
+  const nv = f32x4.splat(nf);
   for (let n = 0; n < batch; n++) {
     const d = row(dout, n, features);
     const h = row(normalized, n, features);
     const r = row(dx, n, features);
-    for (let j = 0; j < features; j++) {
+    let j = 0;
+    for (; j < vectorEnd; j += 4) {
       const o = <usize>j << 2;
-      const s = (load<f32>(gamma + o) * load<f32>(inverseStd + o)) / nf;
-      store<f32>(
-        r + o,
-        s * (nf * load<f32>(d + o) - load<f32>(sumDy + o) - load<f32>(h + o) * load<f32>(sumDyXHat + o)),
+      const inner = f32x4.sub(
+        f32x4.sub(f32x4.mul(nv, v128.load(d + o)), v128.load(sumDy + o)),
+        f32x4.mul(v128.load(h + o), v128.load(sumDyXHat + o)),
       );
+      v128.store(r + o, f32x4.mul(v128.load(coefficient + o), inner));
+    }
+    for (; j < features; j++) {
+      const o = <usize>j << 2;
+      const inner = nf * load<f32>(d + o) - load<f32>(sumDy + o) - load<f32>(h + o) * load<f32>(sumDyXHat + o);
+      store<f32>(r + o, load<f32>(coefficient + o) * inner);
     }
   }
 }
@@ -312,5 +511,68 @@ export function adamStep(
     store<f32>(m + o, mm);
     store<f32>(v + o, vv);
     store<f32>(value + o, theta - (lr * (mm / c1)) / (Mathf.sqrt(vv / c2) + epsilon));
+  }
+}
+
+// --- reductions ---------------------------------------------------------------------------
+
+/** Σ x², for gradient norms. */
+export function sumOfSquares(x: usize, length: i32): f32 {
+  return dot(x, x, length);
+}
+
+// --- dense layer with few outputs (the classes) --------------------------------------------
+// With 10 outputs a row of W is two and a half vectors. These versions work on Wᵀ
+// (outputs, inputs) instead, in `transposed` scratch, so that every loop runs along the inputs.
+
+function transpose(to: usize, from: usize, rows: i32, columns: i32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      store<f32>(row(to, c, rows) + (<usize>r << 2), load<f32>(row(from, r, columns) + (<usize>c << 2)));
+    }
+  }
+}
+
+/** out = x · W + b as out[n][j] = b[j] + x[n] · Wᵀ[j]. */
+export function denseForwardNarrow(
+  out: usize, x: usize, W: usize, b: usize, transposed: usize, batch: i32, inputs: i32, outputs: i32,
+): void {
+  transpose(transposed, W, inputs, outputs);
+  for (let n = 0; n < batch; n++) {
+    const xr = row(x, n, inputs);
+    const o = row(out, n, outputs);
+    for (let j = 0; j < outputs; j++) {
+      store<f32>(o + (<usize>j << 2), load<f32>(b + (<usize>j << 2)) + dot(xr, row(transposed, j, inputs), inputs));
+    }
+  }
+}
+
+/**
+ * dWᵀ[j] += Σ_n dout[n][j] x[n] (then added into dW), db += Σ dout, dx[n] = Σ_j dout[n][j] Wᵀ[j]
+ * (dx = 0: not wanted; else overwritten). `transposed` holds 2 · inputs · outputs floats.
+ */
+export function denseBackwardNarrow(
+  dx: usize, dW: usize, db: usize, dout: usize, x: usize, W: usize, transposed: usize,
+  batch: i32, inputs: i32, outputs: i32,
+): void {
+  const dWT = transposed + ((<usize>inputs * <usize>outputs) << 2);
+  memory.fill(dWT, 0, (<usize>inputs * <usize>outputs) << 2);
+  if (dx) transpose(transposed, W, inputs, outputs);
+  for (let n = 0; n < batch; n++) {
+    const d = row(dout, n, outputs);
+    axpy(db, d, 1, outputs);
+    const xr = row(x, n, inputs);
+    if (dx) memory.fill(row(dx, n, inputs), 0, <usize>inputs << 2);
+    for (let j = 0; j < outputs; j++) {
+      const g = load<f32>(d + (<usize>j << 2));
+      axpy(row(dWT, j, inputs), xr, g, inputs);
+      if (dx) axpy(row(dx, n, inputs), row(transposed, j, inputs), g, inputs);
+    }
+  }
+  for (let i = 0; i < inputs; i++) {
+    for (let j = 0; j < outputs; j++) {
+      const at = row(dW, i, outputs) + (<usize>j << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(row(dWT, j, inputs) + (<usize>i << 2)));
+    }
   }
 }

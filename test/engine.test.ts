@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { compare } from '../src/check/finiteDifferences.js';
+import { loadDataset } from '../src/data/dataset.js';
+import { referenceEngine, type Engine } from '../src/model/engine.js';
+import { buildNetwork, MNIST_INPUT, type Architecture } from '../src/model/network.js';
+import { Random } from '../src/random.js';
+import { createBatchSource } from '../src/train/batches.js';
+import { evaluate } from '../src/train/evaluate.js';
+import { LossBuffers, lossBackward, lossForward } from '../src/train/losses.js';
+import {
+  createOptimizer,
+  OPTIMIZER_DEFAULTS,
+  type OptimizerName,
+} from '../src/train/optimizers.js';
+import { train } from '../src/train/trainer.js';
+import { WasmEngine } from '../src/wasm/engine.js';
+import { MNIST } from './helpers.js';
+
+const data = await loadDataset(MNIST, { trainLimit: 3000, testLimit: 1000 });
+
+/**
+ * float32 sums in another order agree to float32 tolerance: within 1e-3 of each value, or of
+ * 1% of the tensor's largest value for values near zero (BatchNorm divides by small spreads).
+ */
+function expectClose(wasm: Float32Array, reference: Float32Array, what: string): void {
+  const scale = reference.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+  const { maxRelError } = compare(wasm, reference, Math.max(1e-6, 0.01 * scale));
+  expect(maxRelError, what).toBeLessThan(1e-3);
+}
+
+const ARCHITECTURES: [string, Architecture][] = [
+  ['softmax regression', { hidden: [], activation: 'relu', batchnorm: false, init: 'xavier' }],
+  [
+    '784-64(BatchNorm, ReLU)-10',
+    { hidden: [64], activation: 'relu', batchnorm: true, init: 'auto' },
+  ],
+  [
+    '784-40-35-10 sigmoid (odd widths)',
+    { hidden: [40, 35], activation: 'sigmoid', batchnorm: false, init: 'auto' },
+  ],
+  [
+    '784-37(BatchNorm, tanh)-10',
+    { hidden: [37], activation: 'tanh', batchnorm: true, init: 'auto' },
+  ],
+];
+
+function pair(architecture: Architecture) {
+  const wasmEngine = new WasmEngine();
+  const make = (engine: Engine) =>
+    buildNetwork(MNIST_INPUT, MNIST.classes, architecture, new Random(7), engine);
+  return { reference: make(referenceEngine), wasm: make(wasmEngine), wasmEngine };
+}
+
+describe('the wasm engine agrees with the reference on real MNIST', () => {
+  for (const [name, architecture] of ARCHITECTURES) {
+    for (const optimizer of ['sgd', 'momentum', 'adam'] as OptimizerName[]) {
+      it(`${name}: forward, backward and a ${optimizer} update`, () => {
+        const { reference, wasm } = pair(architecture);
+        const networks = [reference, wasm];
+        const results = networks.map((network) => {
+          const source = createBatchSource(network.engine, network.input, data.train, 100);
+          source.startEpoch(null);
+          const batch = source.batch(200, 100);
+          const logits = network.forward(batch.input, 100, true).slice(0, 1000);
+          const buffers = new LossBuffers(100, 10, network.engine);
+          lossForward(
+            'cross-entropy',
+            buffers,
+            network.forward(batch.input, 100, true),
+            batch.labels,
+            100,
+            10,
+          );
+          network.zeroGradients();
+          network.backward(lossBackward('cross-entropy', buffers, batch.labels, 100, 10), 100);
+          const gradients = network.parameters().map(({ parameter }) => parameter.gradient.slice());
+          const config = { ...OPTIMIZER_DEFAULTS, name: optimizer };
+          const step = createOptimizer(config, 1e-3, network.engine);
+          const parameters = network.parameters().map((p) => p.parameter);
+          step.step(parameters, 0.01);
+          step.step(parameters, 0.01); // twice: the optimiser's state is used too
+          const values = parameters.map((p) => p.value.slice());
+          return { logits, gradients, values };
+        });
+        const [ref, fast] = results;
+        expect(createBatchSource(wasm.engine, wasm.input, data.train, 100)).not.toBe(null);
+        expectClose(fast.logits, ref.logits, 'logits');
+        ref.gradients.forEach((g, i) => expectClose(fast.gradients[i], g, `gradient ${i}`));
+        ref.values.forEach((v, i) => expectClose(fast.values[i], v, `parameter ${i}`));
+      });
+    }
+  }
+
+  it('uses sparse rows on wasm and dense batches on the reference', () => {
+    const { reference, wasm } = pair(ARCHITECTURES[0][1]);
+    const sparse = createBatchSource(wasm.engine, wasm.input, data.train, 10);
+    const dense = createBatchSource(reference.engine, reference.input, data.train, 10);
+    sparse.startEpoch(null);
+    dense.startEpoch(null);
+    const a = sparse.batch(5, 10);
+    const b = dense.batch(5, 10);
+    expect(a.input).not.toBeInstanceOf(Float32Array);
+    expect(b.input).toBeInstanceOf(Float32Array);
+    expect(Array.from(a.dense())).toEqual(Array.from(b.dense()));
+    expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
+  });
+
+  it('trains to the same weights and accuracy (softmax regression, shuffled, one epoch)', async () => {
+    const { reference, wasm } = pair(ARCHITECTURES[0][1]);
+    const config = { epochs: 1, batchSize: 100, learningRate: 0.5, seed: 3, shuffle: true };
+    const [a] = await train(reference, data, config);
+    const [b] = await train(wasm, data, config);
+    expect(Math.abs(a.testAccuracy - b.testAccuracy)).toBeLessThanOrEqual(0.002);
+    expect(b.trainLoss).toBeCloseTo(a.trainLoss, 4);
+    const weights = (network: typeof reference) => network.parameters()[0].parameter.value;
+    expect(compare(weights(wasm), weights(reference), 1e-2).maxAbsError).toBeLessThan(1e-4);
+  });
+
+  it('evaluates a BatchNorm network the same at any batch size', async () => {
+    const { wasm } = pair(ARCHITECTURES[1][1]);
+    await train(wasm, data, {
+      epochs: 1,
+      batchSize: 50,
+      learningRate: 0.001,
+      seed: 1,
+      shuffle: true,
+      optimizer: { ...OPTIMIZER_DEFAULTS, name: 'adam' },
+    });
+    const one = evaluate(wasm, data.test, 1);
+    const many = evaluate(wasm, data.test, 1000);
+    expect(one.accuracy).toBe(many.accuracy);
+    expect(one.accuracy).toBeGreaterThan(0.6);
+  });
+
+  it('keeps arrays valid while its memory grows', () => {
+    const engine = new WasmEngine();
+    const first = engine.allocate(4);
+    first.set([1, 2, 3, 4]);
+    engine.allocate(50_000_000); // 200 MB: grows the memory many times over
+    expect(Array.from(first)).toEqual([1, 2, 3, 4]);
+  });
+});
