@@ -251,6 +251,28 @@ program
     commandExitCode = await gradcheckCommand(options);
   });
 
+program
+  .command('bench')
+  .description(
+    'time the wasm engine, the reference engine and tfjs on the same batches (softmax regression and a 784-256-10 MLP)',
+  )
+  .addOption(dataOption())
+  .addOption(
+    new Option('--epochs <n>', 'epochs timed per engine (the median is reported)')
+      .default(3)
+      .argParser(integerOption('--epochs', 1)),
+  )
+  .addOption(
+    new Option('--tfjs-batches <n>', 'batches timed in tfjs (its ms/epoch is extrapolated)')
+      .default(100)
+      .argParser(integerOption('--tfjs-batches', 1)),
+  )
+  .option('--json', 'print the figures as JSON', false)
+  .action(async (options) => {
+    const { benchCommand } = await import('./bench.js');
+    await benchCommand(options);
+  });
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has printed its message (or the help) already.

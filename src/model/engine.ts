@@ -72,6 +72,15 @@ export interface Engine {
     out: Float32Array,
     length: number,
   ): void;
+  /**
+   * Copies the rows of the samples `order` (in that order) from one set of sparse rows to
+   * another, all in this engine's memory (engines that take sparse input).
+   */
+  gatherRows?(
+    to: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
+    from: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
+    order: Uint32Array,
+  ): void;
   /** Σ x² (for gradient norms). */
   sumOfSquares(values: Float32Array): number;
   sgdStep: typeof sgdStep;

@@ -74,14 +74,8 @@ export class DenseBatches implements BatchSource {
   }
 }
 
-/** Compressed sparse rows of a whole split: built once, in plain memory. */
-interface SparseSplit {
-  rowStart: Uint32Array;
-  index: Uint16Array;
-  value: Uint8Array;
-}
-
-function compress(split: Split): SparseSplit {
+/** Compressed sparse rows of a whole split, in plain memory. */
+function compress(split: Split): { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array } {
   const { images, count } = split;
   const inputSize = split.height * split.width;
   if (inputSize > 65536) throw new Error('sparse rows index pixels with 16 bits');
@@ -122,61 +116,79 @@ function compress(split: Split): SparseSplit {
   return { rowStart, index, value };
 }
 
-/** Each split is compressed once per process, whatever the number of runs or evaluations. */
-const compressed = new WeakMap<Split, SparseSplit>();
+interface EngineRows {
+  rowStart: Uint32Array;
+  index: Uint16Array;
+  value: Uint8Array;
+}
+
+/** Sparse rows for `count` samples and `nonzero` pixels, in the engine's memory. */
+function engineRows(engine: Engine, count: number, nonzero: number): EngineRows {
+  const words = engine.allocateBytes(4 * (count + 1));
+  const halves = engine.allocateBytes(2 * nonzero);
+  return {
+    rowStart: new Uint32Array(words.buffer, words.byteOffset, count + 1),
+    index: new Uint16Array(halves.buffer, halves.byteOffset, nonzero),
+    value: engine.allocateBytes(nonzero),
+  };
+}
+
+/**
+ * Each split is compressed once per engine, into the engine's memory, whatever the number of
+ * runs or evaluations: memory there is never freed.
+ */
+const compressed = new WeakMap<Engine, WeakMap<Split, EngineRows>>();
+
+function compressedRows(engine: Engine, split: Split): EngineRows {
+  let byEngine = compressed.get(engine);
+  if (!byEngine) compressed.set(engine, (byEngine = new WeakMap()));
+  let rows = byEngine.get(split);
+  if (!rows) {
+    const plain = compress(split);
+    rows = engineRows(engine, split.count, plain.index.length);
+    rows.rowStart.set(plain.rowStart);
+    rows.index.set(plain.index);
+    rows.value.set(plain.value);
+    byEngine.set(split, rows);
+  }
+  return rows;
+}
 
 export class SparseBatches implements BatchSource {
   readonly count: number;
-  private readonly source: SparseSplit;
-  /** The epoch's order, in the engine's memory. */
-  private readonly rowStart: Uint32Array;
-  private readonly index: Uint16Array;
-  private readonly value: Uint8Array;
+  private readonly source: EngineRows;
+  /** The rows in the epoch's order. */
+  private readonly rows: EngineRows;
+  private readonly order: Uint32Array;
   private readonly labels: Uint8Array;
-  private ordered = false;
 
   constructor(
-    engine: Engine,
+    private readonly engine: Engine,
     private readonly input: InputSpec,
     private readonly split: Split,
   ) {
+    if (!engine.gatherRows) throw new Error(`the ${engine.name} engine cannot reorder sparse rows`);
     this.count = split.count;
-    let source = compressed.get(split);
-    if (!source) compressed.set(split, (source = compress(split)));
-    this.source = source;
-    const nonzero = source.index.length;
-    const words = engine.allocateBytes(4 * (split.count + 1));
-    this.rowStart = new Uint32Array(words.buffer, words.byteOffset, split.count + 1);
-    const halves = engine.allocateBytes(2 * nonzero);
-    this.index = new Uint16Array(halves.buffer, halves.byteOffset, nonzero);
-    this.value = engine.allocateBytes(nonzero);
+    this.source = compressedRows(engine, split);
+    this.rows = engineRows(engine, split.count, this.source.index.length);
+    const words = engine.allocateBytes(4 * split.count);
+    this.order = new Uint32Array(words.buffer, words.byteOffset, split.count);
     this.labels = new Uint8Array(split.count);
   }
 
-  /** Copies the rows in `order` into the engine's memory: one pass per epoch. */
+  /** Copies the rows in `order` (null: file order) into place: one pass per epoch. */
   startEpoch(order: Uint32Array | null): void {
-    if (!order && this.ordered) return; // file order is already in place
-    const { source, split } = this;
-    let k = 0;
-    for (let n = 0; n < split.count; n++) {
-      const sample = order ? order[n] : n;
-      const from = source.rowStart[sample];
-      const to = source.rowStart[sample + 1];
-      this.rowStart[n] = k;
-      this.index.set(source.index.subarray(from, to), k);
-      this.value.set(source.value.subarray(from, to), k);
-      this.labels[n] = split.labels[sample];
-      k += to - from;
-    }
-    this.rowStart[split.count] = k;
-    this.ordered = !order;
+    const { split } = this;
+    for (let n = 0; n < split.count; n++) this.order[n] = order ? order[n] : n;
+    this.engine.gatherRows!(this.rows, this.source, this.order);
+    for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[this.order[n]];
   }
 
   batch(start: number, size: number): Batch {
     const rows: SparseRows = {
-      rowStart: this.rowStart.subarray(start, start + size + 1),
-      index: this.index,
-      value: this.value,
+      rowStart: this.rows.rowStart.subarray(start, start + size + 1),
+      index: this.rows.index,
+      value: this.rows.value,
       scale: this.input.scale,
     };
     return {

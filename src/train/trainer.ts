@@ -29,6 +29,8 @@ export interface TrainConfig {
   weightDecay?: number;
   schedule?: LearningRateSchedule;
   evalBatchSize?: number;
+  /** Evaluate on the test set after each epoch (default true; `bench` times training alone). */
+  evaluateEachEpoch?: boolean;
 }
 
 export interface EpochMetrics {
@@ -139,8 +141,11 @@ export async function train(
       });
     }
 
-    const test = evaluate(network, data.test, config.evalBatchSize, loss);
     const seconds = (performance.now() - started) / 1000;
+    const test =
+      config.evaluateEachEpoch === false
+        ? { loss: NaN, accuracy: NaN }
+        : evaluate(network, data.test, config.evalBatchSize, loss);
     const metrics: EpochMetrics = {
       epoch,
       trainLoss: lossSum / seen,

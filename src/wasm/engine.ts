@@ -36,6 +36,7 @@ interface Kernels {
   momentumStep(...args: number[]): void;
   adamStep(...args: number[]): void;
   sumOfSquares(x: Pointer, length: number): number;
+  gatherRows(...args: number[]): void;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -147,6 +148,19 @@ export class WasmEngine implements Engine {
     }
     return this.transposed;
   }
+
+  gatherRows: NonNullable<Engine['gatherRows']> = (to, from, order) => {
+    this.kernels.gatherRows(
+      pointer(to.rowStart),
+      pointer(to.index),
+      pointer(to.value),
+      pointer(from.rowStart),
+      pointer(from.index),
+      pointer(from.value),
+      pointer(order),
+      order.length,
+    );
+  };
 
   sumOfSquares = (values: Float32Array): number =>
     this.kernels.sumOfSquares(pointer(values), values.length);

@@ -576,3 +576,28 @@ export function denseBackwardNarrow(
     }
   }
 }
+
+// --- data ---------------------------------------------------------------------------------
+
+/**
+ * Copies the sparse rows of the samples order[0 .. count) into a new set of rows, in that
+ * order: one pass per epoch, after which every batch is a contiguous slice.
+ * Rows are u32 row starts (count + 1), u16 pixel indices, u8 pixel values.
+ */
+export function gatherRows(
+  toRowStart: usize, toIndex: usize, toValue: usize,
+  fromRowStart: usize, fromIndex: usize, fromValue: usize,
+  order: usize, count: i32,
+): void {
+  let k: u32 = 0;
+  for (let n = 0; n < count; n++) {
+    const sample = <usize>load<u32>(order + (<usize>n << 2));
+    const from = load<u32>(fromRowStart + (sample << 2));
+    const length = load<u32>(fromRowStart + ((sample + 1) << 2)) - from;
+    store<u32>(toRowStart + (<usize>n << 2), k);
+    memory.copy(toIndex + (<usize>k << 1), fromIndex + (<usize>from << 1), <usize>length << 1);
+    memory.copy(toValue + <usize>k, fromValue + <usize>from, <usize>length);
+    k += length;
+  }
+  store<u32>(toRowStart + (<usize>count << 2), k);
+}

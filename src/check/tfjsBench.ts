@@ -1,0 +1,58 @@
+// The tfjs side of `bench`: the same models written as a tfjs user would (Layers API, fed one
+// batch at a time with trainOnBatch, the same batches as ours), timed per batch.
+
+import type { Batch } from '../train/batches.js';
+import type { Tf } from './tfjs.js';
+
+export interface TfjsModelSpec {
+  inputSize: number;
+  classes: number;
+  /** Hidden layer width with BatchNorm and ReLU; 0 for softmax regression. */
+  hidden: number;
+  optimizer: 'sgd' | 'adam';
+  learningRate: number;
+}
+
+type LayersModel = ReturnType<Tf['sequential']>;
+
+export function buildTfjsModel(tf: Tf, spec: TfjsModelSpec): LayersModel {
+  const model = tf.sequential();
+  if (spec.hidden > 0) {
+    model.add(
+      tf.layers.dense({ inputShape: [spec.inputSize], units: spec.hidden, useBias: false }),
+    );
+    model.add(tf.layers.batchNormalization({ momentum: 0.99, epsilon: 1e-3 }));
+    model.add(tf.layers.activation({ activation: 'relu' }));
+    model.add(tf.layers.dense({ units: spec.classes, activation: 'softmax' }));
+  } else {
+    model.add(
+      tf.layers.dense({ inputShape: [spec.inputSize], units: spec.classes, activation: 'softmax' }),
+    );
+  }
+  const optimizer =
+    spec.optimizer === 'adam'
+      ? tf.train.adam(spec.learningRate, 0.9, 0.999, 1e-7)
+      : tf.train.sgd(spec.learningRate);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  return model;
+}
+
+/** Trains on each batch in turn; returns the milliseconds each took (tensor building included). */
+export async function timeTfjsBatches(
+  tf: Tf,
+  model: LayersModel,
+  batches: Batch[],
+  inputSize: number,
+  classes: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  for (const batch of batches) {
+    const started = performance.now();
+    const x = tf.tensor2d(batch.dense().slice(), [batch.size, inputSize]);
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels.slice(), 'int32'), classes));
+    await model.trainOnBatch(x, y);
+    tf.dispose([x, y]);
+    times.push(performance.now() - started);
+  }
+  return times;
+}

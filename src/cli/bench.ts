@@ -1,0 +1,220 @@
+// `mnist-softmax bench`: the wasm engine, the reference engine and tfjs, in one process, on the
+// same data and the same batches, for softmax regression and for the 784-256-10 MLP with
+// BatchNorm and Adam.
+
+import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
+import { Dense } from '../model/layers.js';
+import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';
+import { Random } from '../random.js';
+import { createBatchSource, type Batch } from '../train/batches.js';
+import { OPTIMIZER_DEFAULTS, type OptimizerName } from '../train/optimizers.js';
+import { train } from '../train/trainer.js';
+import { createEngine, type EngineName } from '../wasm/engine.js';
+import { table } from './format.js';
+
+export interface BenchOptions {
+  epochs: number;
+  tfjsBatches: number;
+  json: boolean;
+  data?: string;
+}
+
+interface Measurement {
+  msPerEpoch: number;
+  samplesPerSecond: number;
+  gflops: number;
+  peakRssMB: number;
+  /** How the figure was obtained. */
+  method: string;
+}
+
+interface Workload {
+  name: 'softmax' | 'mlp';
+  architecture: Architecture;
+  optimizer: OptimizerName;
+  learningRate: number;
+}
+
+const WORKLOADS: Workload[] = [
+  {
+    name: 'softmax',
+    architecture: { hidden: [], activation: 'relu', batchnorm: false, init: 'zeros' },
+    optimizer: 'sgd',
+    learningRate: 0.5,
+  },
+  {
+    name: 'mlp',
+    architecture: { hidden: [256], activation: 'relu', batchnorm: true, init: 'auto' },
+    optimizer: 'adam',
+    learningRate: 0.001,
+  },
+];
+
+const BATCH_SIZE = 100;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Dense-equivalent floating-point operations per training sample, 2 per multiply-add: each
+ * dense layer's forward, weight gradient, and (but for the first) input gradient.
+ */
+function flopsPerSample(network: Network): number {
+  return network.layers
+    .filter((layer) => layer instanceof Dense)
+    .reduce(
+      (sum, layer, index) => sum + 2 * layer.inputs * layer.outputs * (index === 0 ? 2 : 3),
+      0,
+    );
+}
+
+function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function measurement(ms: number, samples: number, flops: number, method: string): Measurement {
+  return {
+    msPerEpoch: ms,
+    samplesPerSecond: (samples / ms) * 1000,
+    gflops: (flops * samples) / (ms * 1e6),
+    peakRssMB: peakRssMB(),
+    method,
+  };
+}
+
+async function benchEngine(
+  engineName: EngineName,
+  workload: Workload,
+  data: Dataset,
+  epochs: number,
+): Promise<Measurement> {
+  const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
+  const network = buildNetwork(
+    input,
+    data.classes,
+    workload.architecture,
+    new Random(1),
+    createEngine(engineName),
+  );
+  const history = await train(network, data, {
+    epochs,
+    batchSize: BATCH_SIZE,
+    learningRate: workload.learningRate,
+    seed: 1,
+    shuffle: true,
+    optimizer: { ...OPTIMIZER_DEFAULTS, name: workload.optimizer },
+    evaluateEachEpoch: false,
+  });
+  const ms = median(history.map((epoch) => epoch.seconds * 1000));
+  return measurement(ms, data.train.count, flopsPerSample(network), `median of ${epochs} epochs`);
+}
+
+async function benchTfjs(
+  workload: Workload,
+  data: Dataset,
+  batchCount: number,
+): Promise<Measurement & { backend: string }> {
+  const { loadTfjs } = await import('../check/tfjs.js');
+  const { buildTfjsModel, timeTfjsBatches } = await import('../check/tfjsBench.js');
+  const { tf, backend } = await loadTfjs();
+  const inputSize = data.train.height * data.train.width;
+  const classes = data.classes.length;
+  const model = buildTfjsModel(tf, {
+    inputSize,
+    classes,
+    hidden: workload.architecture.hidden[0] ?? 0,
+    optimizer: workload.optimizer === 'adam' ? 'adam' : 'sgd',
+    learningRate: workload.learningRate,
+  });
+  // the same shuffled batches as ours, densified as a tfjs user would feed them
+  const source = createBatchSource(createEngine('reference'), MNIST_INPUT, data.train, BATCH_SIZE);
+  const order = Uint32Array.from({ length: data.train.count }, (_, i) => i);
+  new Random(1).shuffle(order);
+  source.startEpoch(order);
+  const batchesPerEpoch = Math.ceil(data.train.count / BATCH_SIZE);
+  const count = Math.min(batchCount, batchesPerEpoch);
+  const batches: Batch[] = [];
+  for (let b = 0; b < count; b++) {
+    const batch = source.batch(b * BATCH_SIZE, BATCH_SIZE);
+    const x = batch.dense().slice();
+    const labels = batch.labels.slice();
+    batches.push({ input: x, labels, size: batch.size, dense: () => x });
+  }
+  await timeTfjsBatches(tf, model, batches.slice(0, 3), inputSize, classes); // warm up
+  const times = await timeTfjsBatches(tf, model, batches, inputSize, classes);
+  model.dispose();
+  const ms = median(times) * batchesPerEpoch;
+  const flops = flopsPerSample(
+    buildNetwork(MNIST_INPUT, data.classes, workload.architecture, new Random(1)),
+  );
+  const method =
+    count === batchesPerEpoch
+      ? `median batch of an epoch × ${batchesPerEpoch}`
+      : `median of ${count} batches × ${batchesPerEpoch} batches per epoch`;
+  return { ...measurement(ms, data.train.count, flops, method), backend };
+}
+
+export async function benchCommand(options: BenchOptions): Promise<void> {
+  const source = resolveDataSource(options.data);
+  const loadStarted = performance.now();
+  const data = await loadDataset(source);
+  const loadMs = performance.now() - loadStarted;
+  const results: Record<string, Record<string, Measurement>> = {};
+  let backend = '';
+  for (const workload of WORKLOADS) {
+    console.error(`bench ${workload.name}: wasm, reference, tfjs …`);
+    const wasm = await benchEngine('wasm', workload, data, options.epochs);
+    const reference = await benchEngine('reference', workload, data, options.epochs);
+    const tfjs = await benchTfjs(workload, data, options.tfjsBatches);
+    backend = tfjs.backend;
+    results[workload.name] = { wasm, reference, tfjs };
+  }
+
+  if (options.json) {
+    process.stdout.write(
+      JSON.stringify({
+        ...results,
+        tfjsBackend: backend,
+        loadMs,
+        peakRssMB: peakRssMB(),
+        speedups: Object.fromEntries(
+          Object.entries(results).map(([name, r]) => [
+            name,
+            {
+              wasmOverTfjs: r.tfjs.msPerEpoch / r.wasm.msPerEpoch,
+              wasmOverReference: r.reference.msPerEpoch / r.wasm.msPerEpoch,
+            },
+          ]),
+        ),
+      }) + '\n',
+    );
+    return;
+  }
+  console.log(
+    `${source.name}: ${data.train.count} training images, batch ${BATCH_SIZE}, loaded in ` +
+      `${loadMs.toFixed(0)} ms; tfjs: ${backend}\n`,
+  );
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      name === 'softmax' ? 'softmax regression (SGD 0.5)' : '784-256-10 MLP, BatchNorm, ReLU, Adam',
+    );
+    console.log(
+      table([
+        ['implementation', 'ms/epoch', 'samples/s', 'GFLOP/s', 'wasm speed-up', 'how'],
+        ...Object.entries(r).map(([implementation, m]) => [
+          implementation,
+          m.msPerEpoch.toFixed(1),
+          Math.round(m.samplesPerSecond).toString(),
+          m.gflops.toFixed(2),
+          implementation === 'wasm' ? '' : `${(m.msPerEpoch / r.wasm.msPerEpoch).toFixed(1)}×`,
+          m.method,
+        ]),
+      ]),
+    );
+    console.log('');
+  }
+  console.log(`peak RSS ${peakRssMB().toFixed(0)} MB`);
+}
