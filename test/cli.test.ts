@@ -181,3 +181,30 @@ describe('bad input: one line, a meaningful exit code, nothing written', () => {
     }
   });
 });
+
+describe('mnist-softmax bench', () => {
+  it('runs every implementation and reports every field', () => {
+    const result = runCli([
+      'bench',
+      '--epochs',
+      '1',
+      '--tfjs-batches',
+      '3',
+      '--train-limit',
+      '1000',
+      '--json',
+    ]);
+    expect(result.status).toBe(0);
+    const json = JSON.parse(result.stdout);
+    for (const workload of ['softmax', 'mlp']) {
+      for (const implementation of ['wasm', 'reference', 'tfjs']) {
+        const m = json[workload][implementation];
+        for (const field of ['msPerEpoch', 'samplesPerSecond', 'gflops', 'peakRssMB']) {
+          expect(m[field], `${workload}.${implementation}.${field}`).toBeGreaterThan(0);
+        }
+      }
+      expect(json.speedups[workload].wasmOverTfjs).toBeGreaterThan(0);
+    }
+    expect(json.tfjsBackend).toMatch(/tfjs/);
+  });
+});

@@ -140,3 +140,53 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
     expect(Array.from(first)).toEqual([1, 2, 3, 4]);
   });
 });
+
+describe('threads', () => {
+  it('split ranges at block boundaries, covering everything once', async () => {
+    const { splitRange } = await import('../src/wasm/threads.js');
+    expect(splitRange(256, 32, 2)).toEqual([
+      [0, 128],
+      [128, 256],
+    ]);
+    expect(splitRange(100, 32, 3)).toEqual([
+      [0, 64],
+      [64, 96],
+      [96, 100],
+    ]);
+    expect(splitRange(10, 32, 2)).toEqual([
+      [0, 10],
+      [10, 10],
+    ]);
+  });
+
+  it('give bit-identical weights with 1 thread or 2 (784-96(BatchNorm, ReLU)-64-10, Adam)', async () => {
+    const architecture: Architecture = {
+      hidden: [96, 64],
+      activation: 'relu',
+      batchnorm: true,
+      init: 'auto',
+    };
+    const run = async (threads: number) => {
+      const engine = new WasmEngine(threads);
+      const network = buildNetwork(MNIST_INPUT, MNIST.classes, architecture, new Random(5), engine);
+      const history = await train(network, data, {
+        epochs: 1,
+        batchSize: 100,
+        learningRate: 0.001,
+        seed: 5,
+        shuffle: true,
+        optimizer: { ...OPTIMIZER_DEFAULTS, name: 'adam' },
+      });
+      const weights = network
+        .parameters()
+        .map(({ parameter }) => Buffer.from(parameter.value.slice().buffer));
+      engine.close();
+      return { history, weights };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(two.weights).toEqual(one.weights);
+    expect(two.history[0].trainLoss).toBe(one.history[0].trainLoss);
+    expect(two.history[0].testAccuracy).toBe(one.history[0].testAccuracy);
+  });
+});

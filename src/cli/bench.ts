@@ -17,6 +17,8 @@ export interface BenchOptions {
   tfjsBatches: number;
   json: boolean;
   data?: string;
+  threads: number;
+  trainLimit?: number;
 }
 
 interface Measurement {
@@ -90,15 +92,11 @@ async function benchEngine(
   workload: Workload,
   data: Dataset,
   epochs: number,
+  threads: number,
 ): Promise<Measurement> {
+  const engine = createEngine(engineName, threads);
   const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
-  const network = buildNetwork(
-    input,
-    data.classes,
-    workload.architecture,
-    new Random(1),
-    createEngine(engineName),
-  );
+  const network = buildNetwork(input, data.classes, workload.architecture, new Random(1), engine);
   const history = await train(network, data, {
     epochs,
     batchSize: BATCH_SIZE,
@@ -108,8 +106,11 @@ async function benchEngine(
     optimizer: { ...OPTIMIZER_DEFAULTS, name: workload.optimizer },
     evaluateEachEpoch: false,
   });
+  engine.close?.();
   const ms = median(history.map((epoch) => epoch.seconds * 1000));
-  return measurement(ms, data.train.count, flopsPerSample(network), `median of ${epochs} epochs`);
+  const method =
+    `median of ${epochs} epochs` + (engineName === 'wasm' ? `, ${threads} threads` : '');
+  return measurement(ms, data.train.count, flopsPerSample(network), method);
 }
 
 async function benchTfjs(
@@ -160,14 +161,14 @@ async function benchTfjs(
 export async function benchCommand(options: BenchOptions): Promise<void> {
   const source = resolveDataSource(options.data);
   const loadStarted = performance.now();
-  const data = await loadDataset(source);
+  const data = await loadDataset(source, { trainLimit: options.trainLimit, testLimit: 1 });
   const loadMs = performance.now() - loadStarted;
   const results: Record<string, Record<string, Measurement>> = {};
   let backend = '';
   for (const workload of WORKLOADS) {
     console.error(`bench ${workload.name}: wasm, reference, tfjs …`);
-    const wasm = await benchEngine('wasm', workload, data, options.epochs);
-    const reference = await benchEngine('reference', workload, data, options.epochs);
+    const wasm = await benchEngine('wasm', workload, data, options.epochs, options.threads);
+    const reference = await benchEngine('reference', workload, data, options.epochs, 1);
     const tfjs = await benchTfjs(workload, data, options.tfjsBatches);
     backend = tfjs.backend;
     results[workload.name] = { wasm, reference, tfjs };

@@ -14,10 +14,14 @@ export interface EvalOptions {
   testLimit?: number;
   json: boolean;
   engine: EngineName;
+  threads: number;
 }
 
 export async function evalCommand(options: EvalOptions): Promise<void> {
-  const { network } = await readModelFile(options.model, createEngine(options.engine));
+  const { network } = await readModelFile(
+    options.model,
+    createEngine(options.engine, options.threads),
+  );
   const source = resolveDataSource(options.data);
   const data = await loadDataset(source, { testOnly: true, testLimit: options.testLimit });
   const { height, width } = data.test;

@@ -2,6 +2,7 @@
 // Heavy modules (tfjs) are imported inside the commands that need them, so --help stays fast.
 
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UserError } from '../errors.js';
 import { ACTIVATIONS } from '../model/activations.js';
@@ -161,6 +162,11 @@ program
       .default('wasm')
       .argParser(choiceOption('--engine', ['wasm', 'reference'] as const)),
   )
+  .addOption(
+    new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
+      .default(availableParallelism(), 'the number of cores')
+      .argParser(integerOption('--threads', 1, 64)),
+  )
   .option(
     '--check-tfjs',
     'train the same model in TensorFlow.js alongside and compare weights after each epoch',
@@ -190,6 +196,11 @@ program
     new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')
       .default('wasm')
       .argParser(choiceOption('--engine', ['wasm', 'reference'] as const)),
+  )
+  .addOption(
+    new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
+      .default(availableParallelism(), 'the number of cores')
+      .argParser(integerOption('--threads', 1, 64)),
   )
   .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON on stdout', false)
   .action(async (options) => {
@@ -266,6 +277,16 @@ program
     new Option('--tfjs-batches <n>', 'batches timed in tfjs (its ms/epoch is extrapolated)')
       .default(100)
       .argParser(integerOption('--tfjs-batches', 1)),
+  )
+  .addOption(
+    new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
+      .default(availableParallelism(), 'the number of cores')
+      .argParser(integerOption('--threads', 1, 64)),
+  )
+  .addOption(
+    new Option('--train-limit <n>', 'time on the first N training images only').argParser(
+      integerOption('--train-limit', 1),
+    ),
   )
   .option('--json', 'print the figures as JSON', false)
   .action(async (options) => {

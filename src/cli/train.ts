@@ -58,6 +58,7 @@ export interface TrainOptions {
   preset?: 'tf-beginners';
   checkTfjs: boolean;
   engine: EngineName;
+  threads: number;
 }
 
 /** Default learning rates: each optimiser's usual scale (momentum's steps are ~1/(1−μ) longer). */
@@ -145,7 +146,7 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
     init: options.init,
   };
   const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
-  const engine = createEngine(options.engine);
+  const engine = createEngine(options.engine, options.threads);
   const network = buildNetwork(input, data.classes, architecture, new Random(options.seed), engine);
   const runConfig = {
     data: source.name,
@@ -214,6 +215,7 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
     },
   });
   shadow?.model.dispose();
+  engine.close?.();
   const seconds = (performance.now() - started) / 1000;
   const last = history[history.length - 1];
 

@@ -81,6 +81,8 @@ export interface Engine {
     from: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
     order: Uint32Array,
   ): void;
+  /** Releases what the engine holds outside its arrays (worker threads). */
+  close?(): void;
   /** Σ x² (for gradient norms). */
   sumOfSquares(values: Float32Array): number;
   sgdStep: typeof sgdStep;

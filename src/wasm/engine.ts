@@ -10,34 +10,25 @@
 import { readFileSync } from 'node:fs';
 import { ACTIVATION_KERNELS } from '../model/activations.js';
 import { isSparse, referenceEngine, type Engine } from '../model/engine.js';
+import type { ParallelKernel } from './kernelNames.js';
+import { splitRange, ThreadPool, type KernelFunction } from './threads.js';
 
 /** Built by `npm run build` from src/wasm/assembly/kernels.ts; src/ and dist/ are siblings. */
 const WASM_FILE = new URL('../../dist/wasm/kernels.wasm', import.meta.url);
 const PAGE = 65536;
 /** Dense layers with fewer outputs than this use the kernels that work on Wᵀ. */
 const NARROW = 16;
+/** Outputs per register block of the dense kernels: threads split outputs at multiples of it. */
+const BLOCK = 32;
+/** Parameters shorter than two of these are updated on one thread (a dispatch costs ~10 µs). */
+const UPDATE_BLOCK = 32768;
 
 type Pointer = number;
 
 /** The exports of kernels.wasm: pointers are byte offsets into the memory, sizes are counts. */
-interface Kernels {
-  sparseDenseForward(...args: number[]): void;
-  sparseDenseBackward(...args: number[]): void;
-  denseForward(...args: number[]): void;
-  denseBackward(...args: number[]): void;
-  denseForwardNarrow(...args: number[]): void;
-  denseBackwardNarrow(...args: number[]): void;
-  batchnormForwardTraining(...args: number[]): void;
-  batchnormForwardInference(...args: number[]): void;
-  batchnormBackward(...args: number[]): void;
-  reluForward(out: Pointer, x: Pointer, length: number): void;
-  reluBackward(dx: Pointer, dout: Pointer, out: Pointer, length: number): void;
-  sgdStep(...args: number[]): void;
-  momentumStep(...args: number[]): void;
-  adamStep(...args: number[]): void;
+type Kernels = Record<string, KernelFunction> & {
   sumOfSquares(x: Pointer, length: number): number;
-  gatherRows(...args: number[]): void;
-}
+};
 
 let compiled: WebAssembly.Module | null = null;
 
@@ -67,12 +58,14 @@ export class WasmEngine implements Engine {
   readonly sparseInput = true;
   readonly memory: WebAssembly.Memory;
   private readonly kernels: Kernels;
+  private readonly pool: ThreadPool | null;
   /** Next free byte; 0..15 stay unused so that 0 can mean "no array". */
   private top = 16;
   /** Per-feature scratch arrays of the BatchNorm kernels, by feature count. */
   private readonly scratch = new Map<number, Float32Array[]>();
 
-  constructor() {
+  /** `threads` > 1 runs the large kernels on that many threads (see threads.ts). */
+  constructor(threads = 1) {
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
     const instance = new WebAssembly.Instance(kernelsModule(), {
       env: {
@@ -83,6 +76,23 @@ export class WasmEngine implements Engine {
       },
     });
     this.kernels = instance.exports as unknown as Kernels;
+    this.pool = threads > 1 ? new ThreadPool(kernelsModule(), this.memory, threads) : null;
+  }
+
+  /** Stops the worker threads, if any. */
+  close(): void {
+    this.pool?.close();
+  }
+
+  /**
+   * Runs a kernel whose last two arguments are a range [start, end) of `length`: split across
+   * the threads when there are several and the work is large enough, else in one call.
+   */
+  private parallel(kernel: ParallelKernel, args: number[], length: number, granularity: number) {
+    const local = this.kernels[kernel];
+    const pool = this.pool;
+    if (!pool || length < 2 * granularity) local(...args, 0, length);
+    else pool.run(kernel, local, args, splitRange(length, granularity, pool.threads));
   }
 
   private reserve(bytes: number): number {
@@ -165,93 +175,44 @@ export class WasmEngine implements Engine {
   sumOfSquares = (values: Float32Array): number =>
     this.kernels.sumOfSquares(pointer(values), values.length);
 
+  // prettier-ignore
   denseForward: Engine['denseForward'] = (out, x, W, b, batch, inputs, outputs) => {
+    const p = pointer;
     if (isSparse(x)) {
       const { rowStart, index, value, scale } = x;
-      this.kernels.sparseDenseForward(
-        pointer(out),
-        pointer(rowStart),
-        pointer(index),
-        pointer(value),
-        scale,
-        pointer(W),
-        pointer(b),
-        batch,
-        outputs,
-      );
+      const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, outputs];
+      this.parallel('sparseDenseForward', args, outputs, BLOCK);
+    } else if (outputs < NARROW) {
+      const transposed = p(this.transposedFor(inputs * outputs));
+      this.kernels.denseForwardNarrow(p(out), p(x), p(W), p(b), transposed, batch, inputs, outputs);
     } else {
-      if (outputs < NARROW) {
-        this.kernels.denseForwardNarrow(
-          pointer(out),
-          pointer(x),
-          pointer(W),
-          pointer(b),
-          pointer(this.transposedFor(inputs * outputs)),
-          batch,
-          inputs,
-          outputs,
-        );
-        return;
-      }
-      this.kernels.denseForward(
-        pointer(out),
-        pointer(x),
-        pointer(W),
-        pointer(b),
-        batch,
-        inputs,
-        outputs,
-      );
+      const args = [p(out), p(x), p(W), p(b), batch, inputs, outputs];
+      this.parallel('denseForward', args, outputs, BLOCK);
     }
   };
 
+  // prettier-ignore
   denseBackward: Engine['denseBackward'] = (dx, dW, db, dout, x, W, batch, inputs, outputs) => {
+    const p = pointer;
     if (isSparse(x)) {
       if (dx) throw new Error('no input gradient for sparse input (it is the data)');
       const { rowStart, index, value, scale } = x;
       const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
-      this.kernels.sparseDenseBackward(
-        pointer(dW),
-        pointer(db),
-        pointer(dout),
-        pointer(rowStart),
-        pointer(index),
-        pointer(value),
-        scale,
-        batch,
-        inputs,
-        outputs,
-        pointer(columns.start),
-        pointer(columns.sample),
-        pointer(columns.value),
+      const [start, sample, values] = [p(columns.start), p(columns.sample), p(columns.value)];
+      this.kernels.addRows(p(db), p(dout), batch, outputs);
+      this.kernels.sparseColumns(p(rowStart), p(index), p(value), scale, batch, inputs, start, sample, values);
+      const args = [p(dW), p(dout), start, sample, values, inputs, outputs];
+      this.parallel('sparseDenseBackward', args, outputs, BLOCK);
+    } else if (outputs < NARROW) {
+      const transposed = p(this.transposedFor(inputs * outputs));
+      this.kernels.denseBackwardNarrow(
+        dx ? p(dx) : 0, p(dW), p(db), p(dout), p(x), p(W), transposed, batch, inputs, outputs,
       );
     } else {
-      if (outputs < NARROW) {
-        this.kernels.denseBackwardNarrow(
-          dx ? pointer(dx) : 0,
-          pointer(dW),
-          pointer(db),
-          pointer(dout),
-          pointer(x),
-          pointer(W),
-          pointer(this.transposedFor(inputs * outputs)),
-          batch,
-          inputs,
-          outputs,
-        );
-        return;
-      }
-      this.kernels.denseBackward(
-        dx ? pointer(dx) : 0,
-        pointer(dW),
-        pointer(db),
-        pointer(dout),
-        pointer(x),
-        pointer(W),
-        batch,
-        inputs,
-        outputs,
-      );
+      this.kernels.addRows(p(db), p(dout), batch, outputs);
+      const args = [p(dW), p(dout), p(x), batch, inputs, outputs];
+      this.parallel('denseBackwardWeights', args, outputs, BLOCK);
+      if (dx) this.kernels.denseBackwardInput(p(dx), p(dout), p(W), batch, inputs, outputs);
     }
   };
 
@@ -357,42 +318,25 @@ export class WasmEngine implements Engine {
   };
 
   sgdStep: Engine['sgdStep'] = (value, gradient, learningRate, decay) => {
-    this.kernels.sgdStep(pointer(value), pointer(gradient), value.length, learningRate, decay);
+    const args = [pointer(value), pointer(gradient), learningRate, decay];
+    this.parallel('sgdStep', args, value.length, UPDATE_BLOCK);
   };
 
   momentumStep: Engine['momentumStep'] = (value, gradient, velocity, learningRate, decay, mu) => {
-    this.kernels.momentumStep(
-      pointer(value),
-      pointer(gradient),
-      pointer(velocity),
-      value.length,
-      learningRate,
-      decay,
-      mu,
-    );
+    const args = [pointer(value), pointer(gradient), pointer(velocity), learningRate, decay, mu];
+    this.parallel('momentumStep', args, value.length, UPDATE_BLOCK);
   };
 
+  // prettier-ignore
   adamStep: Engine['adamStep'] = (value, gradient, m, v, lr, decay, beta1, beta2, eps, c1, c2) => {
-    this.kernels.adamStep(
-      pointer(value),
-      pointer(gradient),
-      pointer(m),
-      pointer(v),
-      value.length,
-      lr,
-      decay,
-      beta1,
-      beta2,
-      eps,
-      c1,
-      c2,
-    );
+    const args = [pointer(value), pointer(gradient), pointer(m), pointer(v), lr, decay, beta1, beta2, eps, c1, c2];
+    this.parallel('adamStep', args, value.length, UPDATE_BLOCK);
   };
 }
 
 export type EngineName = 'wasm' | 'reference';
 export const ENGINES: readonly EngineName[] = ['wasm', 'reference'];
 
-export function createEngine(name: EngineName): Engine {
-  return name === 'wasm' ? new WasmEngine() : referenceEngine;
+export function createEngine(name: EngineName, threads = 1): Engine {
+  return name === 'wasm' ? new WasmEngine(threads) : referenceEngine;
 }

@@ -66,14 +66,14 @@
  */
 export function sparseDenseForward(
   out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
-  W: usize, b: usize, batch: i32, outputs: i32,
+  W: usize, b: usize, batch: i32, outputs: i32, jStart: i32, jEnd: i32,
 ): void {
   for (let n = 0; n < batch; n++) {
     const o = row(out, n, outputs);
     const start = load<u32>(rowStart + (<usize>n << 2));
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
-    let j = 0;
-    for (; j + 32 <= outputs; j += 32) {
+    let j = jStart;
+    for (; j + 32 <= jEnd; j += 32) {
       const bj = b + (<usize>j << 2);
       let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
       let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80), a6 = v128.load(bj + 96), a7 = v128.load(bj + 112);
@@ -94,31 +94,33 @@ export function sparseDenseForward(
       v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
       v128.store(oj + 64, a4); v128.store(oj + 80, a5); v128.store(oj + 96, a6); v128.store(oj + 112, a7);
     }
-    for (; j < outputs; j += 4) {
+    for (; j < jEnd; j += 4) {
       let a = v128.load(b + (<usize>j << 2));
       for (let k = start; k < end; k++) {
         const i = <i32>load<u16>(index + (<usize>k << 1));
         const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
         a = f32x4.add(a, f32x4.mul(xv, v128.load(row(W, i, outputs) + (<usize>j << 2))));
       }
-      storeLanes(o + (<usize>j << 2), a, outputs - j);
+      storeLanes(o + (<usize>j << 2), a, jEnd - j);
     }
   }
 }
 
-/**
- * dW += xᵀ · dout, db += Σ dout, x sparse as above. The batch's rows are first turned into
- * columns (for each pixel, the samples where it is nonzero: colStart (inputs + 1), colSample,
- * colValue, all scratch), so that each row of dW is summed in registers and stored once.
- * The sum over samples runs in sample order, as in the reference.
- */
-export function sparseDenseBackward(
-  dW: usize, db: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
-  batch: i32, inputs: i32, outputs: i32, colStart: usize, colSample: usize, colValue: usize,
-): void {
+/** db += Σ_n dout[n] */
+export function addRows(db: usize, dout: usize, batch: i32, outputs: i32): void {
   for (let n = 0; n < batch; n++) axpy(db, row(dout, n, outputs), 1, outputs);
+}
 
-  // columns: count, prefix-sum, fill (advancing each column's start), shift back
+/**
+ * The batch's sparse rows turned into columns: for each pixel, the samples where it is nonzero
+ * (colStart (inputs + 1), colSample, colValue), in sample order. Built once per batch for
+ * sparseDenseBackward, so that each row of dW is summed in registers and stored once.
+ */
+export function sparseColumns(
+  rowStart: usize, index: usize, value: usize, scale: f32, batch: i32, inputs: i32,
+  colStart: usize, colSample: usize, colValue: usize,
+): void {
+  // count, prefix-sum, fill (advancing each column's start), shift back
   memory.fill(colStart, 0, (<usize>inputs + 1) << 2);
   const first = load<u32>(rowStart);
   const last = load<u32>(rowStart + (<usize>batch << 2));
@@ -144,14 +146,20 @@ export function sparseDenseBackward(
     store<u32>(colStart + (<usize>i << 2), load<u32>(colStart + ((<usize>i - 1) << 2)));
   }
   store<u32>(colStart, 0);
+}
 
+/** dW[:, jStart..jEnd) += xᵀ · dout, x as the columns that sparseColumns built. */
+export function sparseDenseBackward(
+  dW: usize, dout: usize, colStart: usize, colSample: usize, colValue: usize,
+  inputs: i32, outputs: i32, jStart: i32, jEnd: i32,
+): void {
   for (let i = 0; i < inputs; i++) {
     const start = load<u32>(colStart + (<usize>i << 2));
     const end = load<u32>(colStart + ((<usize>i + 1) << 2));
     if (start == end) continue;
     const w = row(dW, i, outputs);
-    let j = 0;
-    for (; j + 32 <= outputs; j += 32) {
+    let j = jStart;
+    for (; j + 32 <= jEnd; j += 32) {
       const wj = w + (<usize>j << 2);
       let a0 = v128.load(wj), a1 = v128.load(wj + 16), a2 = v128.load(wj + 32), a3 = v128.load(wj + 48);
       let a4 = v128.load(wj + 64), a5 = v128.load(wj + 80), a6 = v128.load(wj + 96), a7 = v128.load(wj + 112);
@@ -170,7 +178,7 @@ export function sparseDenseBackward(
       v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
       v128.store(wj + 64, a4); v128.store(wj + 80, a5); v128.store(wj + 96, a6); v128.store(wj + 112, a7);
     }
-    for (; j < outputs; j += 4) {
+    for (; j < jEnd; j += 4) {
       const wj = w + (<usize>j << 2);
       let a = v128.load(wj);
       for (let p = start; p < end; p++) {
@@ -178,7 +186,7 @@ export function sparseDenseBackward(
         const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
         a = f32x4.add(a, f32x4.mul(xv, v128.load(d)));
       }
-      storeLanes(wj, a, outputs - j);
+      storeLanes(wj, a, jEnd - j);
     }
   }
 }
@@ -191,12 +199,13 @@ export function sparseDenseBackward(
  */
 export function denseForward(
   out: usize, x: usize, W: usize, b: usize, batch: i32, inputs: i32, outputs: i32,
+  jStart: i32, jEnd: i32,
 ): void {
   for (let n = 0; n < batch; n++) {
     const o = row(out, n, outputs);
     const xr = row(x, n, inputs);
-    let j = 0;
-    for (; j + 32 <= outputs; j += 32) {
+    let j = jStart;
+    for (; j + 32 <= jEnd; j += 32) {
       const bj = b + (<usize>j << 2);
       let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
       let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80), a6 = v128.load(bj + 96), a7 = v128.load(bj + 112);
@@ -218,32 +227,30 @@ export function denseForward(
       v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
       v128.store(oj + 64, a4); v128.store(oj + 80, a5); v128.store(oj + 96, a6); v128.store(oj + 112, a7);
     }
-    for (; j < outputs; j += 4) {
+    for (; j < jEnd; j += 4) {
       let a = v128.load(b + (<usize>j << 2));
       for (let i = 0; i < inputs; i++) {
         const xi = load<f32>(xr + (<usize>i << 2));
         if (xi == 0) continue;
         a = f32x4.add(a, f32x4.mul(f32x4.splat(xi), v128.load(row(W, i, outputs) + (<usize>j << 2))));
       }
-      storeLanes(o + (<usize>j << 2), a, outputs - j);
+      storeLanes(o + (<usize>j << 2), a, jEnd - j);
     }
   }
 }
 
 /**
- * dW += xᵀ · dout, db += Σ dout, dx = dout · Wᵀ (dx = 0: not wanted; else overwritten).
- * dW goes row by row (one input at a time), its sums over the batch kept in registers.
+ * dW[:, jStart..jEnd) += xᵀ · dout, row by row (one input at a time), its sums over the batch
+ * kept in registers.
  */
-export function denseBackward(
-  dx: usize, dW: usize, db: usize, dout: usize, x: usize, W: usize,
-  batch: i32, inputs: i32, outputs: i32,
+export function denseBackwardWeights(
+  dW: usize, dout: usize, x: usize, batch: i32, inputs: i32, outputs: i32, jStart: i32, jEnd: i32,
 ): void {
-  for (let n = 0; n < batch; n++) axpy(db, row(dout, n, outputs), 1, outputs);
   for (let i = 0; i < inputs; i++) {
     const w = row(dW, i, outputs);
     const xi = x + (<usize>i << 2);
-    let j = 0;
-    for (; j + 8 <= outputs; j += 8) {
+    let j = jStart;
+    for (; j + 8 <= jEnd; j += 8) {
       const wj = w + (<usize>j << 2);
       let a0 = v128.load(wj), a1 = v128.load(wj + 16);
       for (let n = 0; n < batch; n++) {
@@ -257,7 +264,7 @@ export function denseBackward(
       v128.store(wj, a0);
       v128.store(wj + 16, a1);
     }
-    for (; j < outputs; j += 4) {
+    for (; j < jEnd; j += 4) {
       const wj = w + (<usize>j << 2);
       let a = v128.load(wj);
       for (let n = 0; n < batch; n++) {
@@ -265,16 +272,20 @@ export function denseBackward(
         if (v == 0) continue;
         a = f32x4.add(a, f32x4.mul(f32x4.splat(v), v128.load(row(dout, n, outputs) + (<usize>j << 2))));
       }
-      storeLanes(wj, a, outputs - j);
+      storeLanes(wj, a, jEnd - j);
     }
   }
-  if (dx) {
-    for (let n = 0; n < batch; n++) {
-      const d = row(dout, n, outputs);
-      const r = row(dx, n, inputs);
-      for (let i = 0; i < inputs; i++) {
-        store<f32>(r + (<usize>i << 2), dot(d, row(W, i, outputs), outputs));
-      }
+}
+
+/** dx = dout · Wᵀ, overwritten. */
+export function denseBackwardInput(
+  dx: usize, dout: usize, W: usize, batch: i32, inputs: i32, outputs: i32,
+): void {
+  for (let n = 0; n < batch; n++) {
+    const d = row(dout, n, outputs);
+    const r = row(dx, n, inputs);
+    for (let i = 0; i < inputs; i++) {
+      store<f32>(r + (<usize>i << 2), dot(d, row(W, i, outputs), outputs));
     }
   }
 }
@@ -444,11 +455,11 @@ export function reluBackward(dx: usize, dout: usize, out: usize, length: i32): v
   }
 }
 
-// --- optimisers ---------------------------------------------------------------------------
+// --- optimisers: each updates elements [start, end), so that threads can share a parameter --
 
 /** θ ← θ − lr · (g + λ θ) */
-export function sgdStep(value: usize, gradient: usize, length: i32, lr: f32, decay: f32): void {
-  for (let i = 0; i < length; i++) {
+export function sgdStep(value: usize, gradient: usize, lr: f32, decay: f32, start: i32, end: i32): void {
+  for (let i = start; i < end; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(value + o);
     store<f32>(value + o, v - lr * (load<f32>(gradient + o) + decay * v));
@@ -457,9 +468,9 @@ export function sgdStep(value: usize, gradient: usize, length: i32, lr: f32, dec
 
 /** v ← μ v + (g + λ θ);  θ ← θ − lr · v */
 export function momentumStep(
-  value: usize, gradient: usize, velocity: usize, length: i32, lr: f32, decay: f32, mu: f32,
+  value: usize, gradient: usize, velocity: usize, lr: f32, decay: f32, mu: f32, start: i32, end: i32,
 ): void {
-  for (let i = 0; i < length; i++) {
+  for (let i = start; i < end; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(value + o);
     const vel = mu * load<f32>(velocity + o) + (load<f32>(gradient + o) + decay * v);
@@ -473,8 +484,9 @@ export function momentumStep(
  * flushed to zero: denormal floats are slow, and wasm cannot turn on flush-to-zero.
  */
 export function adamStep(
-  value: usize, gradient: usize, m: usize, v: usize, length: i32,
+  value: usize, gradient: usize, m: usize, v: usize,
   lr: f32, decay: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32,
+  start: i32, end: i32,
 ): void {
   const b1 = f32x4.splat(beta1);
   const b2 = f32x4.splat(beta2);
@@ -486,8 +498,8 @@ export function adamStep(
   const c1v = f32x4.splat(c1);
   const c2v = f32x4.splat(c2);
   const ev = f32x4.splat(epsilon);
-  let i = 0;
-  for (; i + 4 <= length; i += 4) {
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
     const o = <usize>i << 2;
     const theta = v128.load(value + o);
     const g = f32x4.add(v128.load(gradient + o), f32x4.mul(dv, theta));
@@ -500,7 +512,7 @@ export function adamStep(
     const step = f32x4.div(f32x4.div(mm, c1v), f32x4.add(f32x4.sqrt(f32x4.div(vv, c2v)), ev));
     v128.store(value + o, f32x4.sub(theta, f32x4.mul(lrv, step)));
   }
-  for (; i < length; i++) {
+  for (; i < end; i++) {
     const o = <usize>i << 2;
     const theta = load<f32>(value + o);
     const g = load<f32>(gradient + o) + decay * theta;
