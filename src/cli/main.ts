@@ -294,6 +294,31 @@ program
     await benchCommand(options);
   });
 
+program
+  .command('predict')
+  .description(
+    'classify PNG images (any size, colour or grey; drawings welcome) or test-set samples',
+  )
+  .argument('[images...]', 'PNG files')
+  .requiredOption('--model <file>', 'model.json written by train')
+  .addOption(
+    new Option('--top <k>', 'how many of the most likely classes to print')
+      .default(3)
+      .argParser(integerOption('--top', 1)),
+  )
+  .addOption(
+    new Option('--index <n>', 'also predict test-set image N, with its true label').argParser(
+      integerOption('--index', 0),
+    ),
+  )
+  .addOption(dataOption())
+  .option('--show', 'draw each prepared 28×28 input: what the model saw', false)
+  .option('--json', 'print {predictions: [{file, label, probabilities}]} as JSON', false)
+  .action(async (images, options) => {
+    const { predictCommand } = await import('./predict.js');
+    await predictCommand(images, options);
+  });
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has printed its message (or the help) already.

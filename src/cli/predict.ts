@@ -1,0 +1,86 @@
+// `mnist-softmax predict`: what a saved model says about pictures (PNG) or test-set samples.
+
+import { loadDataset, resolveDataSource } from '../data/dataset.js';
+import { readPngGrey } from '../data/png.js';
+import { prepareDigit } from '../data/prepare.js';
+import { UsageError } from '../errors.js';
+import { readModelFile } from '../model/modelFile.js';
+import type { Network } from '../model/network.js';
+import { argmax } from '../model/tensor.js';
+import { drawImage, percent } from './format.js';
+
+export interface PredictOptions {
+  model: string;
+  top: number;
+  json: boolean;
+  show: boolean;
+  index?: number;
+  data?: string;
+}
+
+interface Prediction {
+  file?: string;
+  index?: number;
+  trueLabel?: string;
+  label: string;
+  probabilities: number[];
+}
+
+function classify(
+  network: Network,
+  pixels: Uint8Array,
+): { label: string; probabilities: number[] } {
+  const { scale, offset } = network.input;
+  const x = Float32Array.from(pixels, (p) => p * scale + offset);
+  const probabilities = Array.from(network.predict(x, 1));
+  return { label: network.classes[argmax(probabilities)], probabilities };
+}
+
+export async function predictCommand(images: string[], options: PredictOptions): Promise<void> {
+  if (images.length === 0 && options.index === undefined) {
+    throw new UsageError('predict needs IMAGE files or --index N');
+  }
+  const { network } = await readModelFile(options.model);
+  const { height, width } = network.input;
+  const predictions: Prediction[] = [];
+  const shown: Uint8Array[] = [];
+
+  for (const file of images) {
+    const prepared = prepareDigit(readPngGrey(file), height, width);
+    predictions.push({ file, ...classify(network, prepared.pixels) });
+    shown.push(prepared.pixels);
+  }
+  if (options.index !== undefined) {
+    const data = await loadDataset(resolveDataSource(options.data), { testOnly: true });
+    const { test } = data;
+    if (options.index >= test.count) {
+      throw new UsageError(`--index ${options.index}: the test set has ${test.count} images`);
+    }
+    const size = test.height * test.width;
+    const pixels = test.images.subarray(options.index * size, (options.index + 1) * size);
+    predictions.push({
+      index: options.index,
+      trueLabel: network.classes[test.labels[options.index]],
+      ...classify(network, pixels),
+    });
+    shown.push(pixels);
+  }
+
+  if (options.json) {
+    process.stdout.write(JSON.stringify({ predictions }) + '\n');
+    return;
+  }
+  predictions.forEach((prediction, p) => {
+    const name = prediction.file ?? `test image ${prediction.index}`;
+    const truth = prediction.trueLabel === undefined ? '' : ` (true label ${prediction.trueLabel})`;
+    console.log(`${name}: ${prediction.label}${truth}`);
+    const ranked = prediction.probabilities
+      .map((probability, c) => ({ label: network.classes[c], probability }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, options.top);
+    for (const { label, probability } of ranked) {
+      console.log(`  ${label.padEnd(12)} ${percent(probability).padStart(7)}`);
+    }
+    if (options.show) console.log(drawImage(shown[p], height, width));
+  });
+}
