@@ -25,8 +25,15 @@ describe('mnist-softmax train', () => {
     expect(result.stderr).toMatch(/epoch 2\/2 .* test loss/);
   });
 
-  it('writes metrics.json, metrics.csv and model.json, and no temporary file', () => {
-    expect(readdirSync(out).sort()).toEqual(['metrics.csv', 'metrics.json', 'model.json']);
+  it('writes the metrics, model.json and the report, and no temporary file', () => {
+    expect(readdirSync(out).sort()).toEqual([
+      'curves.svg',
+      'metrics.csv',
+      'metrics.json',
+      'model.json',
+      'report.html',
+      'weights.png',
+    ]);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.config).toMatchObject({
       learningRate: 0.5,

@@ -36,3 +36,28 @@ export function drawImage(pixels: Uint8Array, height: number, width: number): st
   lines.push(border);
   return lines.join('\n');
 }
+
+const BARS = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+
+/**
+ * A bar per row, scaled between the smallest and largest value (so that small differences
+ * show), e.g. the test accuracy per epoch.
+ */
+export function barChart(
+  rows: { label: string; value: number; text: string }[],
+  width = 40,
+): string {
+  const values = rows.map((r) => r.value);
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const labelWidth = Math.max(...rows.map((r) => r.label.length));
+  return rows
+    .map(({ label, value, text }) => {
+      const fraction = high > low ? 0.1 + (0.9 * (value - low)) / (high - low) : 1;
+      const eighths = Math.round(fraction * width * 8);
+      const bar =
+        '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? BARS[(eighths % 8) - 1] : '');
+      return `${label.padStart(labelWidth)} ${bar.padEnd(width)} ${text}`;
+    })
+    .join('\n');
+}

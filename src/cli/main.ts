@@ -319,6 +319,20 @@ program
     await predictCommand(images, options);
   });
 
+program
+  .command('export')
+  .description('write a model as a TensorFlow.js LayersModel, or its weights as a picture')
+  .requiredOption('--model <file>', 'model.json written by train')
+  .option('--tfjs <dir>', 'folder for a tfjs LayersModel: model.json and weights.bin')
+  .option(
+    '--png <file>',
+    'PNG of the weights: one tile per class (blue +, red −), or per strongest unit',
+  )
+  .action(async (options) => {
+    const { exportCommand } = await import('./export.js');
+    await exportCommand(options);
+  });
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has printed its message (or the help) already.

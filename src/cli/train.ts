@@ -2,7 +2,7 @@
 
 import { join, resolve } from 'node:path';
 import type { ShadowEpoch, TfjsShadow } from '../check/tfjsShadow.js';
-import { loadDataset, resolveDataSource } from '../data/dataset.js';
+import { loadDataset, resolveDataSource, type Split } from '../data/dataset.js';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import type { ActivationName } from '../model/activations.js';
 import { serializeModel } from '../model/modelFile.js';
@@ -16,6 +16,10 @@ import {
   type Network,
 } from '../model/network.js';
 import { Random } from '../random.js';
+import { curvesSvg } from '../report/curves.js';
+import { reportHtml } from '../report/html.js';
+import { weightsPng, weightTiles } from '../report/weights.js';
+import { evaluate } from '../train/evaluate.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
 import type { LossName } from '../train/losses.js';
 import type { LearningRateSchedule, OptimizerConfig, OptimizerName } from '../train/optimizers.js';
@@ -26,7 +30,7 @@ import {
   writeMetrics,
 } from '../train/runFiles.js';
 import { plannedEpochs, train, type EpochMetrics, type TrainConfig } from '../train/trainer.js';
-import { percent } from './format.js';
+import { barChart, percent } from './format.js';
 import { EpochProgress } from './progress.js';
 
 export interface TrainOptions {
@@ -201,6 +205,7 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
       );
       finished.push(metrics);
       writeMetrics(out, runConfig, finished, tfjsCheck ? { tfjsCheck } : {});
+      writeFileAtomic(join(out, 'curves.svg'), curvesSvg(finished));
       writeFileAtomic(
         join(out, 'model.json'),
         serializeModel(network, { ...runConfig, epochsRun: metrics.epoch, final: metrics }),
@@ -215,9 +220,10 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
     },
   });
   shadow?.model.dispose();
-  engine.close?.();
   const seconds = (performance.now() - started) / 1000;
   const last = history[history.length - 1];
+  writeReport(out, runConfig, history, network, data.test);
+  engine.close?.();
 
   if (options.json) {
     const result = {
@@ -230,11 +236,38 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
     };
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
+    console.log('\ntest accuracy per epoch:');
     console.log(
-      `test accuracy ${percent(last.testAccuracy)} (loss ${last.testLoss.toFixed(4)}) ` +
-        `after ${last.steps} steps in ${seconds.toFixed(1)} s; run saved to ${out}`,
+      barChart(
+        history.map((m) => ({
+          label: String(m.epoch),
+          value: m.testAccuracy,
+          text: percent(m.testAccuracy),
+        })),
+      ),
+    );
+    console.log(
+      `\ntest accuracy ${percent(last.testAccuracy)} (loss ${last.testLoss.toFixed(4)}) ` +
+        `after ${last.steps} steps in ${seconds.toFixed(1)} s; run saved to ${out} ` +
+        '(report.html, weights.png, curves.svg, metrics, model.json)',
     );
   }
+}
+
+/** weights.png and report.html, from the final network and a full look at the test set. */
+function writeReport(
+  out: string,
+  config: Record<string, unknown>,
+  history: EpochMetrics[],
+  network: Network,
+  test: Split,
+): void {
+  const weights = weightsPng(weightTiles(network), network.input.height, network.input.width);
+  writeFileAtomic(join(out, 'weights.png'), weights);
+  const evaluation = evaluate(network, test);
+  const curves = curvesSvg(history);
+  const html = reportHtml({ config, history, curves, weights, evaluation, network, test });
+  writeFileAtomic(join(out, 'report.html'), html);
 }
 
 export function epochLine(metrics: EpochMetrics, epochs: number, showRate = false): string {

@@ -27,6 +27,8 @@ export class Network {
     readonly engine: Engine = referenceEngine,
   ) {}
 
+  private predictInput: Float32Array = new Float32Array(0);
+
   get inputSize(): number {
     return this.input.height * this.input.width;
   }
@@ -48,8 +50,11 @@ export class Network {
   }
 
   /** x: (batch, inputSize) → probabilities: (batch, classes), in inference mode. */
-  predict(x: LayerInput, batch: number): Float32Array {
-    const logits = this.forward(x, batch, false);
+  predict(x: Float32Array, batch: number): Float32Array {
+    // the input goes into the engine's memory first (the wasm engine computes only there)
+    if (this.predictInput.length < x.length) this.predictInput = this.engine.allocate(x.length);
+    this.predictInput.set(x);
+    const logits = this.forward(this.predictInput.subarray(0, x.length), batch, false);
     const probabilities = new Float32Array(batch * this.classes.length);
     softmaxForward(probabilities, logits, batch, this.classes.length);
     return probabilities;

@@ -1,0 +1,128 @@
+// report.html: one self-contained page (no network, no scripts) with a run's configuration,
+// metrics, curves, weight pictures, confusion matrix heat map and misclassified test digits.
+
+import type { Split } from '../data/dataset.js';
+import { encodeGreyPng } from '../data/png.js';
+import type { Network } from '../model/network.js';
+import { argmax } from '../model/tensor.js';
+import type { Evaluation } from '../train/evaluate.js';
+import type { EpochMetrics } from '../train/trainer.js';
+
+const MISCLASSIFIED_SHOWN = 24;
+
+function escape(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+function dataUri(png: Buffer): string {
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
+
+function percent(v: number): string {
+  return Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : '–';
+}
+
+function confusionTable(evaluation: Evaluation, classes: string[]): string {
+  const header = classes.map((c) => `<th>${escape(c)}</th>`).join('');
+  const rows = evaluation.confusion.map((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    const cells = row.map((count, p) => {
+      const share = count / total;
+      // the diagonal in blue, mistakes in red, by the share of the true class's images
+      const colour =
+        t === p
+          ? `rgba(31,119,180,${share.toFixed(3)})`
+          : `rgba(214,39,40,${Math.min(1, 5 * share).toFixed(3)})`;
+      return `<td style="background:${colour}" title="true ${escape(classes[t])}, predicted ${escape(classes[p])}">${count}</td>`;
+    });
+    return `<tr><th>${escape(classes[t])}</th>${cells.join('')}</tr>`;
+  });
+  return `<table class="confusion"><tr><th>true \\ predicted</th>${header}</tr>${rows.join('')}</table>`;
+}
+
+/** Up to MISCLASSIFIED_SHOWN test images the network gets wrong, with both labels. */
+function misclassified(network: Network, split: Split): string {
+  const { height, width } = split;
+  const size = height * width;
+  const { scale, offset } = network.input;
+  const items: string[] = [];
+  for (let n = 0; n < split.count && items.length < MISCLASSIFIED_SHOWN; n++) {
+    const pixels = split.images.subarray(n * size, (n + 1) * size);
+    const probabilities = network.predict(
+      Float32Array.from(pixels, (p) => p * scale + offset),
+      1,
+    );
+    const predicted = argmax(probabilities);
+    const truth = split.labels[n];
+    if (predicted === truth) continue;
+    items.push(
+      `<figure><img src="${dataUri(encodeGreyPng(pixels, width, height))}" width="${2 * width}" height="${2 * height}" alt="test image ${n}">` +
+        `<figcaption>#${n}: predicted <b>${escape(network.classes[predicted])}</b>, true ${escape(network.classes[truth])}</figcaption></figure>`,
+    );
+  }
+  return items.join('\n');
+}
+
+export interface ReportInput {
+  config: Record<string, unknown>;
+  history: EpochMetrics[];
+  curves: string;
+  weights: Buffer;
+  evaluation: Evaluation;
+  network: Network;
+  test: Split;
+}
+
+export function reportHtml(input: ReportInput): string {
+  const { config, history, curves, weights, evaluation, network, test } = input;
+  const configRows = Object.entries(config)
+    .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(JSON.stringify(v))}</td></tr>`)
+    .join('');
+  const metricRows = history
+    .map(
+      (m) =>
+        `<tr><td>${m.epoch}</td><td>${m.trainLoss.toFixed(4)}</td><td>${percent(m.trainAccuracy)}</td>` +
+        `<td>${m.testLoss.toFixed(4)}</td><td>${percent(m.testAccuracy)}</td><td>${m.seconds.toFixed(2)}</td></tr>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>mnist-softmax run: ${escape(String(config.model ?? ''))}, ${percent(evaluation.accuracy)}</title>
+<style>
+body { font-family: sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
+table.config th, table.config td { text-align: left; }
+table.confusion td { min-width: 2.5em; }
+figure { display: inline-block; margin: 0.3em; text-align: center; font-size: 0.8em; }
+figure img { image-rendering: pixelated; background: black; }
+</style>
+</head>
+<body>
+<h1>mnist-softmax run</h1>
+<p>Test accuracy <b>${percent(evaluation.accuracy)}</b>, loss ${evaluation.loss.toFixed(4)}, on ${evaluation.count} test images.</p>
+<h2>Configuration</h2>
+<table class="config">${configRows}</table>
+<h2>Metrics</h2>
+<table><tr><th>epoch</th><th>train loss</th><th>train accuracy</th><th>test loss</th><th>test accuracy</th><th>seconds</th></tr>${metricRows}</table>
+<h2>Curves</h2>
+${curves}
+<h2>Weights</h2>
+<p>Blue: positive weights (evidence for), red: negative (evidence against).</p>
+<img id="weights" src="${dataUri(weights)}" alt="learned weights">
+<h2>Confusion matrix</h2>
+${confusionTable(evaluation, network.classes)}
+<h2>Misclassified test images</h2>
+<div id="misclassified">
+${misclassified(network, test)}
+</div>
+</body>
+</html>
+`;
+}
