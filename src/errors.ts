@@ -44,3 +44,17 @@ export class UsageError extends UserError {
     super(message, EXIT.usage);
   }
 }
+
+/** The loss or a gradient stopped being finite. */
+export class DivergenceError extends UserError {
+  constructor(message: string) {
+    super(message, EXIT.failed);
+  }
+}
+
+/** Training stopped on request (SIGINT, SIGTERM) after a batch. */
+export class InterruptedError extends UserError {
+  constructor(message: string) {
+    super(message, EXIT.interrupted);
+  }
+}

@@ -27,6 +27,7 @@ describe('mnist-softmax train', () => {
 
   it('writes the metrics, model.json and the report, and no temporary file', () => {
     expect(readdirSync(out).sort()).toEqual([
+      'checkpoint.json',
       'curves.svg',
       'metrics.csv',
       'metrics.json',

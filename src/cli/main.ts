@@ -172,9 +172,13 @@ program
     'train the same model in TensorFlow.js alongside and compare weights after each epoch',
     false,
   )
-  .action(async (options) => {
+  .option(
+    '--resume <dir>',
+    'continue an interrupted run from its checkpoint, with its own options (--epochs may extend it)',
+  )
+  .action(async (options, command: Command) => {
     const { trainCommand } = await import('./train.js');
-    await trainCommand(options);
+    await trainCommand(options, command.getOptionValueSource('epochs') === 'cli');
   });
 
 program

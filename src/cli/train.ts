@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import type { ShadowEpoch, TfjsShadow } from '../check/tfjsShadow.js';
 import { loadDataset, resolveDataSource, type Split } from '../data/dataset.js';
-import { EXIT, UsageError, UserError } from '../errors.js';
+import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
 import type { ActivationName } from '../model/activations.js';
 import { serializeModel } from '../model/modelFile.js';
 import {
@@ -19,6 +19,7 @@ import { Random } from '../random.js';
 import { curvesSvg } from '../report/curves.js';
 import { reportHtml } from '../report/html.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
+import { readCheckpoint, restoreNetwork, writeCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
 import type { LossName } from '../train/losses.js';
@@ -104,12 +105,49 @@ function validate(options: TrainOptions): void {
   }
 }
 
-export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
-  const options = applyPreset(rawOptions);
+/** The options a checkpoint keeps: what defines the run, not how this process reports it. */
+function savedOptions(options: TrainOptions): Partial<TrainOptions> {
+  const { out, force, progress, json, threads, ...kept } = options;
+  return kept;
+}
+
+/**
+ * `--resume DIR`: the run's saved options, in its own folder; `--epochs` may extend it. How
+ * this process reports (progress, json) and its threads come from the command line.
+ */
+function resumedOptions(raw: TrainOptions, folder: string, epochsGiven: boolean) {
+  const checkpoint = readCheckpoint<TrainOptions>(folder);
+  const saved = checkpoint.options;
+  if (epochsGiven && raw.epochs < checkpoint.state.epoch) {
+    throw new UsageError(
+      `--epochs ${raw.epochs}: the run in ${folder} has already finished ${checkpoint.state.epoch} epochs`,
+    );
+  }
+  if (saved.checkTfjs)
+    console.error('--resume: the tfjs cross-check does not continue across a resume');
+  const options: TrainOptions = {
+    ...saved,
+    epochs: epochsGiven ? raw.epochs : saved.epochs,
+    out: folder,
+    force: true,
+    progress: raw.progress,
+    json: raw.json,
+    threads: raw.threads,
+    checkTfjs: false,
+  };
+  return { options, checkpoint };
+}
+
+export async function trainCommand(
+  raw: TrainOptions & { resume?: string },
+  epochsGiven = false,
+): Promise<void> {
+  const resumed = raw.resume ? resumedOptions(raw, raw.resume, epochsGiven) : null;
+  const options = resumed ? resumed.options : applyPreset(raw);
   validate(options);
   const source = resolveDataSource(options.data);
   const out = options.out ?? defaultRunFolder();
-  prepareRunFolder(out, options.force);
+  prepareRunFolder(out, options.force, Boolean(resumed));
 
   const loadStarted = performance.now();
   const data = await loadDataset(source, {
@@ -152,6 +190,7 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
   const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
   const engine = createEngine(options.engine, options.threads);
   const network = buildNetwork(input, data.classes, architecture, new Random(options.seed), engine);
+  if (resumed) restoreNetwork(network, resumed.checkpoint.arrays, out);
   const runConfig = {
     data: source.name,
     preset: options.preset ?? null,
@@ -188,39 +227,67 @@ export async function trainCommand(rawOptions: TrainOptions): Promise<void> {
 
   const epochs = runConfig.epochs;
   const progress = new EpochProgress(options.progress, epochs);
-  const finished: EpochMetrics[] = [];
+  const finished: EpochMetrics[] = resumed ? [...resumed.checkpoint.history] : [];
+  if (resumed) {
+    console.error(`--resume: continuing ${out} after epoch ${resumed.checkpoint.state.epoch}`);
+  }
+  const stop = interruptOnSignals();
   const started = performance.now();
-  const history = await train(network, data, config, {
-    afterBatch: (batch, batchProgress) => {
-      shadow?.model.step(batch, batchProgress.learningRate);
-      progress.update(batchProgress);
-    },
-    afterEpoch: (metrics) => {
-      progress.endEpoch();
-      const check = shadow?.model.endEpoch(metrics.epoch, metrics.trainLoss);
-      if (check) tfjsCheck?.epochs.push(check);
-      log(
-        epochLine(metrics, epochs, options.lrSchedule !== 'constant') +
-          (check ? tfjsCheckText(check) : ''),
-      );
-      finished.push(metrics);
-      writeMetrics(out, runConfig, finished, tfjsCheck ? { tfjsCheck } : {});
-      writeFileAtomic(join(out, 'curves.svg'), curvesSvg(finished));
-      writeFileAtomic(
-        join(out, 'model.json'),
-        serializeModel(network, { ...runConfig, epochsRun: metrics.epoch, final: metrics }),
-      );
-      if (check && !(check.maxAbsWeightDiff <= shadow!.maxWeightDrift)) {
-        throw new UserError(
-          `--check-tfjs: after epoch ${metrics.epoch} the weights differ from tfjs by ` +
-            `${check.maxAbsWeightDiff.toExponential(2)}, more than ${shadow!.maxWeightDrift}`,
-          EXIT.failed,
-        );
-      }
-    },
-  });
-  shadow?.model.dispose();
+  try {
+    await train(
+      network,
+      data,
+      config,
+      {
+        afterBatch: (batch, batchProgress) => {
+          shadow?.model.step(batch, batchProgress.learningRate);
+          progress.update(batchProgress);
+        },
+        afterEpoch: (metrics, state) => {
+          progress.endEpoch();
+          const check = shadow?.model.endEpoch(metrics.epoch, metrics.trainLoss);
+          if (check) tfjsCheck?.epochs.push(check);
+          log(
+            epochLine(metrics, epochs, options.lrSchedule !== 'constant') +
+              (check ? tfjsCheckText(check) : ''),
+          );
+          finished.push(metrics);
+          writeMetrics(out, runConfig, finished, tfjsCheck ? { tfjsCheck } : {});
+          writeFileAtomic(join(out, 'curves.svg'), curvesSvg(finished));
+          writeFileAtomic(
+            join(out, 'model.json'),
+            serializeModel(network, { ...runConfig, epochsRun: metrics.epoch, final: metrics }),
+          );
+          writeCheckpoint(out, savedOptions(options), finished, {}, state, network);
+          if (check && !(check.maxAbsWeightDiff <= shadow!.maxWeightDrift)) {
+            throw new UserError(
+              `--check-tfjs: after epoch ${metrics.epoch} the weights differ from tfjs by ` +
+                `${check.maxAbsWeightDiff.toExponential(2)}, more than ${shadow!.maxWeightDrift}`,
+              EXIT.failed,
+            );
+          }
+        },
+        shouldStop: stop.requested,
+      },
+      resumed?.checkpoint.state,
+    );
+  } catch (error) {
+    progress.endEpoch();
+    const saved = finished.length
+      ? `every finished epoch (${finished.length}) is saved in ${out}, model.json as of the last`
+      : 'no epoch had finished, so nothing was saved';
+    if (error instanceof InterruptedError) {
+      const next = finished.length ? `; continue with: mnist-softmax train --resume ${out}` : '';
+      throw new InterruptedError(`${error.message}; ${saved}${next}`);
+    }
+    if (error instanceof DivergenceError) throw new DivergenceError(`${error.message}; ${saved}`);
+    throw error;
+  } finally {
+    stop.release();
+    shadow?.model.dispose();
+  }
   const seconds = (performance.now() - started) / 1000;
+  const history = finished;
   const last = history[history.length - 1];
   writeReport(out, runConfig, history, network, data.test);
   engine.close?.();
@@ -296,4 +363,30 @@ async function startShadow(network: Network, config: TrainConfig) {
   console.error(`--check-tfjs: training the same model in ${oracle.backend} alongside`);
   const model: TfjsShadow = new TfjsShadow(oracle, network, config);
   return { model, backend: oracle.backend, maxWeightDrift: MAX_WEIGHT_DRIFT };
+}
+
+/**
+ * SIGINT and SIGTERM ask the training to stop after its current batch (it then exits 130 with
+ * every finished epoch saved); a second signal quits at once. Every file is written to a
+ * temporary name and renamed, so quitting at any moment leaves no half-written file.
+ */
+function interruptOnSignals() {
+  let requested = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (requested) {
+      console.error(`\n${signal} again: quitting now`);
+      process.exit(EXIT.interrupted);
+    }
+    requested = true;
+    console.error(`\n${signal}: stopping after this batch (again to quit at once)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    requested: () => requested,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

@@ -26,9 +26,19 @@ export const OPTIMIZER_DEFAULTS: OptimizerConfig = {
   epsilon: 1e-7,
 };
 
+/** What an optimiser carries from step to step: its step count and its arrays. */
+export interface OptimizerState {
+  t: number;
+  arrays: Float32Array[];
+}
+
 export interface Optimizer {
   /** Updates every parameter from its gradient; weight decay is part of the update. */
   step(parameters: Parameter[], learningRate: number): void;
+  /** The state to save (the optimiser's own arrays, not copies). */
+  state(): OptimizerState;
+  /** Continues from a saved state (before the next step). */
+  restore(state: OptimizerState, parameters: Parameter[]): void;
 }
 
 /** Weight decay λ applies to the parameters that decay (dense weights), 0 to the others. */
@@ -49,6 +59,12 @@ export class Sgd implements Optimizer {
       this.engine.sgdStep(parameter.value, parameter.gradient, learningRate, decay);
     }
   }
+
+  state(): OptimizerState {
+    return { t: 0, arrays: [] };
+  }
+
+  restore(): void {}
 }
 
 /** Momentum (tf.train.momentum, PyTorch's SGD): v ← μ v + g;  θ ← θ − lr · v */
@@ -75,6 +91,18 @@ export class Momentum implements Optimizer {
         this.momentum,
       );
     });
+  }
+
+  state(): OptimizerState {
+    return { t: 0, arrays: this.velocities ?? [] };
+  }
+
+  restore(state: OptimizerState, parameters: Parameter[]): void {
+    this.velocities = restoreArrays(
+      this.engine,
+      state.arrays,
+      parameters.map((p) => p.value.length),
+    );
   }
 }
 
@@ -124,6 +152,36 @@ export class Adam implements Optimizer {
       );
     });
   }
+
+  state(): OptimizerState {
+    return { t: this.t, arrays: (this.moments ?? []).flatMap(({ m, v }) => [m, v]) };
+  }
+
+  restore(state: OptimizerState, parameters: Parameter[]): void {
+    const lengths = parameters.flatMap((p) => [p.value.length, p.value.length]);
+    const arrays = restoreArrays(this.engine, state.arrays, lengths);
+    this.moments = arrays
+      ? parameters.map((_, k) => ({ m: arrays[2 * k], v: arrays[2 * k + 1] }))
+      : null;
+    this.t = state.t;
+  }
+}
+
+/** Saved arrays copied into the engine's memory; null when none were saved (no step yet). */
+function restoreArrays(
+  engine: Engine,
+  saved: Float32Array[],
+  lengths: number[],
+): Float32Array[] | null {
+  if (saved.length === 0) return null;
+  if (saved.length !== lengths.length || saved.some((a, i) => a.length !== lengths[i])) {
+    throw new Error('the saved optimiser state does not fit these parameters');
+  }
+  return saved.map((values) => {
+    const array = engine.allocate(values.length);
+    array.set(values);
+    return array;
+  });
 }
 
 /**

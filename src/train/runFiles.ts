@@ -40,9 +40,21 @@ export function defaultRunFolder(now = new Date()): string {
 
 /**
  * Makes sure `folder` can take a run before any work starts: creates it, refuses a file in its
- * place, a folder that cannot be written, or a folder that already holds files (unless `force`).
+ * place, a folder that cannot be written, or a folder that already holds files (unless `force`,
+ * which removes a previous run's files; `keepFiles` keeps them, to resume a run).
  */
-export function prepareRunFolder(folder: string, force: boolean): void {
+/** The files a run writes into its folder. */
+export const RUN_FILES = [
+  'metrics.json',
+  'metrics.csv',
+  'model.json',
+  'checkpoint.json',
+  'curves.svg',
+  'weights.png',
+  'report.html',
+];
+
+export function prepareRunFolder(folder: string, force: boolean, keepFiles = false): void {
   const fail = (what: string): never => {
     throw new UserError(`--out ${folder}: ${what}`, EXIT.input);
   };
@@ -56,6 +68,10 @@ export function prepareRunFolder(folder: string, force: boolean): void {
   }
   if (exists && readdirSync(folder).length > 0 && !force) {
     fail('already holds files; choose another folder or pass --force to overwrite');
+  }
+  // --force: a previous run's files go, so that none is mistaken for this run's
+  if (exists && !keepFiles) {
+    for (const file of RUN_FILES) rmSync(join(folder, file), { force: true });
   }
   try {
     mkdirSync(folder, { recursive: true });

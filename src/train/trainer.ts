@@ -1,6 +1,7 @@
 // The training loop: shuffle, batch, forward, loss, backward, update; evaluate after each epoch.
 
 import type { Dataset } from '../data/dataset.js';
+import { DivergenceError, InterruptedError } from '../errors.js';
 import { Dense } from '../model/layers.js';
 import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
@@ -14,6 +15,7 @@ import {
   OPTIMIZER_DEFAULTS,
   type LearningRateSchedule,
   type OptimizerConfig,
+  type OptimizerState,
 } from './optimizers.js';
 
 export interface TrainConfig {
@@ -59,9 +61,34 @@ export interface BatchProgress {
 export interface TrainHooks {
   /** After each batch's update, with that batch (for a shadow model, progress bars). */
   afterBatch?(batch: Batch, progress: BatchProgress): void | Promise<void>;
-  /** After each epoch's evaluation. */
-  afterEpoch?(metrics: EpochMetrics): void | Promise<void>;
+  /** After each epoch's evaluation, with what it takes to continue from here. */
+  afterEpoch?(metrics: EpochMetrics, state: TrainState): void | Promise<void>;
+  /** Checked after each batch: true stops the training (InterruptedError) before the next. */
+  shouldStop?(): boolean;
 }
+
+/**
+ * Where a run stands after a finished epoch, besides the network's own arrays: enough to
+ * continue it bit for bit as if it had not stopped.
+ */
+export interface TrainState {
+  /** Epochs finished. */
+  epoch: number;
+  step: number;
+  randomState: number;
+  /** The training set's order after the last epoch's shuffle (shuffles compound). */
+  order: Uint32Array;
+  optimizer: OptimizerState;
+}
+
+/**
+ * A mean loss above this means training has blown up: for cross-entropy it is a probability
+ * below e^−10000 on the true class (a fresh model is at ln 10 ≈ 2.3). NaN and ∞ fail it too.
+ */
+const LOSS_LIMIT = 1e4;
+
+/** How often the loop lets signals (Ctrl-C) and timers in, in milliseconds. */
+const YIELD_EVERY = 50;
 
 /** The number of epochs a configuration runs, counting a partial last one when `steps` is set. */
 export function plannedEpochs(config: TrainConfig, trainCount: number): number {
@@ -69,11 +96,17 @@ export function plannedEpochs(config: TrainConfig, trainCount: number): number {
   return Math.ceil(config.steps / Math.ceil(trainCount / config.batchSize));
 }
 
+/**
+ * Trains `network` on `data`, from the start or from `resume` (a state that afterEpoch gave).
+ * Returns the metrics of the epochs it ran. Throws DivergenceError when the loss or a gradient
+ * stops being finite, InterruptedError when hooks.shouldStop says so.
+ */
 export async function train(
   network: Network,
   data: Dataset,
   config: TrainConfig,
   hooks: TrainHooks = {},
+  resume?: TrainState,
 ): Promise<EpochMetrics[]> {
   const { train: split } = data;
   const classes = network.classes.length;
@@ -93,8 +126,15 @@ export async function train(
   const epochs = plannedEpochs(config, split.count);
   const history: EpochMetrics[] = [];
   let step = 0;
+  if (resume) {
+    random.state = resume.randomState;
+    order.set(resume.order);
+    optimizer.restore(resume.optimizer, parameters);
+    step = resume.step;
+  }
+  let lastYield = performance.now();
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
     const learningRate = learningRateAt(
       config.schedule ?? 'constant',
@@ -117,17 +157,32 @@ export async function train(
 
       const logits = network.forward(batch.input, size, true);
       lossForward(loss, buffers, logits, batch.labels, size, classes);
+      let batchLoss = 0;
       for (let n = 0; n < size; n++) {
-        lossSum += buffers.losses[n];
+        batchLoss += buffers.losses[n];
         if (argmax(logits, n * classes, classes) === batch.labels[n]) correct++;
       }
+      lossSum += batchLoss;
       seen += size;
 
       network.zeroGradients();
       network.backward(lossBackward(loss, buffers, batch.labels, size, classes), size);
+      let gradientNorm = 0;
       denseLayers.forEach((layer, l) => {
-        gradientNormSums[l] += Math.sqrt(network.engine.sumOfSquares(layer.weightsGradient));
+        const norm = Math.sqrt(network.engine.sumOfSquares(layer.weightsGradient));
+        gradientNormSums[l] += norm;
+        gradientNorm += norm;
       });
+      const meanLoss = batchLoss / size;
+      if (!(meanLoss <= LOSS_LIMIT) || !Number.isFinite(gradientNorm)) {
+        const what = !(meanLoss <= LOSS_LIMIT)
+          ? `the loss is ${meanLoss}`
+          : `the gradient norm is ${gradientNorm}`;
+        throw new DivergenceError(
+          `training diverged in epoch ${epoch}, batch ${b + 1}: ${what}; ` +
+            `try a smaller learning rate than ${learningRate}`,
+        );
+      }
       optimizer.step(parameters, learningRate);
       step++;
 
@@ -139,9 +194,25 @@ export async function train(
         accuracy: correct / seen,
         learningRate,
       });
+      if (performance.now() - lastYield > YIELD_EVERY) {
+        await new Promise((resolve) => setImmediate(resolve)); // let a Ctrl-C be heard
+        lastYield = performance.now();
+      }
+      if (hooks.shouldStop?.()) {
+        throw new InterruptedError(
+          `interrupted in epoch ${epoch} after batch ${b + 1} of ${batches}`,
+        );
+      }
     }
 
     const seconds = (performance.now() - started) / 1000;
+    const broken = parameters.find((p) => !p.value.every(Number.isFinite));
+    if (broken) {
+      throw new DivergenceError(
+        `training diverged in epoch ${epoch}: the ${broken.name} hold non-finite values; ` +
+          `try a smaller learning rate than ${learningRate}`,
+      );
+    }
     const test =
       config.evaluateEachEpoch === false
         ? { loss: NaN, accuracy: NaN }
@@ -159,7 +230,13 @@ export async function train(
       gradientNorms: Array.from(gradientNormSums, (sum) => sum / batches),
     };
     history.push(metrics);
-    await hooks.afterEpoch?.(metrics);
+    await hooks.afterEpoch?.(metrics, {
+      epoch,
+      step,
+      randomState: random.state,
+      order,
+      optimizer: optimizer.state(),
+    });
   }
   return history;
 }

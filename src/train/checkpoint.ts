@@ -1,0 +1,123 @@
+// checkpoint.json: everything a run needs to continue after its last finished epoch, bit for
+// bit: its options, its metrics so far, the network's arrays, the optimiser's state, the random
+// generator's state and the training set's order. Arrays are stored as base64 float32 bytes, so
+// nothing is lost to decimal.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, UserError } from '../errors.js';
+import { BatchNorm, Dense } from '../model/layers.js';
+import type { Network } from '../model/network.js';
+import { writeFileAtomic } from './runFiles.js';
+import type { EpochMetrics, TrainState } from './trainer.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.json';
+const FORMAT = 'mnist-softmax-checkpoint';
+const VERSION = 1;
+
+/** Every array that makes up a network's state, layer by layer, in a fixed order. */
+function networkArrays(network: Network): Float32Array[] {
+  return network.layers.flatMap((layer) => {
+    if (layer instanceof Dense) return [layer.weights, layer.bias];
+    if (layer instanceof BatchNorm) {
+      return [layer.gamma, layer.beta, layer.movingMean, layer.movingVariance];
+    }
+    return [];
+  });
+}
+
+function encode(array: Float32Array | Uint32Array): string {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+}
+
+function decodeFloats(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  const array = new Float32Array(bytes.length / 4);
+  new Uint8Array(array.buffer).set(bytes);
+  return array;
+}
+
+export interface Checkpoint<Options> {
+  options: Options;
+  history: EpochMetrics[];
+  extra: Record<string, unknown>;
+  state: TrainState;
+  /** The network's arrays (networkArrays order). */
+  arrays: Float32Array[];
+}
+
+export function writeCheckpoint<Options>(
+  folder: string,
+  options: Options,
+  history: EpochMetrics[],
+  extra: Record<string, unknown>,
+  state: TrainState,
+  network: Network,
+): void {
+  const json = {
+    format: FORMAT,
+    version: VERSION,
+    options,
+    history,
+    extra,
+    state: {
+      epoch: state.epoch,
+      step: state.step,
+      randomState: state.randomState,
+      order: encode(state.order),
+      optimizer: { t: state.optimizer.t, arrays: state.optimizer.arrays.map(encode) },
+    },
+    arrays: networkArrays(network).map(encode),
+  };
+  writeFileAtomic(join(folder, CHECKPOINT_FILE), JSON.stringify(json) + '\n');
+}
+
+export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
+  const file = join(folder, CHECKPOINT_FILE);
+  const fail = (what: string): never => {
+    throw new UserError(`--resume ${folder}: ${what}`, EXIT.input);
+  };
+  let json;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(
+      code === 'ENOENT'
+        ? `no ${CHECKPOINT_FILE} (no epoch of this run finished, or it is not a run folder)`
+        : `${CHECKPOINT_FILE} is not readable (${code ?? (error as Error).message})`,
+    );
+  }
+  if (json?.format !== FORMAT || json.version !== VERSION) {
+    fail(`${CHECKPOINT_FILE} is not an mnist-softmax checkpoint of version ${VERSION}`);
+  }
+  const { state } = json;
+  const orderBytes = Buffer.from(state.order, 'base64');
+  const order = new Uint32Array(orderBytes.length / 4);
+  new Uint8Array(order.buffer).set(orderBytes);
+  return {
+    options: json.options,
+    history: json.history,
+    extra: json.extra ?? {},
+    state: {
+      epoch: state.epoch,
+      step: state.step,
+      randomState: state.randomState,
+      order,
+      optimizer: { t: state.optimizer.t, arrays: state.optimizer.arrays.map(decodeFloats) },
+    },
+    arrays: json.arrays.map(decodeFloats),
+  };
+}
+
+/** Puts saved arrays into a network built with the same architecture. */
+export function restoreNetwork(network: Network, arrays: Float32Array[], folder: string): void {
+  const targets = networkArrays(network);
+  if (targets.length !== arrays.length || targets.some((t, i) => t.length !== arrays[i].length)) {
+    throw new UserError(
+      `--resume ${folder}: the checkpoint's network does not match its options`,
+      EXIT.input,
+    );
+  }
+  targets.forEach((target, i) => target.set(arrays[i]));
+}

@@ -1,0 +1,245 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { findIdxFile, toSplit } from '../src/data/dataset.js';
+import { encodeIdx, readIdxFile } from '../src/data/idx.js';
+import { DataError } from '../src/errors.js';
+import { Random } from '../src/random.js';
+import { MNIST, ROOT, runCli, temporaryFolder } from './helpers.js';
+
+describe('fuzzing the IDX reader with mutated real files', async () => {
+  const realImages = await readIdxFile(findIdxFile(MNIST.folder, 't10k-images', 3));
+  const realLabels = await readIdxFile(findIdxFile(MNIST.folder, 't10k-labels', 1));
+  // small real files: the first 20 images and 20 labels
+  const images = encodeIdx({
+    type: 'u8',
+    dims: [20, 28, 28],
+    data: realImages.data.subarray(0, 20 * 784),
+  });
+  const labels = encodeIdx({ type: 'u8', dims: [20], data: realLabels.data.subarray(0, 20) });
+  const folder = temporaryFolder();
+  const CASES = 600;
+
+  /** One seeded mutation of `bytes`: the kinds of damage files really suffer, and absurd headers. */
+  function mutate(bytes: Uint8Array, random: Random): { bytes: Uint8Array; gzip: boolean } {
+    const copy = bytes.slice();
+    const view = new DataView(copy.buffer);
+    const pick = (n: number) => Math.floor(random.next() * n);
+    const gzip = random.next() < 0.3;
+    switch (pick(7)) {
+      case 0: // random bytes anywhere in the header
+        for (let k = 0, n = 1 + pick(4); k < n; k++)
+          copy[pick(Math.min(copy.length, 16))] = pick(256);
+        break;
+      case 1: // truncated
+        return { bytes: copy.subarray(0, pick(copy.length)), gzip };
+      case 2: // extra bytes
+        return {
+          bytes: Uint8Array.from([
+            ...copy,
+            ...Array.from({ length: 1 + pick(40) }, () => pick(256)),
+          ]),
+          gzip,
+        };
+      case 3: // absurd dimensions
+        view.setUint32(
+          4 + 4 * pick(copy[3] || 1),
+          random.next() < 0.5 ? 0xffffffff : pick(2 ** 31),
+        );
+        break;
+      case 4: // another element type, or none that exists
+        copy[2] = [0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0x00, 0x0a, 0xff][pick(9)];
+        break;
+      case 5: // another dimension count
+        copy[3] = pick(256);
+        break;
+      case 6: // random bytes in the payload (a valid file, usually)
+        for (let k = 0; k < 10; k++) copy[16 + pick(copy.length - 16)] = pick(256);
+        break;
+    }
+    return { bytes: copy, gzip };
+  }
+
+  it(`answers ${CASES} mutated files with data or a clean DataError, within bounds`, async () => {
+    const random = new Random(2026);
+    const started = performance.now();
+    const before = process.memoryUsage().arrayBuffers;
+    const outcomes = { read: 0, refused: 0 };
+    for (let k = 0; k < CASES; k++) {
+      const source = k % 2 ? images : labels;
+      const { bytes, gzip } = mutate(source, random);
+      let file = join(folder, `case-${k}${gzip ? '.gz' : ''}`);
+      let content: Uint8Array = gzip ? gzipSync(bytes) : bytes;
+      if (gzip && random.next() < 0.3) {
+        // damage the gzip stream itself
+        content = content.slice();
+        content[Math.floor(random.next() * content.length)] ^= 0xff;
+        file += '-damaged';
+      }
+      writeFileSync(file, content);
+      try {
+        const array = await readIdxFile(file);
+        outcomes.read++;
+        // what reads must still be validated before use as images and labels
+        try {
+          toSplit(array, file, array, file, 10);
+        } catch (error) {
+          expect(error).toBeInstanceOf(DataError);
+        }
+      } catch (error) {
+        outcomes.refused++;
+        expect(error, `case ${k}`).toBeInstanceOf(DataError);
+        expect((error as Error).message.startsWith(file), `case ${k}`).toBe(true);
+        expect((error as Error).message).not.toMatch(/\n/);
+      }
+    }
+    expect(outcomes.refused).toBeGreaterThan(CASES / 3);
+    expect(outcomes.read).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(60_000);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(256 * 2 ** 20);
+  });
+});
+
+describe('output folders', () => {
+  it('refuses a path that is a file, or under a file, before any training', () => {
+    const folder = temporaryFolder();
+    const file = join(folder, 'file');
+    writeFileSync(file, 'x');
+    for (const out of [file, join(file, 'run')]) {
+      const result = runCli(['train', '--out', out]);
+      expect(result.status).toBe(3);
+      expect(result.stderr).toMatch(
+        /^mnist-softmax: error: --out .*(is not a folder|cannot be created)/,
+      );
+      expect(result.stderr).not.toMatch(/loaded in/); // refused before the data was read
+    }
+  });
+
+  it('--force replaces the files of an earlier run', () => {
+    const out = join(temporaryFolder(), 'run');
+    mkdirSync(out);
+    writeFileSync(join(out, 'model.json'), 'stale');
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const result = runCli(['train', '--lr', '1e30', '--force', '--out', out]);
+    expect(result.status).toBe(1);
+    expect(existsSync(join(out, 'model.json'))).toBe(false);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('divergence', () => {
+  it('--lr 1e30 stops at once, naming the epoch and batch, and writes no broken model', () => {
+    const out = join(temporaryFolder(), 'run');
+    const result = runCli(['train', '--lr', '1e30', '--out', out, '--no-progress']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /training diverged in epoch 1, batch \d+: the loss is .*; try a smaller learning rate than 1e\+30/,
+    );
+    expect(existsSync(join(out, 'model.json'))).toBe(false);
+  });
+});
+
+/** Runs the CLI, sends SIGINT once the run has finished `epochs` epochs, and waits for the end. */
+function interruptAfter(args: string[], out: string, epochs: number, signals = 1) {
+  return new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/mnist-softmax.js'), ...args], {
+      cwd: ROOT,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const poll = setInterval(() => {
+      try {
+        const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+        if (metrics.epochs.length >= epochs) {
+          clearInterval(poll);
+          for (let k = 0; k < signals; k++) child.kill('SIGINT');
+        }
+      } catch {
+        // not written yet
+      }
+    }, 10);
+    child.on('exit', (status) => {
+      clearInterval(poll);
+      resolve({ status, stderr });
+    });
+  });
+}
+
+describe('interrupt and resume', () => {
+  const BASE = [
+    '--hidden',
+    '48',
+    '--batchnorm',
+    '--optimizer',
+    'adam',
+    '--engine',
+    'reference',
+    '--train-limit',
+    '15000',
+    '--test-limit',
+    '1000',
+    '--no-progress',
+    '--seed',
+    '7',
+  ];
+  const RUN = [...BASE, '--epochs', '4'];
+  const strip = (epochs: Record<string, number>[]) =>
+    epochs.map(({ seconds: _s, samplesPerSecond: _r, ...m }) => m);
+
+  it('SIGINT keeps every finished epoch, exits 130, and --resume ends bit-identical', async () => {
+    const straight = join(temporaryFolder(), 'straight');
+    expect(runCli(['train', ...RUN, '--out', straight]).status).toBe(0);
+
+    const interrupted = join(temporaryFolder(), 'interrupted');
+    const first = await interruptAfter(['train', ...RUN, '--out', interrupted], interrupted, 1);
+    expect(first.status).toBe(130);
+    expect(first.stderr).toMatch(/SIGINT: stopping after this batch/);
+    expect(first.stderr).toMatch(
+      /interrupted in epoch \d after batch \d+ of 150; every finished epoch \(\d\) is saved in .*; continue with: mnist-softmax train --resume /,
+    );
+    const kept = JSON.parse(readFileSync(join(interrupted, 'metrics.json'), 'utf8')).epochs;
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+    expect(kept.length).toBeLessThan(4);
+
+    const resumed = runCli(['train', '--resume', interrupted, '--no-progress', '--json']);
+    expect(resumed.status).toBe(0);
+    const layers = (folder: string) =>
+      JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')).layers;
+    expect(layers(interrupted)).toEqual(layers(straight));
+    const metrics = (folder: string) =>
+      JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
+    expect(strip(metrics(interrupted).epochs)).toEqual(strip(metrics(straight).epochs));
+    expect(JSON.parse(resumed.stdout).epochs).toHaveLength(4);
+  });
+
+  it('--epochs extends a finished run, as if it had been planned', () => {
+    const short = join(temporaryFolder(), 'short');
+    const base = RUN.filter(
+      (_, i) =>
+        !['--epochs', '4'].includes(RUN[i]) || (RUN[i] === '4' && RUN[i - 1] !== '--epochs'),
+    );
+    expect(runCli(['train', ...base, '--epochs', '1', '--out', short]).status).toBe(0);
+    const extended = runCli(['train', '--resume', short, '--epochs', '2', '--no-progress']);
+    expect(extended.status).toBe(0);
+    const epochs = JSON.parse(readFileSync(join(short, 'metrics.json'), 'utf8')).epochs;
+    expect(epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+  });
+
+  it('a second SIGINT quits at once, leaving only whole files', async () => {
+    const out = join(temporaryFolder(), 'twice');
+    const result = await interruptAfter(['train', ...RUN, '--out', out], out, 1, 2);
+    expect(result.status).toBe(130);
+    expect(() => JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'))).not.toThrow();
+    expect(() => JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'))).not.toThrow();
+  });
+
+  it('--resume of a folder without a checkpoint says so', () => {
+    const result = runCli(['train', '--resume', temporaryFolder()]);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toMatch(
+      /--resume .*: no checkpoint.json \(no epoch of this run finished/,
+    );
+  });
+});
