@@ -205,13 +205,14 @@ describe('mnist-softmax bench', () => {
     expect(result.status).toBe(0);
     const json = JSON.parse(result.stdout);
     for (const workload of ['softmax', 'mlp']) {
-      for (const implementation of ['wasm', 'reference', 'tfjs']) {
+      for (const implementation of ['wasm', 'reference', 'tfjs', 'tfjsFit']) {
         const m = json[workload][implementation];
         for (const field of ['msPerEpoch', 'samplesPerSecond', 'gflops', 'peakRssMB']) {
           expect(m[field], `${workload}.${implementation}.${field}`).toBeGreaterThan(0);
         }
       }
       expect(json.speedups[workload].wasmOverTfjs).toBeGreaterThan(0);
+      expect(json.speedups[workload].wasmOverTfjsFit).toBeGreaterThan(0);
     }
     expect(json.tfjsBackend).toMatch(/tfjs/);
   });

@@ -4,12 +4,14 @@ export function percent(fraction: number, digits = 2): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }
 
-export function table(rows: string[][], alignRight = true): string {
+/** Columns padded to a common width; the first and the `textColumns` left-aligned, others right. */
+export function table(rows: string[][], alignRight = true, textColumns: number[] = []): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const left = (c: number) => !alignRight || c === 0 || textColumns.includes(c);
   return rows
     .map((row) =>
       row
-        .map((cell, c) => (alignRight && c > 0 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .map((cell, c) => (left(c) ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
         .join('  ')
         .trimEnd(),
     )

@@ -8,6 +8,7 @@ import { EXIT, UserError } from '../errors.js';
 import { ACTIVATIONS } from '../model/activations.js';
 import { LOSSES } from '../train/losses.js';
 import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
+import { ENGINES } from '../wasm/engine.js';
 import {
   choiceOption,
   fractionOption,
@@ -37,6 +38,16 @@ const dataOption = () =>
     '--data <dir>',
     'data folder with the four MNIST IDX files (.gz allowed), or "mnist" (embedded), or "fashion" (Debian\'s dataset-fashion-mnist)',
   ).default('mnist');
+
+const engineOption = () =>
+  new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')
+    .default('wasm')
+    .argParser(choiceOption('--engine', ENGINES));
+
+const threadsOption = () =>
+  new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
+    .default(availableParallelism(), 'the number of cores')
+    .argParser(integerOption('--threads', 1, 64));
 
 program
   .command('train')
@@ -157,16 +168,8 @@ program
       "tf-beginners: zeros, SGD 0.5, batch 100, exactly 1000 steps (TensorFlow's tutorial); overrides those options",
     ).argParser(choiceOption('--preset', ['tf-beginners'] as const)),
   )
-  .addOption(
-    new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')
-      .default('wasm')
-      .argParser(choiceOption('--engine', ['wasm', 'reference'] as const)),
-  )
-  .addOption(
-    new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
-      .default(availableParallelism(), 'the number of cores')
-      .argParser(integerOption('--threads', 1, 64)),
-  )
+  .addOption(engineOption())
+  .addOption(threadsOption())
   .option(
     '--check-tfjs',
     'train the same model in TensorFlow.js alongside and compare weights after each epoch',
@@ -196,16 +199,8 @@ program
       integerOption('--test-limit', 1),
     ),
   )
-  .addOption(
-    new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')
-      .default('wasm')
-      .argParser(choiceOption('--engine', ['wasm', 'reference'] as const)),
-  )
-  .addOption(
-    new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
-      .default(availableParallelism(), 'the number of cores')
-      .argParser(integerOption('--threads', 1, 64)),
-  )
+  .addOption(engineOption())
+  .addOption(threadsOption())
   .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON on stdout', false)
   .action(async (options) => {
     const { evalCommand } = await import('./eval.js');
@@ -282,11 +277,7 @@ program
       .default(100)
       .argParser(integerOption('--tfjs-batches', 1)),
   )
-  .addOption(
-    new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
-      .default(availableParallelism(), 'the number of cores')
-      .argParser(integerOption('--threads', 1, 64)),
-  )
+  .addOption(threadsOption())
   .addOption(
     new Option('--train-limit <n>', 'time on the first N training images only').argParser(
       integerOption('--train-limit', 1),

@@ -216,90 +216,40 @@ export class WasmEngine implements Engine {
     }
   };
 
+  // prettier-ignore
   batchnormForwardTraining: Engine['batchnormForwardTraining'] = (
-    out,
-    normalized,
-    inverseStd,
-    x,
-    gamma,
-    beta,
-    movingMean,
-    movingVariance,
-    batch,
-    features,
-    epsilon,
-    momentum,
+    out, normalized, inverseStd, x, gamma, beta, movingMean, movingVariance, batch, features,
+    epsilon, momentum,
   ) => {
+    const p = pointer;
     const [mean] = this.scratchFor(features);
     this.kernels.batchnormForwardTraining(
-      pointer(out),
-      pointer(normalized),
-      pointer(inverseStd),
-      pointer(mean),
-      pointer(x),
-      pointer(gamma),
-      pointer(beta),
-      pointer(movingMean),
-      pointer(movingVariance),
-      batch,
-      features,
-      epsilon,
-      momentum,
+      p(out), p(normalized), p(inverseStd), p(mean), p(x), p(gamma), p(beta), p(movingMean),
+      p(movingVariance), batch, features, epsilon, momentum,
     );
   };
 
+  // prettier-ignore
   batchnormForwardInference: Engine['batchnormForwardInference'] = (
-    out,
-    x,
-    gamma,
-    beta,
-    movingMean,
-    movingVariance,
-    batch,
-    features,
-    epsilon,
+    out, x, gamma, beta, movingMean, movingVariance, batch, features, epsilon,
   ) => {
+    const p = pointer;
     const [scale, shift] = this.scratchFor(features);
     this.kernels.batchnormForwardInference(
-      pointer(out),
-      pointer(x),
-      pointer(gamma),
-      pointer(beta),
-      pointer(movingMean),
-      pointer(movingVariance),
-      pointer(scale),
-      pointer(shift),
-      batch,
-      features,
-      epsilon,
+      p(out), p(x), p(gamma), p(beta), p(movingMean), p(movingVariance), p(scale), p(shift),
+      batch, features, epsilon,
     );
   };
 
+  // prettier-ignore
   batchnormBackward: Engine['batchnormBackward'] = (
-    dx,
-    dgamma,
-    dbeta,
-    dout,
-    normalized,
-    inverseStd,
-    gamma,
-    batch,
-    features,
+    dx, dgamma, dbeta, dout, normalized, inverseStd, gamma, batch, features,
   ) => {
+    const p = pointer;
     const [sumDy, sumDyXHat, coefficient] = this.scratchFor(features);
     this.kernels.batchnormBackward(
-      pointer(dx),
-      pointer(dgamma),
-      pointer(dbeta),
-      pointer(sumDy),
-      pointer(sumDyXHat),
-      pointer(coefficient),
-      pointer(dout),
-      pointer(normalized),
-      pointer(inverseStd),
-      pointer(gamma),
-      batch,
-      features,
+      p(dx), p(dgamma), p(dbeta), p(sumDy), p(sumDyXHat), p(coefficient), p(dout), p(normalized),
+      p(inverseStd), p(gamma), batch, features,
     );
   };
 
@@ -334,8 +284,8 @@ export class WasmEngine implements Engine {
   };
 }
 
-export type EngineName = 'wasm' | 'reference';
-export const ENGINES: readonly EngineName[] = ['wasm', 'reference'];
+export const ENGINES = ['wasm', 'reference'] as const;
+export type EngineName = (typeof ENGINES)[number];
 
 export function createEngine(name: EngineName, threads = 1): Engine {
   return name === 'wasm' ? new WasmEngine(threads) : referenceEngine;
