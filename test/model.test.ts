@@ -159,3 +159,21 @@ describe('backward passes against float64 central finite differences', () => {
     expect(compare(wrong, numeric, 1e-6).maxRelError).toBeGreaterThan(1e-4);
   });
 });
+
+describe('the fused softmax and cross-entropy forward of training', () => {
+  it('gives exactly what softmaxForward and crossEntropyForward give apart', async () => {
+    const { softmaxCrossEntropyForward } = await import('../src/model/softmax.js');
+    const random = new Random(4);
+    const logits = Float32Array.from({ length: 40 }, () => random.uniform(-20, 20));
+    const labels = [3, 0, 9, 5];
+    const p1 = new Float32Array(40);
+    const p2 = new Float32Array(40);
+    const l1 = new Float64Array(4);
+    const l2 = new Float64Array(4);
+    softmaxCrossEntropyForward(p1, l1, logits, labels, 4, 10);
+    softmaxForward(p2, logits, 4, 10);
+    crossEntropyForward(l2, logits, labels, 4, 10);
+    expect(Array.from(p1)).toEqual(Array.from(p2));
+    expect(Array.from(l1)).toEqual(Array.from(l2));
+  });
+});

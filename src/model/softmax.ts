@@ -57,6 +57,34 @@ export function crossEntropyForward(
 }
 
 /**
+ * Softmax and cross-entropy in one pass over each row (what training needs), sharing the max
+ * and the sum of exponentials:
+ *   p_j = exp(z_j − m) / s,  L_n = (m − z_label) + ln s,  with m = max_k z_k, s = Σ_k exp(z_k − m)
+ */
+export function softmaxCrossEntropyForward(
+  probabilities: Floats,
+  losses: Floats,
+  logits: Floats,
+  labels: ArrayLike<number>,
+  batch: number,
+  classes: number,
+): void {
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[row + j]);
+    let sum = 0;
+    for (let j = 0; j < classes; j++) {
+      const e = Math.exp(logits[row + j] - max);
+      probabilities[row + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < classes; j++) probabilities[row + j] /= sum;
+    losses[n] = max - logits[row + labels[n]] + Math.log(sum);
+  }
+}
+
+/**
  * Fused backward of softmax and cross-entropy, for L = scale · Σ_n L_n:
  *   ∂L/∂z_nj = scale · (p_nj − y_nj)
  *

@@ -3,7 +3,7 @@
 //   mse:           forward (p − y)², backward through the standalone softmax backward
 
 import {
-  crossEntropyForward,
+  softmaxCrossEntropyForward,
   softmaxBackward,
   softmaxCrossEntropyBackward,
   softmaxForward,
@@ -40,10 +40,17 @@ export function lossForward(
   batch: number,
   classes: number,
 ): void {
-  softmaxForward(buffers.probabilities, logits, batch, classes);
   if (loss === 'cross-entropy') {
-    crossEntropyForward(buffers.losses, logits, labels, batch, classes);
+    softmaxCrossEntropyForward(
+      buffers.probabilities,
+      buffers.losses,
+      logits,
+      labels,
+      batch,
+      classes,
+    );
   } else {
+    softmaxForward(buffers.probabilities, logits, batch, classes);
     squaredErrorForward(buffers.losses, buffers.probabilities, labels, batch, classes);
   }
 }

@@ -16,6 +16,8 @@ import { splitRange, ThreadPool, type KernelFunction } from './threads.js';
 /** Built by `npm run build` from src/wasm/assembly/kernels.ts; src/ and dist/ are siblings. */
 const WASM_FILE = new URL('../../dist/wasm/kernels.wasm', import.meta.url);
 const PAGE = 65536;
+/** Bytes after each array that kernels may read (whole vectors over a row's end), never write. */
+const PAD = 64;
 /** Dense layers with fewer outputs than this use the kernels that work on Wᵀ. */
 const NARROW = 16;
 /** Outputs per register block of the dense kernels: threads split outputs at multiples of it. */
@@ -97,7 +99,7 @@ export class WasmEngine implements Engine {
 
   private reserve(bytes: number): number {
     const at = (this.top + 15) & ~15;
-    this.top = at + bytes + 16; // kernels may read (never write) up to 16 bytes past an array
+    this.top = at + bytes + PAD; // kernels may read (never write) past the end of an array
     const missing = this.top - this.memory.buffer.byteLength;
     if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
     return at;
@@ -197,9 +199,14 @@ export class WasmEngine implements Engine {
     if (isSparse(x)) {
       if (dx) throw new Error('no input gradient for sparse input (it is the data)');
       const { rowStart, index, value, scale } = x;
+      this.kernels.addRows(p(db), p(dout), batch, outputs);
+      if (outputs <= 16) {
+        const rows = [p(rowStart), p(index), p(value)];
+        this.kernels.sparseDenseBackwardNarrow(p(dW), p(dout), ...rows, scale, batch, outputs);
+        return;
+      }
       const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
       const [start, sample, values] = [p(columns.start), p(columns.sample), p(columns.value)];
-      this.kernels.addRows(p(db), p(dout), batch, outputs);
       this.kernels.sparseColumns(p(rowStart), p(index), p(value), scale, batch, inputs, start, sample, values);
       const args = [p(dW), p(dout), start, sample, values, inputs, outputs];
       this.parallel('sparseDenseBackward', args, outputs, BLOCK);

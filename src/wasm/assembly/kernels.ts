@@ -44,9 +44,17 @@
 
 /**
  * Stores the first `count` (1..4) lanes of v. The tails of rows are done with whole vectors
- * that read up to 3 floats past the row: harmless, since the engine pads every array by 16
+ * that read up to 15 floats past the row: harmless, since the engine pads every array by 64
  * bytes, and only the lanes that belong to the row are stored.
  */
+/** Stores the first `count` lanes (any number) of four vectors: 16 floats at most. */
+@inline function storeRest(ptr: usize, a0: v128, a1: v128, a2: v128, a3: v128, count: i32): void {
+  storeLanes(ptr, a0, count);
+  if (count > 4) storeLanes(ptr + 16, a1, count - 4);
+  if (count > 8) storeLanes(ptr + 32, a2, count - 8);
+  if (count > 12) storeLanes(ptr + 48, a3, count - 12);
+}
+
 @inline function storeLanes(ptr: usize, v: v128, count: i32): void {
   if (count >= 4) {
     v128.store(ptr, v);
@@ -94,14 +102,49 @@ export function sparseDenseForward(
       v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
       v128.store(oj + 64, a4); v128.store(oj + 80, a5); v128.store(oj + 96, a6); v128.store(oj + 112, a7);
     }
-    for (; j < jEnd; j += 4) {
-      let a = v128.load(b + (<usize>j << 2));
+    // the rest (fewer than 32: all of a 10-class layer), 16 at a time in one pass
+    for (; j < jEnd; j += 16) {
+      const bj = b + (<usize>j << 2);
+      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
       for (let k = start; k < end; k++) {
         const i = <i32>load<u16>(index + (<usize>k << 1));
         const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
-        a = f32x4.add(a, f32x4.mul(xv, v128.load(row(W, i, outputs) + (<usize>j << 2))));
+        const w = row(W, i, outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
       }
-      storeLanes(o + (<usize>j << 2), a, jEnd - j);
+      storeRest(o + (<usize>j << 2), a0, a1, a2, a3, jEnd - j);
+    }
+  }
+}
+
+/**
+ * dW += xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression): each
+ * sample's row of dout stays in registers while its nonzero pixels update their rows of dW.
+ * The sum over samples runs in sample order, as in the reference and in sparseDenseBackward.
+ */
+export function sparseDenseBackwardNarrow(
+  dW: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  batch: i32, outputs: i32,
+): void {
+  for (let n = 0; n < batch; n++) {
+    const d = row(dout, n, outputs);
+    const d0 = v128.load(d), d1 = v128.load(d + 16), d2 = v128.load(d + 32), d3 = v128.load(d + 48);
+    const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
+    for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
+      const i = <i32>load<u16>(index + (<usize>k << 1));
+      const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+      const w = row(dW, i, outputs);
+      storeRest(
+        w,
+        f32x4.add(v128.load(w), f32x4.mul(xv, d0)),
+        f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)),
+        f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)),
+        f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)),
+        outputs,
+      );
     }
   }
 }
