@@ -8,7 +8,7 @@ import { EXIT, UserError } from '../errors.js';
 import { ACTIVATIONS } from '../model/activations.js';
 import { LOSSES } from '../train/losses.js';
 import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
-import { ENGINES } from '../wasm/engine.js';
+import { ENGINES } from '../wasm/engineNames.js';
 import {
   choiceOption,
   fractionOption,

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { ACTIVATION_KERNELS } from '../model/activations.js';
 import { isSparse, referenceEngine, type Engine } from '../model/engine.js';
+import type { EngineName } from './engineNames.js';
 import type { ParallelKernel } from './kernelNames.js';
 import { splitRange, ThreadPool, type KernelFunction } from './threads.js';
 
@@ -291,9 +292,8 @@ export class WasmEngine implements Engine {
   };
 }
 
-export const ENGINES = ['wasm', 'reference'] as const;
-export type EngineName = (typeof ENGINES)[number];
-
 export function createEngine(name: EngineName, threads = 1): Engine {
   return name === 'wasm' ? new WasmEngine(threads) : referenceEngine;
 }
+
+export type { EngineName } from './engineNames.js';
