@@ -216,6 +216,29 @@ const FEATURES = 5;
 const BN_BATCH = 8;
 const EPSILON = 1e-3;
 
+/** The BatchNorm forward in training mode on the case's inputs, with what backward needs. */
+function batchnormTraining(k: Kernels, t: Tensors, Float: FloatArrayConstructor) {
+  const out = new Float(BN_BATCH * FEATURES);
+  const normalized = new Float(BN_BATCH * FEATURES);
+  const inverseStd = new Float(FEATURES);
+  const moving = () => new Float(FEATURES); // moving statistics: not checked here
+  k.batchnormForwardTraining(
+    out,
+    normalized,
+    inverseStd,
+    t.x,
+    t.gamma,
+    t.beta,
+    moving(),
+    moving(),
+    BN_BATCH,
+    FEATURES,
+    EPSILON,
+    0.99,
+  );
+  return { out, normalized, inverseStd };
+}
+
 const batchnormCase: GradientCase = {
   name: 'batchnorm (training mode)',
   inputs: (random) => ({
@@ -233,43 +256,9 @@ const batchnormCase: GradientCase = {
     },
   }),
   differentiate: ['x', 'gamma', 'beta'],
-  loss: (k, t, Float) => {
-    const out = new Float(BN_BATCH * FEATURES);
-    const scratch = () => new Float(FEATURES);
-    k.batchnormForwardTraining(
-      out,
-      new Float(BN_BATCH * FEATURES),
-      scratch(),
-      t.x,
-      t.gamma,
-      t.beta,
-      scratch(),
-      scratch(),
-      BN_BATCH,
-      FEATURES,
-      EPSILON,
-      0.99,
-    );
-    return weightedSum(out, t.upstream);
-  },
+  loss: (k, t, Float) => weightedSum(batchnormTraining(k, t, Float).out, t.upstream),
   gradients: (k, t, Float) => {
-    const normalized = new Float(BN_BATCH * FEATURES);
-    const inverseStd = new Float(FEATURES);
-    const scratch = () => new Float(FEATURES);
-    k.batchnormForwardTraining(
-      new Float(BN_BATCH * FEATURES),
-      normalized,
-      inverseStd,
-      t.x,
-      t.gamma,
-      t.beta,
-      scratch(),
-      scratch(),
-      BN_BATCH,
-      FEATURES,
-      EPSILON,
-      0.99,
-    );
+    const { normalized, inverseStd } = batchnormTraining(k, t, Float);
     const x = new Float(BN_BATCH * FEATURES);
     const gamma = new Float(FEATURES);
     const beta = new Float(FEATURES);

@@ -15,19 +15,22 @@ export function softmaxForward(
   batch: number,
   classes: number,
 ): void {
-  for (let n = 0; n < batch; n++) {
-    const row = n * classes;
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) max = Math.max(max, logits[row + j]);
-    let sum = 0;
-    for (let j = 0; j < classes; j++) {
-      const e = Math.exp(logits[row + j] - max);
-      probabilities[row + j] = e;
-      sum += e;
-    }
-    // sum ≥ 1 (the max term is exp(0)), so the division is always safe.
-    for (let j = 0; j < classes; j++) probabilities[row + j] /= sum;
+  for (let n = 0; n < batch; n++) softmaxRow(probabilities, logits, n * classes, classes);
+}
+
+/** One row of softmaxForward; returns the row's max and Σ exp(z − max), for the loss. */
+function softmaxRow(probabilities: Floats, logits: Floats, row: number, classes: number) {
+  let max = -Infinity;
+  for (let j = 0; j < classes; j++) max = Math.max(max, logits[row + j]);
+  let sum = 0;
+  for (let j = 0; j < classes; j++) {
+    const e = Math.exp(logits[row + j] - max);
+    probabilities[row + j] = e;
+    sum += e;
   }
+  // sum ≥ 1 (the max term is exp(0)), so the division is always safe.
+  for (let j = 0; j < classes; j++) probabilities[row + j] /= sum;
+  return { max, sum };
 }
 
 /**
@@ -71,15 +74,7 @@ export function softmaxCrossEntropyForward(
 ): void {
   for (let n = 0; n < batch; n++) {
     const row = n * classes;
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) max = Math.max(max, logits[row + j]);
-    let sum = 0;
-    for (let j = 0; j < classes; j++) {
-      const e = Math.exp(logits[row + j] - max);
-      probabilities[row + j] = e;
-      sum += e;
-    }
-    for (let j = 0; j < classes; j++) probabilities[row + j] /= sum;
+    const { max, sum } = softmaxRow(probabilities, logits, row, classes);
     losses[n] = max - logits[row + labels[n]] + Math.log(sum);
   }
 }
