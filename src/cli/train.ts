@@ -77,7 +77,7 @@ export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
  * TensorFlow's beginner tutorial: W and b start at zero, plain SGD at 0.5, batches of 100,
  * exactly 1000 steps (a little under two epochs of 60,000).
  */
-export const PRESETS = {
+export const PRESETS: Record<NonNullable<TrainOptions['preset']>, Partial<TrainOptions>> = {
   'tf-beginners': {
     init: 'zeros',
     optimizer: 'sgd',
@@ -86,10 +86,10 @@ export const PRESETS = {
     steps: 1000,
     hidden: [],
   },
-} as const;
+};
 
 export function applyPreset(options: TrainOptions): TrainOptions {
-  return options.preset ? { ...options, ...PRESETS[options.preset], hidden: [] } : options;
+  return options.preset ? { ...options, ...PRESETS[options.preset] } : options;
 }
 
 /** Checks that the options fit together, before any data is read. */
