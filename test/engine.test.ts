@@ -6,7 +6,7 @@ import { buildNetwork, MNIST_INPUT, type Architecture } from '../src/model/netwo
 import { Random } from '../src/random.js';
 import { createBatchSource } from '../src/train/batches.js';
 import { evaluate } from '../src/train/evaluate.js';
-import { LossBuffers, lossBackward, lossForward } from '../src/train/losses.js';
+import { LossBuffers, lossAndGradient } from '../src/train/losses.js';
 import {
   createOptimizer,
   OPTIMIZER_DEFAULTS,
@@ -63,26 +63,30 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
           const batch = source.batch(200, 100);
           const logits = network.forward(batch.input, 100, true).slice(0, 1000);
           const buffers = new LossBuffers(100, 10, network.engine);
-          lossForward(
-            'cross-entropy',
-            buffers,
-            network.forward(batch.input, 100, true),
-            batch.labels,
-            100,
-            10,
+          const gradientsOfStep = () => {
+            const z = network.forward(batch.input, 100, true);
+            network.backward(
+              lossAndGradient('cross-entropy', buffers, z, batch.labels, 100, 10),
+              100,
+            );
+            return network.parameters().map(({ parameter }) => parameter.gradient.slice());
+          };
+          const gradients = gradientsOfStep();
+          // a second backward pass overwrites the gradients of the first
+          gradientsOfStep().forEach((again, i) =>
+            expect(again, `gradient ${i} again`).toEqual(gradients[i]),
           );
-          network.zeroGradients();
-          network.backward(lossBackward('cross-entropy', buffers, batch.labels, 100, 10), 100);
-          const gradients = network.parameters().map(({ parameter }) => parameter.gradient.slice());
+          const losses = buffers.losses.slice();
           const config = { ...OPTIMIZER_DEFAULTS, name: optimizer };
           const step = createOptimizer(config, 1e-3, network.engine);
           const parameters = network.parameters().map((p) => p.parameter);
           step.step(parameters, 0.01);
           step.step(parameters, 0.01); // twice: the optimiser's state is used too
           const values = parameters.map((p) => p.value.slice());
-          return { logits, gradients, values };
+          return { logits, losses, gradients, values };
         });
         const [ref, fast] = results;
+        expect(compare(fast.losses, ref.losses, 1).maxAbsError).toBeLessThan(1e-5);
         expect(createBatchSource(wasm.engine, wasm.input, data.train, 100)).not.toBe(null);
         expectClose(fast.logits, ref.logits, 'logits');
         ref.gradients.forEach((g, i) => expectClose(fast.gradients[i], g, `gradient ${i}`));
@@ -90,6 +94,30 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
       });
     }
   }
+
+  it('fuses softmax and cross-entropy to the float64 losses and float32 gradients of the reference', () => {
+    const engine = new WasmEngine();
+    engine.allocate(1_000_000).fill(-1); // arrays must not land on the kernels' Math tables
+    const random = new Random(5);
+    const [batch, classes] = [64, 10];
+    const logits = engine.allocate(batch * classes);
+    // ordinary logits, a row of ties, and rows near ±1000 where a naive softmax overflows
+    for (let i = 0; i < logits.length; i++) logits[i] = random.uniform(-8, 8);
+    logits.fill(3, 10, 20);
+    for (let i = 20; i < 40; i++) logits[i] = (i < 30 ? 1000 : -1000) + random.uniform(-5, 5);
+    const labels = Uint8Array.from({ length: batch }, (_, n) => (n * 7) % classes);
+    const results = [referenceEngine, engine].map((e) => {
+      const buffers = new LossBuffers(batch, classes, e);
+      const dlogits = lossAndGradient('cross-entropy', buffers, logits, labels, batch, classes);
+      return { losses: buffers.losses.slice(), dlogits: dlogits.slice() };
+    });
+    const [ref, fast] = results;
+    expect(engine.softmaxCrossEntropy).toBeDefined();
+    expect(referenceEngine.softmaxCrossEntropy).toBeUndefined();
+    expect(compare(fast.losses, ref.losses, 1).maxRelError).toBeLessThan(1e-14);
+    expect(compare(fast.dlogits, ref.dlogits, 1e-3).maxAbsError).toBeLessThan(1e-9);
+    expect(Array.from(fast.losses).every(Number.isFinite)).toBe(true);
+  });
 
   it('uses sparse rows on wasm and dense batches on the reference', () => {
     const { reference, wasm } = pair(ARCHITECTURES[0][1]);

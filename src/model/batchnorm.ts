@@ -79,6 +79,7 @@ export function batchnormForwardInference(
  *   dγ_j += Σ_n dy_nj x̂_nj
  *   dx_nj += (γ_j / (N √(σ²_j + ε))) · (N dy_nj − Σ_m dy_mj − x̂_nj Σ_m dy_mj x̂_mj)
  * (the mean and variance depend on every x_nj: that is where the two sums come from).
+ * Written as sums (+=), like denseBackward; the reference engine zeroes the outputs first.
  */
 export function batchnormBackward(
   dx: Floats,

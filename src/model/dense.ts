@@ -39,7 +39,8 @@ export function denseForward(
  * Given dout = ∂L/∂out:
  *   dW += xᵀ · dout      db += Σ_n dout[n]      dx += dout · Wᵀ   (dx may be null: not needed
  *                                                                  for the network's input)
- * Gradients accumulate (+=); the trainer zeroes them once per step.
+ * Written as sums (+=); the reference engine (engine.ts) zeroes dW, db and dx first, so that
+ * each backward pass overwrites the gradients of the step before.
  */
 export function denseBackward(
   dx: Floats | null,

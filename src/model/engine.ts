@@ -47,7 +47,7 @@ export interface Engine {
     inputs: number,
     outputs: number,
   ): void;
-  /** dW and db accumulate; dx (null: not wanted) is overwritten. */
+  /** dW, db and dx (null: not wanted) are overwritten. */
   denseBackward(
     dx: Float32Array | null,
     dW: Float32Array,
@@ -61,7 +61,7 @@ export interface Engine {
   ): void;
   batchnormForwardTraining: typeof batchnormForwardTraining;
   batchnormForwardInference: typeof batchnormForwardInference;
-  /** dgamma and dbeta accumulate; dx is overwritten. */
+  /** dgamma, dbeta and dx are overwritten. */
   batchnormBackward: typeof batchnormBackward;
   activationForward(name: ActivationName, out: Float32Array, x: Float32Array, length: number): void;
   /** dx is overwritten. */
@@ -80,6 +80,19 @@ export interface Engine {
     to: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
     from: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
     order: Uint32Array,
+  ): void;
+  /**
+   * Softmax cross-entropy forward and backward in one pass, for engines that have it: losses
+   * as softmaxCrossEntropyForward (float64), dlogits = scale · (p − y), overwritten.
+   */
+  softmaxCrossEntropy?(
+    losses: Float64Array,
+    dlogits: Float32Array,
+    logits: Float32Array,
+    labels: Uint8Array,
+    batch: number,
+    classes: number,
+    scale: number,
   ): void;
   /** Releases what the engine holds outside its arrays (worker threads). */
   close?(): void;
@@ -104,12 +117,16 @@ export const referenceEngine: Engine = {
     denseForward(out, dense(x), W, b, batch, inputs, outputs),
   denseBackward: (dx, dW, db, dout, x, W, batch, inputs, outputs) => {
     dx?.fill(0, 0, batch * inputs);
+    dW.fill(0);
+    db.fill(0);
     denseBackward(dx, dW, db, dout, dense(x), W, batch, inputs, outputs);
   },
   batchnormForwardTraining,
   batchnormForwardInference,
   batchnormBackward: (dx, dgamma, dbeta, dout, normalized, inverseStd, gamma, batch, features) => {
     dx.fill(0, 0, batch * features);
+    dgamma.fill(0);
+    dbeta.fill(0);
     batchnormBackward(dx, dgamma, dbeta, dout, normalized, inverseStd, gamma, batch, features);
   },
   activationForward: (name, out, x, length) => ACTIVATION_KERNELS[name].forward(out, x, length),

@@ -22,7 +22,7 @@ export interface Layer {
   /** x: (batch, inputs) → (batch, outputs). The result is the layer's own buffer. */
   forward(x: LayerInput, batch: number, training: boolean): Float32Array;
   /**
-   * dout: (batch, outputs) → dx: (batch, inputs), accumulating parameter gradients (+=).
+   * dout: (batch, outputs) → dx: (batch, inputs), overwriting the parameter gradients.
    * Returns null when `needInputGradient` is false (the first layer).
    */
   backward(dout: Float32Array, batch: number, needInputGradient: boolean): Float32Array | null;

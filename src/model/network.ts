@@ -40,7 +40,7 @@ export class Network {
     return activations as Float32Array;
   }
 
-  /** dlogits: (batch, classes); accumulates every parameter's gradient. */
+  /** dlogits: (batch, classes); overwrites every parameter's gradient with this batch's. */
   backward(dlogits: Float32Array, batch: number): void {
     let gradient = dlogits;
     for (let l = this.layers.length - 1; l >= 0; l--) {
@@ -64,10 +64,6 @@ export class Network {
     return this.layers.flatMap((layer, index) =>
       layer.parameters().map((parameter) => ({ layer: index, parameter })),
     );
-  }
-
-  zeroGradients(): void {
-    for (const { parameter } of this.parameters()) parameter.gradient.fill(0);
   }
 }
 

@@ -22,9 +22,17 @@ export class LossBuffers {
   readonly dprobabilities: Float32Array;
   readonly dlogits: Float32Array;
 
-  /** dlogits goes into the network's backward pass: it lives in the engine's memory. */
-  constructor(batchSize: number, classes: number, engine: Engine) {
-    this.losses = new Float64Array(batchSize);
+  /**
+   * dlogits goes into the network's backward pass and losses may come from the engine's fused
+   * kernel: both live in the engine's memory.
+   */
+  constructor(
+    batchSize: number,
+    classes: number,
+    readonly engine: Engine,
+  ) {
+    const bytes = engine.allocateBytes(8 * batchSize);
+    this.losses = new Float64Array(bytes.buffer, bytes.byteOffset, batchSize);
     this.probabilities = new Float32Array(batchSize * classes);
     this.dprobabilities = new Float32Array(batchSize * classes);
     this.dlogits = engine.allocate(batchSize * classes);
@@ -55,8 +63,30 @@ export function lossForward(
   }
 }
 
+/**
+ * A training step's loss: per-sample losses into `buffers.losses`, and ∂(mean loss)/∂logits
+ * into `buffers.dlogits`, which it returns. Cross-entropy runs fused in the engine when the
+ * engine has a kernel for it.
+ */
+export function lossAndGradient(
+  loss: LossName,
+  buffers: LossBuffers,
+  logits: Float32Array,
+  labels: Uint8Array,
+  batch: number,
+  classes: number,
+): Float32Array {
+  const { engine, losses, dlogits } = buffers;
+  if (loss === 'cross-entropy' && engine.softmaxCrossEntropy) {
+    engine.softmaxCrossEntropy(losses, dlogits, logits, labels, batch, classes, 1 / batch);
+    return dlogits;
+  }
+  lossForward(loss, buffers, logits, labels, batch, classes);
+  return lossBackward(loss, buffers, labels, batch, classes);
+}
+
 /** ∂(mean loss)/∂logits into `buffers.dlogits`, after `lossForward` on the same batch. */
-export function lossBackward(
+function lossBackward(
   loss: LossName,
   buffers: LossBuffers,
   labels: Uint8Array,

@@ -8,7 +8,7 @@ import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
 import { createBatchSource, type Batch } from './batches.js';
 import { evaluate } from './evaluate.js';
-import { LossBuffers, lossBackward, lossForward, type LossName } from './losses.js';
+import { LossBuffers, lossAndGradient, type LossName } from './losses.js';
 import {
   createOptimizer,
   learningRateAt,
@@ -156,7 +156,7 @@ export async function train(
       const batch = source.batch(start, size);
 
       const logits = network.forward(batch.input, size, true);
-      lossForward(loss, buffers, logits, batch.labels, size, classes);
+      const dlogits = lossAndGradient(loss, buffers, logits, batch.labels, size, classes);
       let batchLoss = 0;
       for (let n = 0; n < size; n++) {
         batchLoss += buffers.losses[n];
@@ -165,8 +165,7 @@ export async function train(
       lossSum += batchLoss;
       seen += size;
 
-      network.zeroGradients();
-      network.backward(lossBackward(loss, buffers, batch.labels, size, classes), size);
+      network.backward(dlogits, size);
       let gradientNorm = 0;
       denseLayers.forEach((layer, l) => {
         const norm = Math.sqrt(network.engine.sumOfSquares(layer.weightsGradient));

@@ -31,6 +31,7 @@ type Pointer = number;
 /** The exports of kernels.wasm: pointers are byte offsets into the memory, sizes are counts. */
 type Kernels = Record<string, KernelFunction> & {
   sumOfSquares(x: Pointer, length: number): number;
+  staticEnd(): Pointer;
 };
 
 let compiled: WebAssembly.Module | null = null;
@@ -62,8 +63,8 @@ export class WasmEngine implements Engine {
   readonly memory: WebAssembly.Memory;
   private readonly kernels: Kernels;
   private readonly pool: ThreadPool | null;
-  /** Next free byte; 0..15 stay unused so that 0 can mean "no array". */
-  private top = 16;
+  /** Next free byte: arrays come after the kernels' static data (never at 0, "no array"). */
+  private top: number;
   /** Per-feature scratch arrays of the BatchNorm kernels, by feature count. */
   private readonly scratch = new Map<number, Float32Array[]>();
 
@@ -79,6 +80,7 @@ export class WasmEngine implements Engine {
       },
     });
     this.kernels = instance.exports as unknown as Kernels;
+    this.top = Math.max(16, this.kernels.staticEnd());
     this.pool = threads > 1 ? new ThreadPool(kernelsModule(), this.memory, threads) : null;
   }
 
@@ -152,14 +154,12 @@ export class WasmEngine implements Engine {
     return columns;
   }
 
-  private transposed: Float32Array | null = null;
+  private narrow: Float32Array | null = null;
 
-  /** Scratch for the narrow dense kernels: Wᵀ and dWᵀ. */
-  private transposedFor(weights: number): Float32Array {
-    if (!this.transposed || this.transposed.length < 2 * weights) {
-      this.transposed = this.allocate(2 * weights);
-    }
-    return this.transposed;
+  /** Scratch for the narrow dense kernels (Wᵀ and dWᵀ, or padded rows of dW). */
+  private narrowScratch(floats: number): Float32Array {
+    if (!this.narrow || this.narrow.length < floats) this.narrow = this.allocate(floats);
+    return this.narrow;
   }
 
   gatherRows: NonNullable<Engine['gatherRows']> = (to, from, order) => {
@@ -175,6 +175,32 @@ export class WasmEngine implements Engine {
     );
   };
 
+  /** The labels of a batch, copied into the memory for softmaxCrossEntropy. */
+  private labels: Uint8Array = new Uint8Array(0);
+
+  softmaxCrossEntropy: NonNullable<Engine['softmaxCrossEntropy']> = (
+    losses,
+    dlogits,
+    logits,
+    labels,
+    batch,
+    classes,
+    scale,
+  ) => {
+    if (this.labels.length < batch) this.labels = this.allocateBytes(batch);
+    this.labels.set(labels.subarray(0, batch));
+    const p = pointer;
+    this.kernels.softmaxCrossEntropy(
+      p(losses),
+      p(dlogits),
+      p(logits),
+      p(this.labels),
+      batch,
+      classes,
+      scale,
+    );
+  };
+
   sumOfSquares = (values: Float32Array): number =>
     this.kernels.sumOfSquares(pointer(values), values.length);
 
@@ -186,7 +212,7 @@ export class WasmEngine implements Engine {
       const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, outputs];
       this.parallel('sparseDenseForward', args, outputs, BLOCK);
     } else if (outputs < NARROW) {
-      const transposed = p(this.transposedFor(inputs * outputs));
+      const transposed = p(this.narrowScratch(2 * inputs * outputs));
       this.kernels.denseForwardNarrow(p(out), p(x), p(W), p(b), transposed, batch, inputs, outputs);
     } else {
       const args = [p(out), p(x), p(W), p(b), batch, inputs, outputs];
@@ -200,10 +226,13 @@ export class WasmEngine implements Engine {
     if (isSparse(x)) {
       if (dx) throw new Error('no input gradient for sparse input (it is the data)');
       const { rowStart, index, value, scale } = x;
-      this.kernels.addRows(p(db), p(dout), batch, outputs);
+      this.kernels.sumRows(p(db), p(dout), batch, outputs);
       if (outputs <= 16) {
         const rows = [p(rowStart), p(index), p(value)];
-        this.kernels.sparseDenseBackwardNarrow(p(dW), p(dout), ...rows, scale, batch, outputs);
+        const padded = p(this.narrowScratch(inputs * 16)); // rows rounded up to 16 floats at most
+        this.kernels.sparseDenseBackwardNarrow(
+          p(dW), p(dout), ...rows, scale, batch, inputs, outputs, padded,
+        );
         return;
       }
       const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
@@ -212,12 +241,12 @@ export class WasmEngine implements Engine {
       const args = [p(dW), p(dout), start, sample, values, inputs, outputs];
       this.parallel('sparseDenseBackward', args, outputs, BLOCK);
     } else if (outputs < NARROW) {
-      const transposed = p(this.transposedFor(inputs * outputs));
+      const transposed = p(this.narrowScratch(2 * inputs * outputs));
       this.kernels.denseBackwardNarrow(
         dx ? p(dx) : 0, p(dW), p(db), p(dout), p(x), p(W), transposed, batch, inputs, outputs,
       );
     } else {
-      this.kernels.addRows(p(db), p(dout), batch, outputs);
+      this.kernels.sumRows(p(db), p(dout), batch, outputs);
       const args = [p(dW), p(dout), p(x), batch, inputs, outputs];
       this.parallel('denseBackwardWeights', args, outputs, BLOCK);
       if (dx) this.kernels.denseBackwardInput(p(dx), p(dout), p(W), batch, inputs, outputs);

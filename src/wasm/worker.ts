@@ -17,6 +17,8 @@ interface WorkerData {
 }
 
 const { module, memory, control, index } = workerData as WorkerData;
+// Instantiating writes the module's static data (Math's tables) into the memory once more: the
+// same bytes, in a region the engine keeps free of arrays (see staticEnd in the kernels).
 const instance = new WebAssembly.Instance(module, {
   env: {
     memory,

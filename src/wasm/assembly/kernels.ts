@@ -4,6 +4,14 @@
 // JavaScript; nothing here allocates. Tests hold these kernels to the reference within
 // float32 tolerance.
 
+/**
+ * The end of the module's static data: the tables of Math.exp and Math.log, which
+ * instantiation writes at the start of the memory. The engine's arrays come after it.
+ */
+export function staticEnd(): usize {
+  return __heap_base;
+}
+
 // --- helpers: y[0..n) += a · x[0..n), and Σ x·y, four lanes at a time --------------------
 
 @inline function axpy(y: usize, x: usize, a: f32, n: i32): void {
@@ -43,11 +51,10 @@
 }
 
 /**
- * Stores the first `count` (1..4) lanes of v. The tails of rows are done with whole vectors
- * that read up to 15 floats past the row: harmless, since the engine pads every array by 64
- * bytes, and only the lanes that belong to the row are stored.
+ * Stores the first `count` lanes (any number) of four vectors: 16 floats at most. The tails
+ * of rows are done with whole vectors that read up to 15 floats past the row: harmless, since
+ * the engine pads every array by 64 bytes, and only the lanes that belong to the row are stored.
  */
-/** Stores the first `count` lanes (any number) of four vectors: 16 floats at most. */
 @inline function storeRest(ptr: usize, a0: v128, a1: v128, a2: v128, a3: v128, count: i32): void {
   storeLanes(ptr, a0, count);
   if (count > 4) storeLanes(ptr + 16, a1, count - 4);
@@ -55,22 +62,26 @@
   if (count > 12) storeLanes(ptr + 48, a3, count - 12);
 }
 
+/** Stores the first `count` (1..4) lanes of v. */
 @inline function storeLanes(ptr: usize, v: v128, count: i32): void {
   if (count >= 4) {
     v128.store(ptr, v);
-    return;
+  } else if (count >= 2) {
+    v128.store64_lane(ptr, v, 0);
+    if (count == 3) v128.store32_lane(ptr, v, 2, 8);
+  } else {
+    v128.store32_lane(ptr, v, 0);
   }
-  store<f32>(ptr, f32x4.extract_lane(v, 0));
-  if (count > 1) store<f32>(ptr + 4, f32x4.extract_lane(v, 1));
-  if (count > 2) store<f32>(ptr + 8, f32x4.extract_lane(v, 2));
 }
 
 // --- dense layer with a sparse input (the pixels: CSR rows of u16 indices and u8 values) ----
 
 /**
  * out = x · W + b, x given as CSR rows whose values are pixels, scaled by `scale`.
- * Outputs go 32 at a time: eight 4-lane sums stay in registers over all of a sample's nonzero
- * pixels, so each multiply-add costs one load (of W) and no store.
+ * Outputs go 16 at a time (12 for a last block of at most 12, such as 10 classes): four 4-lane
+ * sums stay in registers over all of a sample's nonzero pixels, so each multiply-add costs one
+ * load (of W) and no store. Not 32: V8 then runs out of vector registers and keeps a sum on
+ * the stack, which chains every step through memory.
  */
 export function sparseDenseForward(
   out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
@@ -81,35 +92,12 @@ export function sparseDenseForward(
     const start = load<u32>(rowStart + (<usize>n << 2));
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     let j = jStart;
-    for (; j + 32 <= jEnd; j += 32) {
-      const bj = b + (<usize>j << 2);
-      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
-      let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80), a6 = v128.load(bj + 96), a7 = v128.load(bj + 112);
-      for (let k = start; k < end; k++) {
-        const i = <i32>load<u16>(index + (<usize>k << 1));
-        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
-        const w = row(W, i, outputs) + (<usize>j << 2);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
-        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
-        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
-        a6 = f32x4.add(a6, f32x4.mul(xv, v128.load(w + 96)));
-        a7 = f32x4.add(a7, f32x4.mul(xv, v128.load(w + 112)));
-      }
-      const oj = o + (<usize>j << 2);
-      v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
-      v128.store(oj + 64, a4); v128.store(oj + 80, a5); v128.store(oj + 96, a6); v128.store(oj + 112, a7);
-    }
-    // the rest (fewer than 32: all of a 10-class layer), 16 at a time in one pass
-    for (; j < jEnd; j += 16) {
+    for (; j + 12 < jEnd; j += 16) {
       const bj = b + (<usize>j << 2);
       let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
       for (let k = start; k < end; k++) {
-        const i = <i32>load<u16>(index + (<usize>k << 1));
         const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
-        const w = row(W, i, outputs) + (<usize>j << 2);
+        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
         a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
         a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
         a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
@@ -117,40 +105,57 @@ export function sparseDenseForward(
       }
       storeRest(o + (<usize>j << 2), a0, a1, a2, a3, jEnd - j);
     }
+    if (j < jEnd) {
+      const bj = b + (<usize>j << 2);
+      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32);
+      for (let k = start; k < end; k++) {
+        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+      }
+      storeRest(o + (<usize>j << 2), a0, a1, a2, a2, jEnd - j);
+    }
   }
 }
 
 /**
- * dW += xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression): each
+ * dW = xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression): each
  * sample's row of dout stays in registers while its nonzero pixels update their rows of dW.
  * The sum over samples runs in sample order, as in the reference and in sparseDenseBackward.
+ * The rows are summed in `padded` (inputs × 16 floats of scratch) with their width rounded up
+ * to whole vectors, so that every load and store is one aligned vector, then copied into dW.
  */
 export function sparseDenseBackwardNarrow(
   dW: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
-  batch: i32, outputs: i32,
+  batch: i32, inputs: i32, outputs: i32, padded: usize,
 ): void {
+  const stride = (outputs + 3) & ~3;
+  memory.fill(padded, 0, (<usize>inputs * <usize>stride) << 2);
   for (let n = 0; n < batch; n++) {
     const d = row(dout, n, outputs);
     const d0 = v128.load(d), d1 = v128.load(d + 16), d2 = v128.load(d + 32), d3 = v128.load(d + 48);
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
-      const i = <i32>load<u16>(index + (<usize>k << 1));
       const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
-      const w = row(dW, i, outputs);
-      storeRest(
-        w,
-        f32x4.add(v128.load(w), f32x4.mul(xv, d0)),
-        f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)),
-        f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)),
-        f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)),
-        outputs,
-      );
+      const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), stride);
+      v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
+      if (stride > 4) v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
+      if (stride > 8) v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
+      if (stride > 12) v128.store(w + 48, f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)));
     }
+  }
+  for (let i = 0; i < inputs; i++) {
+    const from = row(padded, i, stride);
+    const to = row(dW, i, outputs);
+    storeRest(to, v128.load(from), v128.load(from + 16), v128.load(from + 32), v128.load(from + 48), outputs);
   }
 }
 
-/** db += Σ_n dout[n] */
-export function addRows(db: usize, dout: usize, batch: i32, outputs: i32): void {
+/** db = Σ_n dout[n] */
+export function sumRows(db: usize, dout: usize, batch: i32, outputs: i32): void {
+  memory.fill(db, 0, <usize>outputs << 2);
   for (let n = 0; n < batch; n++) axpy(db, row(dout, n, outputs), 1, outputs);
 }
 
@@ -191,39 +196,40 @@ export function sparseColumns(
   store<u32>(colStart, 0);
 }
 
-/** dW[:, jStart..jEnd) += xᵀ · dout, x as the columns that sparseColumns built. */
+/**
+ * dW[:, jStart..jEnd) = xᵀ · dout, x as the columns that sparseColumns built; the rows of
+ * pixels that are zero in the whole batch get zeros. Outputs go 16 at a time over all inputs
+ * (see sparseDenseForward), so that the batch's slice of dout stays in L1.
+ */
 export function sparseDenseBackward(
   dW: usize, dout: usize, colStart: usize, colSample: usize, colValue: usize,
   inputs: i32, outputs: i32, jStart: i32, jEnd: i32,
 ): void {
-  for (let i = 0; i < inputs; i++) {
-    const start = load<u32>(colStart + (<usize>i << 2));
-    const end = load<u32>(colStart + ((<usize>i + 1) << 2));
-    if (start == end) continue;
-    const w = row(dW, i, outputs);
-    let j = jStart;
-    for (; j + 32 <= jEnd; j += 32) {
-      const wj = w + (<usize>j << 2);
-      let a0 = v128.load(wj), a1 = v128.load(wj + 16), a2 = v128.load(wj + 32), a3 = v128.load(wj + 48);
-      let a4 = v128.load(wj + 64), a5 = v128.load(wj + 80), a6 = v128.load(wj + 96), a7 = v128.load(wj + 112);
+  let j = jStart;
+  for (; j + 16 <= jEnd; j += 16) {
+    const dj = dout + (<usize>j << 2);
+    for (let i = 0; i < inputs; i++) {
+      const start = load<u32>(colStart + (<usize>i << 2));
+      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+      const wj = row(dW, i, outputs) + (<usize>j << 2);
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
-        const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
+        const d = row(dj, <i32>load<u32>(colSample + (<usize>p << 2)), outputs);
         a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
         a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
         a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
         a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
-        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(d + 64)));
-        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(d + 80)));
-        a6 = f32x4.add(a6, f32x4.mul(xv, v128.load(d + 96)));
-        a7 = f32x4.add(a7, f32x4.mul(xv, v128.load(d + 112)));
       }
       v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
-      v128.store(wj + 64, a4); v128.store(wj + 80, a5); v128.store(wj + 96, a6); v128.store(wj + 112, a7);
     }
-    for (; j < jEnd; j += 4) {
-      const wj = w + (<usize>j << 2);
-      let a = v128.load(wj);
+  }
+  for (; j < jEnd; j += 4) {
+    for (let i = 0; i < inputs; i++) {
+      const start = load<u32>(colStart + (<usize>i << 2));
+      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+      const wj = row(dW, i, outputs) + (<usize>j << 2);
+      let a = f32x4.splat(0);
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
         const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
@@ -283,7 +289,7 @@ export function denseForward(
 }
 
 /**
- * dW[:, jStart..jEnd) += xᵀ · dout, row by row (one input at a time), its sums over the batch
+ * dW[:, jStart..jEnd) = xᵀ · dout, row by row (one input at a time), its sums over the batch
  * kept in registers.
  */
 export function denseBackwardWeights(
@@ -295,7 +301,7 @@ export function denseBackwardWeights(
     let j = jStart;
     for (; j + 8 <= jEnd; j += 8) {
       const wj = w + (<usize>j << 2);
-      let a0 = v128.load(wj), a1 = v128.load(wj + 16);
+      let a0 = f32x4.splat(0), a1 = a0;
       for (let n = 0; n < batch; n++) {
         const v = load<f32>(row(xi, n, inputs));
         if (v == 0) continue;
@@ -309,7 +315,7 @@ export function denseBackwardWeights(
     }
     for (; j < jEnd; j += 4) {
       const wj = w + (<usize>j << 2);
-      let a = v128.load(wj);
+      let a = f32x4.splat(0);
       for (let n = 0; n < batch; n++) {
         const v = load<f32>(row(xi, n, inputs));
         if (v == 0) continue;
@@ -412,7 +418,7 @@ export function batchnormForwardInference(
 }
 
 /**
- * dγ += Σ dy x̂, dβ += Σ dy, dx = γ/(N σ) (N dy − Σ dy − x̂ Σ dy x̂); dx is overwritten.
+ * dγ = Σ dy x̂, dβ = Σ dy, dx = γ/(N σ) (N dy − Σ dy − x̂ Σ dy x̂), all overwritten.
  * sumDy, sumDyXHat, coefficient: scratch (features).
  */
 export function batchnormBackward(
@@ -439,8 +445,8 @@ export function batchnormBackward(
       store<f32>(sumDyXHat + o, load<f32>(sumDyXHat + o) + load<f32>(d + o) * load<f32>(h + o));
     }
   }
-  axpy(dbeta, sumDy, 1, features);
-  axpy(dgamma, sumDyXHat, 1, features);
+  memory.copy(dbeta, sumDy, bytes);
+  memory.copy(dgamma, sumDyXHat, bytes);
   const nf = <f32>batch;
   for (let j = 0; j < features; j++) {
     const o = <usize>j << 2;
@@ -465,6 +471,41 @@ export function batchnormBackward(
       const inner = nf * load<f32>(d + o) - load<f32>(sumDy + o) - load<f32>(h + o) * load<f32>(sumDyXHat + o);
       store<f32>(r + o, load<f32>(coefficient + o) * inner);
     }
+  }
+}
+
+// --- softmax and cross-entropy ----------------------------------------------------------
+
+/**
+ * The fused softmax cross-entropy of a training step, forward and backward in one pass, with
+ * the reference's float64 arithmetic (softmaxCrossEntropyForward, softmaxCrossEntropyBackward):
+ *   losses[n] = (m − z_label) + ln s           (float64)
+ *   dlogits[n][j] = scale · (p_j − y_j)        (overwritten)
+ * where m = max_j z_j, s = Σ_j exp(z_j − m), p_j = exp(z_j − m) / s rounded to float32 as the
+ * reference rounds it. labels: one byte per sample.
+ */
+export function softmaxCrossEntropy(
+  losses: usize, dlogits: usize, logits: usize, labels: usize, batch: i32, classes: i32,
+  scale: f64,
+): void {
+  for (let n = 0; n < batch; n++) {
+    const z = row(logits, n, classes);
+    const d = row(dlogits, n, classes);
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, <f64>load<f32>(z + (<usize>j << 2)));
+    let sum: f64 = 0;
+    for (let j = 0; j < classes; j++) {
+      const e = Math.exp(<f64>load<f32>(z + (<usize>j << 2)) - max);
+      store<f32>(d + (<usize>j << 2), <f32>e); // the reference keeps exp(z − m) as float32 too
+      sum += e;
+    }
+    const label = <i32>load<u8>(labels + <usize>n);
+    for (let j = 0; j < classes; j++) {
+      const p = <f32>(<f64>load<f32>(d + (<usize>j << 2)) / sum);
+      store<f32>(d + (<usize>j << 2), <f32>(scale * (<f64>p - (j == label ? 1 : 0))));
+    }
+    const loss = max - <f64>load<f32>(z + (<usize>label << 2)) + Math.log(sum);
+    store<f64>(losses + (<usize>n << 3), loss);
   }
 }
 
@@ -603,8 +644,8 @@ export function denseForwardNarrow(
 }
 
 /**
- * dWᵀ[j] += Σ_n dout[n][j] x[n] (then added into dW), db += Σ dout, dx[n] = Σ_j dout[n][j] Wᵀ[j]
- * (dx = 0: not wanted; else overwritten). `transposed` holds 2 · inputs · outputs floats.
+ * dWᵀ[j] = Σ_n dout[n][j] x[n] (then transposed into dW), db = Σ dout, dx[n] = Σ_j dout[n][j] Wᵀ[j]
+ * (dx = 0: not wanted). All overwritten. `transposed` holds 2 · inputs · outputs floats.
  */
 export function denseBackwardNarrow(
   dx: usize, dW: usize, db: usize, dout: usize, x: usize, W: usize, transposed: usize,
@@ -612,6 +653,7 @@ export function denseBackwardNarrow(
 ): void {
   const dWT = transposed + ((<usize>inputs * <usize>outputs) << 2);
   memory.fill(dWT, 0, (<usize>inputs * <usize>outputs) << 2);
+  memory.fill(db, 0, <usize>outputs << 2);
   if (dx) transpose(transposed, W, inputs, outputs);
   for (let n = 0; n < batch; n++) {
     const d = row(dout, n, outputs);
@@ -624,12 +666,7 @@ export function denseBackwardNarrow(
       if (dx) axpy(row(dx, n, inputs), row(transposed, j, inputs), g, inputs);
     }
   }
-  for (let i = 0; i < inputs; i++) {
-    for (let j = 0; j < outputs; j++) {
-      const at = row(dW, i, outputs) + (<usize>j << 2);
-      store<f32>(at, load<f32>(at) + load<f32>(row(dWT, j, inputs) + (<usize>i << 2)));
-    }
-  }
+  transpose(dW, dWT, outputs, inputs);
 }
 
 // --- data ---------------------------------------------------------------------------------
