@@ -577,10 +577,11 @@ export function adamStep(
   const ob1 = f32x4.splat(1 - beta1);
   const ob2 = f32x4.splat(1 - beta2);
   const tiny = f32x4.splat(1e-30);
-  const lrv = f32x4.splat(lr);
+  const stepSize = lr / c1; // θ −= lr m̂ / (√v̂ + ε) = (lr/c1) m / (√v / √c2 + ε): one division
+  const inverseRootC2: f32 = 1 / Mathf.sqrt(c2);
+  const sv = f32x4.splat(stepSize);
+  const rv = f32x4.splat(inverseRootC2);
   const dv = f32x4.splat(decay);
-  const c1v = f32x4.splat(c1);
-  const c2v = f32x4.splat(c2);
   const ev = f32x4.splat(epsilon);
   let i = start;
   for (; i + 4 <= end; i += 4) {
@@ -593,8 +594,8 @@ export function adamStep(
     vv = v128.and(vv, f32x4.gt(vv, tiny));
     v128.store(m + o, mm);
     v128.store(v + o, vv);
-    const step = f32x4.div(f32x4.div(mm, c1v), f32x4.add(f32x4.sqrt(f32x4.div(vv, c2v)), ev));
-    v128.store(value + o, f32x4.sub(theta, f32x4.mul(lrv, step)));
+    const denominator = f32x4.add(f32x4.mul(f32x4.sqrt(vv), rv), ev);
+    v128.store(value + o, f32x4.sub(theta, f32x4.div(f32x4.mul(sv, mm), denominator)));
   }
   for (; i < end; i++) {
     const o = <usize>i << 2;
@@ -606,7 +607,7 @@ export function adamStep(
     if (vv <= 1e-30) vv = 0;
     store<f32>(m + o, mm);
     store<f32>(v + o, vv);
-    store<f32>(value + o, theta - (lr * (mm / c1)) / (Mathf.sqrt(vv / c2) + epsilon));
+    store<f32>(value + o, theta - (stepSize * mm) / (Mathf.sqrt(vv) * inverseRootC2 + epsilon));
   }
 }
 
@@ -644,29 +645,49 @@ export function denseForwardNarrow(
 }
 
 /**
- * dWᵀ[j] = Σ_n dout[n][j] x[n] (then transposed into dW), db = Σ dout, dx[n] = Σ_j dout[n][j] Wᵀ[j]
- * (dx = 0: not wanted). All overwritten. `transposed` holds 2 · inputs · outputs floats.
+ * db = Σ dout;  dWᵀ[j] = Σ_n dout[n][j] x[n], then transposed into dW;  dx[n] = Σ_j dout[n][j] Wᵀ[j]
+ * (dx = 0: not wanted). All overwritten; `transposed` holds 2 · inputs · outputs floats.
+ * Both products run 16 inputs at a time with their sums in registers, over the samples for
+ * dWᵀ and over the outputs for dx.
  */
 export function denseBackwardNarrow(
   dx: usize, dW: usize, db: usize, dout: usize, x: usize, W: usize, transposed: usize,
   batch: i32, inputs: i32, outputs: i32,
 ): void {
   const dWT = transposed + ((<usize>inputs * <usize>outputs) << 2);
-  memory.fill(dWT, 0, (<usize>inputs * <usize>outputs) << 2);
-  memory.fill(db, 0, <usize>outputs << 2);
-  if (dx) transpose(transposed, W, inputs, outputs);
-  for (let n = 0; n < batch; n++) {
-    const d = row(dout, n, outputs);
-    axpy(db, d, 1, outputs);
-    const xr = row(x, n, inputs);
-    if (dx) memory.fill(row(dx, n, inputs), 0, <usize>inputs << 2);
+  sumRows(db, dout, batch, outputs);
+  for (let i = 0; i < inputs; i += 16) {
     for (let j = 0; j < outputs; j++) {
-      const g = load<f32>(d + (<usize>j << 2));
-      axpy(row(dWT, j, inputs), xr, g, inputs);
-      if (dx) axpy(row(dx, n, inputs), row(transposed, j, inputs), g, inputs);
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (let n = 0; n < batch; n++) {
+        const g = v128.load32_splat(row(dout, n, outputs) + (<usize>j << 2));
+        const xi = row(x, n, inputs) + (<usize>i << 2);
+        a0 = f32x4.add(a0, f32x4.mul(g, v128.load(xi)));
+        a1 = f32x4.add(a1, f32x4.mul(g, v128.load(xi + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(g, v128.load(xi + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(g, v128.load(xi + 48)));
+      }
+      storeRest(row(dWT, j, inputs) + (<usize>i << 2), a0, a1, a2, a3, inputs - i);
     }
   }
   transpose(dW, dWT, outputs, inputs);
+  if (!dx) return;
+  transpose(transposed, W, inputs, outputs);
+  for (let n = 0; n < batch; n++) {
+    const d = row(dout, n, outputs);
+    for (let i = 0; i < inputs; i += 16) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (let j = 0; j < outputs; j++) {
+        const g = v128.load32_splat(d + (<usize>j << 2));
+        const w = row(transposed, j, inputs) + (<usize>i << 2);
+        a0 = f32x4.add(a0, f32x4.mul(g, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(g, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(g, v128.load(w + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(g, v128.load(w + 48)));
+      }
+      storeRest(row(dx, n, inputs) + (<usize>i << 2), a0, a1, a2, a3, inputs - i);
+    }
+  }
 }
 
 // --- data ---------------------------------------------------------------------------------
