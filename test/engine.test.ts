@@ -170,20 +170,25 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
 });
 
 describe('threads', () => {
-  it('split ranges at block boundaries, covering everything once', async () => {
-    const { splitRange } = await import('../src/wasm/threads.js');
-    expect(splitRange(256, 32, 2)).toEqual([
-      [0, 128],
-      [128, 256],
-    ]);
-    expect(splitRange(100, 32, 3)).toEqual([
-      [0, 64],
-      [64, 96],
-      [96, 100],
-    ]);
-    expect(splitRange(10, 32, 2)).toEqual([
-      [0, 10],
-      [10, 10],
+  it('take blocks of a range, their own share first, covering everything once', async () => {
+    const { Control, CONTROL_WORDS, takeBlocks } = await import('../src/wasm/kernelNames.js');
+    const state = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+    const taken: number[][] = [];
+    const record = (...args: number[]) => taken.push(args);
+    state[Control.Length] = 100;
+    state[Control.Granularity] = 16;
+    state[Control.Threads] = 2;
+    // thread 1 runs alone: its share (blocks 3..6) first, then thread 0's (0..2)
+    takeBlocks(state, record, [7], 1);
+    takeBlocks(state, record, [7], 0); // a late thread finds nothing left
+    expect(taken).toEqual([
+      [7, 48, 64],
+      [7, 64, 80],
+      [7, 80, 96],
+      [7, 96, 100],
+      [7, 0, 16],
+      [7, 16, 32],
+      [7, 32, 48],
     ]);
   });
 

@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { ACTIVATION_KERNELS } from '../model/activations.js';
 import { isSparse, referenceEngine, type Engine } from '../model/engine.js';
 import type { EngineName } from './engineNames.js';
-import type { ParallelKernel } from './kernelNames.js';
-import { splitRange, ThreadPool, type KernelFunction } from './threads.js';
+import type { KernelFunction, ParallelKernel } from './kernelNames.js';
+import { ThreadPool } from './threads.js';
 
 /** Built by `npm run build` from src/wasm/assembly/kernels.ts; src/ and dist/ are siblings. */
 const WASM_FILE = new URL('../../dist/wasm/kernels.wasm', import.meta.url);
@@ -21,10 +21,10 @@ const PAGE = 65536;
 const PAD = 64;
 /** Dense layers with fewer outputs than this use the kernels that work on Wᵀ. */
 const NARROW = 16;
-/** Outputs per register block of the dense kernels: threads split outputs at multiples of it. */
+/** Outputs per block that a thread takes: a multiple of the dense kernels' 16-wide register blocks. */
 const BLOCK = 32;
-/** Parameters shorter than two of these are updated on one thread (a dispatch costs ~10 µs). */
-const UPDATE_BLOCK = 32768;
+/** Elements per block of the parameter updates; shorter parameters are updated on one thread. */
+const UPDATE_BLOCK = 16384;
 
 type Pointer = number;
 
@@ -90,14 +90,14 @@ export class WasmEngine implements Engine {
   }
 
   /**
-   * Runs a kernel whose last two arguments are a range [start, end) of `length`: split across
-   * the threads when there are several and the work is large enough, else in one call.
+   * Runs a kernel whose last two arguments are a range [start, end) of `length`: in blocks
+   * shared out among the threads when there are several and at least two blocks, else in one call.
    */
   private parallel(kernel: ParallelKernel, args: number[], length: number, granularity: number) {
     const local = this.kernels[kernel];
     const pool = this.pool;
     if (!pool || length < 2 * granularity) local(...args, 0, length);
-    else pool.run(kernel, local, args, splitRange(length, granularity, pool.threads));
+    else pool.run(kernel, local, args, length, granularity);
   }
 
   private reserve(bytes: number): number {

@@ -1,4 +1,6 @@
-// The kernels a thread pool can run, by index: the main thread and the workers share this list.
+// What the main thread and the workers share: the parallel kernels by index, the layout of the
+// control block, and the loop that takes blocks of a range until none are left.
+
 export const PARALLEL_KERNELS = [
   'sparseDenseForward',
   'sparseDenseBackward',
@@ -11,9 +13,57 @@ export const PARALLEL_KERNELS = [
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
-/** Control block layout (Int32 words): generation, done count, kernel, argument count. */
-export const CONTROL_WORDS = 4;
+export type KernelFunction = (...args: number[]) => void;
+
+/** The control block's Int32 words; the kernel's arguments (float64) follow them. */
+export const Control = {
+  /** Bumped for each kernel run: what the workers wait on. */
+  Generation: 0,
+  /** Workers finished with this run. */
+  Done: 1,
+  /** Index into PARALLEL_KERNELS, or −1: stop. */
+  Kernel: 2,
+  ArgumentCount: 3,
+  /** The range [0, Length) in blocks of Granularity, shared among Threads threads. */
+  Length: 4,
+  Granularity: 5,
+  Threads: 6,
+  /** From here, one word per thread: the next block of that thread's share to take. */
+  NextBlock: 8,
+} as const;
+
+export const MAX_THREADS = 64;
+export const CONTROL_WORDS = Control.NextBlock + MAX_THREADS;
 export const MAX_ARGUMENTS = 16;
 
 /** How long a waiting thread spins before it sleeps. */
 export const SPIN_MILLISECONDS = 2;
+
+/**
+ * Runs `kernel(...args, start, end)` on blocks of the range until none remain. The blocks are
+ * dealt out in contiguous shares, one per thread: a thread takes the blocks of its own share
+ * first (the same outputs at every step, whose weights stay in its core's cache), then helps
+ * with the others' shares, so that a thread that starts late or runs slow holds no one up.
+ */
+export function takeBlocks(
+  state: Int32Array,
+  kernel: KernelFunction,
+  args: number[],
+  thread: number,
+): void {
+  const length = state[Control.Length];
+  const granularity = state[Control.Granularity];
+  const threads = state[Control.Threads];
+  const blocks = Math.ceil(length / granularity);
+  for (let s = 0; s < threads; s++) {
+    const share = (thread + s) % threads;
+    const first = Math.floor((share * blocks) / threads);
+    const end = Math.floor(((share + 1) * blocks) / threads);
+    for (;;) {
+      const block = first + Atomics.add(state, Control.NextBlock + share, 1);
+      if (block >= end) break;
+      const start = block * granularity;
+      kernel(...args, start, Math.min(length, start + granularity));
+    }
+  }
+}

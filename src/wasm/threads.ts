@@ -1,53 +1,39 @@
-// A pool of worker threads that run the wasm kernels on one shared memory, each on its own
-// range of a layer's outputs (or of a parameter's elements). Every output is computed by one
-// thread in the same order whatever the number of threads: results are bit-identical with 1
-// thread or many. The calling thread takes the first range itself.
+// A pool of worker threads that run the wasm kernels on one shared memory. A parallel kernel
+// covers a range [0, length) (a layer's outputs, a parameter's elements) cut into blocks, which
+// the threads, the calling one included, take from shared counters until none are left (see
+// takeBlocks). Each block is computed whole by one thread, in the same order whichever thread
+// it is: results are bit-identical with 1 thread or many.
 
 import { Worker } from 'node:worker_threads';
 import {
+  Control,
   CONTROL_WORDS,
   MAX_ARGUMENTS,
+  MAX_THREADS,
   PARALLEL_KERNELS,
   SPIN_MILLISECONDS,
+  takeBlocks,
+  type KernelFunction,
   type ParallelKernel,
 } from './kernelNames.js';
 
 /** Built from src/wasm/worker.ts; src/ and dist/ are siblings. */
 const WORKER_FILE = new URL('../../dist/wasm/worker.js', import.meta.url);
 
-export type KernelFunction = (...args: number[]) => void;
-
-/**
- * Splits [0, length) into `parts` ranges whose boundaries are multiples of `granularity`
- * (the kernels' register blocks), as evenly as the blocks allow.
- */
-export function splitRange(length: number, granularity: number, parts: number): [number, number][] {
-  const blocks = Math.ceil(length / granularity);
-  const ranges: [number, number][] = [];
-  let block = 0;
-  for (let part = 0; part < parts; part++) {
-    const next = block + Math.floor(blocks / parts) + (part < blocks % parts ? 1 : 0);
-    ranges.push([Math.min(length, block * granularity), Math.min(length, next * granularity)]);
-    block = next;
-  }
-  return ranges;
-}
-
 export class ThreadPool {
   private readonly workers: Worker[] = [];
   private readonly state: Int32Array;
   private readonly args: Float64Array;
-  private readonly ranges: Int32Array;
 
   constructor(
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
     readonly threads: number,
   ) {
-    const control = new SharedArrayBuffer(8 * (2 + MAX_ARGUMENTS) + 8 * threads);
+    if (threads > MAX_THREADS) throw new Error(`at most ${MAX_THREADS} threads`);
+    const control = new SharedArrayBuffer(4 * CONTROL_WORDS + 8 * MAX_ARGUMENTS);
     this.state = new Int32Array(control, 0, CONTROL_WORDS);
-    this.args = new Float64Array(control, 8 * 2, MAX_ARGUMENTS);
-    this.ranges = new Int32Array(control, 8 * (2 + MAX_ARGUMENTS), 2 * threads);
+    this.args = new Float64Array(control, 4 * CONTROL_WORDS, MAX_ARGUMENTS);
     for (let index = 1; index < threads; index++) {
       const worker = new Worker(WORKER_FILE, { workerData: { module, memory, control, index } });
       worker.unref(); // a waiting worker must not keep the process alive
@@ -55,33 +41,44 @@ export class ThreadPool {
     }
   }
 
-  /** Runs `kernel(...args, start, end)` on every thread's range and waits for all of them. */
-  run(kernel: ParallelKernel, local: KernelFunction, args: number[], ranges: [number, number][]) {
+  /**
+   * Runs `kernel(...args, start, end)` over [0, length) in blocks of `granularity` (the
+   * kernels' register blocks) on every thread, and waits for all of them.
+   */
+  run(
+    kernel: ParallelKernel,
+    local: KernelFunction,
+    args: number[],
+    length: number,
+    granularity: number,
+  ): void {
     const { state } = this;
     this.args.set(args);
-    ranges.forEach(([start, end], t) => {
-      this.ranges[2 * t] = start;
-      this.ranges[2 * t + 1] = end;
-    });
-    state[2] = PARALLEL_KERNELS.indexOf(kernel);
-    state[3] = args.length;
-    Atomics.store(state, 1, 0);
-    Atomics.add(state, 0, 1);
-    Atomics.notify(state, 0);
-    const [start, end] = ranges[0];
-    if (start < end) local(...args, start, end);
-    // the workers' ranges take about as long as ours: spin, then sleep if one is late
+    state[Control.Kernel] = PARALLEL_KERNELS.indexOf(kernel);
+    state[Control.ArgumentCount] = args.length;
+    state[Control.Length] = length;
+    state[Control.Granularity] = granularity;
+    state[Control.Threads] = this.threads;
+    state.fill(0, Control.NextBlock, Control.NextBlock + this.threads);
+    Atomics.store(state, Control.Done, 0);
+    Atomics.add(state, Control.Generation, 1);
+    Atomics.notify(state, Control.Generation);
+    takeBlocks(state, local, args, 0);
+    // the workers' last blocks end about when ours do: spin, then sleep if one is late
     const until = performance.now() + SPIN_MILLISECONDS;
-    for (let i = 0, done = Atomics.load(state, 1); done < this.workers.length; i++) {
-      if ((i & 1023) === 1023 && performance.now() > until) Atomics.wait(state, 1, done);
-      done = Atomics.load(state, 1);
+    const workers = this.workers.length;
+    for (let i = 0, done = Atomics.load(state, Control.Done); done < workers; i++) {
+      if ((i & 1023) === 1023 && performance.now() > until) {
+        Atomics.wait(state, Control.Done, done);
+      }
+      done = Atomics.load(state, Control.Done);
     }
   }
 
   close(): void {
-    this.state[2] = -1;
-    Atomics.add(this.state, 0, 1);
-    Atomics.notify(this.state, 0);
+    this.state[Control.Kernel] = -1;
+    Atomics.add(this.state, Control.Generation, 1);
+    Atomics.notify(this.state, Control.Generation);
     for (const worker of this.workers) void worker.terminate();
   }
 }

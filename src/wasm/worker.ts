@@ -1,18 +1,23 @@
 // A worker of the thread pool: the same kernels on the same shared memory. It waits for a new
-// generation of the control block, runs the kernel on its own range [start, end), reports done.
+// generation of the control block, takes blocks of the kernel's range with the other threads
+// until none are left, and reports done.
 
 import { workerData } from 'node:worker_threads';
 import {
+  Control,
   CONTROL_WORDS,
   MAX_ARGUMENTS,
   PARALLEL_KERNELS,
   SPIN_MILLISECONDS,
+  takeBlocks,
+  type KernelFunction,
 } from './kernelNames.js';
 
 interface WorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
+  /** This thread's number: 1 for the first worker (the calling thread is 0). */
   index: number;
 }
 
@@ -27,10 +32,9 @@ const instance = new WebAssembly.Instance(module, {
     },
   },
 });
-const kernels = instance.exports as Record<string, (...args: number[]) => void>;
+const kernels = instance.exports as Record<string, KernelFunction>;
 const state = new Int32Array(control, 0, CONTROL_WORDS);
-const args = new Float64Array(control, 8 * 2, MAX_ARGUMENTS);
-const ranges = new Int32Array(control, 8 * (2 + MAX_ARGUMENTS));
+const args = new Float64Array(control, 4 * CONTROL_WORDS, MAX_ARGUMENTS);
 
 /**
  * Waits for the generation to move past `seen`: spinning for a while first, since the next
@@ -39,24 +43,21 @@ const ranges = new Int32Array(control, 8 * (2 + MAX_ARGUMENTS));
 function awaitGeneration(seen: number): number {
   const until = performance.now() + SPIN_MILLISECONDS;
   for (let i = 0; ; i++) {
-    const generation = Atomics.load(state, 0);
+    const generation = Atomics.load(state, Control.Generation);
     if (generation !== seen) return generation;
     if ((i & 1023) === 1023 && performance.now() > until) break;
   }
-  Atomics.wait(state, 0, seen);
-  return Atomics.load(state, 0);
+  Atomics.wait(state, Control.Generation, seen);
+  return Atomics.load(state, Control.Generation);
 }
 
 let seen = 0;
 for (;;) {
   seen = awaitGeneration(seen);
-  const kernel = state[2];
+  const kernel = state[Control.Kernel];
   if (kernel < 0) break;
-  const start = ranges[2 * index];
-  const end = ranges[2 * index + 1];
-  if (start < end) {
-    kernels[PARALLEL_KERNELS[kernel]](...Array.from(args.subarray(0, state[3])), start, end);
-  }
-  Atomics.add(state, 1, 1);
-  Atomics.notify(state, 1);
+  const kernelArgs = Array.from(args.subarray(0, state[Control.ArgumentCount]));
+  takeBlocks(state, kernels[PARALLEL_KERNELS[kernel]], kernelArgs, index);
+  Atomics.add(state, Control.Done, 1);
+  Atomics.notify(state, Control.Done);
 }
