@@ -19,18 +19,25 @@ export type KernelFunction = (...args: number[]) => void;
 export const Control = {
   /** Bumped for each kernel run: what the workers wait on. */
   Generation: 0,
-  /** Workers finished with this run. */
-  Done: 1,
+  /** Workers that joined this run (see CLOSED), and those of them that finished it. */
+  Joined: 1,
+  Done: 2,
   /** Index into PARALLEL_KERNELS, or −1: stop. */
-  Kernel: 2,
-  ArgumentCount: 3,
+  Kernel: 3,
+  ArgumentCount: 4,
   /** The range [0, Length) in blocks of Granularity, shared among Threads threads. */
-  Length: 4,
-  Granularity: 5,
-  Threads: 6,
+  Length: 5,
+  Granularity: 6,
+  Threads: 7,
   /** From here, one word per thread: the next block of that thread's share to take. */
   NextBlock: 8,
 } as const;
+
+/**
+ * Set in Joined by the calling thread once every block is taken: a worker that joins after that
+ * (asleep until then) leaves the run alone, and no one waits for it to wake.
+ */
+export const CLOSED = 1 << 30;
 
 export const MAX_THREADS = 64;
 export const CONTROL_WORDS = Control.NextBlock + MAX_THREADS;

@@ -6,6 +6,7 @@
 
 import { Worker } from 'node:worker_threads';
 import {
+  CLOSED,
   Control,
   CONTROL_WORDS,
   MAX_ARGUMENTS,
@@ -61,13 +62,15 @@ export class ThreadPool {
     state[Control.Threads] = this.threads;
     state.fill(0, Control.NextBlock, Control.NextBlock + this.threads);
     Atomics.store(state, Control.Done, 0);
+    Atomics.store(state, Control.Joined, 0); // last: a late worker of the previous run sees CLOSED until here
     Atomics.add(state, Control.Generation, 1);
     Atomics.notify(state, Control.Generation);
     takeBlocks(state, local, args, 0);
-    // the workers' last blocks end about when ours do: spin, then sleep if one is late
+    // every block is taken: wait for the workers that joined, whose last blocks end about when
+    // ours do (spin, then sleep if one is late); the others will find the run closed
+    const joined = Atomics.or(state, Control.Joined, CLOSED);
     const until = performance.now() + SPIN_MILLISECONDS;
-    const workers = this.workers.length;
-    for (let i = 0, done = Atomics.load(state, Control.Done); done < workers; i++) {
+    for (let i = 0, done = Atomics.load(state, Control.Done); done < joined; i++) {
       if ((i & 1023) === 1023 && performance.now() > until) {
         Atomics.wait(state, Control.Done, done);
       }

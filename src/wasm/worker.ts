@@ -4,6 +4,7 @@
 
 import { workerData } from 'node:worker_threads';
 import {
+  CLOSED,
   Control,
   CONTROL_WORDS,
   MAX_ARGUMENTS,
@@ -54,8 +55,9 @@ function awaitGeneration(seen: number): number {
 let seen = 0;
 for (;;) {
   seen = awaitGeneration(seen);
+  if (Atomics.load(state, Control.Kernel) < 0) break;
+  if (Atomics.add(state, Control.Joined, 1) & CLOSED) continue; // it ended without us
   const kernel = state[Control.Kernel];
-  if (kernel < 0) break;
   const kernelArgs = Array.from(args.subarray(0, state[Control.ArgumentCount]));
   takeBlocks(state, kernels[PARALLEL_KERNELS[kernel]], kernelArgs, index);
   Atomics.add(state, Control.Done, 1);
