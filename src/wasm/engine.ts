@@ -21,8 +21,8 @@ const PAGE = 65536;
 const PAD = 64;
 /** Dense layers with fewer outputs than this use the kernels that work on Wᵀ. */
 const NARROW = 16;
-/** Outputs per block that a thread takes: a multiple of the dense kernels' 16-wide register blocks. */
-const BLOCK = 32;
+/** Outputs per block that a thread takes: the dense kernels' widest register block. */
+const BLOCK = 24;
 /** Elements per block of the parameter updates; shorter parameters are updated on one thread. */
 const UPDATE_BLOCK = 16384;
 

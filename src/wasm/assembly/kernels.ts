@@ -78,10 +78,11 @@ export function staticEnd(): usize {
 
 /**
  * out = x · W + b, x given as CSR rows whose values are pixels, scaled by `scale`.
- * Outputs go 16 at a time (12 for a last block of at most 12, such as 10 classes): four 4-lane
- * sums stay in registers over all of a sample's nonzero pixels, so each multiply-add costs one
- * load (of W) and no store. Not 32: V8 then runs out of vector registers and keeps a sum on
- * the stack, which chains every step through memory.
+ * Outputs go 24 at a time, then 16, then 12 (a last block of at most 12, such as 10 classes):
+ * six 4-lane sums stay in registers over all of a sample's nonzero pixels, so each multiply-add
+ * costs one load (of W) and no store. Six independent sums hide the latency of the additions;
+ * eight would be more than V8 keeps in vector registers: it puts one on the stack, which then
+ * chains every step through memory.
  */
 export function sparseDenseForward(
   out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
@@ -92,6 +93,24 @@ export function sparseDenseForward(
     const start = load<u32>(rowStart + (<usize>n << 2));
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     let j = jStart;
+    for (; j + 24 <= jEnd; j += 24) {
+      const bj = b + (<usize>j << 2);
+      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
+      let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80);
+      for (let k = start; k < end; k++) {
+        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
+        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
+        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
+      }
+      const oj = o + (<usize>j << 2);
+      v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
+      v128.store(oj + 64, a4); v128.store(oj + 80, a5);
+    }
     for (; j + 12 < jEnd; j += 16) {
       const bj = b + (<usize>j << 2);
       let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
@@ -198,14 +217,35 @@ export function sparseColumns(
 
 /**
  * dW[:, jStart..jEnd) = xᵀ · dout, x as the columns that sparseColumns built; the rows of
- * pixels that are zero in the whole batch get zeros. Outputs go 16 at a time over all inputs
- * (see sparseDenseForward), so that the batch's slice of dout stays in L1.
+ * pixels that are zero in the whole batch get zeros. Outputs go 24, then 16 at a time over all
+ * inputs (see sparseDenseForward), so that the batch's slice of dout stays in L1.
  */
 export function sparseDenseBackward(
   dW: usize, dout: usize, colStart: usize, colSample: usize, colValue: usize,
   inputs: i32, outputs: i32, jStart: i32, jEnd: i32,
 ): void {
   let j = jStart;
+  for (; j + 24 <= jEnd; j += 24) {
+    const dj = dout + (<usize>j << 2);
+    for (let i = 0; i < inputs; i++) {
+      const start = load<u32>(colStart + (<usize>i << 2));
+      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+      const wj = row(dW, i, outputs) + (<usize>j << 2);
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+      for (let p = start; p < end; p++) {
+        const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
+        const d = row(dj, <i32>load<u32>(colSample + (<usize>p << 2)), outputs);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
+        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(d + 64)));
+        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(d + 80)));
+      }
+      v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
+      v128.store(wj + 64, a4); v128.store(wj + 80, a5);
+    }
+  }
   for (; j + 16 <= jEnd; j += 16) {
     const dj = dout + (<usize>j << 2);
     for (let i = 0; i < inputs; i++) {
@@ -243,8 +283,8 @@ export function sparseDenseBackward(
 // --- dense layer, dense input ------------------------------------------------------------------
 
 /**
- * out = x · W + b; zero inputs (after ReLU, about half) are skipped. Outputs go 32, then 4, then
- * 1 at a time, their sums kept in registers over all inputs: each multiply-add loads W once.
+ * out = x · W + b; zero inputs (after ReLU, about half) are skipped. Outputs go 24, then 4 at
+ * a time, their sums kept in registers over all inputs: each multiply-add loads W once.
  */
 export function denseForward(
   out: usize, x: usize, W: usize, b: usize, batch: i32, inputs: i32, outputs: i32,
@@ -254,10 +294,10 @@ export function denseForward(
     const o = row(out, n, outputs);
     const xr = row(x, n, inputs);
     let j = jStart;
-    for (; j + 32 <= jEnd; j += 32) {
+    for (; j + 24 <= jEnd; j += 24) {
       const bj = b + (<usize>j << 2);
       let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
-      let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80), a6 = v128.load(bj + 96), a7 = v128.load(bj + 112);
+      let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80);
       for (let i = 0; i < inputs; i++) {
         const xi = load<f32>(xr + (<usize>i << 2));
         if (xi == 0) continue;
@@ -269,12 +309,10 @@ export function denseForward(
         a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
         a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
         a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
-        a6 = f32x4.add(a6, f32x4.mul(xv, v128.load(w + 96)));
-        a7 = f32x4.add(a7, f32x4.mul(xv, v128.load(w + 112)));
       }
       const oj = o + (<usize>j << 2);
       v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
-      v128.store(oj + 64, a4); v128.store(oj + 80, a5); v128.store(oj + 96, a6); v128.store(oj + 112, a7);
+      v128.store(oj + 64, a4); v128.store(oj + 80, a5);
     }
     for (; j < jEnd; j += 4) {
       let a = v128.load(b + (<usize>j << 2));
