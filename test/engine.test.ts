@@ -42,6 +42,10 @@ const ARCHITECTURES: [string, Architecture][] = [
     '784-37(BatchNorm, tanh)-10',
     { hidden: [37], activation: 'tanh', batchnorm: true, init: 'auto' },
   ],
+  [
+    "784-13-12-10 (just above and at the narrow kernels' 12 outputs)",
+    { hidden: [13, 12], activation: 'relu', batchnorm: false, init: 'auto' },
+  ],
 ];
 
 function pair(architecture: Architecture) {

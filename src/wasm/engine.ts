@@ -19,8 +19,8 @@ const WASM_FILE = new URL('../../dist/wasm/kernels.wasm', import.meta.url);
 const PAGE = 65536;
 /** Bytes after each array that kernels may read (whole vectors over a row's end), never write. */
 const PAD = 64;
-/** Dense layers with fewer outputs than this use the kernels that work on Wᵀ. */
-const NARROW = 16;
+/** Dense layers with fewer outputs than this (the classes) use the narrow kernels. */
+const NARROW = 13;
 /** Outputs per block that a thread takes: the dense kernels' widest register block. */
 const BLOCK = 24;
 /** Elements per block of the parameter updates; shorter parameters are updated on one thread. */
@@ -212,8 +212,8 @@ export class WasmEngine implements Engine {
       const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, outputs];
       this.parallel('sparseDenseForward', args, outputs, BLOCK);
     } else if (outputs < NARROW) {
-      const transposed = p(this.narrowScratch(2 * inputs * outputs));
-      this.kernels.denseForwardNarrow(p(out), p(x), p(W), p(b), transposed, batch, inputs, outputs);
+      const padded = p(this.narrowScratch(inputs * 12)); // rows of 12 floats
+      this.kernels.denseForwardNarrow(p(out), p(x), p(W), p(b), padded, batch, inputs, outputs);
     } else {
       const args = [p(out), p(x), p(W), p(b), batch, inputs, outputs];
       this.parallel('denseForward', args, outputs, BLOCK);
