@@ -23,6 +23,8 @@ const PAD = 64;
 const NARROW = 13;
 /** Outputs per block that a thread takes: the dense kernels' widest register block. */
 const BLOCK = 24;
+/** Samples per block when threads reorder the sparse rows. */
+const ROWS_BLOCK = 4096;
 /** Elements per block of the parameter updates; shorter parameters are updated on one thread. */
 const UPDATE_BLOCK = 16384;
 
@@ -163,16 +165,17 @@ export class WasmEngine implements Engine {
   }
 
   gatherRows: NonNullable<Engine['gatherRows']> = (to, from, order) => {
-    this.kernels.gatherRows(
-      pointer(to.rowStart),
-      pointer(to.index),
-      pointer(to.value),
-      pointer(from.rowStart),
-      pointer(from.index),
-      pointer(from.value),
-      pointer(order),
-      order.length,
-    );
+    const p = pointer;
+    this.kernels.rowStartsInOrder(p(to.rowStart), p(from.rowStart), p(order), order.length);
+    const rows = [
+      p(to.rowStart),
+      p(to.index),
+      p(to.value),
+      p(from.rowStart),
+      p(from.index),
+      p(from.value),
+    ];
+    this.parallel('copyRows', [...rows, p(order)], order.length, ROWS_BLOCK);
   };
 
   /** The labels of a batch, copied into the memory for softmaxCrossEntropy. */

@@ -9,6 +9,7 @@ export const PARALLEL_KERNELS = [
   'sgdStep',
   'momentumStep',
   'adamStep',
+  'copyRows',
 ] as const;
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];

@@ -801,24 +801,33 @@ export function denseBackwardNarrow(
 // --- data ---------------------------------------------------------------------------------
 
 /**
- * Copies the sparse rows of the samples order[0 .. count) into a new set of rows, in that
- * order: one pass per epoch, after which every batch is a contiguous slice.
- * Rows are u32 row starts (count + 1), u16 pixel indices, u8 pixel values.
+ * Reorders sparse rows: the rows of the samples order[0 .. count), in that order, become a
+ * new set of rows. One pass per epoch, after which every batch is a contiguous slice. Rows are
+ * u32 row starts (count + 1), u16 pixel indices, u8 pixel values. Two steps: the new row
+ * starts (rowStartsInOrder), then the copies (copyRows), which threads share by ranges of n.
  */
-export function gatherRows(
-  toRowStart: usize, toIndex: usize, toValue: usize,
-  fromRowStart: usize, fromIndex: usize, fromValue: usize,
-  order: usize, count: i32,
-): void {
+export function rowStartsInOrder(toRowStart: usize, fromRowStart: usize, order: usize, count: i32): void {
   let k: u32 = 0;
   for (let n = 0; n < count; n++) {
     const sample = <usize>load<u32>(order + (<usize>n << 2));
-    const from = load<u32>(fromRowStart + (sample << 2));
-    const length = load<u32>(fromRowStart + ((sample + 1) << 2)) - from;
     store<u32>(toRowStart + (<usize>n << 2), k);
-    memory.copy(toIndex + (<usize>k << 1), fromIndex + (<usize>from << 1), <usize>length << 1);
-    memory.copy(toValue + <usize>k, fromValue + <usize>from, <usize>length);
-    k += length;
+    k += load<u32>(fromRowStart + ((sample + 1) << 2)) - load<u32>(fromRowStart + (sample << 2));
   }
   store<u32>(toRowStart + (<usize>count << 2), k);
+}
+
+/** Copies the rows of order[nStart .. nEnd) to where rowStartsInOrder put them. */
+export function copyRows(
+  toRowStart: usize, toIndex: usize, toValue: usize,
+  fromRowStart: usize, fromIndex: usize, fromValue: usize,
+  order: usize, nStart: i32, nEnd: i32,
+): void {
+  for (let n = nStart; n < nEnd; n++) {
+    const sample = <usize>load<u32>(order + (<usize>n << 2));
+    const from = load<u32>(fromRowStart + (sample << 2));
+    const length = load<u32>(fromRowStart + ((sample + 1) << 2)) - from;
+    const k = load<u32>(toRowStart + (<usize>n << 2));
+    memory.copy(toIndex + (<usize>k << 1), fromIndex + (<usize>from << 1), <usize>length << 1);
+    memory.copy(toValue + <usize>k, fromValue + <usize>from, <usize>length);
+  }
 }
