@@ -3,6 +3,8 @@
 
 export const PARALLEL_KERNELS = [
   'sparseDenseForward',
+  'sparseDenseForwardSamples',
+  'sparseDenseBackwardShard',
   'sparseDenseBackward',
   'denseForward',
   'denseBackwardWeights',
