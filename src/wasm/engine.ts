@@ -23,12 +23,6 @@ const PAD = 64;
 const NARROW = 13;
 /** Outputs per block that a thread takes: the dense kernels' widest register block. */
 const BLOCK = 24;
-/**
- * The fixed number of parts a batch is cut into when threads share its samples (the layers
- * with few outputs): the sums over the parts are added in order, so that results do not
- * depend on the number of threads.
- */
-const SHARDS = 2;
 /** Samples per block when threads reorder the sparse rows. */
 const ROWS_BLOCK = 4096;
 /** Elements per block of the parameter updates; shorter parameters are updated on one thread. */
@@ -98,19 +92,14 @@ export class WasmEngine implements Engine {
   }
 
   /**
-   * Runs a kernel whose last two arguments are a range [start, end) of `length`, block by
-   * block: the blocks are shared out among the threads when there are several and at least two
-   * blocks. The blocks are the same with any number of threads.
+   * Runs a kernel whose last two arguments are a range [start, end) of `length`: in blocks
+   * shared out among the threads when there are several and at least two blocks, else in one call.
    */
   private parallel(kernel: ParallelKernel, args: number[], length: number, granularity: number) {
     const local = this.kernels[kernel];
-    if (this.pool && length >= 2 * granularity) {
-      this.pool.run(kernel, local, args, length, granularity);
-      return;
-    }
-    for (let start = 0; start < length; start += granularity) {
-      local(...args, start, Math.min(length, start + granularity));
-    }
+    const pool = this.pool;
+    if (!pool || length < 2 * granularity) local(...args, 0, length);
+    else pool.run(kernel, local, args, length, granularity);
   }
 
   private reserve(bytes: number): number {
@@ -223,12 +212,6 @@ export class WasmEngine implements Engine {
     const p = pointer;
     if (isSparse(x)) {
       const { rowStart, index, value, scale } = x;
-      if (outputs < NARROW) {
-        // too few outputs to share out: the threads share the samples
-        const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), outputs];
-        this.parallel('sparseDenseForwardSamples', args, batch, Math.ceil(batch / SHARDS));
-        return;
-      }
       const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, outputs];
       this.parallel('sparseDenseForward', args, outputs, BLOCK);
     } else if (outputs < NARROW) {
@@ -248,12 +231,11 @@ export class WasmEngine implements Engine {
       const { rowStart, index, value, scale } = x;
       this.kernels.sumRows(p(db), p(dout), batch, outputs);
       if (outputs <= 16) {
-        // each shard of the batch sums into its own scratch, then the shards are added in order
-        const shardSize = Math.ceil(batch / SHARDS);
-        const padded = p(this.narrowScratch(SHARDS * inputs * 16)); // rows of ≤ 16 floats
-        const args = [padded, p(dout), p(rowStart), p(index), p(value), scale, inputs, outputs, shardSize];
-        this.parallel('sparseDenseBackwardShard', args, batch, shardSize);
-        this.kernels.sumShards(p(dW), padded, Math.ceil(batch / shardSize), inputs, outputs);
+        const rows = [p(rowStart), p(index), p(value)];
+        const padded = p(this.narrowScratch(inputs * 16)); // rows rounded up to 16 floats at most
+        this.kernels.sparseDenseBackwardNarrow(
+          p(dW), p(dout), ...rows, scale, batch, inputs, outputs, padded,
+        );
         return;
       }
       const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);

@@ -3,8 +3,6 @@
 
 export const PARALLEL_KERNELS = [
   'sparseDenseForward',
-  'sparseDenseForwardSamples',
-  'sparseDenseBackwardShard',
   'sparseDenseBackward',
   'denseForward',
   'denseBackwardWeights',

@@ -139,60 +139,36 @@ export function sparseDenseForward(
   }
 }
 
-/** sparseDenseForward on the samples [nStart, nEnd) only, all outputs: threads share the samples. */
-export function sparseDenseForwardSamples(
-  out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
-  W: usize, b: usize, outputs: i32, nStart: i32, nEnd: i32,
-): void {
-  const rows = rowStart + (<usize>nStart << 2);
-  const at = row(out, nStart, outputs);
-  sparseDenseForward(at, rows, index, value, scale, W, b, nEnd - nStart, outputs, 0, outputs);
-}
-
 /**
- * The sum xᵀ · dout over the samples [nStart, nEnd) of a layer of at most 16 outputs (a
- * 10-class softmax regression), into its own shard of `padded`: shard nStart / shardSize, of
- * inputs × 16 floats, rows of `outputs` rounded up to whole vectors so that every load and
- * store is one aligned vector. Each sample's row of dout stays in registers while its nonzero
- * pixels update their rows; samples go in order. sumShards then adds the shards into dW.
+ * dW = xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression): each
+ * sample's row of dout stays in registers while its nonzero pixels update their rows of dW.
+ * The sum over samples runs in sample order, as in the reference and in sparseDenseBackward.
+ * The rows are summed in `padded` (inputs × 16 floats of scratch) with their width rounded up
+ * to whole vectors, so that every load and store is one aligned vector, then copied into dW.
  */
-export function sparseDenseBackwardShard(
-  padded: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
-  inputs: i32, outputs: i32, shardSize: i32, nStart: i32, nEnd: i32,
+export function sparseDenseBackwardNarrow(
+  dW: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  batch: i32, inputs: i32, outputs: i32, padded: usize,
 ): void {
   const stride = (outputs + 3) & ~3;
-  const shard = padded + ((<usize>(nStart / shardSize) * <usize>inputs * 16) << 2);
-  memory.fill(shard, 0, (<usize>inputs * <usize>stride) << 2);
-  for (let n = nStart; n < nEnd; n++) {
+  memory.fill(padded, 0, (<usize>inputs * <usize>stride) << 2);
+  for (let n = 0; n < batch; n++) {
     const d = row(dout, n, outputs);
     const d0 = v128.load(d), d1 = v128.load(d + 16), d2 = v128.load(d + 32), d3 = v128.load(d + 48);
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
       const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
-      const w = row(shard, <i32>load<u16>(index + (<usize>k << 1)), stride);
+      const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), stride);
       v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
       if (stride > 4) v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
       if (stride > 8) v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
       if (stride > 12) v128.store(w + 48, f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)));
     }
   }
-}
-
-/** dW = the sum of the first `shards` shards of sparseDenseBackwardShard, in shard order. */
-export function sumShards(dW: usize, padded: usize, shards: i32, inputs: i32, outputs: i32): void {
-  const stride = (outputs + 3) & ~3;
-  const shardBytes = (<usize>inputs * 16) << 2;
   for (let i = 0; i < inputs; i++) {
     const from = row(padded, i, stride);
-    let a0 = v128.load(from), a1 = v128.load(from + 16), a2 = v128.load(from + 32), a3 = v128.load(from + 48);
-    for (let s = 1; s < shards; s++) {
-      const f = from + <usize>s * shardBytes;
-      a0 = f32x4.add(a0, v128.load(f));
-      a1 = f32x4.add(a1, v128.load(f + 16));
-      a2 = f32x4.add(a2, v128.load(f + 32));
-      a3 = f32x4.add(a3, v128.load(f + 48));
-    }
-    storeRest(row(dW, i, outputs), a0, a1, a2, a3, outputs);
+    const to = row(dW, i, outputs);
+    storeRest(to, v128.load(from), v128.load(from + 16), v128.load(from + 32), v128.load(from + 48), outputs);
   }
 }
 
