@@ -196,34 +196,52 @@ describe('threads', () => {
     ]);
   });
 
-  it('give bit-identical weights with 1 thread or 2 (784-96(BatchNorm, ReLU)-64-10, Adam)', async () => {
-    const architecture: Architecture = {
-      hidden: [96, 64],
-      activation: 'relu',
-      batchnorm: true,
-      init: 'auto',
-    };
-    const run = async (threads: number) => {
-      const engine = new WasmEngine(threads);
-      const network = buildNetwork(MNIST_INPUT, MNIST.classes, architecture, new Random(5), engine);
-      const history = await train(network, data, {
-        epochs: 1,
-        batchSize: 100,
-        learningRate: 0.001,
-        seed: 5,
-        shuffle: true,
-        optimizer: { ...OPTIMIZER_DEFAULTS, name: 'adam' },
-      });
-      const weights = network
-        .parameters()
-        .map(({ parameter }) => Buffer.from(parameter.value.slice().buffer));
-      engine.close();
-      return { history, weights };
-    };
-    const one = await run(1);
-    const two = await run(2);
-    expect(two.weights).toEqual(one.weights);
-    expect(two.history[0].trainLoss).toBe(one.history[0].trainLoss);
-    expect(two.history[0].testAccuracy).toBe(one.history[0].testAccuracy);
-  });
+  const THREADED: [string, Architecture, OptimizerName, number][] = [
+    [
+      '784-96(BatchNorm, ReLU)-64-10, Adam',
+      { hidden: [96, 64], activation: 'relu', batchnorm: true, init: 'auto' },
+      'adam',
+      0.001,
+    ],
+    [
+      'softmax regression, SGD',
+      { hidden: [], activation: 'relu', batchnorm: false, init: 'xavier' },
+      'sgd',
+      0.5,
+    ],
+  ];
+  for (const [name, architecture, optimizer, learningRate] of THREADED) {
+    it(`give bit-identical weights with 1, 2 or 3 threads (${name})`, async () => {
+      const run = async (threads: number) => {
+        const engine = new WasmEngine(threads);
+        const network = buildNetwork(
+          MNIST_INPUT,
+          MNIST.classes,
+          architecture,
+          new Random(5),
+          engine,
+        );
+        const history = await train(network, data, {
+          epochs: 1,
+          batchSize: 100,
+          learningRate,
+          seed: 5,
+          shuffle: true,
+          optimizer: { ...OPTIMIZER_DEFAULTS, name: optimizer },
+        });
+        const weights = network
+          .parameters()
+          .map(({ parameter }) => Buffer.from(parameter.value.slice().buffer));
+        engine.close();
+        return { history, weights };
+      };
+      const one = await run(1);
+      for (const threads of [2, 3]) {
+        const many = await run(threads);
+        expect(many.weights).toEqual(one.weights);
+        expect(many.history[0].trainLoss).toBe(one.history[0].trainLoss);
+        expect(many.history[0].testAccuracy).toBe(one.history[0].testAccuracy);
+      }
+    });
+  }
 });
