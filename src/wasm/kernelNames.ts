@@ -44,8 +44,12 @@ export const MAX_THREADS = 64;
 export const CONTROL_WORDS = Control.NextBlock + MAX_THREADS;
 export const MAX_ARGUMENTS = 16;
 
-/** How long a waiting thread spins before it sleeps. */
-export const SPIN_MILLISECONDS = 2;
+/**
+ * How long a waiting thread spins before it sleeps. Waking a sleeping thread can take
+ * milliseconds on a virtual machine, during which its share of the work waits or moves to the
+ * others: pauses of the main thread (garbage collection) must not send the workers to sleep.
+ */
+export const SPIN_MILLISECONDS = 10;
 
 /**
  * Runs `kernel(...args, start, end)` on blocks of the range until none remain. The blocks are
