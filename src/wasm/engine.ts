@@ -32,7 +32,6 @@ type Pointer = number;
 
 /** The exports of kernels.wasm: pointers are byte offsets into the memory, sizes are counts. */
 type Kernels = Record<string, KernelFunction> & {
-  sumOfSquares(x: Pointer, length: number): number;
   staticEnd(): Pointer;
 };
 
@@ -204,8 +203,21 @@ export class WasmEngine implements Engine {
     );
   };
 
-  sumOfSquares = (values: Float32Array): number =>
-    this.kernels.sumOfSquares(pointer(values), values.length);
+  /** The per-block sums of sumOfSquares. */
+  private partials: Float64Array = new Float64Array(0);
+
+  sumOfSquares = (values: Float32Array): number => {
+    const blocks = Math.ceil(values.length / UPDATE_BLOCK);
+    if (this.partials.length < blocks) {
+      const bytes = this.allocateBytes(8 * blocks);
+      this.partials = new Float64Array(bytes.buffer, bytes.byteOffset, blocks);
+    }
+    const args = [pointer(values), pointer(this.partials), UPDATE_BLOCK];
+    this.parallel('sumOfSquares', args, values.length, UPDATE_BLOCK);
+    let sum = 0;
+    for (let b = 0; b < blocks; b++) sum += this.partials[b];
+    return sum;
+  };
 
   // prettier-ignore
   denseForward: Engine['denseForward'] = (out, x, W, b, batch, inputs, outputs) => {

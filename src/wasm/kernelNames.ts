@@ -9,6 +9,7 @@ export const PARALLEL_KERNELS = [
   'sgdStep',
   'momentumStep',
   'adamStep',
+  'sumOfSquares',
   'copyRows',
 ] as const;
 

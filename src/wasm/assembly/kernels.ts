@@ -651,9 +651,16 @@ export function adamStep(
 
 // --- reductions ---------------------------------------------------------------------------
 
-/** Σ x², for gradient norms. */
-export function sumOfSquares(x: usize, length: i32): f32 {
-  return dot(x, x, length);
+/**
+ * Σ x² for gradient norms, by blocks: partials[b] = the sum over elements [b·block, (b+1)·block)
+ * for each block in [start, end). The caller adds the partials in order, so that the sum does
+ * not depend on which thread took which block.
+ */
+export function sumOfSquares(x: usize, partials: usize, block: i32, start: i32, end: i32): void {
+  for (let b = start; b < end; b += block) {
+    const length = min(block, end - b);
+    store<f64>(partials + (<usize>(b / block) << 3), <f64>dot(x + (<usize>b << 2), x + (<usize>b << 2), length));
+  }
 }
 
 // --- dense layer with few outputs (the classes) --------------------------------------------
