@@ -275,10 +275,11 @@ export class WasmEngine implements Engine {
   ) => {
     const p = pointer;
     const [mean] = this.scratchFor(features);
-    this.kernels.batchnormForwardTraining(
+    const args = [
       p(out), p(normalized), p(inverseStd), p(mean), p(x), p(gamma), p(beta), p(movingMean),
       p(movingVariance), batch, features, epsilon, momentum,
-    );
+    ];
+    this.parallel('batchnormForwardTraining', args, features, BLOCK);
   };
 
   // prettier-ignore
@@ -299,10 +300,11 @@ export class WasmEngine implements Engine {
   ) => {
     const p = pointer;
     const [sumDy, sumDyXHat, coefficient] = this.scratchFor(features);
-    this.kernels.batchnormBackward(
+    const args = [
       p(dx), p(dgamma), p(dbeta), p(sumDy), p(sumDyXHat), p(coefficient), p(dout), p(normalized),
       p(inverseStd), p(gamma), batch, features,
-    );
+    ];
+    this.parallel('batchnormBackward', args, features, BLOCK);
   };
 
   activationForward: Engine['activationForward'] = (name, out, x, length) => {

@@ -9,6 +9,8 @@ export const PARALLEL_KERNELS = [
   'sgdStep',
   'momentumStep',
   'adamStep',
+  'batchnormForwardTraining',
+  'batchnormBackward',
   'sumOfSquares',
   'copyRows',
 ] as const;

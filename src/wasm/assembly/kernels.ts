@@ -383,14 +383,19 @@ export function denseBackwardInput(
 export function batchnormForwardTraining(
   out: usize, normalized: usize, inverseStd: usize, mean: usize, x: usize,
   gamma: usize, beta: usize, movingMean: usize, movingVariance: usize,
-  batch: i32, features: i32, epsilon: f32, momentum: f32,
+  batch: i32, features: i32, epsilon: f32, momentum: f32, jStart: i32, jEnd: i32,
 ): void {
-  const bytes = <usize>features << 2;
+  // the features [jStart, jEnd): every array moves to the first of them, rows keep their stride
+  const at = <usize>jStart << 2;
+  out += at; normalized += at; inverseStd += at; mean += at; x += at;
+  gamma += at; beta += at; movingMean += at; movingVariance += at;
+  const width = jEnd - jStart;
+  const bytes = <usize>width << 2;
   memory.fill(mean, 0, bytes);
   memory.fill(inverseStd, 0, bytes); // holds the variance until the last step
   const invBatch: f32 = 1 / <f32>batch;
-  for (let n = 0; n < batch; n++) axpy(mean, row(x, n, features), invBatch, features);
-  const vectorEnd = features & ~3;
+  for (let n = 0; n < batch; n++) axpy(mean, row(x, n, features), invBatch, width);
+  const vectorEnd = width & ~3;
   const ib = f32x4.splat(invBatch);
   for (let n = 0; n < batch; n++) {
     const xr = row(x, n, features);
@@ -400,13 +405,13 @@ export function batchnormForwardTraining(
       const centred = f32x4.sub(v128.load(xr + o), v128.load(mean + o));
       v128.store(inverseStd + o, f32x4.add(v128.load(inverseStd + o), f32x4.mul(f32x4.mul(centred, centred), ib)));
     }
-    for (; j < features; j++) {
+    for (; j < width; j++) {
       const o = <usize>j << 2;
       const centred = load<f32>(xr + o) - load<f32>(mean + o);
       store<f32>(inverseStd + o, load<f32>(inverseStd + o) + centred * centred * invBatch);
     }
   }
-  for (let j = 0; j < features; j++) {
+  for (let j = 0; j < width; j++) {
     const o = <usize>j << 2;
     const variance = load<f32>(inverseStd + o);
     const mu = load<f32>(mean + o);
@@ -419,13 +424,13 @@ export function batchnormForwardTraining(
     const hr = row(normalized, n, features);
     const yr = row(out, n, features);
     let j = 0;
-    for (; j + 4 <= features; j += 4) {
+    for (; j + 4 <= width; j += 4) {
       const o = <usize>j << 2;
       const h = f32x4.mul(f32x4.sub(v128.load(xr + o), v128.load(mean + o)), v128.load(inverseStd + o));
       v128.store(hr + o, h);
       v128.store(yr + o, f32x4.add(f32x4.mul(v128.load(gamma + o), h), v128.load(beta + o)));
     }
-    for (; j < features; j++) {
+    for (; j < width; j++) {
       const o = <usize>j << 2;
       const h = (load<f32>(xr + o) - load<f32>(mean + o)) * load<f32>(inverseStd + o);
       store<f32>(hr + o, h);
@@ -462,11 +467,17 @@ export function batchnormForwardInference(
 export function batchnormBackward(
   dx: usize, dgamma: usize, dbeta: usize, sumDy: usize, sumDyXHat: usize, coefficient: usize,
   dout: usize, normalized: usize, inverseStd: usize, gamma: usize, batch: i32, features: i32,
+  jStart: i32, jEnd: i32,
 ): void {
-  const bytes = <usize>features << 2;
+  // the features [jStart, jEnd), as in batchnormForwardTraining
+  const at = <usize>jStart << 2;
+  dx += at; dgamma += at; dbeta += at; sumDy += at; sumDyXHat += at; coefficient += at;
+  dout += at; normalized += at; inverseStd += at; gamma += at;
+  const width = jEnd - jStart;
+  const bytes = <usize>width << 2;
   memory.fill(sumDy, 0, bytes);
   memory.fill(sumDyXHat, 0, bytes);
-  const vectorEnd = features & ~3;
+  const vectorEnd = width & ~3;
   for (let n = 0; n < batch; n++) {
     const d = row(dout, n, features);
     const h = row(normalized, n, features);
@@ -477,7 +488,7 @@ export function batchnormBackward(
       v128.store(sumDy + o, f32x4.add(v128.load(sumDy + o), dv));
       v128.store(sumDyXHat + o, f32x4.add(v128.load(sumDyXHat + o), f32x4.mul(dv, v128.load(h + o))));
     }
-    for (; j < features; j++) {
+    for (; j < width; j++) {
       const o = <usize>j << 2;
       store<f32>(sumDy + o, load<f32>(sumDy + o) + load<f32>(d + o));
       store<f32>(sumDyXHat + o, load<f32>(sumDyXHat + o) + load<f32>(d + o) * load<f32>(h + o));
@@ -486,7 +497,7 @@ export function batchnormBackward(
   memory.copy(dbeta, sumDy, bytes);
   memory.copy(dgamma, sumDyXHat, bytes);
   const nf = <f32>batch;
-  for (let j = 0; j < features; j++) {
+  for (let j = 0; j < width; j++) {
     const o = <usize>j << 2;
     store<f32>(coefficient + o, (load<f32>(gamma + o) * load<f32>(inverseStd + o)) / nf);
   }
@@ -504,7 +515,7 @@ export function batchnormBackward(
       );
       v128.store(r + o, f32x4.mul(v128.load(coefficient + o), inner));
     }
-    for (; j < features; j++) {
+    for (; j < width; j++) {
       const o = <usize>j << 2;
       const inner = nf * load<f32>(d + o) - load<f32>(sumDy + o) - load<f32>(h + o) * load<f32>(sumDyXHat + o);
       store<f32>(r + o, load<f32>(coefficient + o) * inner);
