@@ -143,30 +143,29 @@ export function sparseDenseForward(
  * dW = xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression): each
  * sample's row of dout stays in registers while its nonzero pixels update their rows of dW.
  * The sum over samples runs in sample order, as in the reference and in sparseDenseBackward.
- * The rows are summed in `padded` (inputs × 16 floats of scratch) with their width rounded up
- * to whole vectors, so that every load and store is one aligned vector, then copied into dW.
+ * The rows are summed in `padded` (inputs × 16 floats of scratch), one aligned cache line per
+ * row, so that every load and store is one aligned vector, then copied into dW.
  */
 export function sparseDenseBackwardNarrow(
   dW: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
   batch: i32, inputs: i32, outputs: i32, padded: usize,
 ): void {
-  const stride = (outputs + 3) & ~3;
-  memory.fill(padded, 0, (<usize>inputs * <usize>stride) << 2);
+  memory.fill(padded, 0, (<usize>inputs * 16) << 2);
   for (let n = 0; n < batch; n++) {
     const d = row(dout, n, outputs);
     const d0 = v128.load(d), d1 = v128.load(d + 16), d2 = v128.load(d + 32), d3 = v128.load(d + 48);
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
       const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
-      const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), stride);
+      const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
       v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
-      if (stride > 4) v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
-      if (stride > 8) v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
-      if (stride > 12) v128.store(w + 48, f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)));
+      if (outputs > 4) v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
+      if (outputs > 8) v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
+      if (outputs > 12) v128.store(w + 48, f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)));
     }
   }
   for (let i = 0; i < inputs; i++) {
-    const from = row(padded, i, stride);
+    const from = row(padded, i, 16);
     const to = row(dW, i, outputs);
     storeRest(to, v128.load(from), v128.load(from + 16), v128.load(from + 32), v128.load(from + 48), outputs);
   }
@@ -592,7 +591,16 @@ export function reluBackward(dx: usize, dout: usize, out: usize, length: i32): v
 
 /** θ ← θ − lr · (g + λ θ) */
 export function sgdStep(value: usize, gradient: usize, lr: f32, decay: f32, start: i32, end: i32): void {
-  for (let i = start; i < end; i++) {
+  const lrv = f32x4.splat(lr);
+  const dv = f32x4.splat(decay);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    const theta = v128.load(value + o);
+    const g = f32x4.add(v128.load(gradient + o), f32x4.mul(dv, theta));
+    v128.store(value + o, f32x4.sub(theta, f32x4.mul(lrv, g)));
+  }
+  for (; i < end; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(value + o);
     store<f32>(value + o, v - lr * (load<f32>(gradient + o) + decay * v));
@@ -603,7 +611,19 @@ export function sgdStep(value: usize, gradient: usize, lr: f32, decay: f32, star
 export function momentumStep(
   value: usize, gradient: usize, velocity: usize, lr: f32, decay: f32, mu: f32, start: i32, end: i32,
 ): void {
-  for (let i = start; i < end; i++) {
+  const lrv = f32x4.splat(lr);
+  const dv = f32x4.splat(decay);
+  const muv = f32x4.splat(mu);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    const theta = v128.load(value + o);
+    const g = f32x4.add(v128.load(gradient + o), f32x4.mul(dv, theta));
+    const vel = f32x4.add(f32x4.mul(muv, v128.load(velocity + o)), g);
+    v128.store(velocity + o, vel);
+    v128.store(value + o, f32x4.sub(theta, f32x4.mul(lrv, vel)));
+  }
+  for (; i < end; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(value + o);
     const vel = mu * load<f32>(velocity + o) + (load<f32>(gradient + o) + decay * v);
