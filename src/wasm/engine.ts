@@ -1,8 +1,8 @@
-// The fast engine: every array of a network lives in one WebAssembly memory, and the heavy
-// kernels (dense layers on sparse or dense input, BatchNorm, ReLU, the optimisers' updates)
-// run there with 128-bit SIMD (src/wasm/assembly/kernels.ts). The softmax and loss over
-// (batch, classes), and sigmoid and tanh, are small and stay in the reference TypeScript, which
-// works on the same arrays.
+// The fast engine: every array of a network lives in one WebAssembly memory, and the kernels
+// (dense layers on sparse or dense input, BatchNorm, ReLU, softmax with cross-entropy, the
+// optimisers' updates) run there with 128-bit SIMD (src/wasm/assembly/kernels.ts), the large
+// ones shared among worker threads (threads.ts). Squared error, sigmoid and tanh are rare and
+// stay in the reference TypeScript, which works on the same arrays.
 //
 // The memory is shared (a SharedArrayBuffer): growing it does not detach the arrays already
 // handed out, so allocation can grow it at any time.
