@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, temporaryFolder } from './helpers.js';
@@ -88,6 +89,37 @@ describe('mnist-softmax train', () => {
     expect(runCli(['train', ...SMALL, '--epochs', '1', '--out', used, '--force']).status).toBe(0);
     expect(readdirSync(used)).toContain('model.json');
   });
+
+  // (--threads goes up to 64: a machine with 64 cores or more cannot be oversubscribed)
+  it.skipIf(availableParallelism() >= 64)(
+    'warns when --threads is more than the cores, and trains all the same',
+    () => {
+      const threads = availableParallelism() + 1;
+      const run = runCli([
+        'train',
+        ...SMALL,
+        '--epochs',
+        '1',
+        '--threads',
+        String(threads),
+        '--out',
+        join(temporaryFolder(), 'run'),
+      ]);
+      expect(run.status).toBe(0);
+      expect(run.stderr).toContain(`warning: --threads ${threads} is more than the`);
+      const fine = runCli([
+        'train',
+        ...SMALL,
+        '--epochs',
+        '1',
+        '--threads',
+        '1',
+        '--out',
+        join(temporaryFolder(), 'run'),
+      ]);
+      expect(fine.stderr).not.toContain('warning');
+    },
+  );
 
   it('the same seed gives the same results in a fresh process', () => {
     const other = join(temporaryFolder(), 'run');

@@ -44,10 +44,23 @@ const engineOption = () =>
     .default('wasm')
     .argParser(choiceOption('--engine', ENGINES));
 
+/** More threads than cores is allowed, with a warning: waiting threads spin and slow the others. */
+function threadsParser(text: string): number {
+  const threads = integerOption('--threads', 1, 64)(text);
+  const cores = availableParallelism();
+  if (threads > cores) {
+    console.error(
+      `warning: --threads ${threads} is more than the ${cores} cores: ` +
+        'threads waiting for work spin, and training gets slower, not faster',
+    );
+  }
+  return threads;
+}
+
 const threadsOption = () =>
   new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
     .default(availableParallelism(), 'the number of cores')
-    .argParser(integerOption('--threads', 1, 64));
+    .argParser(threadsParser);
 
 program
   .command('train')
