@@ -38,6 +38,7 @@ export interface Engine {
   allocateBytes(bytes: number): Uint8Array;
   /** Whether the first dense layer can take SparseRows (else it takes dense inputs). */
   readonly sparseInput: boolean;
+  /** `training`: a backward pass on the same input follows (an engine may prepare for it). */
   denseForward(
     out: Float32Array,
     x: LayerInput,
@@ -46,6 +47,7 @@ export interface Engine {
     batch: number,
     inputs: number,
     outputs: number,
+    training?: boolean,
   ): void;
   /** dW, db and dx (null: not wanted) are overwritten. */
   denseBackward(

@@ -88,10 +88,11 @@ export class Dense implements Layer {
     this.inputGradient = new Scratch(engine);
   }
 
-  forward(x: LayerInput, batch: number): Float32Array {
+  forward(x: LayerInput, batch: number, training: boolean): Float32Array {
     this.input = x;
     const out = this.output.get(batch * this.outputs);
-    this.engine.denseForward(out, x, this.weights, this.bias, batch, this.inputs, this.outputs);
+    const { weights, bias, inputs, outputs } = this;
+    this.engine.denseForward(out, x, weights, bias, batch, inputs, outputs, training);
     return out;
   }
 

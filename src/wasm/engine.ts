@@ -9,7 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ACTIVATION_KERNELS } from '../model/activations.js';
-import { isSparse, referenceEngine, type Engine } from '../model/engine.js';
+import { isSparse, referenceEngine, type Engine, type SparseRows } from '../model/engine.js';
 import type { EngineName } from './engineNames.js';
 import type { KernelFunction, ParallelKernel } from './kernelNames.js';
 import { ThreadPool } from './threads.js';
@@ -91,14 +91,19 @@ export class WasmEngine implements Engine {
   }
 
   /**
-   * Runs a kernel whose last two arguments are a range [start, end) of `length`: in blocks
-   * shared out among the threads when there are several and at least two blocks, else in one call.
+   * Runs a kernel whose last two arguments are a range [start, end) of `length`, block by
+   * block: the blocks are shared out among the threads when there are several and at least two
+   * blocks. The blocks are the same with any number of threads.
    */
   private parallel(kernel: ParallelKernel, args: number[], length: number, granularity: number) {
     const local = this.kernels[kernel];
-    const pool = this.pool;
-    if (!pool || length < 2 * granularity) local(...args, 0, length);
-    else pool.run(kernel, local, args, length, granularity);
+    if (this.pool && length >= 2 * granularity) {
+      this.pool.run(kernel, local, args, length, granularity);
+      return;
+    }
+    for (let start = 0; start < length; start += granularity) {
+      local(...args, start, Math.min(length, start + granularity));
+    }
   }
 
   private reserve(bytes: number): number {
@@ -139,6 +144,9 @@ export class WasmEngine implements Engine {
     sample: Uint32Array;
     value: Float32Array;
   } | null = null;
+
+  /** The input whose columns the scratch holds (built by the forward pass). */
+  private columnsOf: SparseRows | null = null;
 
   private columnsFor(inputs: number, nonzeros: number) {
     let columns = this.columns;
@@ -220,9 +228,20 @@ export class WasmEngine implements Engine {
   };
 
   // prettier-ignore
-  denseForward: Engine['denseForward'] = (out, x, W, b, batch, inputs, outputs) => {
+  denseForward: Engine['denseForward'] = (out, x, W, b, batch, inputs, outputs, training) => {
     const p = pointer;
-    if (isSparse(x)) {
+    if (isSparse(x) && outputs > 16 && training) {
+      // one more block after the outputs' builds the columns that the backward pass will need
+      const { rowStart, index, value, scale } = x;
+      const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
+      const args = [
+        p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, inputs, outputs,
+        p(columns.start), p(columns.sample), p(columns.value),
+      ];
+      const blocks = Math.ceil(outputs / BLOCK);
+      this.parallel('sparseDenseForwardAndColumns', args, blocks * BLOCK + 1, BLOCK);
+      this.columnsOf = x;
+    } else if (isSparse(x)) {
       const { rowStart, index, value, scale } = x;
       const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, outputs];
       this.parallel('sparseDenseForward', args, outputs, BLOCK);
@@ -252,7 +271,9 @@ export class WasmEngine implements Engine {
       }
       const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
       const [start, sample, values] = [p(columns.start), p(columns.sample), p(columns.value)];
-      this.kernels.sparseColumns(p(rowStart), p(index), p(value), scale, batch, inputs, start, sample, values);
+      if (this.columnsOf !== x) {
+        this.kernels.sparseColumns(p(rowStart), p(index), p(value), scale, batch, inputs, start, sample, values);
+      }
       const args = [p(dW), p(dout), start, sample, values, inputs, outputs];
       this.parallel('sparseDenseBackward', args, outputs, BLOCK);
     } else if (outputs < NARROW) {

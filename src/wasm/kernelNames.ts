@@ -3,6 +3,7 @@
 
 export const PARALLEL_KERNELS = [
   'sparseDenseForward',
+  'sparseDenseForwardAndColumns',
   'sparseDenseBackward',
   'denseForward',
   'denseBackwardWeights',

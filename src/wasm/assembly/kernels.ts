@@ -140,6 +140,23 @@ export function sparseDenseForward(
 }
 
 /**
+ * sparseDenseForward on the outputs [jStart, min(jEnd, outputs)); a block starting at or after
+ * `outputs` builds the batch's columns for the backward pass instead (sparseColumns), so that
+ * a thread builds them while the others compute outputs.
+ */
+export function sparseDenseForwardAndColumns(
+  out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  W: usize, b: usize, batch: i32, inputs: i32, outputs: i32,
+  colStart: usize, colSample: usize, colValue: usize, jStart: i32, jEnd: i32,
+): void {
+  if (jStart >= outputs) {
+    sparseColumns(rowStart, index, value, scale, batch, inputs, colStart, colSample, colValue);
+  } else {
+    sparseDenseForward(out, rowStart, index, value, scale, W, b, batch, outputs, jStart, min(jEnd, outputs));
+  }
+}
+
+/**
  * dW = xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression): each
  * sample's row of dout stays in registers while its nonzero pixels update their rows of dW.
  * The sum over samples runs in sample order, as in the reference and in sparseDenseBackward.
