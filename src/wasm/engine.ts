@@ -263,7 +263,7 @@ export class WasmEngine implements Engine {
       this.kernels.sumRows(p(db), p(dout), batch, outputs);
       if (outputs <= 16) {
         const rows = [p(rowStart), p(index), p(value)];
-        const padded = p(this.narrowScratch(inputs * 16)); // rows rounded up to 16 floats at most
+        const padded = p(this.narrowScratch(inputs * 16)); // rows of 16 floats: a cache line each
         this.kernels.sparseDenseBackwardNarrow(
           p(dW), p(dout), ...rows, scale, batch, inputs, outputs, padded,
         );
