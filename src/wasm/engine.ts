@@ -21,6 +21,12 @@ const PAGE = 65536;
 const PAD = 64;
 /** Dense layers with fewer outputs than this (the classes) use the narrow kernels. */
 const NARROW = 13;
+/**
+ * Sparse-input layers with at most this many outputs sum their weight gradient row by row
+ * (sparseDenseBackwardNarrow: a row of dout in registers); wider ones by the batch's columns,
+ * which their training forward builds.
+ */
+const SPARSE_NARROW = 16;
 /** Outputs per block that a thread takes: the dense kernels' widest register block. */
 const BLOCK = 24;
 /** Samples per block when threads reorder the sparse rows. */
@@ -230,7 +236,7 @@ export class WasmEngine implements Engine {
   // prettier-ignore
   denseForward: Engine['denseForward'] = (out, x, W, b, batch, inputs, outputs, training) => {
     const p = pointer;
-    if (isSparse(x) && outputs > 16 && training) {
+    if (isSparse(x) && outputs > SPARSE_NARROW && training) {
       // one more block after the outputs' builds the columns that the backward pass will need
       const { rowStart, index, value, scale } = x;
       const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
@@ -261,7 +267,7 @@ export class WasmEngine implements Engine {
       if (dx) throw new Error('no input gradient for sparse input (it is the data)');
       const { rowStart, index, value, scale } = x;
       this.kernels.sumRows(p(db), p(dout), batch, outputs);
-      if (outputs <= 16) {
+      if (outputs <= SPARSE_NARROW) {
         const rows = [p(rowStart), p(index), p(value)];
         const padded = p(this.narrowScratch(inputs * 16)); // rows of 16 floats: a cache line each
         this.kernels.sparseDenseBackwardNarrow(

@@ -134,7 +134,7 @@ export function sparseDenseForward(
         a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
         a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
       }
-      storeRest(o + (<usize>j << 2), a0, a1, a2, a2, jEnd - j);
+      storeRest(o + (<usize>j << 2), a0, a1, a2, a2, jEnd - j); // ≤ 12 lanes: no fourth vector
     }
   }
 }
@@ -764,7 +764,7 @@ export function denseForwardNarrow(
       a2 = f32x4.add(a2, f32x4.mul(xa, v128.load(wa + 32)));
     }
     const o = row(out, n, outputs);
-    storeRest(o, f32x4.add(a0, c0), f32x4.add(a1, c1), f32x4.add(a2, c2), a2, outputs);
+    storeRest(o, f32x4.add(a0, c0), f32x4.add(a1, c1), f32x4.add(a2, c2), a2, outputs); // ≤ 12 lanes
   }
 }
 
