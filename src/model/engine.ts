@@ -76,13 +76,20 @@ export interface Engine {
   ): void;
   /**
    * Copies the rows of the samples `order` (in that order) from one set of sparse rows to
-   * another, all in this engine's memory (engines that take sparse input).
+   * another, all in this engine's memory (engines that take sparse input). `background`: on
+   * other threads while this one goes on, if the engine has them (see canWorkInBackground);
+   * the rows are ready after finishBackground.
    */
   gatherRows?(
     to: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
     from: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
     order: Uint32Array,
+    background?: boolean,
   ): void;
+  /** Whether gatherRows can work in the background (the engine has threads besides this one). */
+  readonly canWorkInBackground?: boolean;
+  /** Waits for what was started in the background, if anything. */
+  finishBackground?(): void;
   /**
    * Softmax cross-entropy forward and backward in one pass, for engines that have it: losses
    * as softmaxCrossEntropyForward (float64), dlogits = scale · (p − y), overwritten.

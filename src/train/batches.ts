@@ -2,6 +2,7 @@
 //   dense:  each batch gathered into (size, inputSize) floats: pixel · scale + offset
 //   sparse: the nonzero pixels as compressed rows, built once; each epoch reorders them once
 //           (a copy in the shuffled order) and batches are then contiguous slices, not gathers.
+//           With threads to spare, the copy for the next epoch is made during this one.
 // Engines that take sparse input (wasm) get the second, the reference engine the first.
 
 import type { Split } from '../data/dataset.js';
@@ -21,6 +22,8 @@ export interface BatchSource {
   readonly count: number;
   /** Puts the samples in `order` (null: file order) for the batches that follow. */
   startEpoch(order: Uint32Array | null): void;
+  /** A hint: the next startEpoch will probably be given `order`. */
+  prefetch?(order: Uint32Array): void;
   batch(start: number, size: number): Batch;
 }
 
@@ -157,9 +160,13 @@ function compressedRows(engine: Engine, split: Split): EngineRows {
 export class SparseBatches implements BatchSource {
   readonly count: number;
   private readonly source: EngineRows;
-  /** The rows in the epoch's order. */
-  private readonly rows: EngineRows;
-  private readonly order: Uint32Array;
+  /** The rows in the epoch's order, and a second set that the next epoch's are copied into. */
+  private rows: EngineRows;
+  private spare: EngineRows | null = null;
+  private order: Uint32Array;
+  private spareOrder: Uint32Array | null = null;
+  /** Whether the spare rows are being filled in the order of spareOrder. */
+  private prefetching = false;
   private readonly labels: Uint8Array;
 
   constructor(
@@ -171,17 +178,44 @@ export class SparseBatches implements BatchSource {
     this.count = split.count;
     this.source = compressedRows(engine, split);
     this.rows = engineRows(engine, split.count, this.source.index.length);
-    const words = engine.allocateBytes(4 * split.count);
-    this.order = new Uint32Array(words.buffer, words.byteOffset, split.count);
+    this.order = this.engineOrder();
     this.labels = new Uint8Array(split.count);
+  }
+
+  private engineOrder(): Uint32Array {
+    const words = this.engine.allocateBytes(4 * this.split.count);
+    return new Uint32Array(words.buffer, words.byteOffset, this.split.count);
   }
 
   /** Copies the rows in `order` (null: file order) into place: one pass per epoch. */
   startEpoch(order: Uint32Array | null): void {
-    const { split } = this;
-    for (let n = 0; n < split.count; n++) this.order[n] = order ? order[n] : n;
-    this.engine.gatherRows!(this.rows, this.source, this.order);
+    const { split, engine } = this;
+    const prefetched = this.prefetching && order !== null && equal(this.spareOrder!, order);
+    engine.finishBackground?.();
+    this.prefetching = false;
+    if (prefetched) {
+      [this.rows, this.spare] = [this.spare!, this.rows];
+      [this.order, this.spareOrder] = [this.spareOrder!, this.order];
+    } else {
+      for (let n = 0; n < split.count; n++) this.order[n] = order ? order[n] : n;
+      engine.gatherRows!(this.rows, this.source, this.order);
+    }
     for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[this.order[n]];
+  }
+
+  /**
+   * Starts copying the rows in `order` for the next epoch, on the engine's other threads while
+   * this epoch's batches are used, if it has such threads (else startEpoch copies them).
+   */
+  prefetch(order: Uint32Array): void {
+    const { engine } = this;
+    if (!engine.canWorkInBackground) return;
+    engine.finishBackground?.();
+    this.spare ??= engineRows(engine, this.split.count, this.source.index.length);
+    this.spareOrder ??= this.engineOrder();
+    this.spareOrder.set(order);
+    engine.gatherRows!(this.spare, this.source, this.spareOrder, true);
+    this.prefetching = true;
   }
 
   batch(start: number, size: number): Batch {
@@ -209,4 +243,10 @@ export class SparseBatches implements BatchSource {
     }
     return x;
   }
+}
+
+function equal(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -133,6 +133,8 @@ export async function train(
     step = resume.step;
   }
   let lastYield = performance.now();
+  /** The next epoch's shuffle, made at the start of this one (see BatchSource.prefetch). */
+  let next: { order: Uint32Array; randomState: number } | null = null;
 
   for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
@@ -142,8 +144,25 @@ export async function train(
       epoch,
       epochs,
     );
-    if (config.shuffle) random.shuffle(order);
+    if (config.shuffle) {
+      if (next) {
+        order.set(next.order); // the shuffle made ahead of time, the same as random.shuffle(order)
+        random.state = next.randomState;
+      } else {
+        random.shuffle(order);
+      }
+    }
     source.startEpoch(config.shuffle ? order : null);
+    next = null;
+    if (config.shuffle && epoch < epochs && source.prefetch) {
+      // the next epoch's order now, so that its batches can be prepared during this epoch
+      const ahead = new Random(0);
+      ahead.state = random.state;
+      next = { order: order.slice(), randomState: 0 };
+      ahead.shuffle(next.order);
+      next.randomState = ahead.state;
+      source.prefetch(next.order);
+    }
     const batches = Math.min(batchesPerEpoch, (config.steps ?? Infinity) - step);
     const gradientNormSums = new Float64Array(denseLayers.length);
     let lossSum = 0;

@@ -177,18 +177,31 @@ export class WasmEngine implements Engine {
     return this.narrow;
   }
 
-  gatherRows: NonNullable<Engine['gatherRows']> = (to, from, order) => {
+  get canWorkInBackground(): boolean {
+    return this.pool !== null;
+  }
+
+  gatherRows: NonNullable<Engine['gatherRows']> = (to, from, order, background = false) => {
     const p = pointer;
     this.kernels.rowStartsInOrder(p(to.rowStart), p(from.rowStart), p(order), order.length);
-    const rows = [
+    const args = [
       p(to.rowStart),
       p(to.index),
       p(to.value),
       p(from.rowStart),
       p(from.index),
       p(from.value),
+      p(order),
     ];
-    this.parallel('copyRows', [...rows, p(order)], order.length, ROWS_BLOCK);
+    if (background && this.pool) {
+      this.pool.start('copyRows', this.kernels.copyRows, args, order.length, ROWS_BLOCK);
+    } else {
+      this.parallel('copyRows', args, order.length, ROWS_BLOCK);
+    }
+  };
+
+  finishBackground = (): void => {
+    this.pool?.finish();
   };
 
   /** The labels of a batch, copied into the memory for softmaxCrossEntropy. */

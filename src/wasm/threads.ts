@@ -42,6 +42,9 @@ export class ThreadPool {
     }
   }
 
+  /** A run started by `start` that the calling thread has not finished yet. */
+  private pending: { local: KernelFunction; args: number[] } | null = null;
+
   /**
    * Runs `kernel(...args, start, end)` over [0, length) in blocks of `granularity` (the
    * kernels' register blocks) on every thread, and waits for all of them.
@@ -53,6 +56,23 @@ export class ThreadPool {
     length: number,
     granularity: number,
   ): void {
+    this.start(kernel, local, args, length, granularity);
+    this.finish();
+  }
+
+  /**
+   * Starts a run on the workers and returns at once: the calling thread goes on with other
+   * work (that must not touch what the kernel writes) until `finish`. The next `run` finishes
+   * it first.
+   */
+  start(
+    kernel: ParallelKernel,
+    local: KernelFunction,
+    args: number[],
+    length: number,
+    granularity: number,
+  ): void {
+    this.finish();
     const { state } = this;
     this.args.set(args);
     state[Control.Kernel] = PARALLEL_KERNELS.indexOf(kernel);
@@ -65,7 +85,15 @@ export class ThreadPool {
     Atomics.store(state, Control.Joined, 0); // last: a late worker of the previous run sees CLOSED until here
     Atomics.add(state, Control.Generation, 1);
     Atomics.notify(state, Control.Generation);
-    takeBlocks(state, local, args, 0);
+    this.pending = { local, args };
+  }
+
+  /** Takes the blocks of the started run that are left, and waits for the workers' blocks. */
+  finish(): void {
+    if (!this.pending) return;
+    const { state } = this;
+    takeBlocks(state, this.pending.local, this.pending.args, 0);
+    this.pending = null;
     // every block is taken: wait for the workers that joined, whose last blocks end about when
     // ours do (spin, then sleep if one is late); the others will find the run closed
     const joined = Atomics.or(state, Control.Joined, CLOSED);
