@@ -2,7 +2,7 @@
 
 import type { Dataset } from '../data/dataset.js';
 import { DivergenceError, InterruptedError } from '../errors.js';
-import { Dense } from '../model/layers.js';
+import { Dense, type Parameter } from '../model/layers.js';
 import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
@@ -14,6 +14,7 @@ import {
   learningRateAt,
   OPTIMIZER_DEFAULTS,
   type LearningRateSchedule,
+  type Optimizer,
   type OptimizerConfig,
   type OptimizerState,
 } from './optimizers.js';
@@ -96,6 +97,70 @@ export function plannedEpochs(config: TrainConfig, trainCount: number): number {
   return Math.ceil(config.steps / Math.ceil(trainCount / config.batchSize));
 }
 
+/** What every step of a run uses. */
+interface StepContext {
+  network: Network;
+  loss: LossName;
+  buffers: LossBuffers;
+  denseLayers: Dense[];
+  optimizer: Optimizer;
+  parameters: Parameter[];
+}
+
+/** An epoch's sums so far: of the losses, of the right answers, of the samples, of ‖∂L/∂W‖₂. */
+interface EpochSums {
+  loss: number;
+  correct: number;
+  seen: number;
+  gradientNorms: Float64Array;
+}
+
+/**
+ * One step on a batch: forward, loss, backward, gradient norms, update; adds to `sums`. Throws
+ * DivergenceError, before the update, when the loss or a gradient is not finite. (A function of
+ * its own, small, which the JIT optimises soon and keeps, whatever happens in the loop around.)
+ */
+function trainStep(
+  context: StepContext,
+  sums: EpochSums,
+  batch: Batch,
+  learningRate: number,
+  epoch: number,
+  batchNumber: number,
+): void {
+  const { network, buffers, denseLayers } = context;
+  const { size, labels } = batch;
+  const classes = network.classes.length;
+  const logits = network.forward(batch.input, size, true);
+  const dlogits = lossAndGradient(context.loss, buffers, logits, labels, size, classes);
+  let batchLoss = 0;
+  for (let n = 0; n < size; n++) {
+    batchLoss += buffers.losses[n];
+    if (argmax(logits, n * classes, classes) === labels[n]) sums.correct++;
+  }
+  sums.loss += batchLoss;
+  sums.seen += size;
+
+  network.backward(dlogits, size);
+  let gradientNorm = 0;
+  for (let l = 0; l < denseLayers.length; l++) {
+    const norm = Math.sqrt(network.engine.sumOfSquares(denseLayers[l].weightsGradient));
+    sums.gradientNorms[l] += norm;
+    gradientNorm += norm;
+  }
+  const meanLoss = batchLoss / size;
+  if (!(meanLoss <= LOSS_LIMIT) || !Number.isFinite(gradientNorm)) {
+    const what = !(meanLoss <= LOSS_LIMIT)
+      ? `the loss is ${meanLoss}`
+      : `the gradient norm is ${gradientNorm}`;
+    throw new DivergenceError(
+      `training diverged in epoch ${epoch}, batch ${batchNumber}: ${what}; ` +
+        `try a smaller learning rate than ${learningRate}`,
+    );
+  }
+  context.optimizer.step(context.parameters, learningRate);
+}
+
 /**
  * Trains `network` on `data`, from the start or from `resume` (a state that afterEpoch gave).
  * Returns the metrics of the epochs it ran. Throws DivergenceError when the loss or a gradient
@@ -125,6 +190,7 @@ export async function train(
   const batchesPerEpoch = Math.ceil(split.count / config.batchSize);
   const epochs = plannedEpochs(config, split.count);
   const history: EpochMetrics[] = [];
+  const context: StepContext = { network, loss, buffers, denseLayers, optimizer, parameters };
   let step = 0;
   if (resume) {
     random.state = resume.randomState;
@@ -164,54 +230,30 @@ export async function train(
       source.prefetch(next.order);
     }
     const batches = Math.min(batchesPerEpoch, (config.steps ?? Infinity) - step);
-    const gradientNormSums = new Float64Array(denseLayers.length);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
+    const sums: EpochSums = {
+      loss: 0,
+      correct: 0,
+      seen: 0,
+      gradientNorms: new Float64Array(denseLayers.length),
+    };
 
     for (let b = 0; b < batches; b++) {
       const start = b * config.batchSize;
-      const size = Math.min(config.batchSize, split.count - start);
-      const batch = source.batch(start, size);
-
-      const logits = network.forward(batch.input, size, true);
-      const dlogits = lossAndGradient(loss, buffers, logits, batch.labels, size, classes);
-      let batchLoss = 0;
-      for (let n = 0; n < size; n++) {
-        batchLoss += buffers.losses[n];
-        if (argmax(logits, n * classes, classes) === batch.labels[n]) correct++;
-      }
-      lossSum += batchLoss;
-      seen += size;
-
-      network.backward(dlogits, size);
-      let gradientNorm = 0;
-      denseLayers.forEach((layer, l) => {
-        const norm = Math.sqrt(network.engine.sumOfSquares(layer.weightsGradient));
-        gradientNormSums[l] += norm;
-        gradientNorm += norm;
-      });
-      const meanLoss = batchLoss / size;
-      if (!(meanLoss <= LOSS_LIMIT) || !Number.isFinite(gradientNorm)) {
-        const what = !(meanLoss <= LOSS_LIMIT)
-          ? `the loss is ${meanLoss}`
-          : `the gradient norm is ${gradientNorm}`;
-        throw new DivergenceError(
-          `training diverged in epoch ${epoch}, batch ${b + 1}: ${what}; ` +
-            `try a smaller learning rate than ${learningRate}`,
-        );
-      }
-      optimizer.step(parameters, learningRate);
+      const batch = source.batch(start, Math.min(config.batchSize, split.count - start));
+      trainStep(context, sums, batch, learningRate, epoch, b + 1);
       step++;
 
-      await hooks.afterBatch?.(batch, {
-        epoch,
-        batch: b + 1,
-        batches,
-        loss: lossSum / seen,
-        accuracy: correct / seen,
-        learningRate,
-      });
+      if (hooks.afterBatch) {
+        const done = hooks.afterBatch(batch, {
+          epoch,
+          batch: b + 1,
+          batches,
+          loss: sums.loss / sums.seen,
+          accuracy: sums.correct / sums.seen,
+          learningRate,
+        });
+        if (done) await done; // an await of nothing would still wait a turn at every step
+      }
       if (performance.now() - lastYield > YIELD_EVERY) {
         await new Promise((resolve) => setImmediate(resolve)); // let a Ctrl-C be heard
         lastYield = performance.now();
@@ -237,15 +279,15 @@ export async function train(
         : evaluate(network, data.test, config.evalBatchSize, loss);
     const metrics: EpochMetrics = {
       epoch,
-      trainLoss: lossSum / seen,
-      trainAccuracy: correct / seen,
+      trainLoss: sums.loss / sums.seen,
+      trainAccuracy: sums.correct / sums.seen,
       testLoss: test.loss,
       testAccuracy: test.accuracy,
       seconds,
-      samplesPerSecond: seen / seconds,
+      samplesPerSecond: sums.seen / seconds,
       steps: step,
       learningRate,
-      gradientNorms: Array.from(gradientNormSums, (sum) => sum / batches),
+      gradientNorms: Array.from(sums.gradientNorms, (sum) => sum / batches),
     };
     history.push(metrics);
     await hooks.afterEpoch?.(metrics, {
