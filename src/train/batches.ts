@@ -125,12 +125,17 @@ interface EngineRows {
   value: Uint8Array;
 }
 
+/** `count` uint32 in the engine's memory. */
+function engineWords(engine: Engine, count: number): Uint32Array {
+  const bytes = engine.allocateBytes(4 * count);
+  return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+}
+
 /** Sparse rows for `count` samples and `nonzero` pixels, in the engine's memory. */
 function engineRows(engine: Engine, count: number, nonzero: number): EngineRows {
-  const words = engine.allocateBytes(4 * (count + 1));
   const halves = engine.allocateBytes(2 * nonzero);
   return {
-    rowStart: new Uint32Array(words.buffer, words.byteOffset, count + 1),
+    rowStart: engineWords(engine, count + 1),
     index: new Uint16Array(halves.buffer, halves.byteOffset, nonzero),
     value: engine.allocateBytes(nonzero),
   };
@@ -178,13 +183,8 @@ export class SparseBatches implements BatchSource {
     this.count = split.count;
     this.source = compressedRows(engine, split);
     this.rows = engineRows(engine, split.count, this.source.index.length);
-    this.order = this.engineOrder();
+    this.order = engineWords(engine, split.count);
     this.labels = new Uint8Array(split.count);
-  }
-
-  private engineOrder(): Uint32Array {
-    const words = this.engine.allocateBytes(4 * this.split.count);
-    return new Uint32Array(words.buffer, words.byteOffset, this.split.count);
   }
 
   /** Copies the rows in `order` (null: file order) into place: one pass per epoch. */
@@ -212,7 +212,7 @@ export class SparseBatches implements BatchSource {
     if (!engine.canWorkInBackground) return;
     engine.finishBackground?.();
     this.spare ??= engineRows(engine, this.split.count, this.source.index.length);
-    this.spareOrder ??= this.engineOrder();
+    this.spareOrder ??= engineWords(engine, this.split.count);
     this.spareOrder.set(order);
     engine.gatherRows!(this.spare, this.source, this.spareOrder, true);
     this.prefetching = true;

@@ -224,10 +224,10 @@ export async function train(
       // the next epoch's order now, so that its batches can be prepared during this epoch
       const ahead = new Random(0);
       ahead.state = random.state;
-      next = { order: order.slice(), randomState: 0 };
-      ahead.shuffle(next.order);
-      next.randomState = ahead.state;
-      source.prefetch(next.order);
+      const nextOrder = order.slice();
+      ahead.shuffle(nextOrder);
+      next = { order: nextOrder, randomState: ahead.state };
+      source.prefetch(nextOrder);
     }
     const batches = Math.min(batchesPerEpoch, (config.steps ?? Infinity) - step);
     const sums: EpochSums = {
