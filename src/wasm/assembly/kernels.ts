@@ -74,6 +74,11 @@ export function staticEnd(): usize {
   }
 }
 
+/** b[0..4) + scale · sums: a layer's output from its sums of raw (unscaled) pixel values. */
+@inline function biasPlus(b: usize, scale: v128, sums: v128): v128 {
+  return f32x4.add(v128.load(b), f32x4.mul(scale, sums));
+}
+
 // --- dense layer with a sparse input (the pixels: CSR rows of u16 indices and u8 values) ----
 
 /**
@@ -82,23 +87,24 @@ export function staticEnd(): usize {
  * six 4-lane sums stay in registers over all of a sample's nonzero pixels, so each multiply-add
  * costs one load (of W) and no store. Six independent sums hide the latency of the additions;
  * eight would be more than V8 keeps in vector registers: it puts one on the stack, which then
- * chains every step through memory.
+ * chains every step through memory. The sums are of the raw pixel bytes, out = b + scale · Σ:
+ * one multiplication per output instead of one per pixel (the loop is bound by its count of
+ * instructions; measured 6% faster on 10 and on 256 outputs).
  */
 export function sparseDenseForward(
   out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
   W: usize, b: usize, batch: i32, outputs: i32, jStart: i32, jEnd: i32,
 ): void {
+  const sv = f32x4.splat(scale);
   for (let n = 0; n < batch; n++) {
     const o = row(out, n, outputs);
     const start = load<u32>(rowStart + (<usize>n << 2));
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     let j = jStart;
     for (; j + 24 <= jEnd; j += 24) {
-      const bj = b + (<usize>j << 2);
-      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
-      let a4 = v128.load(bj + 64), a5 = v128.load(bj + 80);
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
       for (let k = start; k < end; k++) {
-        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
         const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
         a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
         a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
@@ -107,33 +113,44 @@ export function sparseDenseForward(
         a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
         a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
       }
-      const oj = o + (<usize>j << 2);
-      v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
-      v128.store(oj + 64, a4); v128.store(oj + 80, a5);
+      const oj = o + (<usize>j << 2), bj = b + (<usize>j << 2);
+      v128.store(oj, biasPlus(bj, sv, a0));
+      v128.store(oj + 16, biasPlus(bj + 16, sv, a1));
+      v128.store(oj + 32, biasPlus(bj + 32, sv, a2));
+      v128.store(oj + 48, biasPlus(bj + 48, sv, a3));
+      v128.store(oj + 64, biasPlus(bj + 64, sv, a4));
+      v128.store(oj + 80, biasPlus(bj + 80, sv, a5));
     }
     for (; j + 12 < jEnd; j += 16) {
-      const bj = b + (<usize>j << 2);
-      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32), a3 = v128.load(bj + 48);
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
       for (let k = start; k < end; k++) {
-        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
         const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
         a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
         a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
         a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
         a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
       }
+      const bj = b + (<usize>j << 2);
+      a0 = biasPlus(bj, sv, a0);
+      a1 = biasPlus(bj + 16, sv, a1);
+      a2 = biasPlus(bj + 32, sv, a2);
+      a3 = biasPlus(bj + 48, sv, a3);
       storeRest(o + (<usize>j << 2), a0, a1, a2, a3, jEnd - j);
     }
     if (j < jEnd) {
-      const bj = b + (<usize>j << 2);
-      let a0 = v128.load(bj), a1 = v128.load(bj + 16), a2 = v128.load(bj + 32);
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0;
       for (let k = start; k < end; k++) {
-        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
         const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
         a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
         a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
         a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
       }
+      const bj = b + (<usize>j << 2);
+      a0 = biasPlus(bj, sv, a0);
+      a1 = biasPlus(bj + 16, sv, a1);
+      a2 = biasPlus(bj + 32, sv, a2);
       storeRest(o + (<usize>j << 2), a0, a1, a2, a2, jEnd - j); // ≤ 12 lanes: no fourth vector
     }
   }
