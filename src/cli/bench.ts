@@ -166,6 +166,9 @@ async function benchTfjs(
   const perBatch = measurement(median(times) * batchesPerEpoch, data.train.count, flops, method);
 
   const fitModel = buildTfjsModel(tf, spec);
+  // warmed up as the per-batch model is: a first call's costs must not be multiplied by the
+  // extrapolation to an epoch
+  await timeTfjsFit(tf, fitModel, batches.slice(0, 3), inputSize, classes, BATCH_SIZE);
   const fitMs = await timeTfjsFit(tf, fitModel, batches, inputSize, classes, BATCH_SIZE);
   fitModel.dispose();
   const fitMethod =
