@@ -2,6 +2,7 @@
 // same data and the same batches, for softmax regression and for the 784-256-10 MLP with
 // BatchNorm and Adam.
 
+import { DEFAULT_LEARNING_RATES } from '../train/defaults.js';
 import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
 import { Dense } from '../model/layers.js';
 import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';
@@ -42,13 +43,13 @@ const WORKLOADS: Workload[] = [
     name: 'softmax',
     architecture: { hidden: [], activation: 'relu', batchnorm: false, init: 'zeros' },
     optimizer: 'sgd',
-    learningRate: 0.5,
+    learningRate: DEFAULT_LEARNING_RATES.sgd,
   },
   {
     name: 'mlp',
     architecture: { hidden: [256], activation: 'relu', batchnorm: true, init: 'auto' },
     optimizer: 'adam',
-    learningRate: 0.001,
+    learningRate: DEFAULT_LEARNING_RATES.adam,
   },
 ];
 

@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UserError } from '../errors.js';
 import { ACTIVATIONS } from '../model/activations.js';
 import { LOSSES } from '../train/losses.js';
+import { DEFAULT_LEARNING_RATES, RUN_DEFAULTS } from '../train/defaults.js';
 import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
 import { ENGINES } from '../wasm/engineNames.js';
 import {
@@ -70,23 +71,25 @@ program
   .addOption(dataOption())
   .addOption(
     new Option('--epochs <n>', 'passes over the training set')
-      .default(5)
+      .default(RUN_DEFAULTS.epochs)
       .argParser(integerOption('--epochs', 1)),
   )
   .addOption(
     new Option('--batch-size <n>', 'samples per step')
-      .default(100)
+      .default(RUN_DEFAULTS.batchSize)
       .argParser(integerOption('--batch-size', 1)),
   )
   .addOption(
     new Option(
       '--lr <rate>',
-      'learning rate (default: 0.5 for sgd, 0.05 for momentum, 0.001 for adam)',
+      'learning rate (default: ' +
+        OPTIMIZERS.map((name) => `${DEFAULT_LEARNING_RATES[name]} for ${name}`).join(', ') +
+        ')',
     ).argParser(numberOption('--lr', 0)),
   )
   .addOption(
     new Option('--seed <n>', 'seed of shuffling and initial weights')
-      .default(1)
+      .default(RUN_DEFAULTS.seed)
       .argParser(integerOption('--seed', 0, 2 ** 32 - 1)),
   )
   .option('--no-shuffle', 'keep the training set in file order')
@@ -112,7 +115,7 @@ program
   )
   .addOption(
     new Option('--activation <name>', 'activation of the hidden layers')
-      .default('relu')
+      .default(RUN_DEFAULTS.activation)
       .argParser(choiceOption('--activation', ACTIVATIONS)),
   )
   .option('--batchnorm', 'BatchNorm after each hidden dense layer, before its activation', false)
@@ -126,28 +129,32 @@ program
   )
   .addOption(
     new Option('--loss <name>', 'cross-entropy, or mse (squared error of the softmax output)')
-      .default('cross-entropy')
+      .default(RUN_DEFAULTS.loss)
       .argParser(choiceOption('--loss', LOSSES)),
   )
   .addOption(
     new Option('--optimizer <name>', 'sgd, momentum or adam')
-      .default('sgd')
+      .default(RUN_DEFAULTS.optimizer)
       .argParser(choiceOption('--optimizer', OPTIMIZERS)),
   )
   .addOption(
     new Option('--momentum <mu>', 'momentum of --optimizer momentum')
-      .default(0.9)
+      .default(RUN_DEFAULTS.momentum)
       .argParser(fractionOption('--momentum')),
   )
   .addOption(
-    new Option('--beta1 <b>', "Adam's beta1").default(0.9).argParser(fractionOption('--beta1')),
+    new Option('--beta1 <b>', "Adam's beta1")
+      .default(RUN_DEFAULTS.beta1)
+      .argParser(fractionOption('--beta1')),
   )
   .addOption(
-    new Option('--beta2 <b>', "Adam's beta2").default(0.999).argParser(fractionOption('--beta2')),
+    new Option('--beta2 <b>', "Adam's beta2")
+      .default(RUN_DEFAULTS.beta2)
+      .argParser(fractionOption('--beta2')),
   )
   .addOption(
     new Option('--adam-epsilon <e>', "Adam's epsilon")
-      .default(1e-7)
+      .default(RUN_DEFAULTS.adamEpsilon)
       .argParser(numberOption('--adam-epsilon', 0)),
   )
   .addOption(
@@ -155,7 +162,7 @@ program
       '--weight-decay <lambda>',
       "L2 weight decay: adds lambda · W to the dense weights' gradient",
     )
-      .default(0)
+      .default(RUN_DEFAULTS.weightDecay)
       .argParser(numberOption('--weight-decay', 0, true)),
   )
   .addOption(
@@ -163,7 +170,7 @@ program
       '--lr-schedule <name>',
       'constant; step (÷10 after 1/2 and 3/4 of the epochs); cosine',
     )
-      .default('constant')
+      .default(RUN_DEFAULTS.lrSchedule)
       .argParser(choiceOption('--lr-schedule', SCHEDULES)),
   )
   .addOption(

@@ -1,340 +1,104 @@
 // `mnist-softmax train`: options → data → network → training loop → run folder.
 
-import { join, resolve } from 'node:path';
-import type { ShadowEpoch, TfjsShadow } from '../check/tfjsShadow.js';
-import { loadDataset, resolveDataSource, type Split } from '../data/dataset.js';
-import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
-import type { ActivationName } from '../model/activations.js';
-import { serializeModel } from '../model/modelFile.js';
-import {
-  buildNetwork,
-  describeInit,
-  describeNetwork,
-  MNIST_INPUT,
-  type Architecture,
-  type Init,
-  type Network,
-} from '../model/network.js';
-import { Random } from '../random.js';
-import { curvesSvg } from '../report/curves.js';
-import { reportHtml } from '../report/html.js';
-import { weightsPng, weightTiles } from '../report/weights.js';
-import { readCheckpoint, restoreNetwork, writeCheckpoint } from '../train/checkpoint.js';
-import { evaluate } from '../train/evaluate.js';
-import { createEngine, type EngineName } from '../wasm/engine.js';
-import type { LossName } from '../train/losses.js';
-import type { LearningRateSchedule, OptimizerConfig, OptimizerName } from '../train/optimizers.js';
-import {
-  defaultRunFolder,
-  prepareRunFolder,
-  writeFileAtomic,
-  writeMetrics,
-} from '../train/runFiles.js';
-import { plannedEpochs, train, type EpochMetrics, type TrainConfig } from '../train/trainer.js';
+import { relative } from 'node:path';
+import type { Network } from '../model/network.js';
+import { EXIT } from '../errors.js';
+import type { RunOptions } from '../train/defaults.js';
+import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
+import type { EpochMetrics, TrainConfig } from '../train/trainer.js';
 import { barChart, percent } from './format.js';
 import { EpochProgress } from './progress.js';
 
-export interface TrainOptions {
-  data?: string;
-  epochs: number;
-  batchSize: number;
-  lr?: number;
-  seed: number;
-  shuffle: boolean;
-  trainLimit?: number;
-  testLimit?: number;
-  steps?: number;
-  hidden: number[];
-  activation: ActivationName;
-  batchnorm: boolean;
-  init: Init | 'auto';
-  loss: LossName;
-  optimizer: OptimizerName;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  adamEpsilon: number;
-  weightDecay: number;
-  lrSchedule: LearningRateSchedule;
+export interface TrainOptions extends RunOptions {
   out?: string;
   force: boolean;
+  resume?: string;
   progress: boolean;
   json: boolean;
-  preset?: 'tf-beginners';
-  checkTfjs: boolean;
-  engine: EngineName;
   threads: number;
 }
 
-/** Default learning rates: each optimiser's usual scale (momentum's steps are ~1/(1−μ) longer). */
-export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
-  sgd: 0.5,
-  momentum: 0.05,
-  adam: 0.001,
-};
-
-/**
- * TensorFlow's beginner tutorial: W and b start at zero, plain SGD at 0.5, batches of 100,
- * exactly 1000 steps (a little under two epochs of 60,000).
- */
-export const PRESETS: Record<NonNullable<TrainOptions['preset']>, Partial<TrainOptions>> = {
-  'tf-beginners': {
-    init: 'zeros',
-    optimizer: 'sgd',
-    lr: 0.5,
-    batchSize: 100,
-    steps: 1000,
-    hidden: [],
-  },
-};
-
-export function applyPreset(options: TrainOptions): TrainOptions {
-  return options.preset ? { ...options, ...PRESETS[options.preset] } : options;
-}
-
-/** Checks that the options fit together, before any data is read. */
-function validate(options: TrainOptions): void {
-  if (options.init === 'zeros' && options.hidden.length > 0) {
-    throw new UsageError(
-      '--init zeros works only for softmax regression: hidden units that start equal stay equal; ' +
-        'use --init he or xavier with --hidden',
-    );
-  }
-  if (options.batchnorm && options.hidden.length === 0) {
-    throw new UsageError('--batchnorm needs hidden layers (--hidden N)');
-  }
-}
-
-/** The options a checkpoint keeps: what defines the run, not how this process reports it. */
-function savedOptions(options: TrainOptions): Partial<TrainOptions> {
-  const { out, force, progress, json, threads, ...kept } = options;
-  return kept;
-}
-
-/**
- * `--resume DIR`: the run's saved options, in its own folder; `--epochs` may extend it. How
- * this process reports (progress, json) and its threads come from the command line.
- */
-function resumedOptions(raw: TrainOptions, folder: string, epochsGiven: boolean) {
-  const checkpoint = readCheckpoint<TrainOptions>(folder);
-  const saved = checkpoint.options;
-  if (epochsGiven && raw.epochs < checkpoint.state.epoch) {
-    throw new UsageError(
-      `--epochs ${raw.epochs}: the run in ${folder} has already finished ${checkpoint.state.epoch} epochs`,
-    );
-  }
-  if (saved.checkTfjs)
-    console.error('--resume: the tfjs cross-check does not continue across a resume');
-  const options: TrainOptions = {
-    ...saved,
-    epochs: epochsGiven ? raw.epochs : saved.epochs,
-    out: folder,
-    force: true,
-    progress: raw.progress,
-    json: raw.json,
-    threads: raw.threads,
-    checkTfjs: false,
-  };
-  return { options, checkpoint };
-}
-
-export async function trainCommand(
-  raw: TrainOptions & { resume?: string },
-  epochsGiven = false,
-): Promise<void> {
-  const resumed = raw.resume ? resumedOptions(raw, raw.resume, epochsGiven) : null;
-  const options = resumed ? resumed.options : applyPreset(raw);
-  validate(options);
-  const source = resolveDataSource(options.data);
-  const out = options.out ?? defaultRunFolder();
-  prepareRunFolder(out, options.force, Boolean(resumed));
-
-  const loadStarted = performance.now();
-  const data = await loadDataset(source, {
-    trainLimit: options.trainLimit,
-    testLimit: options.testLimit,
-  });
+/** Prints a run's events: the header on stderr, a progress bar, one line per epoch. */
+function printEvents(options: TrainOptions): (event: RunEvent) => void {
   const log = (line: string) => (options.json ? console.error(line) : console.log(line));
-  console.error(
-    `${source.name}: ${data.train.count} training and ${data.test.count} test images ` +
-      `of ${data.train.height}×${data.train.width}, loaded in ` +
-      `${((performance.now() - loadStarted) / 1000).toFixed(2)} s`,
-  );
-
-  const optimizer: OptimizerConfig = {
-    name: options.optimizer,
-    momentum: options.momentum,
-    beta1: options.beta1,
-    beta2: options.beta2,
-    epsilon: options.adamEpsilon,
-  };
-  const learningRate = options.lr ?? DEFAULT_LEARNING_RATES[options.optimizer];
-  const config: TrainConfig = {
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    learningRate,
-    seed: options.seed,
-    shuffle: options.shuffle,
-    steps: options.steps,
-    loss: options.loss,
-    optimizer,
-    weightDecay: options.weightDecay,
-    schedule: options.lrSchedule,
-  };
-  const architecture: Architecture = {
-    hidden: options.hidden,
-    activation: options.activation,
-    batchnorm: options.batchnorm,
-    init: options.init,
-  };
-  const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
-  const engine = createEngine(options.engine, options.threads);
-  const network = buildNetwork(input, data.classes, architecture, new Random(options.seed), engine);
-  if (resumed) restoreNetwork(network, resumed.checkpoint.arrays, out);
-  const runConfig = {
-    data: source.name,
-    preset: options.preset ?? null,
-    model: describeNetwork(network),
-    hidden: options.hidden,
-    activation: options.hidden.length ? options.activation : null,
-    batchnorm: options.batchnorm,
-    init: describeInit(architecture),
-    loss: options.loss,
-    optimizer: options.optimizer,
-    ...(options.optimizer === 'momentum' ? { momentum: options.momentum } : {}),
-    ...(options.optimizer === 'adam'
-      ? { beta1: options.beta1, beta2: options.beta2, adamEpsilon: options.adamEpsilon }
-      : {}),
-    learningRate,
-    lrSchedule: options.lrSchedule,
-    weightDecay: options.weightDecay,
-    batchSize: options.batchSize,
-    epochs: plannedEpochs(config, data.train.count),
-    steps: options.steps ?? null,
-    seed: options.seed,
-    shuffle: options.shuffle,
-    engine: options.engine,
-    trainLimit: options.trainLimit ?? null,
-    testLimit: options.testLimit ?? null,
-  };
-  console.error(
-    `model ${runConfig.model}, ${options.loss} loss, ${options.optimizer} at ${learningRate}` +
-      (options.lrSchedule === 'constant' ? '' : ` (${options.lrSchedule} schedule)`),
-  );
-
-  const shadow = options.checkTfjs ? await startShadow(network, config) : null;
-  const tfjsCheck = shadow && { backend: shadow.backend, epochs: [] as ShadowEpoch[] };
-
-  const epochs = runConfig.epochs;
-  const progress = new EpochProgress(options.progress, epochs);
-  const finished: EpochMetrics[] = resumed ? [...resumed.checkpoint.history] : [];
-  if (resumed) {
-    console.error(`--resume: continuing ${out} after epoch ${resumed.checkpoint.state.epoch}`);
-  }
-  const stop = interruptOnSignals();
-  const started = performance.now();
-  try {
-    await train(
-      network,
-      data,
-      config,
-      {
-        afterBatch: (batch, batchProgress) => {
-          shadow?.model.step(batch, batchProgress.learningRate);
-          progress.update(batchProgress);
-        },
-        afterEpoch: (metrics, state) => {
-          progress.endEpoch();
-          const check = shadow?.model.endEpoch(metrics.epoch, metrics.trainLoss);
-          if (check) tfjsCheck?.epochs.push(check);
-          log(
-            epochLine(metrics, epochs, options.lrSchedule !== 'constant') +
-              (check ? tfjsCheckText(check) : ''),
-          );
-          finished.push(metrics);
-          writeMetrics(out, runConfig, finished, tfjsCheck ? { tfjsCheck } : {});
-          writeFileAtomic(join(out, 'curves.svg'), curvesSvg(finished));
-          writeFileAtomic(
-            join(out, 'model.json'),
-            serializeModel(network, { ...runConfig, epochsRun: metrics.epoch, final: metrics }),
-          );
-          writeCheckpoint(out, savedOptions(options), finished, {}, state, network);
-          if (check && !(check.maxAbsWeightDiff <= shadow!.maxWeightDrift)) {
-            throw new UserError(
-              `--check-tfjs: after epoch ${metrics.epoch} the weights differ from tfjs by ` +
-                `${check.maxAbsWeightDiff.toExponential(2)}, more than ${shadow!.maxWeightDrift}`,
-              EXIT.failed,
-            );
-          }
-        },
-        shouldStop: stop.requested,
-      },
-      resumed?.checkpoint.state,
-    );
-  } catch (error) {
-    progress.endEpoch();
-    const saved = finished.length
-      ? `every finished epoch (${finished.length}) is saved in ${out}, model.json as of the last`
-      : 'no epoch had finished, so nothing was saved';
-    if (error instanceof InterruptedError) {
-      const next = finished.length ? `; continue with: mnist-softmax train --resume ${out}` : '';
-      throw new InterruptedError(`${error.message}; ${saved}${next}`);
+  let progress = new EpochProgress(false, 0);
+  let epochs = 0;
+  let showRate = false;
+  return (event) => {
+    if (event.type === 'started') {
+      const { dataset: data, config } = event;
+      console.error(
+        `${data.name}: ${data.train} training and ${data.test} test images of ` +
+          `${data.height}×${data.width}, loaded in ${event.loadSeconds.toFixed(2)} s`,
+      );
+      console.error(
+        `model ${config.model}, ${config.loss} loss, ${config.optimizer} at ${config.learningRate}` +
+          (config.lrSchedule === 'constant' ? '' : ` (${config.lrSchedule} schedule)`),
+      );
+      if (event.resumedAfter) {
+        console.error(`--resume: continuing ${event.folder} after epoch ${event.resumedAfter}`);
+      }
+      epochs = event.epochs;
+      progress = new EpochProgress(options.progress, epochs);
+      showRate = config.lrSchedule !== 'constant';
+    } else if (event.type === 'step') {
+      progress.update(event.progress);
+    } else if (event.type === 'epoch') {
+      progress.endEpoch();
+      const check = event.check ? tfjsCheckText(event.check) : '';
+      log(epochLine(event.metrics, epochs, showRate) + check);
+    } else {
+      progress.endEpoch();
     }
-    if (error instanceof DivergenceError) throw new DivergenceError(`${error.message}; ${saved}`);
-    throw error;
-  } finally {
-    stop.release();
-    shadow?.model.dispose();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const history = finished;
-  const last = history[history.length - 1];
-  writeReport(out, runConfig, history, network, data.test);
-  engine.close?.();
+  };
+}
 
-  if (options.json) {
-    const result = {
-      testAccuracy: last.testAccuracy,
-      testLoss: last.testLoss,
-      epochs: history,
-      out: resolve(out),
-      seconds,
-      ...(tfjsCheck ? { tfjsCheck } : {}),
+export async function trainCommand(options: TrainOptions, epochsGiven = false): Promise<void> {
+  const stop = interruptOnSignals();
+  try {
+    const placement = {
+      out: options.out,
+      force: options.force,
+      resume: options.resume,
+      epochs: options.resume && epochsGiven ? options.epochs : undefined,
+      threads: options.threads,
     };
-    process.stdout.write(JSON.stringify(result) + '\n');
-  } else {
+    const warn = (message: string) => console.error(message);
+    const result = await startRun(options, placement, {
+      onEvent: printEvents(options),
+      shouldStop: stop.requested,
+      companion: startCompanion,
+      warn,
+    });
+    const { last } = result;
+    if (options.json) {
+      const { epochs, seconds, tfjsCheck } = result;
+      const json = { testAccuracy: last.testAccuracy, testLoss: last.testLoss, epochs };
+      const out = { ...json, out: result.folder, seconds, ...(tfjsCheck ? { tfjsCheck } : {}) };
+      process.stdout.write(JSON.stringify(out) + '\n');
+      return;
+    }
     console.log('\ntest accuracy per epoch:');
-    console.log(
-      barChart(
-        history.map((m) => ({
-          label: String(m.epoch),
-          value: m.testAccuracy,
-          text: percent(m.testAccuracy),
-        })),
-      ),
-    );
+    console.log(barChart(result.epochs.map((m) => bar(m))));
     console.log(
       `\ntest accuracy ${percent(last.testAccuracy)} (loss ${last.testLoss.toFixed(4)}) ` +
-        `after ${last.steps} steps in ${seconds.toFixed(1)} s; run saved to ${out} ` +
+        `after ${last.steps} steps in ${result.seconds.toFixed(1)} s; run saved to ` +
+        `${placement.resume ?? relativeFolder(result.folder, options.out)} ` +
         '(report.html, weights.png, curves.svg, metrics, model.json)',
     );
+  } finally {
+    stop.release();
   }
 }
 
-/** weights.png and report.html, from the final network and a full look at the test set. */
-function writeReport(
-  out: string,
-  config: Record<string, unknown>,
-  history: EpochMetrics[],
-  network: Network,
-  test: Split,
-): void {
-  const weights = weightsPng(weightTiles(network), network.input.height, network.input.width);
-  writeFileAtomic(join(out, 'weights.png'), weights);
-  const evaluation = evaluate(network, test);
-  const curves = curvesSvg(history);
-  const html = reportHtml({ config, history, curves, weights, evaluation, network, test });
-  writeFileAtomic(join(out, 'report.html'), html);
+function bar(metrics: EpochMetrics) {
+  const text = percent(metrics.testAccuracy);
+  return { label: String(metrics.epoch), value: metrics.testAccuracy, text };
+}
+
+/** The folder as the user named it, or the default one relative to the working directory. */
+function relativeFolder(folder: string, out: string | undefined): string {
+  return out ?? relative(process.cwd(), folder);
 }
 
 export function epochLine(metrics: EpochMetrics, epochs: number, showRate = false): string {
@@ -348,7 +112,7 @@ export function epochLine(metrics: EpochMetrics, epochs: number, showRate = fals
   );
 }
 
-function tfjsCheckText(check: ShadowEpoch): string {
+function tfjsCheckText(check: CompanionEpoch): string {
   return (
     `  tfjs: max |Δw| ${check.maxAbsWeightDiff.toExponential(2)}` +
     ` |Δloss| ${check.lossDiff.toExponential(2)}`
@@ -356,13 +120,19 @@ function tfjsCheckText(check: ShadowEpoch): string {
 }
 
 /** Loads tfjs (only now: plain `train` never pays for it) and builds the shadow model. */
-async function startShadow(network: Network, config: TrainConfig) {
+async function startCompanion(network: Network, config: TrainConfig): Promise<Companion> {
   const { loadTfjs } = await import('../check/tfjs.js');
   const { TfjsShadow, MAX_WEIGHT_DRIFT } = await import('../check/tfjsShadow.js');
   const oracle = await loadTfjs();
   console.error(`--check-tfjs: training the same model in ${oracle.backend} alongside`);
-  const model: TfjsShadow = new TfjsShadow(oracle, network, config);
-  return { model, backend: oracle.backend, maxWeightDrift: MAX_WEIGHT_DRIFT };
+  const shadow = new TfjsShadow(oracle, network, config);
+  return {
+    backend: oracle.backend,
+    maxWeightDrift: MAX_WEIGHT_DRIFT,
+    step: (batch, learningRate) => shadow.step(batch, learningRate),
+    endEpoch: (epoch, trainLoss) => shadow.endEpoch(epoch, trainLoss),
+    dispose: () => shadow.dispose(),
+  };
 }
 
 /**

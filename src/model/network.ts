@@ -1,6 +1,7 @@
 // A classifier: input preparation, a stack of layers ending in logits, and the class names.
 // The softmax at the end is applied by the loss (fused) or by `predict`.
 
+import { UsageError } from '../errors.js';
 import type { Random } from '../random.js';
 import type { ActivationName } from './activations.js';
 import { referenceEngine, type Engine, type LayerInput } from './engine.js';
@@ -118,6 +119,19 @@ export function describeInit(architecture: Architecture): string {
     : `${hidden}, ${output} (output)`;
 }
 
+/** The rules an architecture must follow, checked before any data is read or any layer built. */
+export function checkArchitecture(architecture: Architecture): void {
+  if (architecture.init === 'zeros' && architecture.hidden.length > 0) {
+    throw new UsageError(
+      '--init zeros works only for softmax regression: hidden units that start equal stay equal; ' +
+        'use --init he or xavier with --hidden',
+    );
+  }
+  if (architecture.batchnorm && architecture.hidden.length === 0) {
+    throw new UsageError('--batchnorm needs hidden layers (--hidden N)');
+  }
+}
+
 /**
  * input → [dense → (batchnorm) → activation] per hidden layer → dense → logits.
  * The softmax is not a layer here: the loss applies it (fused with cross-entropy).
@@ -129,6 +143,7 @@ export function buildNetwork(
   random: Random,
   engine: Engine = referenceEngine,
 ): Network {
+  checkArchitecture(architecture);
   const layers: Layer[] = [];
   let size = input.height * input.width;
   for (const width of architecture.hidden) {

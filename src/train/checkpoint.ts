@@ -5,10 +5,9 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UsageError, UserError } from '../errors.js';
 import { BatchNorm, Dense } from '../model/layers.js';
 import type { Network } from '../model/network.js';
-import { writeFileAtomic } from './runFiles.js';
 import type { EpochMetrics, TrainState } from './trainer.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
@@ -46,14 +45,15 @@ export interface Checkpoint<Options> {
   arrays: Float32Array[];
 }
 
-export function writeCheckpoint<Options>(
+/** checkpoint.json's path and text, to be written together with the epoch's other files. */
+export function checkpointFile<Options>(
   folder: string,
   options: Options,
   history: EpochMetrics[],
   extra: Record<string, unknown>,
   state: TrainState,
   network: Network,
-): void {
+): [string, string] {
   const json = {
     format: FORMAT,
     version: VERSION,
@@ -69,7 +69,7 @@ export function writeCheckpoint<Options>(
     },
     arrays: networkArrays(network).map(encode),
   };
-  writeFileAtomic(join(folder, CHECKPOINT_FILE), JSON.stringify(json) + '\n');
+  return [join(folder, CHECKPOINT_FILE), JSON.stringify(json) + '\n'];
 }
 
 export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
@@ -120,4 +120,22 @@ export function restoreNetwork(network: Network, arrays: Float32Array[], folder:
     );
   }
   targets.forEach((target, i) => target.set(arrays[i]));
+}
+
+/**
+ * The resume protocol: a run continues from its checkpoint with its own saved options; only
+ * `epochs` may change, to extend it (never below the epochs already finished).
+ */
+export function readResumePoint<Options extends { epochs: number }>(
+  folder: string,
+  epochs?: number,
+): { options: Options; checkpoint: Checkpoint<Options> } {
+  const checkpoint = readCheckpoint<Options>(folder);
+  if (epochs !== undefined && epochs < checkpoint.state.epoch) {
+    throw new UsageError(
+      `--epochs ${epochs}: the run in ${folder} has already finished ${checkpoint.state.epoch} epochs`,
+    );
+  }
+  const options = { ...checkpoint.options, epochs: epochs ?? checkpoint.options.epochs };
+  return { options, checkpoint };
 }

@@ -1,83 +1,54 @@
 // Files of a run folder. Every file is written to a temporary name and renamed into place, so a
 // reader (or a crash) never sees half a file.
 
-import {
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  accessSync,
-  constants,
-} from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError, EXIT } from '../errors.js';
 import type { EpochMetrics } from './trainer.js';
 
-export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
-  const temporary = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
-  try {
-    writeFileSync(temporary, contents);
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw new UserError(
-      `${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? error})`,
-      EXIT.input,
-    );
-  }
+/** Temporary files are named `.<name>.tmp-<pid>`; a run folder's leftovers match this. */
+export const TEMPORARY_FILE = /^\..+\.tmp-\d+$/;
+
+function temporaryName(file: string): string {
+  return join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
 }
 
-/** `runs/2026-11-22T05-30-12` in local time: sorts by date, safe in every file system. */
-export function defaultRunFolder(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp =
-    `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}` +
-    `T${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`;
-  return join('runs', stamp);
+function cannotWrite(file: string, error: unknown): UserError {
+  return new UserError(
+    `${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? error})`,
+    EXIT.input,
+  );
+}
+
+export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
+  writeFilesAtomic([[file, contents]]);
 }
 
 /**
- * Makes sure `folder` can take a run before any work starts: creates it, refuses a file in its
- * place, a folder that cannot be written, or a folder that already holds files (unless `force`,
- * which removes a previous run's files; `keepFiles` keeps them, to resume a run).
+ * Writes every file to its temporary name first, then renames them all, back to back: a crash
+ * leaves either the old set or the new one (or, in the microseconds between two renames, some
+ * of each), never a half-written file.
  */
-/** The files a run writes into its folder. */
-export const RUN_FILES = [
-  'metrics.json',
-  'metrics.csv',
-  'model.json',
-  'checkpoint.json',
-  'curves.svg',
-  'weights.png',
-  'report.html',
-];
-
-export function prepareRunFolder(folder: string, force: boolean, keepFiles = false): void {
-  const fail = (what: string): never => {
-    throw new UserError(`--out ${folder}: ${what}`, EXIT.input);
-  };
-  let exists = false;
+export function writeFilesAtomic(files: [file: string, contents: string | Uint8Array][]): void {
+  const written: string[] = [];
   try {
-    const info = statSync(folder);
-    exists = true;
-    if (!info.isDirectory()) fail('exists and is not a folder');
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-  }
-  if (exists && readdirSync(folder).length > 0 && !force) {
-    fail('already holds files; choose another folder or pass --force to overwrite');
-  }
-  // --force: a previous run's files go, so that none is mistaken for this run's
-  if (exists && !keepFiles) {
-    for (const file of RUN_FILES) rmSync(join(folder, file), { force: true });
-  }
-  try {
-    mkdirSync(folder, { recursive: true });
-    accessSync(folder, constants.W_OK);
-  } catch (error) {
-    fail(`cannot be created or written (${(error as NodeJS.ErrnoException).code ?? error})`);
+    for (const [file, contents] of files) {
+      try {
+        writeFileSync(temporaryName(file), contents);
+      } catch (error) {
+        throw cannotWrite(file, error);
+      }
+      written.push(temporaryName(file));
+    }
+    for (const [file] of files) {
+      try {
+        renameSync(temporaryName(file), file);
+      } catch (error) {
+        throw cannotWrite(file, error);
+      }
+    }
+  } finally {
+    for (const temporary of written) rmSync(temporary, { force: true });
   }
 }
 
@@ -103,15 +74,15 @@ export function metricsCsv(epochs: EpochMetrics[]): string {
   return [header.join(','), ...lines].join('\n') + '\n';
 }
 
-export function writeMetrics(
+/** metrics.json and metrics.csv, to be written together with an epoch's other files. */
+export function metricsFiles(
   folder: string,
   config: Record<string, unknown>,
   epochs: EpochMetrics[],
   extra: Record<string, unknown> = {},
-): void {
-  writeFileAtomic(
-    join(folder, 'metrics.json'),
-    JSON.stringify({ config, epochs, ...extra }, null, 2) + '\n',
-  );
-  writeFileAtomic(join(folder, 'metrics.csv'), metricsCsv(epochs));
+): [string, string][] {
+  return [
+    [join(folder, 'metrics.json'), JSON.stringify({ config, epochs, ...extra }, null, 2) + '\n'],
+    [join(folder, 'metrics.csv'), metricsCsv(epochs)],
+  ];
 }

@@ -1,0 +1,367 @@
+// The Run API: one training run and its folder, from start (or resume) to report. The CLI, the
+// studio and the library drive runs through `startRun` and read its typed events; none of them
+// touches a run folder's files themselves.
+//
+//   options → open and lock the folder → data → network (restored on resume) → train, writing
+//   each finished epoch's files together → report → release the folder, close the engine
+
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadDataset, resolveDataSource, type Dataset, type Split } from '../data/dataset.js';
+import { DivergenceError, EXIT, InterruptedError, UserError } from '../errors.js';
+import { serializeModel } from '../model/modelFile.js';
+import {
+  buildNetwork,
+  checkArchitecture,
+  describeInit,
+  describeNetwork,
+  MNIST_INPUT,
+  type Architecture,
+  type Network,
+} from '../model/network.js';
+import type { Engine } from '../model/engine.js';
+import { Random } from '../random.js';
+import { curvesSvg } from '../report/curves.js';
+import { reportHtml } from '../report/html.js';
+import { weightsPng, weightTiles } from '../report/weights.js';
+import { createEngine } from '../wasm/engine.js';
+import type { Batch } from './batches.js';
+import { checkpointFile, readResumePoint, restoreNetwork } from './checkpoint.js';
+import { evaluate } from './evaluate.js';
+import { applyPreset, DEFAULT_LEARNING_RATES, type RunOptions } from './defaults.js';
+import { metricsFiles, writeFileAtomic, writeFilesAtomic } from './runFiles.js';
+import { openRunFolder } from './runFolder.js';
+import {
+  plannedEpochs,
+  train,
+  type BatchProgress,
+  type EpochMetrics,
+  type TrainConfig,
+} from './trainer.js';
+
+/** Where a run goes and how this process runs it (not saved: a resume may choose again). */
+export interface RunPlacement {
+  /** The run folder; without it, a new `runs/<timestamp>` of its own. */
+  out?: string;
+  /** Write into a folder that already holds files (an earlier run's files are removed). */
+  force?: boolean;
+  /** Continue the run in this folder from its checkpoint (its saved options apply). */
+  resume?: string;
+  /** With `resume`: extend the run to this many epochs (never fewer than it has finished). */
+  epochs?: number;
+  /** Threads of the wasm engine (default: the number of cores). */
+  threads?: number;
+}
+
+/** What the tfjs cross-check (or any model trained alongside) reports after an epoch. */
+export interface CompanionEpoch {
+  epoch: number;
+  maxAbsWeightDiff: number;
+  lossDiff: number;
+  tfjsTrainLoss: number;
+}
+
+/** A model trained alongside on the same batches (`--check-tfjs`), given by the caller. */
+export interface Companion {
+  backend: string;
+  maxWeightDrift: number;
+  step(batch: Batch, learningRate: number): void;
+  endEpoch(epoch: number, trainLoss: number): CompanionEpoch;
+  dispose(): void;
+}
+
+/** A run's configuration as metrics.json and model.json record it. */
+export type RunConfig = ReturnType<typeof describeRun>;
+
+export interface RunResult {
+  folder: string;
+  config: RunConfig;
+  epochs: EpochMetrics[];
+  last: EpochMetrics;
+  seconds: number;
+  tfjsCheck?: { backend: string; epochs: CompanionEpoch[] };
+}
+
+export type RunEvent =
+  | {
+      type: 'started';
+      folder: string;
+      config: RunConfig;
+      dataset: { name: string; train: number; test: number; height: number; width: number };
+      loadSeconds: number;
+      /** Epochs finished before this process (a resume), else 0. */
+      resumedAfter: number;
+      epochs: number;
+    }
+  | { type: 'step'; progress: BatchProgress }
+  | { type: 'epoch'; metrics: EpochMetrics; check?: CompanionEpoch }
+  | { type: 'finished'; result: RunResult }
+  | { type: 'interrupted'; folder: string; epochs: number; message: string }
+  | { type: 'failed'; folder: string; epochs: number; error: unknown };
+
+export interface RunHooks {
+  onEvent?(event: RunEvent): void;
+  /** Checked after each batch: true stops the run after it (InterruptedError, epochs kept). */
+  shouldStop?(): boolean;
+  /** Builds a model to train alongside (the tfjs cross-check), once the network exists. */
+  companion?(network: Network, config: TrainConfig): Promise<Companion>;
+  /** Messages for the person running it (a resumed cross-check that does not continue). */
+  warn?(message: string): void;
+}
+
+function architectureOf(options: RunOptions): Architecture {
+  return {
+    hidden: options.hidden,
+    activation: options.activation,
+    batchnorm: options.batchnorm,
+    init: options.init,
+  };
+}
+
+/**
+ * The options checked and the folder locked, before any data is read. A new run's options are
+ * checked before its folder is made; a resumed run's folder is locked before its checkpoint is
+ * read (a run still writing it holds the lock), and its saved options apply.
+ */
+function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) {
+  if (!placement.resume) {
+    const applied = applyPreset(options);
+    checkArchitecture(architectureOf(applied));
+    resolveDataSource(applied.data);
+    const folder = openRunFolder(placement.out, { force: placement.force });
+    return { options: applied, checkpoint: null, folder };
+  }
+  const folder = openRunFolder(placement.resume, { resume: true });
+  try {
+    const { options: saved, checkpoint } = readResumePoint<RunOptions>(
+      placement.resume,
+      placement.epochs,
+    );
+    if (saved.checkTfjs) {
+      hooks.warn?.('--resume: the tfjs cross-check does not continue across a resume');
+    }
+    const resumed = { ...saved, checkTfjs: false };
+    checkArchitecture(architectureOf(resumed));
+    resolveDataSource(resumed.data);
+    return { options: resumed, checkpoint, folder };
+  } catch (error) {
+    folder.release();
+    throw error;
+  }
+}
+
+function describeRun(
+  options: RunOptions,
+  network: Network,
+  architecture: Architecture,
+  epochs: number,
+) {
+  const learningRate = options.lr ?? DEFAULT_LEARNING_RATES[options.optimizer];
+  return {
+    data: resolveDataSource(options.data).name,
+    preset: options.preset ?? null,
+    model: describeNetwork(network),
+    hidden: options.hidden,
+    activation: options.hidden.length ? options.activation : null,
+    batchnorm: options.batchnorm,
+    init: describeInit(architecture),
+    loss: options.loss,
+    optimizer: options.optimizer,
+    ...(options.optimizer === 'momentum' ? { momentum: options.momentum } : {}),
+    ...(options.optimizer === 'adam'
+      ? { beta1: options.beta1, beta2: options.beta2, adamEpsilon: options.adamEpsilon }
+      : {}),
+    learningRate,
+    lrSchedule: options.lrSchedule,
+    weightDecay: options.weightDecay,
+    batchSize: options.batchSize,
+    epochs,
+    steps: options.steps ?? null,
+    seed: options.seed,
+    shuffle: options.shuffle,
+    engine: options.engine,
+    trainLimit: options.trainLimit ?? null,
+    testLimit: options.testLimit ?? null,
+  };
+}
+
+function trainConfig(options: RunOptions): TrainConfig {
+  return {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    learningRate: options.lr ?? DEFAULT_LEARNING_RATES[options.optimizer],
+    seed: options.seed,
+    shuffle: options.shuffle,
+    steps: options.steps,
+    loss: options.loss,
+    optimizer: {
+      name: options.optimizer,
+      momentum: options.momentum,
+      beta1: options.beta1,
+      beta2: options.beta2,
+      epsilon: options.adamEpsilon,
+    },
+    weightDecay: options.weightDecay,
+    schedule: options.lrSchedule,
+  };
+}
+
+/**
+ * Runs one training from start to report (or from its checkpoint, with `placement.resume`).
+ * Every finished epoch's metrics, curves, model and checkpoint are written together, so the
+ * folder always describes one epoch. Throws UserError on bad options or files, DivergenceError
+ * and InterruptedError with what was saved; the engine is closed and the folder released
+ * whatever happens.
+ */
+export async function startRun(
+  requested: RunOptions,
+  placement: RunPlacement = {},
+  hooks: RunHooks = {},
+): Promise<RunResult> {
+  const emit = hooks.onEvent ?? (() => {});
+  const { options, checkpoint, folder } = openRun(requested, placement, hooks);
+  const out = folder.path;
+  const architecture = architectureOf(options);
+  const finished: EpochMetrics[] = checkpoint ? [...checkpoint.history] : [];
+  let engine: Engine | null = null;
+  let companion: Companion | null = null;
+  try {
+    engine = createEngine(options.engine, placement.threads ?? availableParallelism());
+    const loadStarted = performance.now();
+    const data = await loadDataset(resolveDataSource(options.data), {
+      trainLimit: options.trainLimit,
+      testLimit: options.testLimit,
+    });
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    const config = trainConfig(options);
+    const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
+    const network = buildNetwork(
+      input,
+      data.classes,
+      architecture,
+      new Random(options.seed),
+      engine,
+    );
+    if (checkpoint) restoreNetwork(network, checkpoint.arrays, out);
+    const epochs = plannedEpochs(config, data.train.count);
+    const runConfig = describeRun(options, network, architecture, epochs);
+    emit({
+      type: 'started',
+      folder: out,
+      config: runConfig,
+      dataset: datasetSummary(data),
+      loadSeconds,
+      resumedAfter: checkpoint?.state.epoch ?? 0,
+      epochs,
+    });
+
+    companion =
+      options.checkTfjs && hooks.companion ? await hooks.companion(network, config) : null;
+    const tfjsCheck = companion
+      ? { backend: companion.backend, epochs: [] as CompanionEpoch[] }
+      : undefined;
+    const started = performance.now();
+    await train(
+      network,
+      data,
+      config,
+      {
+        afterBatch: (batch, progress) => {
+          companion?.step(batch, progress.learningRate);
+          emit({ type: 'step', progress });
+        },
+        afterEpoch: (metrics, state) => {
+          const check = companion?.endEpoch(metrics.epoch, metrics.trainLoss);
+          if (check) tfjsCheck!.epochs.push(check);
+          finished.push(metrics);
+          const model = serializeModel(network, {
+            ...runConfig,
+            epochsRun: metrics.epoch,
+            final: metrics,
+          });
+          writeFilesAtomic([
+            [join(out, 'model.json'), model],
+            checkpointFile(out, options, finished, {}, state, network),
+            ...metricsFiles(out, runConfig, finished, tfjsCheck ? { tfjsCheck } : {}),
+            [join(out, 'curves.svg'), curvesSvg(finished)],
+          ]);
+          emit({ type: 'epoch', metrics, check });
+          if (check && !(check.maxAbsWeightDiff <= companion!.maxWeightDrift)) {
+            throw new UserError(
+              `--check-tfjs: after epoch ${metrics.epoch} the weights differ from tfjs by ` +
+                `${check.maxAbsWeightDiff.toExponential(2)}, more than ${companion!.maxWeightDrift}`,
+              EXIT.failed,
+            );
+          }
+        },
+        shouldStop: hooks.shouldStop,
+      },
+      checkpoint?.state,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    writeReport(out, runConfig, finished, network, data.test);
+    const result: RunResult = {
+      folder: resolve(out),
+      config: runConfig,
+      epochs: finished,
+      last: finished[finished.length - 1],
+      seconds,
+      ...(tfjsCheck ? { tfjsCheck } : {}),
+    };
+    emit({ type: 'finished', result });
+    return result;
+  } catch (error) {
+    throw explainStop(error, out, finished.length, emit);
+  } finally {
+    companion?.dispose();
+    engine?.close?.();
+    folder.release();
+  }
+}
+
+/** Adds what was saved to a stop's message, and reports the stop as an event. */
+function explainStop(
+  error: unknown,
+  out: string,
+  epochs: number,
+  emit: (event: RunEvent) => void,
+): unknown {
+  const saved = epochs
+    ? `every finished epoch (${epochs}) is saved in ${out}, model.json as of the last`
+    : 'no epoch had finished, so nothing was saved';
+  if (error instanceof InterruptedError) {
+    const next = epochs ? `; continue with: mnist-softmax train --resume ${out}` : '';
+    const message = `${error.message}; ${saved}${next}`;
+    emit({ type: 'interrupted', folder: out, epochs, message });
+    return new InterruptedError(message);
+  }
+  emit({ type: 'failed', folder: out, epochs, error });
+  if (error instanceof DivergenceError) return new DivergenceError(`${error.message}; ${saved}`);
+  return error;
+}
+
+function datasetSummary(data: Dataset) {
+  return {
+    name: data.name,
+    train: data.train.count,
+    test: data.test.count,
+    height: data.train.height,
+    width: data.train.width,
+  };
+}
+
+/** weights.png and report.html, from the final network and a full look at the test set. */
+function writeReport(
+  out: string,
+  config: Record<string, unknown>,
+  history: EpochMetrics[],
+  network: Network,
+  test: Split,
+): void {
+  const weights = weightsPng(weightTiles(network), network.input.height, network.input.width);
+  writeFileAtomic(join(out, 'weights.png'), weights);
+  const evaluation = evaluate(network, test);
+  const curves = curvesSvg(history);
+  const html = reportHtml({ config, history, curves, weights, evaluation, network, test });
+  writeFileAtomic(join(out, 'report.html'), html);
+}

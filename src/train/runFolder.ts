@@ -1,0 +1,194 @@
+// A run folder's life: created (exclusively, when it is a default name), locked by one writer,
+// cleared of an earlier process's leftovers, and released at the end.
+//
+// The lock is a file, `.lock`, created exclusively (O_EXCL) and holding the writer's pid, host and
+// start time. A lock whose process is gone (a run killed with -9) is taken over with a warning.
+
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { EXIT, UserError } from '../errors.js';
+import { TEMPORARY_FILE } from './runFiles.js';
+
+export const LOCK_FILE = '.lock';
+
+/** The files a run writes into its folder. */
+export const RUN_FILES = [
+  'metrics.json',
+  'metrics.csv',
+  'model.json',
+  'checkpoint.json',
+  'curves.svg',
+  'weights.png',
+  'report.html',
+];
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+/** `2026-11-22T05-30-12` in local time: sorts by date, safe in every file system. */
+function timestamp(now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}` +
+    `T${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`
+  );
+}
+
+function errorCode(error: unknown): string {
+  return String((error as NodeJS.ErrnoException).code ?? error);
+}
+
+/**
+ * A new folder `runs/<timestamp>` of this run's own: created with a non-recursive mkdir, which
+ * fails if the name exists, so runs started in the same second (or in parallel) get
+ * `<timestamp>-2`, `-3`, … and never share one.
+ */
+export function createDefaultRunFolder(root = 'runs', now = new Date()): string {
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch (error) {
+    throw new UserError(`${root}: cannot create the runs folder (${errorCode(error)})`, EXIT.input);
+  }
+  const stamp = timestamp(now);
+  for (let n = 1; ; n++) {
+    const folder = join(root, n === 1 ? stamp : `${stamp}-${n}`);
+    try {
+      mkdirSync(folder);
+      return folder;
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') {
+        throw new UserError(
+          `${folder}: cannot create the run folder (${errorCode(error)})`,
+          EXIT.input,
+        );
+      }
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+function readHolder(file: string): LockHolder | null {
+  try {
+    const holder = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+    return Number.isInteger(holder.pid) ? holder : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Takes the folder's lock, or refuses naming the process that holds it. A lock left by a process
+ * that is gone (on this host) is taken over with a warning; so is an unreadable one (a crash
+ * between creating and writing it).
+ */
+export function lockRunFolder(folder: string, option: string): () => void {
+  const file = join(folder, LOCK_FILE);
+  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx' });
+      return () => {
+        if (readHolder(file)?.pid === process.pid) rmSync(file, { force: true });
+      };
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') {
+        throw new UserError(
+          `${option} ${folder}: cannot be written (${errorCode(error)})`,
+          EXIT.input,
+        );
+      }
+    }
+    const holder = readHolder(file);
+    if (holder && (holder.host !== me.host || processAlive(holder.pid))) {
+      throw new UserError(
+        `${option} ${folder}: the run folder is in use by process ${holder.pid}` +
+          (holder.host !== me.host ? ` on ${holder.host}` : '') +
+          ` (started ${holder.started}); wait for it, or stop it`,
+        EXIT.input,
+      );
+    }
+    console.error(
+      `warning: ${folder}: taking over the lock of process ${holder?.pid ?? '(unknown)'}, which is gone`,
+    );
+    rmSync(file, { force: true });
+  }
+  throw new UserError(`${option} ${folder}: cannot take the lock ${LOCK_FILE}`, EXIT.input);
+}
+
+/** Temporary files of an earlier process that was killed while writing. */
+function removeLeftovers(folder: string): void {
+  for (const name of readdirSync(folder)) {
+    if (TEMPORARY_FILE.test(name)) rmSync(join(folder, name), { force: true });
+  }
+}
+
+export interface RunFolder {
+  path: string;
+  release: () => void;
+}
+
+/**
+ * Makes `folder` (or a new default folder) ready for one run before any work starts, and locks
+ * it. Refuses a file in its place, a folder that cannot be written, a folder another run holds,
+ * and a folder that already holds files unless `force` (which removes an earlier run's files)
+ * or `resume` (which keeps them). Leftover temporary files go in both cases.
+ */
+export function openRunFolder(
+  folder: string | undefined,
+  { force = false, resume = false }: { force?: boolean; resume?: boolean } = {},
+): RunFolder {
+  const option = resume ? '--resume' : '--out';
+  if (folder === undefined) {
+    const path = createDefaultRunFolder();
+    return { path, release: lockRunFolder(path, option) };
+  }
+  const fail = (what: string): never => {
+    throw new UserError(`${option} ${folder}: ${what}`, EXIT.input);
+  };
+  try {
+    if (!statSync(folder).isDirectory()) fail('exists and is not a folder');
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+  }
+  try {
+    mkdirSync(folder, { recursive: true });
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    fail(`cannot be created or written (${errorCode(error)})`);
+  }
+  const release = lockRunFolder(folder, option);
+  try {
+    const others = readdirSync(folder).filter((name) => name !== LOCK_FILE);
+    if (others.length > 0 && !force && !resume) {
+      fail('already holds files; choose another folder or pass --force to overwrite');
+    }
+    removeLeftovers(folder);
+    // --force: an earlier run's files go, so that none is mistaken for this run's
+    if (!resume) for (const file of RUN_FILES) rmSync(join(folder, file), { force: true });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return { path: folder, release };
+}
