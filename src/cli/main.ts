@@ -343,6 +343,11 @@ program
     '--png <file>',
     'PNG of the weights: one tile per class (blue +, red −), or per strongest unit',
   )
+  .option(
+    '--force',
+    'overwrite an existing --png file, write into a --tfjs folder with files',
+    false,
+  )
   .action(async (options) => {
     const { exportCommand } = await import('./export.js');
     await exportCommand(options);
@@ -366,7 +371,17 @@ function reportError(error: unknown): number {
   return EXIT.failed;
 }
 
+/**
+ * A closed or full stdout (`| head -n 1`, `> /dev/full`) is not an error: the results cannot be
+ * read there, but a run goes on to its end and writes every file, and a command that only
+ * prints finishes quietly. Errors still go to stderr.
+ */
+function tolerateLostStdout(): void {
+  process.stdout.on('error', () => {});
+}
+
 export async function main(argv: string[]): Promise<number> {
+  tolerateLostStdout();
   try {
     await program.parseAsync(argv);
     return commandExitCode;

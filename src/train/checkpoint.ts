@@ -45,9 +45,8 @@ export interface Checkpoint<Options> {
   arrays: Float32Array[];
 }
 
-/** checkpoint.json's path and text, to be written together with the epoch's other files. */
+/** checkpoint.json's name and text, to be written together with the epoch's other files. */
 export function checkpointFile<Options>(
-  folder: string,
   options: Options,
   history: EpochMetrics[],
   extra: Record<string, unknown>,
@@ -69,7 +68,7 @@ export function checkpointFile<Options>(
     },
     arrays: networkArrays(network).map(encode),
   };
-  return [join(folder, CHECKPOINT_FILE), JSON.stringify(json) + '\n'];
+  return [CHECKPOINT_FILE, JSON.stringify(json) + '\n'];
 }
 
 export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {

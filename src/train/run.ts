@@ -29,7 +29,7 @@ import type { Batch } from './batches.js';
 import { checkpointFile, readResumePoint, restoreNetwork } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
 import { applyPreset, DEFAULT_LEARNING_RATES, type RunOptions } from './defaults.js';
-import { metricsFiles, writeFileAtomic, writeFilesAtomic } from './runFiles.js';
+import { metricsFiles, writeFileAtomic } from './runFiles.js';
 import { openRunFolder } from './runFolder.js';
 import {
   plannedEpochs,
@@ -245,6 +245,7 @@ export async function startRun(
     if (checkpoint) restoreNetwork(network, checkpoint.arrays, out);
     const epochs = plannedEpochs(config, data.train.count);
     const runConfig = describeRun(options, network, architecture, epochs);
+    folder.epochFiles.open();
     emit({
       type: 'started',
       folder: out,
@@ -279,11 +280,11 @@ export async function startRun(
             epochsRun: metrics.epoch,
             final: metrics,
           });
-          writeFilesAtomic([
-            [join(out, 'model.json'), model],
-            checkpointFile(out, options, finished, {}, state, network),
-            ...metricsFiles(out, runConfig, finished, tfjsCheck ? { tfjsCheck } : {}),
-            [join(out, 'curves.svg'), curvesSvg(finished)],
+          folder.epochFiles.commit(metrics.epoch, [
+            ['model.json', model],
+            checkpointFile(options, finished, {}, state, network),
+            ...metricsFiles(runConfig, finished, tfjsCheck ? { tfjsCheck } : {}),
+            ['curves.svg', curvesSvg(finished)],
           ]);
           emit({ type: 'epoch', metrics, check });
           if (check && !(check.maxAbsWeightDiff <= companion!.maxWeightDrift)) {

@@ -21,34 +21,13 @@ function cannotWrite(file: string, error: unknown): UserError {
 }
 
 export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
-  writeFilesAtomic([[file, contents]]);
-}
-
-/**
- * Writes every file to its temporary name first, then renames them all, back to back: a crash
- * leaves either the old set or the new one (or, in the microseconds between two renames, some
- * of each), never a half-written file.
- */
-export function writeFilesAtomic(files: [file: string, contents: string | Uint8Array][]): void {
-  const written: string[] = [];
+  const temporary = temporaryName(file);
   try {
-    for (const [file, contents] of files) {
-      try {
-        writeFileSync(temporaryName(file), contents);
-      } catch (error) {
-        throw cannotWrite(file, error);
-      }
-      written.push(temporaryName(file));
-    }
-    for (const [file] of files) {
-      try {
-        renameSync(temporaryName(file), file);
-      } catch (error) {
-        throw cannotWrite(file, error);
-      }
-    }
-  } finally {
-    for (const temporary of written) rmSync(temporary, { force: true });
+    writeFileSync(temporary, contents);
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw cannotWrite(file, error);
   }
 }
 
@@ -76,13 +55,12 @@ export function metricsCsv(epochs: EpochMetrics[]): string {
 
 /** metrics.json and metrics.csv, to be written together with an epoch's other files. */
 export function metricsFiles(
-  folder: string,
   config: Record<string, unknown>,
   epochs: EpochMetrics[],
   extra: Record<string, unknown> = {},
 ): [string, string][] {
   return [
-    [join(folder, 'metrics.json'), JSON.stringify({ config, epochs, ...extra }, null, 2) + '\n'],
-    [join(folder, 'metrics.csv'), metricsCsv(epochs)],
+    ['metrics.json', JSON.stringify({ config, epochs, ...extra }, null, 2) + '\n'],
+    ['metrics.csv', metricsCsv(epochs)],
   ];
 }

@@ -3,23 +3,50 @@
 //
 // The lock is a file, `.lock`, created exclusively (O_EXCL) and holding the writer's pid, host and
 // start time. A lock whose process is gone (a run killed with -9) is taken over with a warning.
+//
+// An epoch's files (EPOCH_FILES) change together, in one step, whenever the process stops:
+//
+//   RUN/model.json → .current/model.json     one symlink per file, made once
+//   RUN/.current   → .epochs/7               swapped by one rename per finished epoch
+//   RUN/.epochs/7/ model.json checkpoint.json metrics.json metrics.csv curves.svg
+//
+// so RUN/model.json, checkpoint.json and metrics.json always describe the same epoch, even after
+// kill -9. When the run ends (finished, interrupted, failed), each file is renamed into place
+// over its symlink (each name still resolves to the same epoch meanwhile) and the folder holds
+// plain files again.
 
 import {
   accessSync,
   constants,
+  copyFileSync,
+  existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
 import { TEMPORARY_FILE } from './runFiles.js';
 
 export const LOCK_FILE = '.lock';
+const CURRENT = '.current';
+const EPOCHS = '.epochs';
+
+/** The files that describe a finished epoch, changed together. */
+export const EPOCH_FILES = [
+  'model.json',
+  'checkpoint.json',
+  'metrics.json',
+  'metrics.csv',
+  'curves.svg',
+];
 
 /** The files a run writes into its folder. */
 export const RUN_FILES = [
@@ -143,9 +170,120 @@ function removeLeftovers(folder: string): void {
   }
 }
 
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Points `link` at `target` in one rename (a symlink made under a temporary name first). */
+function pointAt(link: string, target: string): void {
+  const temporary = join(dirname(link), `.${basename(link)}.tmp-${process.pid}`);
+  rmSync(temporary, { force: true });
+  symlinkSync(target, temporary);
+  renameSync(temporary, link);
+}
+
+function fail(folder: string, error: unknown): never {
+  throw new UserError(`${folder}: cannot write the run folder (${errorCode(error)})`, EXIT.input);
+}
+
+/** The epochs' files of one run folder, changed together (see the top of this file). */
+export class EpochFiles {
+  private epoch: number | null = null;
+
+  constructor(private readonly folder: string) {}
+
+  /**
+   * Before the first commit. A folder killed mid-run (symlinks, .current) is settled first, so
+   * that it holds plain files; those (a resumed run's last epoch) are then moved into a
+   * generation of their own without any name changing what it describes.
+   */
+  open(): void {
+    try {
+      this.settle();
+      const generation = join(EPOCHS, 'resumed');
+      const present = EPOCH_FILES.filter((name) => existsSync(join(this.folder, name)));
+      if (present.length > 0) {
+        mkdirSync(join(this.folder, generation), { recursive: true });
+        for (const name of present) {
+          copyFileSync(join(this.folder, name), join(this.folder, generation, name));
+        }
+        pointAt(join(this.folder, CURRENT), generation);
+      }
+      for (const name of EPOCH_FILES) {
+        if (!isSymlink(join(this.folder, name))) {
+          pointAt(join(this.folder, name), join(CURRENT, name));
+        }
+      }
+    } catch (error) {
+      fail(this.folder, error);
+    }
+  }
+
+  /** Writes a finished epoch's files, then makes them current in one rename. */
+  commit(epoch: number, files: [name: string, contents: string | Uint8Array][]): void {
+    const generation = join(EPOCHS, String(epoch));
+    const path = join(this.folder, generation);
+    try {
+      rmSync(path, { recursive: true, force: true });
+      mkdirSync(path, { recursive: true });
+      for (const [name, contents] of files) writeFileSync(join(path, name), contents);
+      pointAt(join(this.folder, CURRENT), generation);
+      this.epoch = epoch;
+      for (const name of readdirSync(join(this.folder, EPOCHS))) {
+        if (name !== String(epoch)) rmSync(join(this.folder, EPOCHS, name), { recursive: true });
+      }
+    } catch (error) {
+      fail(this.folder, error);
+    }
+  }
+
+  /**
+   * Plain files again: each file is renamed over its symlink (the other names still resolve to
+   * the same epoch meanwhile), then the generations go. Safe to repeat after a crash.
+   */
+  settle(): void {
+    const current = join(this.folder, CURRENT);
+    if (existsSync(current)) {
+      for (const name of EPOCH_FILES) {
+        if (existsSync(join(current, name)) && isSymlink(join(this.folder, name))) {
+          renameSync(join(current, name), join(this.folder, name));
+        }
+      }
+    }
+    for (const name of EPOCH_FILES) {
+      if (isSymlink(join(this.folder, name)) && !existsSync(join(this.folder, name))) {
+        rmSync(join(this.folder, name)); // dangling: no epoch had finished
+      }
+    }
+    rmSync(current, { force: true });
+    rmSync(join(this.folder, EPOCHS), { recursive: true, force: true });
+  }
+}
+
 export interface RunFolder {
   path: string;
+  epochFiles: EpochFiles;
+  /** Settles the epoch files into plain files and releases the lock. */
   release: () => void;
+}
+
+function runFolder(path: string, unlock: () => void): RunFolder {
+  const epochFiles = new EpochFiles(path);
+  return {
+    path,
+    epochFiles,
+    release: () => {
+      try {
+        epochFiles.settle();
+      } finally {
+        unlock();
+      }
+    },
+  };
 }
 
 /**
@@ -161,7 +299,7 @@ export function openRunFolder(
   const option = resume ? '--resume' : '--out';
   if (folder === undefined) {
     const path = createDefaultRunFolder();
-    return { path, release: lockRunFolder(path, option) };
+    return runFolder(path, lockRunFolder(path, option));
   }
   const fail = (what: string): never => {
     throw new UserError(`${option} ${folder}: ${what}`, EXIT.input);
@@ -177,7 +315,7 @@ export function openRunFolder(
   } catch (error) {
     fail(`cannot be created or written (${errorCode(error)})`);
   }
-  const release = lockRunFolder(folder, option);
+  const unlock = lockRunFolder(folder, option);
   try {
     const others = readdirSync(folder).filter((name) => name !== LOCK_FILE);
     if (others.length > 0 && !force && !resume) {
@@ -185,10 +323,14 @@ export function openRunFolder(
     }
     removeLeftovers(folder);
     // --force: an earlier run's files go, so that none is mistaken for this run's
-    if (!resume) for (const file of RUN_FILES) rmSync(join(folder, file), { force: true });
+    if (!resume) {
+      for (const file of RUN_FILES) rmSync(join(folder, file), { force: true });
+      rmSync(join(folder, CURRENT), { force: true });
+      rmSync(join(folder, EPOCHS), { recursive: true, force: true });
+    }
   } catch (error) {
-    release();
+    unlock();
     throw error;
   }
-  return { path: folder, release };
+  return runFolder(folder, unlock);
 }
