@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/dataset.js';
 import { ModelError } from '../src/errors.js';
 import { Dense } from '../src/model/layers.js';
-import { formatFloat32, parseModel, serializeModel } from '../src/model/modelFile.js';
+import {
+  formatFloat32,
+  parseModel,
+  serializeModel,
+  shortestFloat32ByPrecision,
+} from '../src/model/modelFile.js';
 import { MNIST_INPUT, softmaxRegression, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { evaluate } from '../src/train/evaluate.js';
@@ -84,6 +89,31 @@ describe('model.json', () => {
       const value = Math.fround(random.normal() * 10 ** Math.floor(random.uniform(-40, 38)));
       expect(Math.fround(Number(formatFloat32(value)))).toBe(value);
     }
+  });
+
+  it('writes the same text as exact decimal rounding, for a million random float32 bit patterns', () => {
+    const float = new Float32Array(1);
+    const bits = new Uint32Array(float.buffer);
+    const random = new Random(21);
+    let compared = 0;
+    const differences: string[] = [];
+    const check = (value: number) => {
+      compared++;
+      const fast = formatFloat32(value);
+      const exact = shortestFloat32ByPrecision(value);
+      if (fast !== exact && differences.length < 5) differences.push(`${value}: ${fast} ${exact}`);
+    };
+    while (compared < 1_000_000) {
+      bits[0] = Math.floor(random.next() * 2 ** 32);
+      if (Number.isFinite(float[0])) check(float[0]);
+    }
+    // typical weights, and the edges of plain notation and of the float32 range
+    for (let i = 0; i < 100_000; i++) check(Math.fround(random.uniform(-0.2, 0.2)));
+    for (const edge of [1, 10, 1e21, 1e-7, 1e-6, 123456789, 3.4028234663852886e38, 1.4e-45]) {
+      check(Math.fround(edge));
+      check(-Math.fround(edge));
+    }
+    expect(differences).toEqual([]);
   });
 
   it('has the documented layout: weights[i][j] joins input i to output j', async () => {

@@ -11,13 +11,69 @@ import { Network, type InputSpec } from './network.js';
 export const MODEL_FORMAT = 'mnist-softmax-model';
 export const MODEL_VERSION = 1;
 
+/** 10^0 … 10^22: the powers of ten that doubles hold exactly. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
 /**
- * The shortest decimal that reads back as the same float32 (at most 9 significant digits).
- * −0 is kept as "-0", which JSON.parse reads back as −0.
+ * The shortest decimal that reads back as the same float32 (at most 9 significant digits),
+ * written as JavaScript writes numbers. −0 is kept as "-0", which JSON.parse reads back as −0.
+ *
+ * The fast path rounds |v| to d significant digits in doubles, q = round(|v| · 10^k) with
+ * k = d − 1 − ⌊log10 |v|⌋, which is exact unless the product lies near a tie (or 10^k is not
+ * exact); the digits of the smallest d whose q · 10^−k reads back as v are written out. Where
+ * doubles cannot decide, `shortestFloat32ByPrecision` decides with exact decimal rounding. Both
+ * give the same text (tested on a million random float32 bit patterns).
  */
 export function formatFloat32(value: number): string {
   if (Object.is(value, -0)) return '-0';
   if (!Number.isFinite(value)) throw new Error(`cannot write ${value} into a model file`);
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  const exponent = Math.floor(Math.log10(magnitude));
+  let digits = 0;
+  /** |v| to d significant digits (its digits in `digits`), or NaN where doubles cannot tell. */
+  const rounded = (d: number): number => {
+    const k = d - 1 - exponent;
+    if (k > 22 || k < -22) return NaN;
+    const scaled = k >= 0 ? magnitude * POWERS_OF_TEN[k] : magnitude / POWERS_OF_TEN[-k];
+    if (scaled < POWERS_OF_TEN[d - 1] || scaled >= POWERS_OF_TEN[d]) return NaN;
+    const floor = Math.floor(scaled);
+    const fraction = scaled - floor;
+    if (Math.abs(fraction - 0.5) < 1e-7) return NaN;
+    digits = fraction > 0.5 ? floor + 1 : floor;
+    return k >= 0 ? digits / POWERS_OF_TEN[k] : digits * POWERS_OF_TEN[-k];
+  };
+  // most float32s need 7 or 8 digits: start at 7, then go down or up
+  let d = 7;
+  let candidate = rounded(d);
+  if (Number.isNaN(candidate)) return shortestFloat32ByPrecision(value);
+  let best = digits;
+  if (Math.fround(candidate) === magnitude) {
+    while (d > 1) {
+      candidate = rounded(d - 1);
+      if (Number.isNaN(candidate)) return shortestFloat32ByPrecision(value);
+      if (Math.fround(candidate) !== magnitude) break;
+      d--;
+      best = digits;
+    }
+  } else {
+    do {
+      if (++d > 9) return shortestFloat32ByPrecision(value);
+      candidate = rounded(d);
+      if (Number.isNaN(candidate)) return shortestFloat32ByPrecision(value);
+    } while (Math.fround(candidate) !== magnitude);
+    best = digits;
+  }
+  let text = String(best);
+  // the point's place: after exponent + 1 digits (one more when rounding up made 10^d)
+  const point = exponent + 1 + (text.length - d);
+  text = text.replace(/0+$/, '');
+  return (value < 0 ? '-' : '') + numberText(text, point);
+}
+
+/** The shortest float32 decimal by exact decimal rounding (toPrecision): slow, always right. */
+export function shortestFloat32ByPrecision(value: number): string {
+  if (Object.is(value, -0)) return '-0';
   // Round-tripping is monotone in the number of digits (9 always suffice): binary search.
   let low = 1;
   let high = 9;
@@ -27,6 +83,20 @@ export function formatFloat32(value: number): string {
     else low = digits + 1;
   }
   return String(Number(value.toPrecision(low)));
+}
+
+/**
+ * How JavaScript writes digits × 10^(point − digits.length) (ECMA-262 Number::toString):
+ * plainly from 1e-7 up to 1e21, with an exponent outside.
+ */
+function numberText(digits: string, point: number): string {
+  const count = digits.length;
+  if (count <= point && point <= 21) return digits + '0'.repeat(point - count);
+  if (0 < point && point <= 21) return `${digits.slice(0, point)}.${digits.slice(point)}`;
+  if (-6 < point && point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  const exponent = point - 1;
+  const mantissa = count === 1 ? digits : `${digits[0]}.${digits.slice(1)}`;
+  return `${mantissa}e${exponent < 0 ? '-' : '+'}${Math.abs(exponent)}`;
 }
 
 function floats(values: Float32Array): string {
