@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, temporaryFolder } from './helpers.js';
+import { readHistory } from '../src/train/runFiles.js';
 
 const SMALL = ['--train-limit', '3000', '--test-limit', '1000', '--epochs', '2', '--no-progress'];
 
@@ -32,6 +33,7 @@ describe('mnist-softmax train', () => {
       'curves.svg',
       'metrics.csv',
       'metrics.json',
+      'metrics.jsonl',
       'model.json',
       'report.html',
       'weights.png',
@@ -43,7 +45,10 @@ describe('mnist-softmax train', () => {
       seed: 1,
       init: 'zeros',
     });
-    expect(Object.keys(metrics.epochs[0])).toEqual(
+    const epochs = readHistory(out);
+    expect(metrics.epochsRun).toBe(2);
+    expect(metrics.last).toEqual(epochs[1]);
+    expect(Object.keys(epochs[0])).toEqual(
       expect.arrayContaining([
         'epoch',
         'trainLoss',
@@ -56,7 +61,7 @@ describe('mnist-softmax train', () => {
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toMatch(/^epoch,trainLoss,trainAccuracy,testLoss,testAccuracy,seconds/);
     expect(csv).toHaveLength(3);
-    expect(Number(csv[2].split(',')[4])).toBe(metrics.epochs[1].testAccuracy);
+    expect(Number(csv[2].split(',')[4])).toBe(epochs[1].testAccuracy);
   });
 
   it('eval reads the model back and reports the same test accuracy', () => {

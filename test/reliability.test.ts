@@ -8,6 +8,7 @@ import { encodeIdx, readIdxFile } from '../src/data/idx.js';
 import { DataError } from '../src/errors.js';
 import { Random } from '../src/random.js';
 import { MNIST, ROOT, runCli, temporaryFolder } from './helpers.js';
+import { readHistory } from '../src/train/runFiles.js';
 
 describe('fuzzing the IDX reader with mutated real files', async () => {
   const realImages = await readIdxFile(findIdxFile(MNIST.folder, 't10k-images', 3));
@@ -152,7 +153,7 @@ function interruptAfter(args: string[], out: string, epochs: number, signals = 1
     const poll = setInterval(() => {
       try {
         const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
-        if (metrics.epochs.length >= epochs) {
+        if (metrics.epochsRun >= epochs) {
           clearInterval(poll);
           for (let k = 0; k < signals; k++) child.kill('SIGINT');
         }
@@ -185,7 +186,7 @@ describe('interrupt and resume', () => {
     '7',
   ];
   const RUN = [...BASE, '--epochs', '4'];
-  const strip = (epochs: Record<string, number>[]) =>
+  const strip = (epochs: { seconds: number; samplesPerSecond: number }[]) =>
     epochs.map(({ seconds: _s, samplesPerSecond: _r, ...m }) => m);
 
   it('SIGINT keeps every finished epoch, exits 130, and --resume ends bit-identical', async () => {
@@ -199,7 +200,7 @@ describe('interrupt and resume', () => {
     expect(first.stderr).toMatch(
       /interrupted in epoch \d after batch \d+ of 150; every finished epoch \(\d\) is saved in .*; continue with: mnist-softmax train --resume /,
     );
-    const kept = JSON.parse(readFileSync(join(interrupted, 'metrics.json'), 'utf8')).epochs;
+    const kept = readHistory(interrupted);
     expect(kept.length).toBeGreaterThanOrEqual(1);
     expect(kept.length).toBeLessThan(4);
 
@@ -208,9 +209,8 @@ describe('interrupt and resume', () => {
     const layers = (folder: string) =>
       JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')).layers;
     expect(layers(interrupted)).toEqual(layers(straight));
-    const metrics = (folder: string) =>
-      JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
-    expect(strip(metrics(interrupted).epochs)).toEqual(strip(metrics(straight).epochs));
+    const history = (folder: string) => strip(readHistory(folder));
+    expect(history(interrupted)).toEqual(history(straight));
     expect(JSON.parse(resumed.stdout).epochs).toHaveLength(4);
   });
 
@@ -223,7 +223,7 @@ describe('interrupt and resume', () => {
     expect(runCli(['train', ...base, '--epochs', '1', '--out', short]).status).toBe(0);
     const extended = runCli(['train', '--resume', short, '--epochs', '2', '--no-progress']);
     expect(extended.status).toBe(0);
-    const epochs = JSON.parse(readFileSync(join(short, 'metrics.json'), 'utf8')).epochs;
+    const epochs = readHistory(short);
     expect(epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
   });
 

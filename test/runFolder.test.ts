@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../src/random.js';
 import { ROOT, runCli, temporaryFolder } from './helpers.js';
+import { readHistory } from '../src/train/runFiles.js';
 
 const CLI = join(ROOT, 'bin/mnist-softmax.js');
 /** A run short enough to start many, with epochs frequent enough to be killed between. */
@@ -38,7 +39,7 @@ function epochsDescribed(folder: string) {
   const read = (name: string) =>
     existsSync(join(folder, name)) ? readJson(join(folder, name)) : null;
   return {
-    metrics: (read('metrics.json')?.epochs.length as number | undefined) ?? null,
+    metrics: (read('metrics.json')?.epochsRun as number | undefined) ?? null,
     model: (read('model.json')?.training.epochsRun as number | undefined) ?? null,
     checkpoint: (read('checkpoint.json')?.state.epoch as number | undefined) ?? null,
   };
@@ -124,6 +125,10 @@ describe('a run folder', () => {
       expect(resumed.status, resumed.stderr).toBe(0);
       expect(resumed.stderr).toContain('taking over the lock');
       expect(readdirSync(folder).filter((name) => name.startsWith('.'))).toEqual([]);
+      // the history was cut back to the checkpoint's epochs, then grew by one line
+      expect(readHistory(folder).map((line) => line.epoch)).toEqual(
+        Array.from({ length: checkpoint + 1 }, (_, i) => i + 1),
+      );
       expect(epochsDescribed(folder)).toEqual({
         metrics: checkpoint + 1,
         model: checkpoint + 1,
@@ -147,7 +152,7 @@ describe('a run folder', () => {
     const result = await done;
     expect(result.status).toBe(0);
     expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
-    expect(readJson(join(closed, 'metrics.json')).epochs).toHaveLength(3);
+    expect(readHistory(closed)).toHaveLength(3);
     expect(existsSync(join(closed, 'report.html'))).toBe(true);
 
     const full = join(root, 'full');

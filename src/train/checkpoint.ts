@@ -12,7 +12,8 @@ import type { EpochMetrics, TrainState } from './trainer.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'mnist-softmax-checkpoint';
-const VERSION = 1;
+/** Version 2 leaves the history to metrics.jsonl (version 1 carried it; still read). */
+const VERSION = 2;
 
 /** Every array that makes up a network's state, layer by layer, in a fixed order. */
 function networkArrays(network: Network): Float32Array[] {
@@ -38,8 +39,8 @@ function decodeFloats(text: string): Float32Array {
 
 export interface Checkpoint<Options> {
   options: Options;
-  history: EpochMetrics[];
-  extra: Record<string, unknown>;
+  /** Only in version 1 checkpoints; since version 2 the history is metrics.jsonl's. */
+  history?: EpochMetrics[];
   state: TrainState;
   /** The network's arrays (networkArrays order). */
   arrays: Float32Array[];
@@ -48,8 +49,6 @@ export interface Checkpoint<Options> {
 /** checkpoint.json's name and text, to be written together with the epoch's other files. */
 export function checkpointFile<Options>(
   options: Options,
-  history: EpochMetrics[],
-  extra: Record<string, unknown>,
   state: TrainState,
   network: Network,
 ): [string, string] {
@@ -57,8 +56,6 @@ export function checkpointFile<Options>(
     format: FORMAT,
     version: VERSION,
     options,
-    history,
-    extra,
     state: {
       epoch: state.epoch,
       step: state.step,
@@ -87,7 +84,7 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
         : `${CHECKPOINT_FILE} is not readable (${code ?? (error as Error).message})`,
     );
   }
-  if (json?.format !== FORMAT || json.version !== VERSION) {
+  if (json?.format !== FORMAT || (json.version !== VERSION && json.version !== 1)) {
     fail(`${CHECKPOINT_FILE} is not an mnist-softmax checkpoint of version ${VERSION}`);
   }
   const { state } = json;
@@ -96,8 +93,7 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
   new Uint8Array(order.buffer).set(orderBytes);
   return {
     options: json.options,
-    history: json.history,
-    extra: json.extra ?? {},
+    ...(json.version === 1 ? { history: json.history } : {}),
     state: {
       epoch: state.epoch,
       step: state.step,

@@ -29,7 +29,7 @@ import type { Batch } from './batches.js';
 import { checkpointFile, readResumePoint, restoreNetwork } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
 import { applyPreset, DEFAULT_LEARNING_RATES, type RunOptions } from './defaults.js';
-import { metricsFiles, writeFileAtomic } from './runFiles.js';
+import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
 import { openRunFolder } from './runFolder.js';
 import {
   plannedEpochs,
@@ -222,7 +222,7 @@ export async function startRun(
   const { options, checkpoint, folder } = openRun(requested, placement, hooks);
   const out = folder.path;
   const architecture = architectureOf(options);
-  const finished: EpochMetrics[] = checkpoint ? [...checkpoint.history] : [];
+  const finished: EpochMetrics[] = [];
   let engine: Engine | null = null;
   let companion: Companion | null = null;
   try {
@@ -246,6 +246,9 @@ export async function startRun(
     const epochs = plannedEpochs(config, data.train.count);
     const runConfig = describeRun(options, network, architecture, epochs);
     folder.epochFiles.open();
+    const history = new MetricsHistory(out);
+    const kept = history.start(checkpoint?.state.epoch ?? 0);
+    finished.push(...(checkpoint?.history ?? kept));
     emit({
       type: 'started',
       folder: out,
@@ -261,6 +264,7 @@ export async function startRun(
     const tfjsCheck = companion
       ? { backend: companion.backend, epochs: [] as CompanionEpoch[] }
       : undefined;
+    const curves = new CurvesFile(join(out, 'curves.svg'));
     const started = performance.now();
     await train(
       network,
@@ -280,12 +284,14 @@ export async function startRun(
             epochsRun: metrics.epoch,
             final: metrics,
           });
+          history.append(check ? { ...metrics, tfjsCheck: { ...check } } : metrics);
+          const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
           folder.epochFiles.commit(metrics.epoch, [
             ['model.json', model],
-            checkpointFile(options, finished, {}, state, network),
-            ...metricsFiles(runConfig, finished, tfjsCheck ? { tfjsCheck } : {}),
-            ['curves.svg', curvesSvg(finished)],
+            checkpointFile(options, state, network),
+            ['metrics.json', metricsSummary(runConfig, metrics, cross)],
           ]);
+          curves.draw(finished);
           emit({ type: 'epoch', metrics, check });
           if (check && !(check.maxAbsWeightDiff <= companion!.maxWeightDrift)) {
             throw new UserError(
@@ -300,6 +306,7 @@ export async function startRun(
       checkpoint?.state,
     );
     const seconds = (performance.now() - started) / 1000;
+    curves.draw(finished, true);
     writeReport(out, runConfig, finished, network, data.test);
     const result: RunResult = {
       folder: resolve(out),
@@ -349,6 +356,22 @@ function datasetSummary(data: Dataset) {
     height: data.train.height,
     width: data.train.width,
   };
+}
+
+/**
+ * curves.svg, redrawn after an epoch at most once a second (and at the end): drawing takes time
+ * linear in the epochs so far, and a run of many short epochs must stay linear in all.
+ */
+class CurvesFile {
+  private drawn = -Infinity;
+
+  constructor(private readonly file: string) {}
+
+  draw(history: EpochMetrics[], always = false): void {
+    if (!always && performance.now() - this.drawn < 1000) return;
+    writeFileAtomic(this.file, curvesSvg(history));
+    this.drawn = performance.now();
+  }
 }
 
 /** weights.png and report.html, from the final network and a full look at the test set. */

@@ -1,7 +1,7 @@
 // Files of a run folder. Every file is written to a temporary name and renamed into place, so a
 // reader (or a crash) never sees half a file.
 
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError, EXIT } from '../errors.js';
 import type { EpochMetrics } from './trainer.js';
@@ -43,24 +43,103 @@ const COLUMNS = [
   'learningRate',
 ] as const satisfies readonly (keyof EpochMetrics)[];
 
-/** The columns above, then one gradientNorm<k> column per dense layer. */
-export function metricsCsv(epochs: EpochMetrics[]): string {
-  const layers = epochs[0]?.gradientNorms.length ?? 0;
-  const header = [...COLUMNS, ...Array.from({ length: layers }, (_, l) => `gradientNorm${l + 1}`)];
-  const lines = epochs.map((metrics) =>
-    [...COLUMNS.map((column) => metrics[column]), ...metrics.gradientNorms].join(','),
+function csvHeader(layers: number): string {
+  return [...COLUMNS, ...Array.from({ length: layers }, (_, l) => `gradientNorm${l + 1}`)].join(
+    ',',
   );
-  return [header.join(','), ...lines].join('\n') + '\n';
 }
 
-/** metrics.json and metrics.csv, to be written together with an epoch's other files. */
-export function metricsFiles(
+function csvLine(metrics: EpochMetrics): string {
+  return [...COLUMNS.map((column) => metrics[column]), ...metrics.gradientNorms].join(',');
+}
+
+/** The columns above, then one gradientNorm<k> column per dense layer. */
+export function metricsCsv(epochs: EpochMetrics[]): string {
+  const header = csvHeader(epochs[0]?.gradientNorms.length ?? 0);
+  return [header, ...epochs.map(csvLine)].join('\n') + '\n';
+}
+
+export const HISTORY_FILE = 'metrics.jsonl';
+export const CSV_FILE = 'metrics.csv';
+
+/** One line of metrics.jsonl: an epoch's metrics, and the tfjs cross-check's where it ran. */
+export type HistoryLine = EpochMetrics & { tfjsCheck?: Record<string, unknown> };
+
+/**
+ * The history files, metrics.jsonl and metrics.csv, which grow by one appended line per epoch
+ * (so a run's writing stays linear in its epochs). An epoch's line is appended just before the
+ * epoch's files are committed, so after a crash a history may hold one line more than the
+ * checkpoint; a resume cuts it back to the checkpoint's epochs.
+ */
+export class MetricsHistory {
+  constructor(private readonly folder: string) {}
+
+  private path(name: string): string {
+    return join(this.folder, name);
+  }
+
+  /** The first `epochs` lines (a resume), the rest cut off; or empty files for a new run. */
+  start(epochs = 0): HistoryLine[] {
+    let lines: HistoryLine[] = [];
+    if (epochs > 0) {
+      let text: string;
+      try {
+        text = readFileSync(this.path(HISTORY_FILE), 'utf8');
+      } catch (error) {
+        throw new UserError(
+          `${this.path(HISTORY_FILE)}: cannot read (${(error as NodeJS.ErrnoException).code})`,
+          EXIT.input,
+        );
+      }
+      lines = text
+        .split('\n')
+        .slice(0, epochs)
+        .map((line) => JSON.parse(line) as HistoryLine);
+      if (lines.length < epochs || lines.some((line, i) => line.epoch !== i + 1)) {
+        throw new UserError(
+          `${this.path(HISTORY_FILE)}: holds fewer epochs than the checkpoint (${epochs})`,
+          EXIT.input,
+        );
+      }
+    }
+    writeFileAtomic(
+      this.path(HISTORY_FILE),
+      lines.map((line) => JSON.stringify(line) + '\n').join(''),
+    );
+    writeFileAtomic(this.path(CSV_FILE), lines.length ? metricsCsv(lines) : '');
+    return lines;
+  }
+
+  append(line: HistoryLine): void {
+    try {
+      appendFileSync(this.path(HISTORY_FILE), JSON.stringify(line) + '\n');
+      const csv = this.path(CSV_FILE);
+      const header = statSync(csv).size === 0 ? csvHeader(line.gradientNorms.length) + '\n' : '';
+      appendFileSync(csv, header + csvLine(line) + '\n');
+    } catch (error) {
+      throw cannotWrite(this.folder, error);
+    }
+  }
+}
+
+/**
+ * metrics.json: the run's configuration and where it stands (its last epoch), small and
+ * rewritten with the epoch's other files; the epochs themselves are in metrics.jsonl.
+ */
+export function metricsSummary(
   config: Record<string, unknown>,
-  epochs: EpochMetrics[],
+  last: EpochMetrics,
   extra: Record<string, unknown> = {},
-): [string, string][] {
-  return [
-    ['metrics.json', JSON.stringify({ config, epochs, ...extra }, null, 2) + '\n'],
-    ['metrics.csv', metricsCsv(epochs)],
-  ];
+): string {
+  const summary = { config, epochsRun: last.epoch, last, history: HISTORY_FILE, ...extra };
+  return JSON.stringify(summary, null, 2) + '\n';
+}
+
+/** The whole history of a run folder, from metrics.jsonl. */
+export function readHistory(folder: string): HistoryLine[] {
+  const text = readFileSync(join(folder, HISTORY_FILE), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as HistoryLine);
 }

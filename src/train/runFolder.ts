@@ -8,10 +8,10 @@
 //
 //   RUN/model.json → .current/model.json     one symlink per file, made once
 //   RUN/.current   → .epochs/7               swapped by one rename per finished epoch
-//   RUN/.epochs/7/ model.json checkpoint.json metrics.json metrics.csv curves.svg
+//   RUN/.epochs/7/ model.json checkpoint.json metrics.json
 //
 // so RUN/model.json, checkpoint.json and metrics.json always describe the same epoch, even after
-// kill -9. When the run ends (finished, interrupted, failed), each file is renamed into place
+// kill -9. (The history files, metrics.jsonl and metrics.csv, grow by appending: see runFiles.) When the run ends (finished, interrupted, failed), each file is renamed into place
 // over its symlink (each name still resolves to the same epoch meanwhile) and the folder holds
 // plain files again.
 
@@ -40,17 +40,12 @@ const CURRENT = '.current';
 const EPOCHS = '.epochs';
 
 /** The files that describe a finished epoch, changed together. */
-export const EPOCH_FILES = [
-  'model.json',
-  'checkpoint.json',
-  'metrics.json',
-  'metrics.csv',
-  'curves.svg',
-];
+export const EPOCH_FILES = ['model.json', 'checkpoint.json', 'metrics.json'];
 
 /** The files a run writes into its folder. */
 export const RUN_FILES = [
   'metrics.json',
+  'metrics.jsonl',
   'metrics.csv',
   'model.json',
   'checkpoint.json',
