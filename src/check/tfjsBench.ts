@@ -2,6 +2,7 @@
 // batch at a time with trainOnBatch, the same batches as ours), timed per batch.
 
 import type { Batch } from '../train/batches.js';
+import { OPTIMIZER_DEFAULTS as adam } from '../train/optimizers.js';
 import type { Tf } from './tfjs.js';
 
 export interface TfjsModelSpec {
@@ -31,7 +32,7 @@ export function buildTfjsModel(tf: Tf, spec: TfjsModelSpec): LayersModel {
   }
   const optimizer =
     spec.optimizer === 'adam'
-      ? tf.train.adam(spec.learningRate, 0.9, 0.999, 1e-7)
+      ? tf.train.adam(spec.learningRate, adam.beta1, adam.beta2, adam.epsilon)
       : tf.train.sgd(spec.learningRate);
   model.compile({ optimizer, loss: 'categoricalCrossentropy' });
   return model;
