@@ -30,45 +30,51 @@ export function formatFloat32(value: number): string {
   if (value === 0) return '0';
   const magnitude = Math.abs(value);
   const exponent = Math.floor(Math.log10(magnitude));
-  let digits = 0;
-  /** |v| to d significant digits (its digits in `digits`), or NaN where doubles cannot tell. */
-  const rounded = (d: number): number => {
-    const k = d - 1 - exponent;
-    if (k > 22 || k < -22) return NaN;
-    const scaled = k >= 0 ? magnitude * POWERS_OF_TEN[k] : magnitude / POWERS_OF_TEN[-k];
-    if (scaled < POWERS_OF_TEN[d - 1] || scaled >= POWERS_OF_TEN[d]) return NaN;
-    const floor = Math.floor(scaled);
-    const fraction = scaled - floor;
-    if (Math.abs(fraction - 0.5) < 1e-7) return NaN;
-    digits = fraction > 0.5 ? floor + 1 : floor;
-    return k >= 0 ? digits / POWERS_OF_TEN[k] : digits * POWERS_OF_TEN[-k];
-  };
   // most float32s need 7 or 8 digits: start at 7, then go down or up
   let d = 7;
-  let candidate = rounded(d);
-  if (Number.isNaN(candidate)) return shortestFloat32ByPrecision(value);
-  let best = digits;
-  if (Math.fround(candidate) === magnitude) {
+  let digits = roundedDigits(magnitude, exponent, d);
+  if (digits < 0) return shortestFloat32ByPrecision(value);
+  if (readsBack(digits, magnitude, exponent, d)) {
     while (d > 1) {
-      candidate = rounded(d - 1);
-      if (Number.isNaN(candidate)) return shortestFloat32ByPrecision(value);
-      if (Math.fround(candidate) !== magnitude) break;
+      const fewer = roundedDigits(magnitude, exponent, d - 1);
+      if (fewer < 0) return shortestFloat32ByPrecision(value);
+      if (!readsBack(fewer, magnitude, exponent, d - 1)) break;
       d--;
-      best = digits;
+      digits = fewer;
     }
   } else {
     do {
       if (++d > 9) return shortestFloat32ByPrecision(value);
-      candidate = rounded(d);
-      if (Number.isNaN(candidate)) return shortestFloat32ByPrecision(value);
-    } while (Math.fround(candidate) !== magnitude);
-    best = digits;
+      digits = roundedDigits(magnitude, exponent, d);
+      if (digits < 0) return shortestFloat32ByPrecision(value);
+    } while (!readsBack(digits, magnitude, exponent, d));
   }
-  let text = String(best);
   // the point's place: after exponent + 1 digits (one more when rounding up made 10^d)
-  const point = exponent + 1 + (text.length - d);
-  text = text.replace(/0+$/, '');
-  return (value < 0 ? '-' : '') + numberText(text, point);
+  const point = exponent + 1 + (digits === POWERS_OF_TEN[d] ? 1 : 0);
+  while (digits % 10 === 0) digits /= 10;
+  return (value < 0 ? '-' : '') + numberText(String(digits), point);
+}
+
+/**
+ * |v| to d significant digits, as the integer q = round(|v| · 10^k), k = d − 1 − exponent; −1
+ * where doubles cannot decide it exactly (10^k not exact, the exponent off, near a tie).
+ */
+function roundedDigits(magnitude: number, exponent: number, d: number): number {
+  const k = d - 1 - exponent;
+  if (k > 22 || k < -22) return -1;
+  const scaled = k >= 0 ? magnitude * POWERS_OF_TEN[k] : magnitude / POWERS_OF_TEN[-k];
+  if (scaled < POWERS_OF_TEN[d - 1] || scaled >= POWERS_OF_TEN[d]) return -1;
+  const floor = Math.floor(scaled);
+  const fraction = scaled - floor;
+  if (Math.abs(fraction - 0.5) < 1e-7) return -1;
+  return fraction > 0.5 ? floor + 1 : floor;
+}
+
+/** Whether q · 10^−k (the nearest double to that decimal) reads back as the float32 |v|. */
+function readsBack(digits: number, magnitude: number, exponent: number, d: number): boolean {
+  const k = d - 1 - exponent;
+  const decimal = k >= 0 ? digits / POWERS_OF_TEN[k] : digits * POWERS_OF_TEN[-k];
+  return Math.fround(decimal) === magnitude;
 }
 
 /** The shortest float32 decimal by exact decimal rounding (toPrecision): slow, always right. */
