@@ -1,6 +1,6 @@
 // The Run API as the library and the studio drive it: typed events, a stop, the folder released.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError, UsageError } from '../src/errors.js';
@@ -42,6 +42,18 @@ describe('startRun', () => {
     expect(events[events.length - 1]).toMatchObject({ type: 'interrupted', epochs: 1 });
     const resumed = await startRun(SMALL, { resume: out, epochs: 3, threads: 1 });
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('resumes a run whose checkpoint is of version 1 (the history inside it, no metrics.jsonl)', async () => {
+    const out = join(temporaryFolder(), 'run');
+    await startRun({ ...SMALL, epochs: 1 }, { out, threads: 1 });
+    const file = join(out, 'checkpoint.json');
+    const checkpoint = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...checkpoint, version: 1, history: readHistory(out) }));
+    rmSync(join(out, 'metrics.jsonl'));
+    const resumed = await startRun(SMALL, { resume: out, epochs: 2, threads: 1 });
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(readHistory(out).map((e) => e.epoch)).toEqual([1, 2]);
   });
 
   it('refuses rules of the network before making a folder', async () => {

@@ -247,8 +247,7 @@ export async function startRun(
     const runConfig = describeRun(options, network, architecture, epochs);
     folder.epochFiles.open();
     const history = new MetricsHistory(out);
-    const kept = history.start(checkpoint?.state.epoch ?? 0);
-    finished.push(...(checkpoint?.history ?? kept));
+    finished.push(...history.start(checkpoint?.state.epoch ?? 0, checkpoint?.history));
     emit({
       type: 'started',
       folder: out,

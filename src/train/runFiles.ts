@@ -78,10 +78,13 @@ export class MetricsHistory {
     return join(this.folder, name);
   }
 
-  /** The first `epochs` lines (a resume), the rest cut off; or empty files for a new run. */
-  start(epochs = 0): HistoryLine[] {
-    let lines: HistoryLine[] = [];
-    if (epochs > 0) {
+  /**
+   * The first `epochs` lines (a resume), the rest cut off; or empty files for a new run. A
+   * version 1 checkpoint carried its own history (`carried`), which then replaces the files.
+   */
+  start(epochs = 0, carried?: HistoryLine[]): HistoryLine[] {
+    let lines: HistoryLine[] = carried ?? [];
+    if (epochs > 0 && !carried) {
       let text: string;
       try {
         text = readFileSync(this.path(HISTORY_FILE), 'utf8');
