@@ -127,9 +127,9 @@ function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) 
   if (!placement.resume) {
     const applied = applyPreset(options);
     checkArchitecture(architectureOf(applied));
-    resolveDataSource(applied.data);
+    const source = resolveDataSource(applied.data);
     const folder = openRunFolder(placement.out, { force: placement.force });
-    return { options: applied, checkpoint: null, folder };
+    return { options: applied, source, checkpoint: null, folder };
   }
   const folder = openRunFolder(placement.resume, { resume: true });
   try {
@@ -142,40 +142,34 @@ function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) 
     }
     const resumed = { ...saved, checkTfjs: false };
     checkArchitecture(architectureOf(resumed));
-    resolveDataSource(resumed.data);
-    return { options: resumed, checkpoint, folder };
+    const source = resolveDataSource(resumed.data);
+    return { options: resumed, source, checkpoint, folder };
   } catch (error) {
     folder.release();
     throw error;
   }
 }
 
-function describeRun(
-  options: RunOptions,
-  network: Network,
-  architecture: Architecture,
-  epochs: number,
-) {
-  const learningRate = options.lr ?? DEFAULT_LEARNING_RATES[options.optimizer];
+function describeRun(options: RunOptions, data: Dataset, config: TrainConfig, network: Network) {
   return {
-    data: resolveDataSource(options.data).name,
+    data: data.name,
     preset: options.preset ?? null,
     model: describeNetwork(network),
     hidden: options.hidden,
     activation: options.hidden.length ? options.activation : null,
     batchnorm: options.batchnorm,
-    init: describeInit(architecture),
+    init: describeInit(architectureOf(options)),
     loss: options.loss,
     optimizer: options.optimizer,
     ...(options.optimizer === 'momentum' ? { momentum: options.momentum } : {}),
     ...(options.optimizer === 'adam'
       ? { beta1: options.beta1, beta2: options.beta2, adamEpsilon: options.adamEpsilon }
       : {}),
-    learningRate,
+    learningRate: config.learningRate,
     lrSchedule: options.lrSchedule,
     weightDecay: options.weightDecay,
     batchSize: options.batchSize,
-    epochs,
+    epochs: plannedEpochs(config, data.train.count),
     steps: options.steps ?? null,
     seed: options.seed,
     shuffle: options.shuffle,
@@ -219,7 +213,7 @@ export async function startRun(
   hooks: RunHooks = {},
 ): Promise<RunResult> {
   const emit = hooks.onEvent ?? (() => {});
-  const { options, checkpoint, folder } = openRun(requested, placement, hooks);
+  const { options, source, checkpoint, folder } = openRun(requested, placement, hooks);
   const out = folder.path;
   const architecture = architectureOf(options);
   const finished: EpochMetrics[] = [];
@@ -228,7 +222,7 @@ export async function startRun(
   try {
     engine = createEngine(options.engine, placement.threads ?? availableParallelism());
     const loadStarted = performance.now();
-    const data = await loadDataset(resolveDataSource(options.data), {
+    const data = await loadDataset(source, {
       trainLimit: options.trainLimit,
       testLimit: options.testLimit,
     });
@@ -243,8 +237,7 @@ export async function startRun(
       engine,
     );
     if (checkpoint) restoreNetwork(network, checkpoint.arrays, out);
-    const epochs = plannedEpochs(config, data.train.count);
-    const runConfig = describeRun(options, network, architecture, epochs);
+    const runConfig = describeRun(options, data, config, network);
     folder.epochFiles.open();
     const history = new MetricsHistory(out);
     finished.push(...history.start(checkpoint?.state.epoch ?? 0, checkpoint?.history));
@@ -255,7 +248,7 @@ export async function startRun(
       dataset: datasetSummary(data),
       loadSeconds,
       resumedAfter: checkpoint?.state.epoch ?? 0,
-      epochs,
+      epochs: runConfig.epochs,
     });
 
     companion =
@@ -290,7 +283,7 @@ export async function startRun(
             checkpointFile(options, state, network),
             ['metrics.json', metricsSummary(runConfig, metrics, cross)],
           ]);
-          curves.draw(finished);
+          curves.drawAfterEpoch(finished);
           emit({ type: 'epoch', metrics, check });
           if (check && !(check.maxAbsWeightDiff <= companion!.maxWeightDrift)) {
             throw new UserError(
@@ -305,8 +298,7 @@ export async function startRun(
       checkpoint?.state,
     );
     const seconds = (performance.now() - started) / 1000;
-    curves.draw(finished, true);
-    writeReport(out, runConfig, finished, network, data.test);
+    writeReport(out, runConfig, finished, curves.draw(finished), network, data.test);
     const result: RunResult = {
       folder: resolve(out),
       config: runConfig,
@@ -366,10 +358,17 @@ class CurvesFile {
 
   constructor(private readonly file: string) {}
 
-  draw(history: EpochMetrics[], always = false): void {
-    if (!always && performance.now() - this.drawn < 1000) return;
-    writeFileAtomic(this.file, curvesSvg(history));
+  /** Draws the curves and writes them; returns the picture. */
+  draw(history: EpochMetrics[]): string {
+    const svg = curvesSvg(history);
+    writeFileAtomic(this.file, svg);
     this.drawn = performance.now();
+    return svg;
+  }
+
+  /** Draws them unless they were drawn less than a second ago. */
+  drawAfterEpoch(history: EpochMetrics[]): void {
+    if (performance.now() - this.drawn >= 1000) this.draw(history);
   }
 }
 
@@ -378,13 +377,13 @@ function writeReport(
   out: string,
   config: Record<string, unknown>,
   history: EpochMetrics[],
+  curves: string,
   network: Network,
   test: Split,
 ): void {
   const weights = weightsPng(weightTiles(network), network.input.height, network.input.width);
   writeFileAtomic(join(out, 'weights.png'), weights);
   const evaluation = evaluate(network, test);
-  const curves = curvesSvg(history);
   const html = reportHtml({ config, history, curves, weights, evaluation, network, test });
   writeFileAtomic(join(out, 'report.html'), html);
 }

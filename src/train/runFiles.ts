@@ -9,15 +9,17 @@ import type { EpochMetrics } from './trainer.js';
 /** Temporary files are named `.<name>.tmp-<pid>`; a run folder's leftovers match this. */
 export const TEMPORARY_FILE = /^\..+\.tmp-\d+$/;
 
-function temporaryName(file: string): string {
+export function temporaryName(file: string): string {
   return join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
 }
 
+/** A file system error's code (ENOENT, EACCES, …), for a one-line message. */
+export function errorCode(error: unknown): string {
+  return String((error as NodeJS.ErrnoException).code ?? error);
+}
+
 function cannotWrite(file: string, error: unknown): UserError {
-  return new UserError(
-    `${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? error})`,
-    EXIT.input,
-  );
+  return new UserError(`${file}: cannot write (${errorCode(error)})`, EXIT.input);
 }
 
 export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
@@ -85,19 +87,14 @@ export class MetricsHistory {
   start(epochs = 0, carried?: HistoryLine[]): HistoryLine[] {
     let lines: HistoryLine[] = carried ?? [];
     if (epochs > 0 && !carried) {
-      let text: string;
       try {
-        text = readFileSync(this.path(HISTORY_FILE), 'utf8');
+        lines = readHistory(this.folder, epochs);
       } catch (error) {
         throw new UserError(
-          `${this.path(HISTORY_FILE)}: cannot read (${(error as NodeJS.ErrnoException).code})`,
+          `${this.path(HISTORY_FILE)}: cannot read (${errorCode(error)})`,
           EXIT.input,
         );
       }
-      lines = text
-        .split('\n')
-        .slice(0, epochs)
-        .map((line) => JSON.parse(line) as HistoryLine);
       if (lines.length < epochs || lines.some((line, i) => line.epoch !== i + 1)) {
         throw new UserError(
           `${this.path(HISTORY_FILE)}: holds fewer epochs than the checkpoint (${epochs})`,
@@ -138,11 +135,15 @@ export function metricsSummary(
   return JSON.stringify(summary, null, 2) + '\n';
 }
 
-/** The whole history of a run folder, from metrics.jsonl. */
-export function readHistory(folder: string): HistoryLine[] {
+/**
+ * A run folder's history, from metrics.jsonl: the whole of it, or its first `epochs` lines
+ * (those a checkpoint vouches for; a line after them may have been cut by a crash).
+ */
+export function readHistory(folder: string, epochs = Infinity): HistoryLine[] {
   const text = readFileSync(join(folder, HISTORY_FILE), 'utf8');
   return text
     .split('\n')
     .filter((line) => line.length > 0)
+    .slice(0, epochs)
     .map((line) => JSON.parse(line) as HistoryLine);
 }

@@ -11,9 +11,10 @@
 //   RUN/.epochs/7/ model.json checkpoint.json metrics.json
 //
 // so RUN/model.json, checkpoint.json and metrics.json always describe the same epoch, even after
-// kill -9. (The history files, metrics.jsonl and metrics.csv, grow by appending: see runFiles.) When the run ends (finished, interrupted, failed), each file is renamed into place
+// kill -9. When the run ends (finished, interrupted, failed), each file is renamed into place
 // over its symlink (each name still resolves to the same epoch meanwhile) and the folder holds
-// plain files again.
+// plain files again. (The history files, metrics.jsonl and metrics.csv, grow by appending: see
+// runFiles.ts.)
 
 import {
   accessSync,
@@ -31,9 +32,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
-import { TEMPORARY_FILE } from './runFiles.js';
+import { errorCode, TEMPORARY_FILE, temporaryName } from './runFiles.js';
 
 export const LOCK_FILE = '.lock';
 const CURRENT = '.current';
@@ -67,10 +68,6 @@ function timestamp(now: Date): string {
     `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}` +
     `T${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`
   );
-}
-
-function errorCode(error: unknown): string {
-  return String((error as NodeJS.ErrnoException).code ?? error);
 }
 
 /**
@@ -175,20 +172,18 @@ function isSymlink(path: string): boolean {
 
 /** Points `link` at `target` in one rename (a symlink made under a temporary name first). */
 function pointAt(link: string, target: string): void {
-  const temporary = join(dirname(link), `.${basename(link)}.tmp-${process.pid}`);
+  const temporary = temporaryName(link);
   rmSync(temporary, { force: true });
   symlinkSync(target, temporary);
   renameSync(temporary, link);
 }
 
-function fail(folder: string, error: unknown): never {
+function cannotWriteFolder(folder: string, error: unknown): never {
   throw new UserError(`${folder}: cannot write the run folder (${errorCode(error)})`, EXIT.input);
 }
 
 /** The epochs' files of one run folder, changed together (see the top of this file). */
 export class EpochFiles {
-  private epoch: number | null = null;
-
   constructor(private readonly folder: string) {}
 
   /**
@@ -214,7 +209,7 @@ export class EpochFiles {
         }
       }
     } catch (error) {
-      fail(this.folder, error);
+      cannotWriteFolder(this.folder, error);
     }
   }
 
@@ -227,12 +222,11 @@ export class EpochFiles {
       mkdirSync(path, { recursive: true });
       for (const [name, contents] of files) writeFileSync(join(path, name), contents);
       pointAt(join(this.folder, CURRENT), generation);
-      this.epoch = epoch;
       for (const name of readdirSync(join(this.folder, EPOCHS))) {
         if (name !== String(epoch)) rmSync(join(this.folder, EPOCHS, name), { recursive: true });
       }
     } catch (error) {
-      fail(this.folder, error);
+      cannotWriteFolder(this.folder, error);
     }
   }
 
