@@ -31,6 +31,7 @@ describe('mnist-softmax train', () => {
     expect(readdirSync(out).sort()).toEqual([
       'checkpoint.json',
       'curves.svg',
+      'events.jsonl',
       'metrics.csv',
       'metrics.json',
       'metrics.jsonl',

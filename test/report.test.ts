@@ -12,6 +12,7 @@ import { buildNetwork, MNIST_INPUT, type Architecture } from '../src/model/netwo
 import { Random } from '../src/random.js';
 import { OPTIMIZER_DEFAULTS } from '../src/train/optimizers.js';
 import { train } from '../src/train/trainer.js';
+import { chartsOf, haveChromium, launchChromium, pageWithErrors } from './browser.js';
 import { MNIST, runCli, temporaryFolder } from './helpers.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 3000, testLimit: 300 });
@@ -90,8 +91,6 @@ describe('export --png', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-
 describe('the run report', () => {
   const out = join(temporaryFolder(), 'run');
   const result = runCli([
@@ -119,42 +118,43 @@ describe('the run report', () => {
     expect(result.stdout).toMatch(/test accuracy per epoch:\n1 .*%\n2 .*%/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/(src|href)="https?:/); // self-contained
+    expect(html).not.toMatch(/<script[^>]* src=/);
     expect(readFileSync(join(out, 'curves.svg'), 'utf8')).toMatch(
       /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/,
     );
   });
 
-  // CI installs Chromium (.ci/run) and sets REQUIRE_CHROMIUM, so there this test always runs.
-  const haveChromium = existsSync(CHROMIUM) || process.env.REQUIRE_CHROMIUM === '1';
   it.skipIf(!haveChromium)(
     'renders in headless Chromium without errors, with its images',
     async () => {
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const browser = await launchChromium();
       try {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on('pageerror', (error) => errors.push(error.message));
-        page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-        page.on('requestfailed', (request) => errors.push(`failed: ${request.url()}`));
+        const { page, errors } = await pageWithErrors(browser);
         await page.goto(pathToFileURL(join(out, 'report.html')).href, { waitUntil: 'load' });
         const images = await page.$$eval('img', (all) =>
           all.map((img) => ({ complete: img.complete, width: img.naturalWidth })),
         );
         expect(images.length).toBeGreaterThan(2); // the weights and misclassified digits
         for (const image of images) expect(image.complete && image.width > 0).toBe(true);
-        expect(await page.$$eval('svg polyline', (lines) => lines.length)).toBe(4);
+        const charts = await chartsOf(page);
+        expect(charts.map((chart) => [chart.name, chart.lines])).toEqual([
+          ['loss', 2],
+          ['accuracy', 2],
+          ['gradient-norms', 2],
+          ['saturation', 1],
+        ]);
+        for (const chart of charts) expect(chart.inked).toBeGreaterThan(500);
+        const config = await page.$$eval('table.config tr', (rows) =>
+          Object.fromEntries(
+            rows.map((row) => [row.cells[0].textContent, row.cells[1].textContent]),
+          ),
+        );
+        expect(config).toMatchObject({
+          data: 'mnist',
+          hidden: '24',
+          preset: '–',
+          batchnorm: 'true',
+        });
         expect(await page.$$eval('table.confusion td', (cells) => cells.length)).toBe(100);
         expect(errors).toEqual([]);
       } finally {

@@ -2,13 +2,18 @@
 // same data and the same batches, for softmax regression and for the 784-256-10 MLP with
 // BatchNorm and Adam.
 
-import { DEFAULT_LEARNING_RATES } from '../train/defaults.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_LEARNING_RATES, defaultLogEvery } from '../train/defaults.js';
+import { EventLog } from '../train/eventLog.js';
 import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
 import { Dense } from '../model/layers.js';
 import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';
 import { Random } from '../random.js';
 import { createBatchSource, type Batch } from '../train/batches.js';
 import { OPTIMIZER_DEFAULTS, type OptimizerName } from '../train/optimizers.js';
+import type { StepLog } from '../train/records.js';
 import { train } from '../train/trainer.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
 import { table } from './format.js';
@@ -90,12 +95,32 @@ function measurement(ms: number, samples: number, flops: number, method: string)
   };
 }
 
+/**
+ * The event log as `train` writes it by default (into a temporary folder), or none: the
+ * difference is what logging costs.
+ */
+function eventLog(logged: boolean, data: Dataset) {
+  if (!logged) return { hooks: {}, logEvery: 0, close: () => {} };
+  const folder = mkdtempSync(join(tmpdir(), 'mnist-softmax-bench-'));
+  const log = new EventLog(folder);
+  log.start();
+  return {
+    hooks: { onLog: (line: StepLog) => log.add({ type: 'step', ...line }) },
+    logEvery: defaultLogEvery(data.train.count, BATCH_SIZE),
+    close: () => {
+      log.flush();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
 async function benchEngine(
   engineName: EngineName,
   workload: Workload,
   data: Dataset,
   epochs: number,
   threads: number,
+  logged = false,
 ): Promise<Measurement> {
   const engine = createEngine(engineName, threads);
   const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
@@ -113,12 +138,15 @@ async function benchEngine(
     buildNetwork(input, data.classes, workload.architecture, new Random(1), engine);
   await train(build(), data, { ...config, steps: WARM_UP_STEPS });
   const network = build();
-  const history = await train(network, data, config);
+  const log = eventLog(logged, data);
+  const history = await train(network, data, { ...config, logEvery: log.logEvery }, log.hooks);
+  log.close();
   engine.close?.();
   const ms = median(history.map((epoch) => epoch.seconds * 1000));
   const method =
     `median of ${epochs} epochs after ${WARM_UP_STEPS} warm-up steps` +
-    (engineName === 'wasm' ? `, ${threads} threads` : '');
+    (engineName === 'wasm' ? `, ${threads} threads` : '') +
+    (logged ? `, events.jsonl every ${log.logEvery} steps` : '');
   return measurement(ms, data.train.count, flopsPerSample(network), method);
 }
 
@@ -190,10 +218,24 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   for (const workload of WORKLOADS) {
     console.error(`bench ${workload.name}: wasm, reference, tfjs …`);
     const wasm = await benchEngine('wasm', workload, data, options.epochs, options.threads);
+    const wasmLogged = await benchEngine(
+      'wasm',
+      workload,
+      data,
+      options.epochs,
+      options.threads,
+      true,
+    );
     const reference = await benchEngine('reference', workload, data, options.epochs, 1);
     const tfjs = await benchTfjs(workload, data, options.tfjsBatches);
     backend = tfjs.backend;
-    results[workload.name] = { wasm, reference, tfjs: tfjs.perBatch, tfjsFit: tfjs.fit };
+    results[workload.name] = {
+      wasm,
+      wasmLogged,
+      reference,
+      tfjs: tfjs.perBatch,
+      tfjsFit: tfjs.fit,
+    };
   }
 
   if (options.json) {
@@ -210,6 +252,7 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
               wasmOverTfjs: r.tfjs.msPerEpoch / r.wasm.msPerEpoch,
               wasmOverTfjsFit: r.tfjsFit.msPerEpoch / r.wasm.msPerEpoch,
               wasmOverReference: r.reference.msPerEpoch / r.wasm.msPerEpoch,
+              loggingCost: r.wasmLogged.msPerEpoch / r.wasm.msPerEpoch - 1,
             },
           ]),
         ),

@@ -5,7 +5,8 @@ import type { Network } from '../model/network.js';
 import { EXIT } from '../errors.js';
 import type { RunOptions } from '../train/defaults.js';
 import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
-import type { EpochMetrics, TrainConfig } from '../train/trainer.js';
+import type { EpochMetrics } from '../train/records.js';
+import type { TrainConfig } from '../train/trainer.js';
 import { barChart, percent } from './format.js';
 import { EpochProgress } from './progress.js';
 

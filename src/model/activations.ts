@@ -34,3 +34,30 @@ export const ACTIVATION_KERNELS = {
   sigmoid: { forward: sigmoidForward, backward: sigmoidBackward },
   tanh: { forward: tanhForward, backward: tanhBackward },
 } as const;
+
+/**
+ * The share of a hidden layer's units that pass (almost) no gradient back, from its outputs
+ * y: (batch, units) of one forward pass.
+ *   relu:    dead units: y = 0 for every sample of the batch (∂y/∂x = 0 for all of them)
+ *   sigmoid: saturated outputs: y < 0.01 or y > 0.99 (∂y/∂x = y (1 − y) < 0.0099, under 4% of
+ *            its maximum 1/4), as a share of all batch × units outputs
+ *   tanh:    saturated outputs: |y| > 0.99 (∂y/∂x = 1 − y² < 0.02)
+ */
+export function saturation(name: ActivationName, y: Floats, batch: number, units: number): number {
+  if (name === 'relu') {
+    let dead = 0;
+    for (let j = 0; j < units; j++) {
+      let n = 0;
+      while (n < batch && y[n * units + j] === 0) n++;
+      if (n === batch) dead++;
+    }
+    return dead / units;
+  }
+  const length = batch * units;
+  let saturated = 0;
+  for (let i = 0; i < length; i++) {
+    const tail = name === 'sigmoid' ? Math.abs(y[i] - 0.5) > 0.49 : Math.abs(y[i]) > 0.99;
+    if (tail) saturated++;
+  }
+  return saturated / length;
+}

@@ -3,7 +3,7 @@
 // (engine.ts): the readable reference, or WebAssembly. A network is a list of layers that ends
 // in logits; the softmax that follows is fused with the loss.
 
-import type { ActivationName } from './activations.js';
+import { saturation, type ActivationName } from './activations.js';
 import { isSparse, referenceEngine, type Engine, type LayerInput } from './engine.js';
 
 /** A learnable tensor and its gradient, both flat. */
@@ -260,6 +260,11 @@ export class Activation implements Layer {
     const dx = this.inputGradient.get(length);
     this.engine.activationBackward(this.type, dx, dout, this.lastOutput, length);
     return dx;
+  }
+
+  /** The share of units passing no gradient in the last forward pass (see `saturation`). */
+  saturation(batch: number): number {
+    return saturation(this.type, this.lastOutput, batch, this.inputs);
   }
 
   parameters(): Parameter[] {

@@ -1,6 +1,6 @@
 // curves.svg: loss and accuracy per epoch, train and test, as two small line charts.
 
-import type { EpochMetrics } from '../train/trainer.js';
+import type { EpochMetrics } from '../train/records.js';
 
 const PANEL_WIDTH = 360;
 const PANEL_HEIGHT = 220;

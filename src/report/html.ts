@@ -1,22 +1,17 @@
-// report.html: one self-contained page (no network, no scripts) with a run's configuration,
-// metrics, curves, weight pictures, confusion matrix heat map and misclassified test digits.
+// report.html: one self-contained page (no network) with a run's configuration, metrics, curves
+// (per step, drawn by the charts' script inlined in it), weight pictures with their colour scale,
+// confusion matrix heat map and misclassified test digits.
 
 import type { Split } from '../data/dataset.js';
 import { encodeGreyPng } from '../data/png.js';
 import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import type { Evaluation } from '../train/evaluate.js';
-import type { EpochMetrics } from '../train/trainer.js';
+import type { EpochMetrics } from '../train/records.js';
+import { chartsHtml, escapeHtml as escape, plainValue } from './page.js';
+import type { RunCurves } from './series.js';
 
 const MISCLASSIFIED_SHOWN = 24;
-
-function escape(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
 
 function dataUri(png: Buffer): string {
   return `data:image/png;base64,${png.toString('base64')}`;
@@ -67,11 +62,22 @@ function misclassified(network: Network, split: Split): string {
   return items.join('\n');
 }
 
+/** The weights' colour scale: red at −largest, white at 0, blue at +largest. */
+function colourScale(largest: number): string {
+  const label = (v: number) => `<span>${+v.toPrecision(3)}</span>`;
+  return (
+    `<div class="colour-scale"><div class="bar"></div>` +
+    `<div class="labels">${label(-largest)}${label(0)}${label(largest)}</div></div>`
+  );
+}
+
 export interface ReportInput {
   config: Record<string, unknown>;
   history: EpochMetrics[];
-  curves: string;
+  curves: RunCurves;
   weights: Buffer;
+  /** The |weight| drawn in full colour. */
+  largestWeight: number;
   evaluation: Evaluation;
   network: Network;
   test: Split;
@@ -80,8 +86,9 @@ export interface ReportInput {
 export function reportHtml(input: ReportInput): string {
   const { config, history, curves, weights, evaluation, network, test } = input;
   const configRows = Object.entries(config)
-    .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(JSON.stringify(v))}</td></tr>`)
+    .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(plainValue(v))}</td></tr>`)
     .join('');
+  const charts = chartsHtml([{ label: 'run', runs: [], curves }]);
   const metricRows = history
     .map(
       (m) =>
@@ -102,7 +109,12 @@ table.config th, table.config td { text-align: left; }
 table.confusion td { min-width: 2.5em; }
 figure { display: inline-block; margin: 0.3em; text-align: center; font-size: 0.8em; }
 figure img { image-rendering: pixelated; background: black; }
+.weights { display: flex; align-items: center; gap: 1.5em; }
+.colour-scale { width: 240px; font-size: 0.8em; }
+.colour-scale .bar { height: 14px; background: linear-gradient(to right, #f00, #fff, #00f); border: 1px solid #999; }
+.colour-scale .labels { display: flex; justify-content: space-between; }
 </style>
+${charts.head}
 </head>
 <body>
 <h1>mnist-softmax run</h1>
@@ -112,10 +124,15 @@ figure img { image-rendering: pixelated; background: black; }
 <h2>Metrics</h2>
 <table><tr><th>epoch</th><th>train loss</th><th>train accuracy</th><th>test loss</th><th>test accuracy</th><th>seconds</th></tr>${metricRows}</table>
 <h2>Curves</h2>
-${curves}
+<p>Train loss and accuracy per step (means over the steps between two points of the event log),
+the test set after each epoch, each dense layer's gradient norm ‖∂L/∂W‖₂ on a log scale (shrinking
+towards the first layer: vanishing gradients) and, with hidden layers, the share of dead ReLUs or
+saturated sigmoid/tanh outputs.</p>
+${charts.body}
 <h2>Weights</h2>
 <p>Blue: positive weights (evidence for), red: negative (evidence against).</p>
-<img id="weights" src="${dataUri(weights)}" alt="learned weights">
+<div class="weights"><img id="weights" src="${dataUri(weights)}" alt="learned weights">
+${colourScale(input.largestWeight)}</div>
 <h2>Confusion matrix</h2>
 ${confusionTable(evaluation, network.classes)}
 <h2>Misclassified test images</h2>

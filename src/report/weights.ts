@@ -40,6 +40,13 @@ export function weightTiles(network: Network): Tile[] {
     .map(({ j }) => ({ label: `unit ${j}`, values: column(j) }));
 }
 
+/** The largest |weight| of the tiles: full blue (+) or full red (−) in the picture. */
+export function largestWeight(tiles: Tile[]): number {
+  let largest = 0;
+  for (const tile of tiles) for (const v of tile.values) largest = Math.max(largest, Math.abs(v));
+  return largest;
+}
+
 /** The tiles in a grid, labelled, as PNG bytes. */
 export function weightsPng(tiles: Tile[], height: number, width: number): Buffer {
   const tileWidth = width * ZOOM;
@@ -50,8 +57,7 @@ export function weightsPng(tiles: Tile[], height: number, width: number): Buffer
   const imageWidth = GAP + columns * (tileWidth + GAP);
   const imageHeight = GAP + rows * (tileHeight + labelHeight + GAP);
   const rgba = new Uint8Array(imageWidth * imageHeight * 4).fill(255);
-  let largest = 0;
-  for (const tile of tiles) for (const v of tile.values) largest = Math.max(largest, Math.abs(v));
+  const largest = largestWeight(tiles);
   const scale = largest > 0 ? 1 / largest : 0;
 
   tiles.forEach((tile, t) => {

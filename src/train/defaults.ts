@@ -40,6 +40,8 @@ export interface RunOptions {
   preset?: 'tf-beginners';
   checkTfjs: boolean;
   engine: EngineName;
+  /** Steps between the lines of events.jsonl (0: none); default about 50 lines an epoch. */
+  logEvery?: number;
 }
 
 /** Every option's default, defined once: the CLI's help shows these. */
@@ -63,6 +65,14 @@ export const RUN_DEFAULTS: Omit<RunOptions, 'lr'> = {
   checkTfjs: false,
   engine: 'wasm',
 };
+
+/** The event log's default: about this many lines an epoch. */
+export const LOG_LINES_PER_EPOCH = 50;
+
+/** Steps between event log lines by default: 12 for MNIST's 600 batches of 100. */
+export function defaultLogEvery(trainCount: number, batchSize: number): number {
+  return Math.max(1, Math.round(Math.ceil(trainCount / batchSize) / LOG_LINES_PER_EPOCH));
+}
 
 /**
  * TensorFlow's beginner tutorial: W and b start at zero, plain SGD at 0.5, batches of 100,

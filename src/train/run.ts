@@ -23,21 +23,23 @@ import type { Engine } from '../model/engine.js';
 import { Random } from '../random.js';
 import { curvesSvg } from '../report/curves.js';
 import { reportHtml } from '../report/html.js';
-import { weightsPng, weightTiles } from '../report/weights.js';
+import { runCurves, type RunCurves } from '../report/series.js';
+import { largestWeight, weightsPng, weightTiles } from '../report/weights.js';
 import { createEngine } from '../wasm/engine.js';
 import type { Batch } from './batches.js';
 import { checkpointFile, readResumePoint, restoreNetwork } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
-import { applyPreset, DEFAULT_LEARNING_RATES, type RunOptions } from './defaults.js';
+import {
+  applyPreset,
+  DEFAULT_LEARNING_RATES,
+  defaultLogEvery,
+  type RunOptions,
+} from './defaults.js';
+import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
 import { openRunFolder } from './runFolder.js';
-import {
-  plannedEpochs,
-  train,
-  type BatchProgress,
-  type EpochMetrics,
-  type TrainConfig,
-} from './trainer.js';
+import { plannedEpochs, train, type BatchProgress, type TrainConfig } from './trainer.js';
+import type { EndEvent, EpochMetrics, StepLog } from './records.js';
 
 /** Where a run goes and how this process runs it (not saved: a resume may choose again). */
 export interface RunPlacement {
@@ -94,6 +96,8 @@ export type RunEvent =
       epochs: number;
     }
   | { type: 'step'; progress: BatchProgress }
+  /** A line of the event log (every `logEvery` steps): the window's loss, norms, saturation. */
+  | { type: 'log'; log: StepLog }
   | { type: 'epoch'; metrics: EpochMetrics; check?: CompanionEpoch }
   | { type: 'finished'; result: RunResult }
   | { type: 'interrupted'; folder: string; epochs: number; message: string }
@@ -171,6 +175,7 @@ function describeRun(options: RunOptions, data: Dataset, config: TrainConfig, ne
     batchSize: options.batchSize,
     epochs: plannedEpochs(config, data.train.count),
     steps: options.steps ?? null,
+    logEvery: config.logEvery,
     seed: options.seed,
     shuffle: options.shuffle,
     engine: options.engine,
@@ -219,6 +224,8 @@ export async function startRun(
   const finished: EpochMetrics[] = [];
   let engine: Engine | null = null;
   let companion: Companion | null = null;
+  let events: EventLog | null = null;
+  let step = checkpoint?.state.step ?? 0;
   try {
     engine = createEngine(options.engine, placement.threads ?? availableParallelism());
     const loadStarted = performance.now();
@@ -227,7 +234,10 @@ export async function startRun(
       testLimit: options.testLimit,
     });
     const loadSeconds = (performance.now() - loadStarted) / 1000;
-    const config = trainConfig(options);
+    const config = {
+      ...trainConfig(options),
+      logEvery: options.logEvery ?? defaultLogEvery(data.train.count, options.batchSize),
+    };
     const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
     const network = buildNetwork(
       input,
@@ -241,6 +251,12 @@ export async function startRun(
     folder.epochFiles.open();
     const history = new MetricsHistory(out);
     finished.push(...history.start(checkpoint?.state.epoch ?? 0, checkpoint?.history));
+    events = new EventLog(out);
+    events.start(step);
+    const time = new Date().toISOString();
+    const epoch = checkpoint?.state.epoch ?? 0;
+    events.add({ type: 'start', step, epoch, config: runConfig, pid: process.pid, time });
+    events.flush();
     emit({
       type: 'started',
       folder: out,
@@ -264,8 +280,13 @@ export async function startRun(
       config,
       {
         afterBatch: (batch, progress) => {
+          step = progress.step;
           companion?.step(batch, progress.learningRate);
           emit({ type: 'step', progress });
+        },
+        onLog: (log) => {
+          events!.add({ type: 'step', ...log });
+          emit({ type: 'log', log });
         },
         afterEpoch: (metrics, state) => {
           const check = companion?.endEpoch(metrics.epoch, metrics.trainLoss);
@@ -277,6 +298,8 @@ export async function startRun(
             final: metrics,
           });
           history.append(check ? { ...metrics, tfjsCheck: { ...check } } : metrics);
+          events!.add(epochEvent(metrics));
+          events!.flush();
           const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
           folder.epochFiles.commit(metrics.epoch, [
             ['model.json', model],
@@ -298,7 +321,9 @@ export async function startRun(
       checkpoint?.state,
     );
     const seconds = (performance.now() - started) / 1000;
-    writeReport(out, runConfig, finished, curves.draw(finished), network, data.test);
+    curves.draw(finished);
+    const stepCurves = runCurves(readEvents(out), finished);
+    writeReport(out, runConfig, finished, stepCurves, network, data.test);
     const result: RunResult = {
       folder: resolve(out),
       config: runConfig,
@@ -307,14 +332,34 @@ export async function startRun(
       seconds,
       ...(tfjsCheck ? { tfjsCheck } : {}),
     };
+    endLog(events, step, finished.length, 'finished');
     emit({ type: 'finished', result });
     return result;
   } catch (error) {
-    throw explainStop(error, out, finished.length, emit);
+    const stop = explainStop(error, out, finished.length, emit);
+    const status = stop instanceof InterruptedError ? 'interrupted' : 'failed';
+    endLog(events, step, finished.length, status, (stop as Error).message);
+    throw stop;
   } finally {
     companion?.dispose();
     engine?.close?.();
     folder.release();
+  }
+}
+
+/** The event log's last line: how the run ended. (A log that cannot be written is let be.) */
+function endLog(
+  events: EventLog | null,
+  step: number,
+  epoch: number,
+  status: EndEvent['status'],
+  message?: string,
+): void {
+  try {
+    events?.add({ type: 'end', step, epoch, status, message, time: new Date().toISOString() });
+    events?.flush();
+  } catch {
+    // the run's own error says what went wrong with its folder
   }
 }
 
@@ -377,13 +422,23 @@ function writeReport(
   out: string,
   config: Record<string, unknown>,
   history: EpochMetrics[],
-  curves: string,
+  curves: RunCurves,
   network: Network,
   test: Split,
 ): void {
-  const weights = weightsPng(weightTiles(network), network.input.height, network.input.width);
+  const tiles = weightTiles(network);
+  const weights = weightsPng(tiles, network.input.height, network.input.width);
   writeFileAtomic(join(out, 'weights.png'), weights);
   const evaluation = evaluate(network, test);
-  const html = reportHtml({ config, history, curves, weights, evaluation, network, test });
+  const html = reportHtml({
+    config,
+    history,
+    curves,
+    weights,
+    largestWeight: largestWeight(tiles),
+    evaluation,
+    network,
+    test,
+  });
   writeFileAtomic(join(out, 'report.html'), html);
 }

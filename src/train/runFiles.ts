@@ -4,7 +4,7 @@
 import { appendFileSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError, EXIT } from '../errors.js';
-import type { EpochMetrics } from './trainer.js';
+import type { EpochMetrics, HistoryLine } from './records.js';
 
 /** Temporary files are named `.<name>.tmp-<pid>`; a run folder's leftovers match this. */
 export const TEMPORARY_FILE = /^\..+\.tmp-\d+$/;
@@ -63,9 +63,6 @@ export function metricsCsv(epochs: EpochMetrics[]): string {
 
 export const HISTORY_FILE = 'metrics.jsonl';
 export const CSV_FILE = 'metrics.csv';
-
-/** One line of metrics.jsonl: an epoch's metrics, and the tfjs cross-check's where it ran. */
-export type HistoryLine = EpochMetrics & { tfjsCheck?: Record<string, unknown> };
 
 /**
  * The history files, metrics.jsonl and metrics.csv, which grow by one appended line per epoch
@@ -137,13 +134,18 @@ export function metricsSummary(
 
 /**
  * A run folder's history, from metrics.jsonl: the whole of it, or its first `epochs` lines
- * (those a checkpoint vouches for; a line after them may have been cut by a crash).
+ * (those a checkpoint vouches for). A line that does not parse (cut by a crash, or being
+ * appended as it is read) ends it.
  */
 export function readHistory(folder: string, epochs = Infinity): HistoryLine[] {
-  const text = readFileSync(join(folder, HISTORY_FILE), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .slice(0, epochs)
-    .map((line) => JSON.parse(line) as HistoryLine);
+  const lines: HistoryLine[] = [];
+  for (const text of readFileSync(join(folder, HISTORY_FILE), 'utf8').split('\n')) {
+    if (lines.length >= epochs || text.length === 0) continue;
+    try {
+      lines.push(JSON.parse(text) as HistoryLine);
+    } catch {
+      break;
+    }
+  }
+  return lines;
 }

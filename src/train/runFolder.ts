@@ -48,6 +48,7 @@ export const RUN_FILES = [
   'metrics.json',
   'metrics.jsonl',
   'metrics.csv',
+  'events.jsonl',
   'model.json',
   'checkpoint.json',
   'curves.svg',
@@ -55,7 +56,7 @@ export const RUN_FILES = [
   'report.html',
 ];
 
-interface LockHolder {
+export interface LockHolder {
   pid: number;
   host: string;
   started: string;
@@ -114,6 +115,13 @@ function readHolder(file: string): LockHolder | null {
   } catch {
     return null;
   }
+}
+
+/** The live process that holds a run folder's lock, or null (none, or gone). */
+export function lockHolder(folder: string): LockHolder | null {
+  const holder = readHolder(join(folder, LOCK_FILE));
+  if (!holder) return null;
+  return holder.host !== hostname() || processAlive(holder.pid) ? holder : null;
 }
 
 /**

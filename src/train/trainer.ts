@@ -2,10 +2,11 @@
 
 import type { Dataset } from '../data/dataset.js';
 import { DivergenceError, InterruptedError } from '../errors.js';
-import { Dense, type Parameter } from '../model/layers.js';
+import { Activation, Dense, type Parameter } from '../model/layers.js';
 import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
+import type { EpochMetrics, StepLog } from './records.js';
 import { createBatchSource, type Batch } from './batches.js';
 import { evaluate } from './evaluate.js';
 import { LossBuffers, lossAndGradient, type LossName } from './losses.js';
@@ -34,23 +35,13 @@ export interface TrainConfig {
   evalBatchSize?: number;
   /** Evaluate on the test set after each epoch (default true; `bench` times training alone). */
   evaluateEachEpoch?: boolean;
-}
-
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-  seconds: number;
-  samplesPerSecond: number;
-  steps: number;
-  learningRate: number;
-  /** Mean over the epoch's steps of ‖∂L/∂W‖₂ of each dense layer, first to last. */
-  gradientNorms: number[];
+  /** Report a StepLog every this many steps of an epoch, and at its last step (0: never). */
+  logEvery?: number;
 }
 
 export interface BatchProgress {
+  /** Steps so far in the run, this one included. */
+  step: number;
   epoch: number;
   batch: number;
   batches: number;
@@ -60,6 +51,8 @@ export interface BatchProgress {
 }
 
 export interface TrainHooks {
+  /** Every `config.logEvery` steps of an epoch, and after its last. */
+  onLog?(log: StepLog): void;
   /** After each batch's update, with that batch (for a shadow model, progress bars). */
   afterBatch?(batch: Batch, progress: BatchProgress): void | Promise<void>;
   /** After each epoch's evaluation, with what it takes to continue from here. */
@@ -113,6 +106,20 @@ interface EpochSums {
   correct: number;
   seen: number;
   gradientNorms: Float64Array;
+}
+
+function copySums(sums: EpochSums): EpochSums {
+  return { ...sums, gradientNorms: sums.gradientNorms.slice() };
+}
+
+/** The sums of the steps between `before` and `now`. */
+function windowSince(before: EpochSums, now: EpochSums): EpochSums {
+  return {
+    loss: now.loss - before.loss,
+    correct: now.correct - before.correct,
+    seen: now.seen - before.seen,
+    gradientNorms: now.gradientNorms.map((sum, l) => sum - before.gradientNorms[l]),
+  };
 }
 
 /**
@@ -187,6 +194,9 @@ export async function train(
   const buffers = new LossBuffers(config.batchSize, classes, network.engine);
   const parameters = network.parameters().map((p) => p.parameter);
   const denseLayers = network.layers.filter((layer) => layer instanceof Dense);
+  const activations = network.layers.filter((layer) => layer instanceof Activation);
+  const logEvery = hooks.onLog ? (config.logEvery ?? 0) : 0;
+  const { engine } = network;
   const batchesPerEpoch = Math.ceil(split.count / config.batchSize);
   const epochs = plannedEpochs(config, split.count);
   const history: EpochMetrics[] = [];
@@ -236,15 +246,35 @@ export async function train(
       seen: 0,
       gradientNorms: new Float64Array(denseLayers.length),
     };
+    /** The epoch's sums and batches at the last log: a window's sums are the difference. */
+    let logged = copySums(sums);
+    let loggedBatches = 0;
 
     for (let b = 0; b < batches; b++) {
       const start = b * config.batchSize;
       const batch = source.batch(start, Math.min(config.batchSize, split.count - start));
       trainStep(context, sums, batch, learningRate, epoch, b + 1);
       step++;
+      if (logEvery > 0 && ((b + 1) % logEvery === 0 || b + 1 === batches)) {
+        const window = windowSince(logged, sums);
+        hooks.onLog!({
+          step,
+          epoch,
+          epochFraction: (b + 1) / batchesPerEpoch,
+          loss: window.loss / window.seen,
+          accuracy: window.correct / window.seen,
+          learningRate,
+          gradientNorms: Array.from(window.gradientNorms, (sum) => sum / (b + 1 - loggedBatches)),
+          weightNorms: denseLayers.map((layer) => Math.sqrt(engine.sumOfSquares(layer.weights))),
+          saturation: activations.map((layer) => layer.saturation(batch.size)),
+        });
+        logged = copySums(sums);
+        loggedBatches = b + 1;
+      }
 
       if (hooks.afterBatch) {
         const done = hooks.afterBatch(batch, {
+          step,
           epoch,
           batch: b + 1,
           batches,

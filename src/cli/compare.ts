@@ -1,0 +1,39 @@
+// `mnist-softmax compare RUN...`: runs overlaid in one self-contained page, seeds grouped.
+
+import { existsSync } from 'node:fs';
+import { EXIT, UsageError, UserError } from '../errors.js';
+import { compareHtml, compareRuns } from '../report/compare.js';
+import { writeFileAtomic } from '../train/runFiles.js';
+import { readRun } from '../train/runReader.js';
+
+export interface CompareOptions {
+  out?: string;
+  force: boolean;
+  json: boolean;
+}
+
+export const DEFAULT_COMPARE_FILE = 'compare.html';
+
+export function compareCommand(folders: string[], options: CompareOptions): void {
+  if (new Set(folders).size < folders.length) {
+    throw new UsageError('compare: a run folder is named twice');
+  }
+  // with --json the page is written only where --out asks for it
+  const out = options.out ?? (options.json ? undefined : DEFAULT_COMPARE_FILE);
+  if (out && existsSync(out) && !options.force) {
+    throw new UserError(`--out ${out}: already exists; pass --force to overwrite it`, EXIT.input);
+  }
+  const comparison = compareRuns(folders.map(readRun));
+  if (out) writeFileAtomic(out, compareHtml(comparison));
+  if (options.json) {
+    process.stdout.write(JSON.stringify(comparison) + '\n');
+    return;
+  }
+  const groups = comparison.entries.filter((entry) => entry.runs.length > 1).length;
+  console.log(
+    `${folders.length} runs compared` +
+      (groups ? `, ${groups} group${groups > 1 ? 's' : ''} of seeds` : '') +
+      (comparison.differing.length ? `; they differ in ${comparison.differing.join(', ')}` : '') +
+      `: ${out}`,
+  );
+}

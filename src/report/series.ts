@@ -1,0 +1,120 @@
+// A run's curves as the report, `compare` and the studio draw them: every series against the
+// step. Plain data (no Node.js, no DOM), so the browser pages use it too.
+
+import type { EventLine, HistoryLine } from '../train/records.js';
+
+export interface RunCurves {
+  /** Steps of the training points: the event log's lines, or each epoch's end without one. */
+  steps: number[];
+  /** Mean train loss and accuracy of the steps since the point before. */
+  trainLoss: number[];
+  trainAccuracy: number[];
+  /** The test set after each epoch, at the epoch's last step. */
+  testSteps: number[];
+  testLoss: number[];
+  testAccuracy: number[];
+  /** For each dense layer, first to last: ‖∂L/∂W‖₂ at `steps`. */
+  gradientNorms: number[][];
+  /** For each dense layer: ‖W‖₂ at `steps` (empty without an event log). */
+  weightNorms: number[][];
+  /** For each hidden layer: the share of dead or saturated units at `steps` (likewise). */
+  saturation: number[][];
+}
+
+/** Rows of arrays → arrays of rows: [[a1, b1], [a2, b2]] → [[a1, a2], [b1, b2]]. */
+function columns(rows: number[][]): number[][] {
+  const width = rows[0]?.length ?? 0;
+  return Array.from({ length: width }, (_, c) => rows.map((row) => row[c]));
+}
+
+/** A run's curves from its event log, or (a run without one) from its per-epoch history. */
+export function runCurves(events: EventLine[], history: HistoryLine[]): RunCurves {
+  const steps = events.filter((line) => line.type === 'step');
+  const epochs = events.length > 0 ? events.filter((line) => line.type === 'epoch') : [];
+  const tests = epochs.length > 0 ? epochs : history.map((m) => ({ ...m, step: m.steps }));
+  if (steps.length === 0) {
+    return {
+      steps: history.map((m) => m.steps),
+      trainLoss: history.map((m) => m.trainLoss),
+      trainAccuracy: history.map((m) => m.trainAccuracy),
+      testSteps: tests.map((m) => m.step),
+      testLoss: tests.map((m) => m.testLoss),
+      testAccuracy: tests.map((m) => m.testAccuracy),
+      gradientNorms: columns(history.map((m) => m.gradientNorms)),
+      weightNorms: [],
+      saturation: [],
+    };
+  }
+  return {
+    steps: steps.map((line) => line.step),
+    trainLoss: steps.map((line) => line.loss),
+    trainAccuracy: steps.map((line) => line.accuracy),
+    testSteps: tests.map((m) => m.step),
+    testLoss: tests.map((m) => m.testLoss),
+    testAccuracy: tests.map((m) => m.testAccuracy),
+    gradientNorms: columns(steps.map((line) => line.gradientNorms)),
+    weightNorms: columns(steps.map((line) => line.weightNorms)),
+    saturation: columns(steps.map((line) => line.saturation)),
+  };
+}
+
+/** Several runs' curves, point by point: their mean, and the lowest and highest value. */
+export interface CurvesBand {
+  mean: RunCurves;
+  low: RunCurves;
+  high: RunCurves;
+}
+
+/**
+ * Runs of one configuration (different seeds): the same steps, so their points align. Each
+ * series is cut to the shortest run's (a run still going, or stopped early).
+ */
+export function curvesBand(runs: RunCurves[]): CurvesBand {
+  const reduce = (pick: (curves: RunCurves) => number[], how: (values: number[]) => number) => {
+    const arrays = runs.map(pick);
+    const length = Math.min(...arrays.map((array) => array.length));
+    return Array.from({ length }, (_, i) => how(arrays.map((array) => array[i])));
+  };
+  const layers = (pick: (curves: RunCurves) => number[][]) =>
+    Math.min(...runs.map((curves) => pick(curves).length));
+  const combine = (how: (values: number[]) => number): RunCurves => ({
+    steps: reduce(
+      (c) => c.steps,
+      (v) => v[0],
+    ),
+    trainLoss: reduce((c) => c.trainLoss, how),
+    trainAccuracy: reduce((c) => c.trainAccuracy, how),
+    testSteps: reduce(
+      (c) => c.testSteps,
+      (v) => v[0],
+    ),
+    testLoss: reduce((c) => c.testLoss, how),
+    testAccuracy: reduce((c) => c.testAccuracy, how),
+    gradientNorms: Array.from({ length: layers((c) => c.gradientNorms) }, (_, l) =>
+      reduce((c) => c.gradientNorms[l], how),
+    ),
+    weightNorms: Array.from({ length: layers((c) => c.weightNorms) }, (_, l) =>
+      reduce((c) => c.weightNorms[l], how),
+    ),
+    saturation: Array.from({ length: layers((c) => c.saturation) }, (_, l) =>
+      reduce((c) => c.saturation[l], how),
+    ),
+  });
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    mean: combine(mean),
+    low: combine((values) => Math.min(...values)),
+    high: combine((values) => Math.max(...values)),
+  };
+}
+
+/** One line (a run) or band (a group of seeds) of a comparison, as the pages draw it. */
+export interface CurvesEntry {
+  label: string;
+  /** The run folders drawn: one, or a group's. */
+  runs: string[];
+  curves: RunCurves;
+  /** A group's lowest and highest values (absent for a single run). */
+  low?: RunCurves;
+  high?: RunCurves;
+}

@@ -1,0 +1,94 @@
+// events.jsonl: a run's event log, one JSON object a line, appended while it trains:
+//
+//   {"type": "start", "step", "epoch", "config": {...}, "pid", "time"}   (at the start and at
+//                                               each resume: the run's configuration)
+//   {"type": "step", "step", "epoch", "epochFraction", "loss", "accuracy", "learningRate",
+//    "gradientNorms": [...], "weightNorms": [...], "saturation": [...]}   (a StepLog, every
+//                                               `logEvery` steps of an epoch and after its last)
+//   {"type": "epoch", "step", "epoch", "trainLoss", "trainAccuracy", "testLoss", "testAccuracy"}
+//                                               (after each epoch's test pass)
+//   {"type": "end", "step", "epoch", "status", "message"?, "time"}
+//                                               (finished, interrupted or failed; none after kill -9)
+//
+// Lines are buffered and appended at most every FLUSH_MS, and always before an epoch's files are
+// committed, so a reader (the studio) sees a run grow while it trains. After a crash the log may
+// run past the checkpoint, or end in a cut line; a resume cuts it back to the checkpoint's step.
+
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, UserError } from '../errors.js';
+import { errorCode, writeFileAtomic } from './runFiles.js';
+import type { EpochEvent, EpochMetrics, EventLine } from './records.js';
+
+export const EVENTS_FILE = 'events.jsonl';
+
+/** How often buffered lines are appended, in milliseconds. */
+const FLUSH_MS = 250;
+
+export function epochEvent(metrics: EpochMetrics): EpochEvent {
+  const { epoch, trainLoss, trainAccuracy, testLoss, testAccuracy } = metrics;
+  return {
+    type: 'epoch',
+    step: metrics.steps,
+    epoch,
+    trainLoss,
+    trainAccuracy,
+    testLoss,
+    testAccuracy,
+  };
+}
+
+/**
+ * The lines of a run folder's events.jsonl (none when it has none), up to `lastStep`. A line that
+ * does not parse (cut by a crash) ends the log.
+ */
+export function readEvents(folder: string, lastStep = Infinity): EventLine[] {
+  const file = join(folder, EVENTS_FILE);
+  if (!existsSync(file)) return [];
+  const events: EventLine[] = [];
+  for (const text of readFileSync(file, 'utf8').split('\n')) {
+    if (text.length === 0) continue;
+    let line: EventLine;
+    try {
+      line = JSON.parse(text) as EventLine;
+    } catch {
+      break;
+    }
+    if (!(line.step <= lastStep)) break;
+    events.push(line);
+  }
+  return events;
+}
+
+export class EventLog {
+  private pending: string[] = [];
+  private flushed = performance.now();
+  private readonly file: string;
+
+  constructor(private readonly folder: string) {
+    this.file = join(folder, EVENTS_FILE);
+  }
+
+  /** A new log, or (resuming after `step` steps) the old one cut back to that step. */
+  start(step = 0): void {
+    const kept =
+      step > 0 ? readEvents(this.folder, step).filter((line) => line.type !== 'end') : [];
+    writeFileAtomic(this.file, kept.map((line) => JSON.stringify(line) + '\n').join(''));
+  }
+
+  add(line: EventLine): void {
+    this.pending.push(JSON.stringify(line) + '\n');
+    if (performance.now() - this.flushed >= FLUSH_MS) this.flush();
+  }
+
+  flush(): void {
+    this.flushed = performance.now();
+    if (this.pending.length === 0) return;
+    try {
+      appendFileSync(this.file, this.pending.join(''));
+    } catch (error) {
+      throw new UserError(`${this.file}: cannot write (${errorCode(error)})`, EXIT.input);
+    }
+    this.pending = [];
+  }
+}

@@ -1,0 +1,1 @@
+// The studio's page script: written in the next commit.
