@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Comparison } from '../src/report/compare.js';
+import type { Comparison } from '../src/report/series.js';
 import { chartsOf, haveChromium, launchChromium, pageWithErrors } from './browser.js';
 import { runCli, temporaryFolder } from './helpers.js';
 

@@ -5,18 +5,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UserError } from '../errors.js';
-import { ACTIVATIONS } from '../model/activations.js';
-import { LOSSES } from '../train/losses.js';
-import { DEFAULT_LEARNING_RATES, RUN_DEFAULTS } from '../train/defaults.js';
-import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
-import { ENGINES } from '../wasm/engineNames.js';
-import {
-  choiceOption,
-  fractionOption,
-  integerOption,
-  listOption,
-  numberOption,
-} from './options.js';
+import { dataOption, engineOption, integerOption, threadsOption } from './options.js';
+import { trainOptions } from './trainOptions.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -34,180 +24,16 @@ const program = new Command('mnist-softmax')
   .configureOutput({ outputError: (text, write) => write(`mnist-softmax: ${text}`) })
   .exitOverride();
 
-const dataOption = () =>
-  new Option(
-    '--data <dir>',
-    'data folder with the four MNIST IDX files (.gz allowed), or "mnist" (embedded), or "fashion" (Debian\'s dataset-fashion-mnist)',
-  ).default('mnist');
-
-const engineOption = () =>
-  new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')
-    .default('wasm')
-    .argParser(choiceOption('--engine', ENGINES));
-
-/** More threads than cores is allowed, with a warning: waiting threads spin and slow the others. */
-function threadsParser(text: string): number {
-  const threads = integerOption('--threads', 1, 64)(text);
-  const cores = availableParallelism();
-  if (threads > cores) {
-    console.error(
-      `warning: --threads ${threads} is more than the ${cores} cores: ` +
-        'threads waiting for work spin, and training gets slower, not faster',
-    );
-  }
-  return threads;
-}
-
-const threadsOption = () =>
-  new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
-    .default(availableParallelism(), 'the number of cores')
-    .argParser(threadsParser);
-
-program
+const train = program
   .command('train')
   .description(
     'train a softmax regression (or a small network) and save metrics and model.json in a run folder',
-  )
-  .addOption(dataOption())
-  .addOption(
-    new Option('--epochs <n>', 'passes over the training set')
-      .default(RUN_DEFAULTS.epochs)
-      .argParser(integerOption('--epochs', 1)),
-  )
-  .addOption(
-    new Option('--batch-size <n>', 'samples per step')
-      .default(RUN_DEFAULTS.batchSize)
-      .argParser(integerOption('--batch-size', 1)),
-  )
-  .addOption(
-    new Option(
-      '--lr <rate>',
-      'learning rate (default: ' +
-        OPTIMIZERS.map((name) => `${DEFAULT_LEARNING_RATES[name]} for ${name}`).join(', ') +
-        ')',
-    ).argParser(numberOption('--lr', 0)),
-  )
-  .addOption(
-    new Option('--seed <n>', 'seed of shuffling and initial weights')
-      .default(RUN_DEFAULTS.seed)
-      .argParser(integerOption('--seed', 0, 2 ** 32 - 1)),
-  )
-  .option('--no-shuffle', 'keep the training set in file order')
-  .addOption(
-    new Option('--train-limit <n>', 'use only the first N training images').argParser(
-      integerOption('--train-limit', 1),
-    ),
-  )
-  .addOption(
-    new Option('--test-limit <n>', 'use only the first N test images').argParser(
-      integerOption('--test-limit', 1),
-    ),
-  )
-  .addOption(
-    new Option('--steps <n>', 'stop after N steps in all (overrides --epochs)').argParser(
-      integerOption('--steps', 1),
-    ),
-  )
-  .addOption(
-    new Option('--hidden <sizes>', 'hidden dense layers, e.g. 256 or 512,256')
-      .default([], 'none: softmax regression')
-      .argParser(listOption('--hidden', 1)),
-  )
-  .addOption(
-    new Option('--activation <name>', 'activation of the hidden layers')
-      .default(RUN_DEFAULTS.activation)
-      .argParser(choiceOption('--activation', ACTIVATIONS)),
-  )
-  .option('--batchnorm', 'BatchNorm after each hidden dense layer, before its activation', false)
-  .addOption(
-    new Option(
-      '--init <scheme>',
-      "initial weights: zeros (as TensorFlow's tutorial), xavier (Glorot uniform), he (He uniform)",
-    )
-      .default('auto', 'zeros for softmax regression; he before ReLU, xavier elsewhere')
-      .argParser(choiceOption('--init', ['auto', 'zeros', 'xavier', 'he'] as const)),
-  )
-  .addOption(
-    new Option('--loss <name>', 'cross-entropy, or mse (squared error of the softmax output)')
-      .default(RUN_DEFAULTS.loss)
-      .argParser(choiceOption('--loss', LOSSES)),
-  )
-  .addOption(
-    new Option('--optimizer <name>', 'sgd, momentum or adam')
-      .default(RUN_DEFAULTS.optimizer)
-      .argParser(choiceOption('--optimizer', OPTIMIZERS)),
-  )
-  .addOption(
-    new Option('--momentum <mu>', 'momentum of --optimizer momentum')
-      .default(RUN_DEFAULTS.momentum)
-      .argParser(fractionOption('--momentum')),
-  )
-  .addOption(
-    new Option('--beta1 <b>', "Adam's beta1")
-      .default(RUN_DEFAULTS.beta1)
-      .argParser(fractionOption('--beta1')),
-  )
-  .addOption(
-    new Option('--beta2 <b>', "Adam's beta2")
-      .default(RUN_DEFAULTS.beta2)
-      .argParser(fractionOption('--beta2')),
-  )
-  .addOption(
-    new Option('--adam-epsilon <e>', "Adam's epsilon")
-      .default(RUN_DEFAULTS.adamEpsilon)
-      .argParser(numberOption('--adam-epsilon', 0)),
-  )
-  .addOption(
-    new Option(
-      '--weight-decay <lambda>',
-      "L2 weight decay: adds lambda · W to the dense weights' gradient",
-    )
-      .default(RUN_DEFAULTS.weightDecay)
-      .argParser(numberOption('--weight-decay', 0, true)),
-  )
-  .addOption(
-    new Option(
-      '--lr-schedule <name>',
-      'constant; step (÷10 after 1/2 and 3/4 of the epochs); cosine',
-    )
-      .default(RUN_DEFAULTS.lrSchedule)
-      .argParser(choiceOption('--lr-schedule', SCHEDULES)),
-  )
-  .addOption(
-    new Option('--log-every <n>', 'steps between the lines of events.jsonl (0: no event log)')
-      .default(undefined, 'about 50 lines an epoch: 12 on MNIST with batches of 100')
-      .argParser(integerOption('--log-every', 0)),
-  )
-  .addOption(
-    new Option(
-      '--out <dir>',
-      'run folder for metrics.json, metrics.csv, model.json (default: runs/<timestamp>)',
-    ),
-  )
-  .option('--force', 'write into a run folder that already holds files', false)
-  .option('--no-progress', 'print one line per epoch instead of a progress bar')
-  .option('--json', 'print one JSON object with the results on stdout', false)
-  .addOption(
-    new Option(
-      '--preset <name>',
-      "tf-beginners: zeros, SGD 0.5, batch 100, exactly 1000 steps (TensorFlow's tutorial); overrides those options",
-    ).argParser(choiceOption('--preset', ['tf-beginners'] as const)),
-  )
-  .addOption(engineOption())
-  .addOption(threadsOption())
-  .option(
-    '--check-tfjs',
-    'train the same model in TensorFlow.js alongside and compare weights after each epoch',
-    false,
-  )
-  .option(
-    '--resume <dir>',
-    'continue an interrupted run from its checkpoint, with its own options (--epochs may extend it)',
   )
   .action(async (options, command: Command) => {
     const { trainCommand } = await import('./train.js');
     await trainCommand(options, command.getOptionValueSource('epochs') === 'cli');
   });
+for (const option of trainOptions()) train.addOption(option);
 
 program
   .command('eval')
@@ -370,6 +196,28 @@ program
   .action(async (runs, options) => {
     const { compareCommand } = await import('./compare.js');
     compareCommand(runs, options);
+  });
+
+program
+  .command('studio')
+  .description(
+    'a live local web page: watch the runs of a folder, start and stop runs, compare them, draw digits',
+  )
+  .option('--runs <dir>', 'the runs folder to show and to start runs in', 'runs')
+  .option('--host <host>', 'the address to listen on (loopback only by default)', '127.0.0.1')
+  .addOption(
+    new Option('--port <n>', 'the port to listen on (0: any free port)')
+      .default(5151)
+      .argParser(integerOption('--port', 0, 65535)),
+  )
+  .addOption(
+    new Option('--max-runs <n>', 'runs started from the page that train at once (others wait)')
+      .default(availableParallelism(), 'the number of cores')
+      .argParser(integerOption('--max-runs', 1, 64)),
+  )
+  .action(async (options) => {
+    const { studioCommand } = await import('./studio.js');
+    await studioCommand(options);
   });
 
 function reportError(error: unknown): number {

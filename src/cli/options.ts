@@ -1,6 +1,8 @@
 // Parsers for option values: a value that is not a number in range is refused before any work.
 
-import { InvalidArgumentError } from 'commander';
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, Option } from 'commander';
+import { ENGINES } from '../wasm/engineNames.js';
 
 export function integerOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
@@ -60,3 +62,32 @@ export function listOption(name: string, min: number) {
   const integer = integerOption(name, min);
   return (text: string): number[] => text.split(',').map((part) => integer(part.trim()));
 }
+
+export const dataOption = () =>
+  new Option(
+    '--data <dir>',
+    'data folder with the four MNIST IDX files (.gz allowed), or "mnist" (embedded), or "fashion" (Debian\'s dataset-fashion-mnist)',
+  ).default('mnist');
+
+export const engineOption = () =>
+  new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')
+    .default('wasm')
+    .argParser(choiceOption('--engine', ENGINES));
+
+/** More threads than cores is allowed, with a warning: waiting threads spin and slow the others. */
+function threadsParser(text: string): number {
+  const threads = integerOption('--threads', 1, 64)(text);
+  const cores = availableParallelism();
+  if (threads > cores) {
+    console.error(
+      `warning: --threads ${threads} is more than the ${cores} cores: ` +
+        'threads waiting for work spin, and training gets slower, not faster',
+    );
+  }
+  return threads;
+}
+
+export const threadsOption = () =>
+  new Option('--threads <n>', 'threads of the wasm engine (results do not depend on it)')
+    .default(availableParallelism(), 'the number of cores')
+    .argParser(threadsParser);

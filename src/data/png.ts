@@ -3,13 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { DataError } from '../errors.js';
+import type { GreyImage } from './prepare.js';
 
-export interface GreyImage {
-  width: number;
-  height: number;
-  /** (height, width), row-major, 0 black .. 255 white */
-  pixels: Uint8Array;
-}
+export type { GreyImage };
 
 /**
  * Reads a PNG of any colour type as grey: luminance 0.299 R + 0.587 G + 0.114 B, composited

@@ -3,7 +3,14 @@
 // 20 pixels (keeping the aspect ratio, with anti-aliasing), then placed in a 28×28 field so that
 // its centre of mass is at the centre.
 
-import type { GreyImage } from './png.js';
+// No imports: the studio's page runs this same code on what a person draws.
+
+export interface GreyImage {
+  width: number;
+  height: number;
+  /** (height, width), row-major, 0 black .. 255 white */
+  pixels: Uint8Array;
+}
 
 /** Ink is what differs from the background by more than this (of 255): faint noise is not ink. */
 const INK_THRESHOLD = 8;

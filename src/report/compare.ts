@@ -4,30 +4,16 @@
 
 import type { RunRecord } from '../train/runReader.js';
 import { chartsHtml, escapeHtml as escape, plainValue } from './page.js';
-import { curvesBand, runCurves, type CurvesEntry } from './series.js';
+import {
+  curvesBand,
+  runCurves,
+  type ComparedRun,
+  type Comparison,
+  type CurvesEntry,
+} from './series.js';
 
 /** Options that are not a run's choice of model or training, left out of the comparison. */
 const NOT_OPTIONS = new Set(['model']);
-
-export interface ComparedRun {
-  folder: string;
-  id: string;
-  status: string;
-  config: Record<string, unknown>;
-  /** The last finished epoch's figures (null before the first). */
-  epochs: number;
-  steps: number;
-  testAccuracy: number | null;
-  testLoss: number | null;
-}
-
-export interface Comparison {
-  runs: ComparedRun[];
-  /** Options whose values differ between the runs, in the order of the configurations. */
-  differing: string[];
-  /** What is drawn: one entry per group of seeds, or per run. */
-  entries: CurvesEntry[];
-}
 
 function optionKeys(records: RunRecord[]): string[] {
   const keys = new Set<string>();

@@ -118,3 +118,24 @@ export interface CurvesEntry {
   low?: RunCurves;
   high?: RunCurves;
 }
+
+/** Runs side by side (`compare --json`, the studio): see report/compare.ts. */
+export interface ComparedRun {
+  folder: string;
+  id: string;
+  status: string;
+  config: Record<string, unknown>;
+  /** The last finished epoch's figures (null before the first). */
+  epochs: number;
+  steps: number;
+  testAccuracy: number | null;
+  testLoss: number | null;
+}
+
+export interface Comparison {
+  runs: ComparedRun[];
+  /** Options whose values differ between the runs, in the order of the configurations. */
+  differing: string[];
+  /** What is drawn: one entry per group of seeds, or per run. */
+  entries: CurvesEntry[];
+}

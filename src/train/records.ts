@@ -72,3 +72,9 @@ export interface EndEvent {
 }
 
 export type EventLine = StartEvent | StepEvent | EpochEvent | EndEvent;
+
+/**
+ * How a run stands: running (a live process holds its folder); finished, interrupted, failed (as
+ * its log ends); stopped (killed: neither a live holder nor an end).
+ */
+export type RunStatus = 'running' | 'finished' | 'interrupted' | 'failed' | 'stopped';

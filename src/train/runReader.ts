@@ -6,11 +6,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
 import { EVENTS_FILE, readEvents } from './eventLog.js';
-import type { EventLine, HistoryLine } from './records.js';
+import type { EventLine, HistoryLine, RunStatus } from './records.js';
 import { HISTORY_FILE, readHistory } from './runFiles.js';
 import { lockHolder } from './runFolder.js';
-
-export type RunStatus = 'running' | 'finished' | 'interrupted' | 'failed' | 'stopped';
 
 export interface RunRecord {
   /** The folder's absolute path. */
@@ -19,10 +17,6 @@ export interface RunRecord {
   id: string;
   /** Its options, as metrics.json records them (or the event log, before a first epoch). */
   config: Record<string, unknown>;
-  /**
-   * running: a live process holds the folder; finished, interrupted, failed: as its log ends;
-   * stopped: killed (neither a live holder nor an end).
-   */
   status: RunStatus;
   /** The end's message for interrupted and failed runs. */
   message?: string;

@@ -1,1 +1,395 @@
-// The studio's page script: written in the next commit.
+// The studio's page: the runs of the folder, live (server-sent events); one run's view or several
+// overlaid; a form that starts a run; lessons; a canvas to draw a digit on, prepared as `predict`
+// prepares pictures (the same code) and classified by the selected run's model as you draw.
+
+import { prepareDigit } from '../data/prepare.js';
+import type { Comparison, RunCurves } from '../report/series.js';
+import type { RunEvaluation, RunSummary } from '../studio/api.js';
+import { drawCharts } from './charts.js';
+import './page.css';
+import './studio.css';
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let runs: RunSummary[] = [];
+const selected = new Set<string>();
+/** What the view shows now: the selection and its runs' state, to redraw only on a change. */
+let shown = '';
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+async function api<T>(path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const response = await fetch(path, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as T };
+}
+
+const percent = (value: number | null) => (value === null ? '–' : `${(100 * value).toFixed(2)}%`);
+
+/** "784-256-10 (batchnorm, relu), adam": what a run trains, in a few words. */
+function describe(run: RunSummary): string {
+  const { model, optimizer, loss } = run.config as Record<string, string | undefined>;
+  if (!model) return '';
+  return [model, optimizer, loss === 'mse' ? 'squared error' : null].filter(Boolean).join(', ');
+}
+
+// ---- the list of runs ----
+
+function renderList(): void {
+  const list = byId<HTMLUListElement>('run-list');
+  list.replaceChildren(
+    ...runs.map((run) => {
+      const box = element('input', { type: 'checkbox' });
+      box.checked = selected.has(run.id);
+      box.addEventListener('change', () => {
+        if (box.checked) selected.add(run.id);
+        else selected.delete(run.id);
+        renderList();
+        void renderSelection();
+      });
+      const figures =
+        run.epochs > 0 ? ` epoch ${run.epochs}, test ${percent(run.testAccuracy)}` : '';
+      return element(
+        'li',
+        {
+          'data-testid': 'run-item',
+          'data-id': run.id,
+          'data-status': run.status,
+          class: selected.has(run.id) ? 'selected' : '',
+        },
+        element('label', {}, box, ` ${run.id} `),
+        element('span', { class: `status ${run.status}` }, run.status),
+        figures,
+        element('span', { class: 'what' }, describe(run)),
+      );
+    }),
+  );
+}
+
+// ---- the selected runs ----
+
+function colourScale(largest: number): HTMLElement {
+  const label = (v: number) => element('span', {}, String(+v.toPrecision(3)));
+  return element(
+    'div',
+    { class: 'colour-scale' },
+    element('div', { class: 'bar' }),
+    element('div', { class: 'labels' }, label(-largest), label(0), label(largest)),
+  );
+}
+
+function confusionTable(evaluation: RunEvaluation): HTMLElement {
+  const { classes, confusion } = evaluation;
+  const header = element('tr', {}, element('th', {}, 'true \\ predicted'));
+  for (const name of classes) header.append(element('th', {}, name));
+  const rows = confusion.map((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    const tr = element('tr', {}, element('th', {}, classes[t]));
+    row.forEach((count, p) => {
+      const share = count / total;
+      const cell = element('td', {}, String(count));
+      cell.style.background =
+        t === p ? `rgba(31,119,180,${share})` : `rgba(214,39,40,${Math.min(1, 5 * share)})`;
+      tr.append(cell);
+    });
+    return tr;
+  });
+  return element('table', { class: 'confusion' }, header, ...rows);
+}
+
+function digit(pixels: Uint8Array, width: number, height: number): HTMLCanvasElement {
+  const canvas = element('canvas', { width: String(width), height: String(height) });
+  const image = new ImageData(width, height);
+  pixels.forEach((value, i) => image.data.set([value, value, value, 255], 4 * i));
+  canvas.getContext('2d')!.putImageData(image, 0, 0);
+  return canvas;
+}
+
+async function renderDetails(id: string): Promise<void> {
+  const details = byId('details');
+  const weights = await fetch(`/api/runs/${id}/weights.png`);
+  const { json: evaluation } = await api<RunEvaluation | null>(`/api/runs/${id}/evaluation`);
+  const parts: HTMLElement[] = [];
+  if (weights.ok) {
+    const largest = Number(weights.headers.get('X-Largest-Weight'));
+    const image = element('img', { alt: 'learned weights', id: 'weights' });
+    image.src = URL.createObjectURL(await weights.blob());
+    parts.push(
+      element(
+        'div',
+        { class: 'weights' },
+        element('h3', {}, 'Weights'),
+        image,
+        colourScale(largest),
+      ),
+    );
+  }
+  if (evaluation) {
+    const wrong = evaluation.misclassified.map(({ index, label, predicted, pixels }) => {
+      const bytes = Uint8Array.from(atob(pixels), (c) => c.charCodeAt(0));
+      return element(
+        'figure',
+        {},
+        digit(bytes, evaluation.width, evaluation.height),
+        element('figcaption', {}, `#${index}: ${predicted}, true ${label}`),
+      );
+    });
+    parts.push(
+      element(
+        'div',
+        {},
+        element(
+          'h3',
+          {},
+          `Test set: ${percent(evaluation.accuracy)} of ${evaluation.count} (model as of its last epoch)`,
+        ),
+        confusionTable(evaluation),
+      ),
+      element(
+        'div',
+        { class: 'misclassified' },
+        element('h3', {}, 'Misclassified test digits'),
+        ...wrong,
+      ),
+    );
+  }
+  if (selected.size === 1 && selected.has(id)) details.replaceChildren(...parts);
+}
+
+async function renderSelection(force = false): Promise<void> {
+  const ids = runs.map((run) => run.id).filter((id) => selected.has(id));
+  const state = JSON.stringify(runs.filter((run) => selected.has(run.id)));
+  if (!force && state === shown) return;
+  shown = state;
+  const title = byId('selection-title');
+  const summary = byId('selection-summary');
+  const stop = byId<HTMLButtonElement>('stop');
+  const charts = byId('charts');
+  const details = byId('details');
+  stop.hidden = true;
+  if (ids.length === 0) {
+    title.textContent = 'No run selected';
+    summary.textContent = '';
+    charts.replaceChildren();
+    details.replaceChildren();
+    return;
+  }
+  if (ids.length > 1) {
+    const { json } = await api<Comparison>(`/api/compare?runs=${ids.join(',')}`);
+    title.textContent = `${ids.length} runs overlaid`;
+    summary.textContent = json.differing.length
+      ? `They differ in ${json.differing.join(', ')}; runs differing only in seed are drawn as a mean with a min–max band.`
+      : 'They have the same options.';
+    drawCharts(charts, json.entries);
+    details.replaceChildren();
+    return;
+  }
+  const id = ids[0];
+  const { status, json: run } = await api<RunSummary & { curves: RunCurves }>(`/api/runs/${id}`);
+  if (status !== 200) return;
+  title.textContent = `Run ${id}`;
+  summary.textContent =
+    `${run.status}${run.message ? ` (${run.message})` : ''}. ${describe(run)}; ` +
+    `${run.epochs} epochs, ${run.steps} steps, test accuracy ${percent(run.testAccuracy)}.`;
+  stop.hidden = !(run.startedHere && ['running', 'starting', 'queued'].includes(run.status));
+  stop.onclick = () => void api(`/api/runs/${id}/stop`, {});
+  drawCharts(charts, [{ label: id, runs: [id], curves: run.curves }]);
+  await renderDetails(id);
+}
+
+// ---- starting runs ----
+
+function setupForm(): void {
+  const form = byId<HTMLFormElement>('start-form');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const options: Record<string, unknown> = {};
+    for (const field of form.elements) {
+      if (!(field instanceof HTMLInputElement || field instanceof HTMLSelectElement)) continue;
+      if (!field.name) continue;
+      if (field instanceof HTMLInputElement && field.type === 'checkbox') {
+        options[field.name] = field.checked;
+      } else if (field.value.trim() !== '') {
+        options[field.name] = field.value.trim();
+      }
+    }
+    if (!options.hidden) delete options.activation; // no hidden layers: no activation
+    for (const error of form.querySelectorAll('.error')) error.remove();
+    const { status, json } = await api<{ id?: string; errors?: Record<string, string> }>(
+      '/api/runs',
+      options,
+    );
+    if (status === 201 && json.id) {
+      selected.clear();
+      selected.add(json.id);
+      return;
+    }
+    for (const [name, message] of Object.entries(json.errors ?? { '': 'the run did not start' })) {
+      const field = form.querySelector(`[name="${CSS.escape(name)}"]`);
+      const error = element('p', { class: 'error', 'data-error-for': name }, message);
+      (field?.closest('label') ?? form.querySelector('button'))!.after(error);
+    }
+  });
+}
+
+async function setupLessons(): Promise<void> {
+  const { json: lessons } =
+    await api<{ name: string; title: string; claim: string }[]>('/api/lessons');
+  byId('lessons').replaceChildren(
+    ...lessons.map((lesson) => {
+      const button = element(
+        'button',
+        { type: 'button', 'data-lesson': lesson.name },
+        lesson.title,
+      );
+      button.addEventListener('click', async () => {
+        const { status, json } = await api<{ ids: string[] }>(`/api/lessons/${lesson.name}`, {});
+        if (status !== 201) return;
+        selected.clear();
+        for (const id of json.ids) selected.add(id);
+      });
+      return element('div', { class: 'lesson' }, button, element('p', {}, lesson.claim));
+    }),
+  );
+}
+
+// ---- drawing ----
+
+/** The run whose model classifies drawings: the first selected with a model, else the newest. */
+function drawingModel(): RunSummary | undefined {
+  const ready = runs.filter((run) => run.epochs > 0);
+  return ready.find((run) => selected.has(run.id)) ?? ready[0];
+}
+
+function setupDrawing(): void {
+  const canvas = byId<HTMLCanvasElement>('draw-canvas');
+  const context = canvas.getContext('2d', { willReadFrequently: true })!;
+  const prepared = byId<HTMLCanvasElement>('prepared');
+  const prediction = byId('prediction');
+  const bars = byId('probabilities');
+  let drawing = false;
+  let last: { x: number; y: number } | null = null;
+  let busy = false;
+  let again = false;
+
+  const clear = () => {
+    context.fillStyle = 'black';
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    prepared.getContext('2d')!.clearRect(0, 0, 28, 28);
+    prediction.textContent = 'draw a digit';
+    bars.replaceChildren();
+  };
+
+  async function classify(): Promise<void> {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+    const pixels = new Uint8Array(canvas.width * canvas.height);
+    let ink = false;
+    for (let i = 0; i < pixels.length; i++) {
+      pixels[i] = data[4 * i];
+      if (pixels[i] > 0) ink = true;
+    }
+    const model = drawingModel();
+    byId('draw-model').textContent = model ? `model: run ${model.id}` : 'no run has a model yet';
+    if (ink && model) {
+      const input = prepareDigit({ width: canvas.width, height: canvas.height, pixels }, 28, 28);
+      prepared.getContext('2d')!.putImageData(digitImage(input.pixels), 0, 0);
+      const { status, json } = await api<{ label: string; probabilities: number[] }>(
+        '/api/predict',
+        { run: model.id, pixels: Array.from(input.pixels) },
+      );
+      if (status === 200) {
+        prediction.textContent = json.label;
+        bars.replaceChildren(
+          ...json.probabilities.map((p, c) => {
+            const bar = element('span', { class: 'bar' });
+            bar.style.width = `${Math.round(150 * p)}px`;
+            return element('div', {}, element('span', {}, String(c)), bar, percent(p));
+          }),
+        );
+      }
+    }
+    busy = false;
+    if (again) {
+      again = false;
+      void classify();
+    }
+  }
+
+  const point = (event: PointerEvent) => {
+    const box = canvas.getBoundingClientRect();
+    return {
+      x: ((event.clientX - box.left) / box.width) * canvas.width,
+      y: ((event.clientY - box.top) / box.height) * canvas.height,
+    };
+  };
+  canvas.addEventListener('pointerdown', (event) => {
+    drawing = true;
+    canvas.setPointerCapture(event.pointerId);
+    last = point(event);
+  });
+  canvas.addEventListener('pointermove', (event) => {
+    if (!drawing || !last) return;
+    const next = point(event);
+    context.strokeStyle = 'white';
+    context.lineWidth = 20;
+    context.lineCap = 'round';
+    context.beginPath();
+    context.moveTo(last.x, last.y);
+    context.lineTo(next.x, next.y);
+    context.stroke();
+    last = next;
+    void classify();
+  });
+  const end = () => {
+    drawing = false;
+    last = null;
+    void classify();
+  };
+  canvas.addEventListener('pointerup', end);
+  canvas.addEventListener('pointercancel', end);
+  byId('clear').addEventListener('click', clear);
+  clear();
+}
+
+function digitImage(pixels: Uint8Array): ImageData {
+  const image = new ImageData(28, 28);
+  pixels.forEach((value, i) => image.data.set([value, value, value, 255], 4 * i));
+  return image;
+}
+
+// ---- live ----
+
+function connect(): void {
+  const status = byId('connection');
+  const stream = new EventSource('/api/stream');
+  stream.addEventListener('open', () => (status.textContent = 'live'));
+  stream.addEventListener('error', () => (status.textContent = 'reconnecting…'));
+  stream.addEventListener('runs', (event) => {
+    runs = JSON.parse((event as MessageEvent<string>).data) as RunSummary[];
+    for (const id of [...selected]) if (!runs.some((run) => run.id === id)) selected.delete(id);
+    renderList();
+    void renderSelection();
+  });
+}
+
+setupForm();
+setupDrawing();
+void setupLessons();
+connect();

@@ -1,0 +1,119 @@
+// The options of `train`, defined once: the command line parses them, and the studio checks a
+// run's options with the same parsers before it starts a `train` (see studio/trainRequest.ts).
+
+import { Option } from 'commander';
+import { ACTIVATIONS } from '../model/activations.js';
+import { LOSSES } from '../train/losses.js';
+import { DEFAULT_LEARNING_RATES, RUN_DEFAULTS } from '../train/defaults.js';
+import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
+import {
+  choiceOption,
+  dataOption,
+  engineOption,
+  fractionOption,
+  integerOption,
+  listOption,
+  numberOption,
+  threadsOption,
+} from './options.js';
+
+export function trainOptions(): Option[] {
+  return [
+    dataOption(),
+    new Option('--epochs <n>', 'passes over the training set')
+      .default(RUN_DEFAULTS.epochs)
+      .argParser(integerOption('--epochs', 1)),
+    new Option('--batch-size <n>', 'samples per step')
+      .default(RUN_DEFAULTS.batchSize)
+      .argParser(integerOption('--batch-size', 1)),
+    new Option(
+      '--lr <rate>',
+      'learning rate (default: ' +
+        OPTIMIZERS.map((name) => `${DEFAULT_LEARNING_RATES[name]} for ${name}`).join(', ') +
+        ')',
+    ).argParser(numberOption('--lr', 0)),
+    new Option('--seed <n>', 'seed of shuffling and initial weights')
+      .default(RUN_DEFAULTS.seed)
+      .argParser(integerOption('--seed', 0, 2 ** 32 - 1)),
+    new Option('--no-shuffle', 'keep the training set in file order'),
+    new Option('--train-limit <n>', 'use only the first N training images').argParser(
+      integerOption('--train-limit', 1),
+    ),
+    new Option('--test-limit <n>', 'use only the first N test images').argParser(
+      integerOption('--test-limit', 1),
+    ),
+    new Option('--steps <n>', 'stop after N steps in all (overrides --epochs)').argParser(
+      integerOption('--steps', 1),
+    ),
+    new Option('--hidden <sizes>', 'hidden dense layers, e.g. 256 or 512,256')
+      .default([], 'none: softmax regression')
+      .argParser(listOption('--hidden', 1)),
+    new Option('--activation <name>', 'activation of the hidden layers')
+      .default(RUN_DEFAULTS.activation)
+      .argParser(choiceOption('--activation', ACTIVATIONS)),
+    new Option(
+      '--batchnorm',
+      'BatchNorm after each hidden dense layer, before its activation',
+    ).default(false),
+    new Option(
+      '--init <scheme>',
+      "initial weights: zeros (as TensorFlow's tutorial), xavier (Glorot uniform), he (He uniform)",
+    )
+      .default('auto', 'zeros for softmax regression; he before ReLU, xavier elsewhere')
+      .argParser(choiceOption('--init', ['auto', 'zeros', 'xavier', 'he'] as const)),
+    new Option('--loss <name>', 'cross-entropy, or mse (squared error of the softmax output)')
+      .default(RUN_DEFAULTS.loss)
+      .argParser(choiceOption('--loss', LOSSES)),
+    new Option('--optimizer <name>', 'sgd, momentum or adam')
+      .default(RUN_DEFAULTS.optimizer)
+      .argParser(choiceOption('--optimizer', OPTIMIZERS)),
+    new Option('--momentum <mu>', 'momentum of --optimizer momentum')
+      .default(RUN_DEFAULTS.momentum)
+      .argParser(fractionOption('--momentum')),
+    new Option('--beta1 <b>', "Adam's beta1")
+      .default(RUN_DEFAULTS.beta1)
+      .argParser(fractionOption('--beta1')),
+    new Option('--beta2 <b>', "Adam's beta2")
+      .default(RUN_DEFAULTS.beta2)
+      .argParser(fractionOption('--beta2')),
+    new Option('--adam-epsilon <e>', "Adam's epsilon")
+      .default(RUN_DEFAULTS.adamEpsilon)
+      .argParser(numberOption('--adam-epsilon', 0)),
+    new Option(
+      '--weight-decay <lambda>',
+      "L2 weight decay: adds lambda · W to the dense weights' gradient",
+    )
+      .default(RUN_DEFAULTS.weightDecay)
+      .argParser(numberOption('--weight-decay', 0, true)),
+    new Option(
+      '--lr-schedule <name>',
+      'constant; step (÷10 after 1/2 and 3/4 of the epochs); cosine',
+    )
+      .default(RUN_DEFAULTS.lrSchedule)
+      .argParser(choiceOption('--lr-schedule', SCHEDULES)),
+    new Option('--log-every <n>', 'steps between the lines of events.jsonl (0: no event log)')
+      .default(undefined, 'about 50 lines an epoch: 12 on MNIST with batches of 100')
+      .argParser(integerOption('--log-every', 0)),
+    new Option(
+      '--out <dir>',
+      'run folder for metrics.json, metrics.csv, model.json (default: runs/<timestamp>)',
+    ),
+    new Option('--force', 'write into a run folder that already holds files').default(false),
+    new Option('--no-progress', 'print one line per epoch instead of a progress bar'),
+    new Option('--json', 'print one JSON object with the results on stdout').default(false),
+    new Option(
+      '--preset <name>',
+      "tf-beginners: zeros, SGD 0.5, batch 100, exactly 1000 steps (TensorFlow's tutorial); overrides those options",
+    ).argParser(choiceOption('--preset', ['tf-beginners'] as const)),
+    engineOption(),
+    threadsOption(),
+    new Option(
+      '--check-tfjs',
+      'train the same model in TensorFlow.js alongside and compare weights after each epoch',
+    ).default(false),
+    new Option(
+      '--resume <dir>',
+      'continue an interrupted run from its checkpoint, with its own options (--epochs may extend it)',
+    ),
+  ];
+}

@@ -1,0 +1,31 @@
+// What the studio's JSON API answers, as types: the page (src/web/studio.ts) reads them too, so
+// nothing here imports Node.js.
+
+import type { RunStatus } from '../train/records.js';
+
+export type StudioStatus = RunStatus | 'queued' | 'starting';
+
+export interface RunSummary {
+  id: string;
+  status: StudioStatus;
+  message?: string;
+  config: Record<string, unknown>;
+  epochs: number;
+  steps: number;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  /** Started from the studio (and so stoppable from it). */
+  startedHere: boolean;
+}
+
+export interface RunEvaluation {
+  classes: string[];
+  accuracy: number;
+  loss: number;
+  count: number;
+  confusion: number[][];
+  /** The first test images the model gets wrong: pixels as base64 bytes, row-major. */
+  misclassified: { index: number; label: string; predicted: string; pixels: string }[];
+  height: number;
+  width: number;
+}

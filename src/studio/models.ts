@@ -1,0 +1,138 @@
+// The models of the studio's runs, read from their model.json again whenever it changes (after
+// each epoch), with what the page shows of them: predictions for drawings, the weight tiles, the
+// confusion matrix and the misclassified test digits.
+
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
+import { readModelFile } from '../model/modelFile.js';
+import type { Network } from '../model/network.js';
+import { argmax } from '../model/tensor.js';
+import { weightsPng, weightTiles, largestWeight } from '../report/weights.js';
+import { evaluate } from '../train/evaluate.js';
+import type { RunEvaluation } from './api.js';
+
+const MISCLASSIFIED_SHOWN = 24;
+
+interface Cached<T> {
+  version: number;
+  value: T;
+}
+
+export class Models {
+  private readonly networks = new Map<string, Cached<Network>>();
+  private readonly evaluations = new Map<string, Cached<RunEvaluation>>();
+  private readonly pictures = new Map<string, Cached<{ png: Buffer; largest: number }>>();
+  private readonly datasets = new Map<string, Promise<Dataset>>();
+
+  /** The version of a run's model.json (its modification time), or null without one. */
+  private version(folder: string): number | null {
+    try {
+      return statSync(join(folder, 'model.json')).mtimeMs;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The run's network as of its last finished epoch, or null before the first. */
+  async network(folder: string): Promise<Network | null> {
+    const version = this.version(folder);
+    if (version === null) return null;
+    const cached = this.networks.get(folder);
+    if (cached?.version === version) return cached.value;
+    const { network } = await readModelFile(join(folder, 'model.json'));
+    this.networks.set(folder, { version, value: network });
+    return network;
+  }
+
+  /** Probabilities of the classes for one image, `pixels` 0–255 light ink on black. */
+  async predict(
+    folder: string,
+    pixels: number[],
+  ): Promise<{ label: string; probabilities: number[] }> {
+    const network = await this.network(folder);
+    if (!network) throw new Error('the run has no model yet (no epoch has finished)');
+    const { scale, offset } = network.input;
+    const probabilities = Array.from(
+      network.predict(
+        Float32Array.from(pixels, (p) => p * scale + offset),
+        1,
+      ),
+    );
+    return { label: network.classes[argmax(probabilities)], probabilities };
+  }
+
+  /** The first layer's weights as tiles (as weights.png), with the |weight| in full colour. */
+  async weights(folder: string): Promise<{ png: Buffer; largest: number } | null> {
+    const network = await this.network(folder);
+    if (!network) return null;
+    const version = this.version(folder)!;
+    const cached = this.pictures.get(folder);
+    if (cached?.version === version) return cached.value;
+    const tiles = weightTiles(network);
+    const { height, width } = network.input;
+    const value = { png: weightsPng(tiles, height, width), largest: largestWeight(tiles) };
+    this.pictures.set(folder, { version, value });
+    return value;
+  }
+
+  private dataset(data: string | undefined): Promise<Dataset> {
+    const key = data ?? 'mnist';
+    let dataset = this.datasets.get(key);
+    if (!dataset) {
+      dataset = loadDataset(resolveDataSource(data), { trainLimit: 1 });
+      this.datasets.set(key, dataset);
+      dataset.catch(() => this.datasets.delete(key));
+    }
+    return dataset;
+  }
+
+  /** The model on its data set's test images: confusion matrix and misclassified digits. */
+  async evaluation(folder: string, config: Record<string, unknown>): Promise<RunEvaluation | null> {
+    const network = await this.network(folder);
+    if (!network) return null;
+    const version = this.version(folder)!;
+    const cached = this.evaluations.get(folder);
+    if (cached?.version === version) return cached.value;
+    const limit = typeof config.testLimit === 'number' ? config.testLimit : Infinity;
+    const { test: all } = await this.dataset(config.data as string | undefined);
+    const count = Math.min(all.count, limit);
+    const size = all.height * all.width;
+    const test = {
+      ...all,
+      count,
+      images: all.images.subarray(0, count * size),
+      labels: all.labels.subarray(0, count),
+    };
+    const evaluation = evaluate(network, test);
+    const misclassified: RunEvaluation['misclassified'] = [];
+    const { scale, offset } = network.input;
+    for (let n = 0; n < count && misclassified.length < MISCLASSIFIED_SHOWN; n++) {
+      const pixels = test.images.subarray(n * size, (n + 1) * size);
+      const probabilities = network.predict(
+        Float32Array.from(pixels, (p) => p * scale + offset),
+        1,
+      );
+      const predicted = argmax(probabilities);
+      if (predicted === test.labels[n]) continue;
+      misclassified.push({
+        index: n,
+        label: network.classes[test.labels[n]],
+        predicted: network.classes[predicted],
+        pixels: Buffer.from(pixels).toString('base64'),
+      });
+    }
+    const value: RunEvaluation = {
+      classes: network.classes,
+      accuracy: evaluation.accuracy,
+      loss: evaluation.loss,
+      count: evaluation.count,
+      confusion: evaluation.confusion,
+      misclassified,
+      height: all.height,
+      width: all.width,
+    };
+    this.evaluations.set(folder, { version, value });
+    return value;
+  }
+}

@@ -1,0 +1,110 @@
+// A run asked for by the studio's page (`POST /api/runs`): train options as JSON, camelCase as in
+// metrics.json's config, checked by the very parsers of the command line, then turned into the
+// arguments of a `train`. Only options of this list reach a process, and only as parsed values.
+
+import type { Option } from 'commander';
+import { trainOptions } from '../cli/trainOptions.js';
+import { resolveDataSource } from '../data/dataset.js';
+import { UserError } from '../errors.js';
+import { checkArchitecture } from '../model/network.js';
+import { applyPreset, RUN_DEFAULTS, type RunOptions } from '../train/defaults.js';
+
+/** The train options a page may set; the folder, its overwriting and the output are the studio's. */
+const ACCEPTED = new Set([
+  'data',
+  'epochs',
+  'batchSize',
+  'lr',
+  'seed',
+  'shuffle',
+  'trainLimit',
+  'testLimit',
+  'steps',
+  'hidden',
+  'activation',
+  'batchnorm',
+  'init',
+  'loss',
+  'optimizer',
+  'momentum',
+  'beta1',
+  'beta2',
+  'adamEpsilon',
+  'weightDecay',
+  'lrSchedule',
+  'logEvery',
+  'preset',
+  'engine',
+]);
+
+export type TrainRequest =
+  | { ok: true; args: string[]; options: Record<string, unknown> }
+  | { ok: false; errors: Record<string, string> };
+
+/** A value as the command line would receive it: `256,128` for a list. */
+function asText(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.length <= 200) return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.join(',');
+  return null;
+}
+
+/** Checks one option's value; returns its arguments and parsed value, or throws the message. */
+function parse(option: Option, value: unknown): { args: string[]; parsed: unknown } {
+  const flag = option.long!;
+  if (option.negate || option.isBoolean()) {
+    if (typeof value !== 'boolean') throw new Error(`${flag} must be true or false`);
+    // --no-shuffle: false is the flag; --batchnorm: true is
+    const given = option.negate ? !value : value;
+    return { args: given ? [flag] : [], parsed: value };
+  }
+  const text = asText(value);
+  if (text === null) throw new Error(`${flag} must be a number, a word or a list of numbers`);
+  const parsed = option.parseArg ? option.parseArg(text, undefined) : text;
+  return { args: [flag, text], parsed };
+}
+
+/** The page's options, checked one by one (each error named by its field), then together. */
+export function trainRequest(body: unknown): TrainRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, errors: { '': 'the body must be a JSON object of train options' } };
+  }
+  const byName = new Map(trainOptions().map((option) => [option.attributeName(), option]));
+  const errors: Record<string, string> = {};
+  const args: string[] = [];
+  const options: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(body)) {
+    const option = byName.get(name);
+    if (!option || !ACCEPTED.has(name)) {
+      errors[name] = `"${name}" is not a train option the studio accepts`;
+      continue;
+    }
+    if (value === null || value === undefined) continue; // the default
+    try {
+      const { args: given, parsed } = parse(option, value);
+      args.push(...given);
+      options[name] = parsed;
+    } catch (error) {
+      errors[name] = (error as Error).message;
+    }
+  }
+  if (Object.keys(errors).length === 0) checkTogether(options, errors);
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, args, options };
+}
+
+/** The rules between options, as `train` applies them: the network's, the data's. */
+function checkTogether(options: Record<string, unknown>, errors: Record<string, string>): void {
+  const run = applyPreset({ ...RUN_DEFAULTS, ...options } as RunOptions);
+  try {
+    checkArchitecture(run);
+  } catch (error) {
+    const message = (error as Error).message;
+    errors[message.startsWith('--init') ? 'init' : 'batchnorm'] = message;
+  }
+  try {
+    resolveDataSource(options.data as string | undefined);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    errors.data = error.message;
+  }
+}
