@@ -197,6 +197,16 @@ async function renderSelection(force = false): Promise<void> {
     return;
   }
   const id = ids[0];
+  const listed = runs.find((run) => run.id === id)!;
+  if (listed.status === 'queued' || listed.status === 'starting') {
+    title.textContent = `Run ${id}`;
+    summary.textContent = `${listed.status}…`;
+    stop.hidden = false;
+    stop.onclick = () => void api(`/api/runs/${id}/stop`, {});
+    charts.replaceChildren();
+    details.replaceChildren();
+    return;
+  }
   const { status, json: run } = await api<RunSummary & { curves: RunCurves }>(`/api/runs/${id}`);
   if (status !== 200) return;
   title.textContent = `Run ${id}`;
@@ -206,7 +216,8 @@ async function renderSelection(force = false): Promise<void> {
   stop.hidden = !(run.startedHere && ['running', 'starting', 'queued'].includes(run.status));
   stop.onclick = () => void api(`/api/runs/${id}/stop`, {});
   drawCharts(charts, [{ label: id, runs: [id], curves: run.curves }]);
-  await renderDetails(id);
+  if (run.epochs > 0) await renderDetails(id);
+  else details.replaceChildren();
 }
 
 // ---- starting runs ----
