@@ -12,6 +12,8 @@ export interface RunSummary {
   config: Record<string, unknown>;
   epochs: number;
   steps: number;
+  /** The last step in its event log: grows while it trains (the list changes with it). */
+  lastStep: number;
   testAccuracy: number | null;
   testLoss: number | null;
   /** Started from the studio (and so stoppable from it). */

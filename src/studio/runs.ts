@@ -92,6 +92,7 @@ export class Runs {
         config: {},
         epochs: 0,
         steps: 0,
+        lastStep: 0,
         testAccuracy: null,
         testLoss: null,
         startedHere: true,
@@ -105,6 +106,7 @@ export class Runs {
       config: record.config,
       epochs: last?.epoch ?? 0,
       steps: last?.steps ?? 0,
+      lastStep: record.events[record.events.length - 1]?.step ?? 0,
       testAccuracy: last?.testAccuracy ?? null,
       testLoss: last?.testLoss ?? null,
       startedHere: Boolean(child),
@@ -146,8 +148,11 @@ export class Runs {
       const child = this.queue.shift()!;
       const args = ['train', '--out', child.folder, '--no-progress'];
       args.push('--threads', String(this.threads), ...child.args);
+      // a process group of its own: a Ctrl-C in the studio's terminal reaches it once, from
+      // close(), not twice (a second SIGINT would make it quit at once)
       const process_ = spawn(process.execPath, [CLI, ...args], {
         stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
       });
       child.process = process_;
       process_.stderr!.setEncoding('utf8');

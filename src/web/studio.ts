@@ -15,6 +15,8 @@ let runs: RunSummary[] = [];
 const selected = new Set<string>();
 /** What the view shows now: the selection and its runs' state, to redraw only on a change. */
 let shown = '';
+/** The run and epoch whose weights, confusion matrix and mistakes are shown. */
+let detailsShown = '';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -179,6 +181,7 @@ async function renderSelection(force = false): Promise<void> {
   const charts = byId('charts');
   const details = byId('details');
   stop.hidden = true;
+  detailsShown = ids.length === 1 ? detailsShown : '';
   if (ids.length === 0) {
     title.textContent = 'No run selected';
     summary.textContent = '';
@@ -216,6 +219,10 @@ async function renderSelection(force = false): Promise<void> {
   stop.hidden = !(run.startedHere && ['running', 'starting', 'queued'].includes(run.status));
   stop.onclick = () => void api(`/api/runs/${id}/stop`, {});
   drawCharts(charts, [{ label: id, runs: [id], curves: run.curves }]);
+  // the model changes once an epoch: its pictures are fetched again only then
+  const epochShown = `${id}:${run.epochs}`;
+  if (epochShown === detailsShown) return;
+  detailsShown = epochShown;
   if (run.epochs > 0) await renderDetails(id);
   else details.replaceChildren();
 }
