@@ -4,7 +4,7 @@
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
+import { loadDataset, resolveDataSource, type Dataset, type Split } from '../data/dataset.js';
 import { readModelFile } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
@@ -17,6 +17,40 @@ const MISCLASSIFIED_SHOWN = 24;
 interface Cached<T> {
   version: number;
   value: T;
+}
+
+/** Test images evaluated between two turns of the event loop (predictions wait no longer). */
+const SLICE = 250;
+
+/**
+ * `evaluate` over the split a slice at a time, yielding in between, so that the server answers
+ * (a drawing's predictions above all) while a model is evaluated. The same figures as one call.
+ */
+async function evaluateInSlices(network: Network, split: Split) {
+  const size = split.height * split.width;
+  const classes = network.classes.length;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  let lossSum = 0;
+  for (let start = 0; start < split.count; start += SLICE) {
+    const count = Math.min(SLICE, split.count - start);
+    const slice = {
+      ...split,
+      count,
+      images: split.images.subarray(start * size, (start + count) * size),
+      labels: split.labels.subarray(start, start + count),
+    };
+    const part = evaluate(network, slice);
+    lossSum += part.loss * count;
+    part.confusion.forEach((row, t) => row.forEach((n, p) => (confusion[t][p] += n)));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const correct = confusion.reduce((sum, row, t) => sum + row[t], 0);
+  return {
+    loss: lossSum / split.count,
+    accuracy: correct / split.count,
+    confusion,
+    count: split.count,
+  };
 }
 
 export class Models {
@@ -104,7 +138,7 @@ export class Models {
       images: all.images.subarray(0, count * size),
       labels: all.labels.subarray(0, count),
     };
-    const evaluation = evaluate(network, test);
+    const evaluation = await evaluateInSlices(network, test);
     const misclassified: RunEvaluation['misclassified'] = [];
     const { scale, offset } = network.input;
     for (let n = 0; n < count && misclassified.length < MISCLASSIFIED_SHOWN; n++) {
