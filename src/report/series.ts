@@ -29,32 +29,30 @@ function columns(rows: number[][]): number[][] {
 
 /** A run's curves from its event log, or (a run without one) from its per-epoch history. */
 export function runCurves(events: EventLine[], history: HistoryLine[]): RunCurves {
-  const steps = events.filter((line) => line.type === 'step');
-  const epochs = events.length > 0 ? events.filter((line) => line.type === 'epoch') : [];
+  const logged = events.filter((line) => line.type === 'step');
+  const epochs = events.filter((line) => line.type === 'epoch');
   const tests = epochs.length > 0 ? epochs : history.map((m) => ({ ...m, step: m.steps }));
-  if (steps.length === 0) {
-    return {
-      steps: history.map((m) => m.steps),
-      trainLoss: history.map((m) => m.trainLoss),
-      trainAccuracy: history.map((m) => m.trainAccuracy),
-      testSteps: tests.map((m) => m.step),
-      testLoss: tests.map((m) => m.testLoss),
-      testAccuracy: tests.map((m) => m.testAccuracy),
-      gradientNorms: columns(history.map((m) => m.gradientNorms)),
-      weightNorms: [],
-      saturation: [],
-    };
-  }
+  const train =
+    logged.length > 0
+      ? logged
+      : history.map((m) => ({
+          step: m.steps,
+          loss: m.trainLoss,
+          accuracy: m.trainAccuracy,
+          gradientNorms: m.gradientNorms,
+          weightNorms: [],
+          saturation: [],
+        }));
   return {
-    steps: steps.map((line) => line.step),
-    trainLoss: steps.map((line) => line.loss),
-    trainAccuracy: steps.map((line) => line.accuracy),
+    steps: train.map((point) => point.step),
+    trainLoss: train.map((point) => point.loss),
+    trainAccuracy: train.map((point) => point.accuracy),
     testSteps: tests.map((m) => m.step),
     testLoss: tests.map((m) => m.testLoss),
     testAccuracy: tests.map((m) => m.testAccuracy),
-    gradientNorms: columns(steps.map((line) => line.gradientNorms)),
-    weightNorms: columns(steps.map((line) => line.weightNorms)),
-    saturation: columns(steps.map((line) => line.saturation)),
+    gradientNorms: columns(train.map((point) => point.gradientNorms)),
+    weightNorms: columns(train.map((point) => point.weightNorms)),
+    saturation: columns(train.map((point) => point.saturation)),
   };
 }
 
