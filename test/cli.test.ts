@@ -22,7 +22,7 @@ describe('mnist-softmax train', () => {
       'testLoss',
     ]);
     expect(json.epochs).toHaveLength(2);
-    expect(json.testAccuracy).toBeGreaterThan(0.85);
+    expect(json.testAccuracy).toBeGreaterThan(0.8); // 60 steps of Adam on 3000 images
     expect(json.out).toBe(out);
     expect(result.stderr).toMatch(/epoch 2\/2 .* test loss/);
   });
@@ -41,7 +41,9 @@ describe('mnist-softmax train', () => {
     ]);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.config).toMatchObject({
-      learningRate: 0.5,
+      optimizer: 'adam',
+      learningRate: 0.005,
+      lrSchedule: 'cosine',
       batchSize: 100,
       seed: 1,
       init: 'zeros',
@@ -211,17 +213,53 @@ describe('bad input: one line, a meaningful exit code, nothing written', () => {
     expect(result.stderr).toMatch(/\n\s+at /);
   });
 
+  it('warns of options without effect, and refuses one a preset contradicts', () => {
+    const out = join(temporaryFolder(), 'run');
+    const tiny = ['--train-limit', '200', '--test-limit', '100', '--steps', '2', '--no-progress'];
+    const warned = runCli([
+      'train',
+      ...tiny,
+      '--momentum',
+      '0.8',
+      '--activation',
+      'tanh',
+      '--out',
+      out,
+    ]);
+    expect(warned.status).toBe(0);
+    expect(warned.stderr).toContain('warning: --momentum has no effect with --optimizer adam\n');
+    expect(warned.stderr).toContain(
+      'warning: --activation has no effect without hidden layers (--hidden)\n',
+    );
+    const refused = runCli([
+      'train',
+      '--preset',
+      'tf-beginners',
+      '--lr',
+      '0.1',
+      '--out',
+      out + '2',
+    ]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toBe(
+      'mnist-softmax: error: --lr 0.1 contradicts --preset tf-beginners, which sets --lr 0.5',
+    );
+    expect(existsSync(out + '2')).toBe(false);
+  });
+
   it('--help shows every default', () => {
     const result = runCli(['train', '--help']);
     expect(result.status).toBe(0);
     for (const text of [
-      '(default: 5)',
+      '(default: 5 for softmax regression, 10 with hidden layers)',
       '(default: 100)',
-      '(default: 0.5 for sgd, 0.05 for momentum, 0.001 for adam)',
+      '(default: 0.5 for sgd, 0.05 for momentum, 0.005 for adam)',
+      '(default: about 50 lines an epoch: 12 on MNIST with batches of 100)',
+      '(default: "cosine")',
       '(default: runs/<timestamp>)',
       '(default: 1)',
       '(default: zeros for softmax regression; he before ReLU, xavier elsewhere)',
-      '(default: "sgd")',
+      '(default: "adam")',
     ]) {
       expect(result.stdout.replace(/\s+/g, ' ')).toContain(text);
     }

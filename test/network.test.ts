@@ -285,7 +285,7 @@ describe('the CLI with hidden layers', () => {
     expect(metrics.config).toMatchObject({
       model: '784-32-10 (batchnorm, relu)',
       optimizer: 'adam',
-      learningRate: 0.001,
+      learningRate: 0.005,
     });
     expect(readHistory(out)[0].gradientNorms).toHaveLength(2);
     expect(readFileSync(join(out, 'metrics.csv'), 'utf8')).toMatch(

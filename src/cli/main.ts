@@ -31,7 +31,10 @@ const train = program
   )
   .action(async (options, command: Command) => {
     const { trainCommand } = await import('./train.js');
-    await trainCommand(options, command.getOptionValueSource('epochs') === 'cli');
+    const given = Object.keys(options).filter(
+      (name) => command.getOptionValueSource(name) === 'cli',
+    );
+    await trainCommand(options, new Set(given));
   });
 for (const option of trainOptions()) train.addOption(option);
 

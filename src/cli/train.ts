@@ -3,7 +3,7 @@
 import { relative } from 'node:path';
 import type { Network } from '../model/network.js';
 import { EXIT } from '../errors.js';
-import type { RunOptions } from '../train/defaults.js';
+import { optionWarnings, type RunOptions } from '../train/defaults.js';
 import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
@@ -34,7 +34,9 @@ function printEvents(options: TrainOptions): (event: RunEvent) => void {
       );
       console.error(
         `model ${config.model}, ${config.loss} loss, ${config.optimizer} at ${config.learningRate}` +
-          (config.lrSchedule === 'constant' ? '' : ` (${config.lrSchedule} schedule)`),
+          (config.lrSchedule === 'constant' ? '' : ` (${config.lrSchedule} schedule)`) +
+          `, ${config.steps === null ? `${config.epochs} epochs` : `${config.steps} steps`}` +
+          ` of batches of ${config.batchSize}`,
       );
       if (event.resumedAfter) {
         console.error(`--resume: continuing ${event.folder} after epoch ${event.resumedAfter}`);
@@ -54,17 +56,24 @@ function printEvents(options: TrainOptions): (event: RunEvent) => void {
   };
 }
 
-export async function trainCommand(options: TrainOptions, epochsGiven = false): Promise<void> {
+/** `given`: the options set on the command line (not by default). */
+export async function trainCommand(
+  options: TrainOptions,
+  given: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const warn = (message: string) => console.error(message);
+  if (!options.resume) {
+    for (const warning of optionWarnings(options, given)) warn(`warning: ${warning}`);
+  }
   const stop = interruptOnSignals();
   try {
     const placement = {
       out: options.out,
       force: options.force,
       resume: options.resume,
-      epochs: options.resume && epochsGiven ? options.epochs : undefined,
+      epochs: options.resume && given.has('epochs') ? options.epochs : undefined,
       threads: options.threads,
     };
-    const warn = (message: string) => console.error(message);
     const result = await startRun(options, placement, {
       onEvent: printEvents(options),
       shouldStop: stop.requested,

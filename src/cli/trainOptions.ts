@@ -4,7 +4,7 @@
 import { Option } from 'commander';
 import { ACTIVATIONS } from '../model/activations.js';
 import { LOSSES } from '../train/losses.js';
-import { DEFAULT_LEARNING_RATES, RUN_DEFAULTS } from '../train/defaults.js';
+import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATES, RUN_DEFAULTS } from '../train/defaults.js';
 import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
 import {
   choiceOption,
@@ -20,9 +20,11 @@ import {
 export function trainOptions(): Option[] {
   return [
     dataOption(),
-    new Option('--epochs <n>', 'passes over the training set')
-      .default(RUN_DEFAULTS.epochs)
-      .argParser(integerOption('--epochs', 1)),
+    new Option(
+      '--epochs <n>',
+      `passes over the training set (default: ${DEFAULT_EPOCHS.softmaxRegression} for softmax ` +
+        `regression, ${DEFAULT_EPOCHS.hidden} with hidden layers)`,
+    ).argParser(integerOption('--epochs', 1)),
     new Option('--batch-size <n>', 'samples per step')
       .default(RUN_DEFAULTS.batchSize)
       .argParser(integerOption('--batch-size', 1)),
@@ -91,9 +93,11 @@ export function trainOptions(): Option[] {
     )
       .default(RUN_DEFAULTS.lrSchedule)
       .argParser(choiceOption('--lr-schedule', SCHEDULES)),
-    new Option('--log-every <n>', 'steps between the lines of events.jsonl (0: no event log)')
-      .default(undefined, 'about 50 lines an epoch: 12 on MNIST with batches of 100')
-      .argParser(integerOption('--log-every', 0)),
+    new Option(
+      '--log-every <n>',
+      'steps between the lines of events.jsonl, 0 for none (default: about 50 lines an epoch: 12 ' +
+        'on MNIST with batches of 100)',
+    ).argParser(integerOption('--log-every', 0)),
     new Option(
       '--out <dir>',
       'run folder for metrics.json, metrics.csv, model.json (default: runs/<timestamp>)',

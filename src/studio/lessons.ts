@@ -9,7 +9,9 @@ export interface Lesson {
   runs: Record<string, unknown>[];
 }
 
-const DEEP = { hidden: [64, 64, 64, 64], epochs: 1 };
+/** Plain SGD at a constant rate, as the material has it (the defaults use Adam). */
+const SGD = { optimizer: 'sgd', lrSchedule: 'constant' };
+const DEEP = { ...SGD, hidden: [64, 64, 64, 64], epochs: 1 };
 
 export const LESSONS: Lesson[] = [
   {
@@ -19,8 +21,8 @@ export const LESSONS: Lesson[] = [
       'Through a softmax, squared error multiplies its gradient by the softmax derivative and ' +
       'learns slowly; cross-entropy cancels it (dz = p − y): compare the gradient norms.',
     runs: [
-      { steps: 600, loss: 'cross-entropy' },
-      { steps: 600, loss: 'mse' },
+      { ...SGD, steps: 600, loss: 'cross-entropy' },
+      { ...SGD, steps: 600, loss: 'mse' },
     ],
   },
   {
@@ -51,6 +53,6 @@ export const LESSONS: Lesson[] = [
     claim:
       'Too small a step crawls, a good one converges, too large a one blows the loss up: the ' +
       'run stops at once with the batch where it diverged.',
-    runs: [0.001, 0.1, 20].map((lr) => ({ hidden: [64], epochs: 1, lr, logEvery: 1 })),
+    runs: [0.001, 0.1, 20].map((lr) => ({ ...SGD, hidden: [64], epochs: 1, lr, logEvery: 1 })),
   },
 ];

@@ -8,7 +8,8 @@
 //   GET  /api/runs/:id/weights.png its weight tiles as of its last epoch
 //   GET  /api/compare?runs=a,b     runs overlaid, seeds grouped (as `compare --json`)
 //   GET  /api/lessons              the lessons: name, title, claim and the runs' options
-//   POST /api/runs                 train options as JSON (camelCase) → 201 {"id"}, 400 {"errors"}
+//   POST /api/runs                 train options as JSON (camelCase) → 201 {"id", "warnings"},
+//                                  400 {"errors"}
 //   POST /api/runs/:id/stop        interrupt a run started here, as Ctrl-C does
 //   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"}
 //   POST /api/predict              {"run", "pixels"} → {"label", "probabilities"}
@@ -240,7 +241,8 @@ export class Studio {
     if (method === 'POST' && resource === 'runs' && parts.length === 2) {
       const checked = trainRequest(await readJson(request));
       if (!checked.ok) throw new HttpError(400, 'bad train options', { errors: checked.errors });
-      return sendJson(response, 201, { id: this.runs.start(checked.args) });
+      const id = this.runs.start(checked.args);
+      return sendJson(response, 201, { id, warnings: checked.warnings });
     }
     if (method === 'POST' && resource === 'runs' && action === 'stop') {
       const outcome = this.runs.stop(id);

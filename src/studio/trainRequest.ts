@@ -7,7 +7,12 @@ import { trainOptions } from '../cli/trainOptions.js';
 import { resolveDataSource } from '../data/dataset.js';
 import { UserError } from '../errors.js';
 import { checkArchitecture } from '../model/network.js';
-import { applyPreset, RUN_DEFAULTS, type RunOptions } from '../train/defaults.js';
+import {
+  optionWarnings,
+  resolveOptions,
+  RUN_DEFAULTS,
+  type RunOptions,
+} from '../train/defaults.js';
 
 /** The train options a page may set; the folder, its overwriting and the output are the studio's. */
 const ACCEPTED = new Set([
@@ -38,7 +43,7 @@ const ACCEPTED = new Set([
 ]);
 
 export type TrainRequest =
-  | { ok: true; args: string[]; options: Record<string, unknown> }
+  | { ok: true; args: string[]; options: Record<string, unknown>; warnings: string[] }
   | { ok: false; errors: Record<string, string> };
 
 /** A value as the command line would receive it: `256,128` for a list. */
@@ -88,13 +93,23 @@ export function trainRequest(body: unknown): TrainRequest {
       errors[name] = (error as Error).message;
     }
   }
-  if (Object.keys(errors).length === 0) checkTogether(options, errors);
-  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, args, options };
+  const warnings = Object.keys(errors).length === 0 ? checkTogether(options, errors) : [];
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, args, options, warnings };
 }
 
-/** The rules between options, as `train` applies them: the network's, the data's. */
-function checkTogether(options: Record<string, unknown>, errors: Record<string, string>): void {
-  const run = applyPreset({ ...RUN_DEFAULTS, ...options } as RunOptions);
+/**
+ * The rules between options, as `train` applies them: a preset's, the network's, the data's.
+ * Returns the warnings `train` would print (options without effect).
+ */
+function checkTogether(options: Record<string, unknown>, errors: Record<string, string>): string[] {
+  const requested = { ...RUN_DEFAULTS, ...options } as RunOptions;
+  let warnings: string[] = [];
+  try {
+    warnings = optionWarnings(requested, new Set(Object.keys(options)));
+  } catch (error) {
+    errors.preset = (error as Error).message;
+  }
+  const run = resolveOptions(requested);
   try {
     checkArchitecture(run);
   } catch (error) {
@@ -107,4 +122,5 @@ function checkTogether(options: Record<string, unknown>, errors: Record<string, 
     if (!(error instanceof UserError)) throw error;
     errors.data = error.message;
   }
+  return warnings;
 }

@@ -30,9 +30,9 @@ import type { Batch } from './batches.js';
 import { checkpointFile, readResumePoint, restoreNetwork } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
 import {
-  applyPreset,
   DEFAULT_LEARNING_RATES,
   defaultLogEvery,
+  resolveOptions,
   type RunOptions,
 } from './defaults.js';
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
@@ -40,6 +40,9 @@ import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
 import { openRunFolder } from './runFolder.js';
 import { plannedEpochs, train, type BatchProgress, type TrainConfig } from './trainer.js';
 import type { EndEvent, EpochMetrics, StepLog } from './records.js';
+
+/** A run's options as it uses them: preset applied, epochs chosen. */
+type ResolvedOptions = ReturnType<typeof resolveOptions<RunOptions>>;
 
 /** Where a run goes and how this process runs it (not saved: a resume may choose again). */
 export interface RunPlacement {
@@ -129,7 +132,7 @@ function architectureOf(options: RunOptions): Architecture {
  */
 function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) {
   if (!placement.resume) {
-    const applied = applyPreset(options);
+    const applied = resolveOptions(options);
     checkArchitecture(architectureOf(applied));
     const source = resolveDataSource(applied.data);
     const folder = openRunFolder(placement.out, { force: placement.force });
@@ -137,14 +140,14 @@ function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) 
   }
   const folder = openRunFolder(placement.resume, { resume: true });
   try {
-    const { options: saved, checkpoint } = readResumePoint<RunOptions>(
+    const { options: saved, checkpoint } = readResumePoint<RunOptions & { epochs: number }>(
       placement.resume,
       placement.epochs,
     );
     if (saved.checkTfjs) {
       hooks.warn?.('--resume: the tfjs cross-check does not continue across a resume');
     }
-    const resumed = { ...saved, checkTfjs: false };
+    const resumed = resolveOptions({ ...saved, checkTfjs: false });
     checkArchitecture(architectureOf(resumed));
     const source = resolveDataSource(resumed.data);
     return { options: resumed, source, checkpoint, folder };
@@ -154,7 +157,12 @@ function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) 
   }
 }
 
-function describeRun(options: RunOptions, data: Dataset, config: TrainConfig, network: Network) {
+function describeRun(
+  options: ResolvedOptions,
+  data: Dataset,
+  config: TrainConfig,
+  network: Network,
+) {
   return {
     data: data.name,
     preset: options.preset ?? null,
@@ -184,7 +192,7 @@ function describeRun(options: RunOptions, data: Dataset, config: TrainConfig, ne
   };
 }
 
-function trainConfig(options: RunOptions): TrainConfig {
+function trainConfig(options: ResolvedOptions): TrainConfig {
   return {
     epochs: options.epochs,
     batchSize: options.batchSize,
