@@ -16,6 +16,7 @@ describe('mnist-softmax train', () => {
     const json = JSON.parse(result.stdout);
     expect(Object.keys(json).sort()).toEqual([
       'epochs',
+      'kept',
       'out',
       'seconds',
       'testAccuracy',

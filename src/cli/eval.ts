@@ -1,11 +1,10 @@
 // `mnist-softmax eval`: a saved model on the test set.
 
-import { loadDataset, resolveDataSource } from '../data/dataset.js';
-import { DataError } from '../errors.js';
 import { readModelFile } from '../model/modelFile.js';
 import { evaluate } from '../train/evaluate.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
 import { percent, table } from './format.js';
+import { testDataFor } from './modelData.js';
 
 export interface EvalOptions {
   model: string;
@@ -18,19 +17,9 @@ export interface EvalOptions {
 }
 
 export async function evalCommand(options: EvalOptions): Promise<void> {
-  const { network } = await readModelFile(
-    options.model,
-    createEngine(options.engine, options.threads),
-  );
-  const source = resolveDataSource(options.data);
-  const data = await loadDataset(source, { testOnly: true, testLimit: options.testLimit });
-  const { height, width } = data.test;
-  if (height !== network.input.height || width !== network.input.width) {
-    throw new DataError(
-      `${options.model}: the model takes ${network.input.height}×${network.input.width} images ` +
-        `but ${source.name} has ${height}×${width}`,
-    );
-  }
+  const model = await readModelFile(options.model, createEngine(options.engine, options.threads));
+  const { network } = model;
+  const data = await testDataFor(model, options.model, options.data, options.testLimit);
   const result = evaluate(network, data.test, options.batchSize);
 
   if (options.json) {
@@ -40,7 +29,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
   }
   const classes = network.classes;
   console.log(
-    `${source.name} test set, ${result.count} images: ` +
+    `${data.name} test set, ${result.count} images: ` +
       `accuracy ${percent(result.accuracy)}, loss ${result.loss.toFixed(4)}\n`,
   );
   console.log('per class:');

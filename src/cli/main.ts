@@ -5,7 +5,13 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UserError } from '../errors.js';
-import { dataOption, engineOption, integerOption, threadsOption } from './options.js';
+import {
+  dataOption,
+  engineOption,
+  integerOption,
+  modelDataOption,
+  threadsOption,
+} from './options.js';
 import { trainOptions } from './trainOptions.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -42,7 +48,7 @@ program
   .command('eval')
   .description('loss, accuracy, per-class accuracy and confusion matrix of a model on the test set')
   .requiredOption('--model <file>', 'model.json written by train')
-  .addOption(dataOption())
+  .addOption(modelDataOption())
   .addOption(
     new Option('--batch-size <n>', 'samples per forward pass')
       .default(1000)
@@ -160,7 +166,7 @@ program
       integerOption('--index', 0),
     ),
   )
-  .addOption(dataOption())
+  .addOption(modelDataOption())
   .option('--show', 'draw each prepared 28×28 input: what the model saw', false)
   .option('--json', 'print {predictions: [{file, label, probabilities}]} as JSON', false)
   .action(async (images, options) => {

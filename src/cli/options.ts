@@ -63,11 +63,17 @@ export function listOption(name: string, min: number) {
   return (text: string): number[] => text.split(',').map((part) => integer(part.trim()));
 }
 
-export const dataOption = () =>
+const DATA_HELP =
+  'data folder with the four MNIST IDX files (.gz allowed), or "mnist" (embedded), or "fashion" (Debian\'s dataset-fashion-mnist)';
+
+export const dataOption = () => new Option('--data <dir>', DATA_HELP).default('mnist');
+
+/** --data of the commands that read a model: by default the data set the model records. */
+export const modelDataOption = () =>
   new Option(
     '--data <dir>',
-    'data folder with the four MNIST IDX files (.gz allowed), or "mnist" (embedded), or "fashion" (Debian\'s dataset-fashion-mnist)',
-  ).default('mnist');
+    `${DATA_HELP} (default: the model's own data set, as model.json records it; else mnist)`,
+  );
 
 export const engineOption = () =>
   new Option('--engine <name>', 'wasm (SIMD kernels) or reference (the readable TypeScript)')

@@ -1,6 +1,5 @@
 // `mnist-softmax predict`: what a saved model says about pictures (PNG) or test-set samples.
 
-import { loadDataset, resolveDataSource } from '../data/dataset.js';
 import { readPngGrey } from '../data/png.js';
 import { prepareDigit } from '../data/prepare.js';
 import { UsageError } from '../errors.js';
@@ -8,6 +7,7 @@ import { readModelFile } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { drawImage, percent } from './format.js';
+import { testDataFor } from './modelData.js';
 
 export interface PredictOptions {
   model: string;
@@ -40,7 +40,8 @@ export async function predictCommand(images: string[], options: PredictOptions):
   if (images.length === 0 && options.index === undefined) {
     throw new UsageError('predict needs IMAGE files or --index N');
   }
-  const { network } = await readModelFile(options.model);
+  const model = await readModelFile(options.model);
+  const { network } = model;
   const { height, width } = network.input;
   const predictions: Prediction[] = [];
   const shown: Uint8Array[] = [];
@@ -51,8 +52,7 @@ export async function predictCommand(images: string[], options: PredictOptions):
     shown.push(prepared.pixels);
   }
   if (options.index !== undefined) {
-    const data = await loadDataset(resolveDataSource(options.data), { testOnly: true });
-    const { test } = data;
+    const { test } = await testDataFor(model, options.model, options.data);
     if (options.index >= test.count) {
       throw new UsageError(`--index ${options.index}: the test set has ${test.count} images`);
     }

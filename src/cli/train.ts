@@ -29,7 +29,9 @@ function printEvents(options: TrainOptions): (event: RunEvent) => void {
     if (event.type === 'started') {
       const { dataset: data, config } = event;
       console.error(
-        `${data.name}: ${data.train} training and ${data.test} test images of ` +
+        `${data.name}: ${data.train} training` +
+          (data.validation ? `, ${data.validation} validation (held out)` : '') +
+          ` and ${data.test} test images of ` +
           `${data.height}×${data.width}, loaded in ${event.loadSeconds.toFixed(2)} s`,
       );
       console.error(
@@ -83,15 +85,33 @@ export async function trainCommand(
     const { last } = result;
     if (options.json) {
       const { epochs, seconds, tfjsCheck } = result;
-      const json = { testAccuracy: last.testAccuracy, testLoss: last.testLoss, epochs };
+      const kept = epochs.find((m) => m.epoch === result.kept.epoch) ?? last;
+      const json = {
+        testAccuracy: kept.testAccuracy,
+        testLoss: kept.testLoss,
+        kept: result.kept,
+        epochs,
+      };
       const out = { ...json, out: result.folder, seconds, ...(tfjsCheck ? { tfjsCheck } : {}) };
       process.stdout.write(JSON.stringify(out) + '\n');
       return;
     }
     console.log('\ntest accuracy per epoch:');
     console.log(barChart(result.epochs.map((m) => bar(m))));
+    const kept = result.epochs.find((m) => m.epoch === result.kept.epoch) ?? last;
+    if (result.stoppedEarly) {
+      console.log(
+        `\nstopped early: no better validation accuracy in the last ${last.epoch - kept.epoch} epochs`,
+      );
+    }
+    if (kept !== last) {
+      console.log(
+        `\nmodel.json keeps epoch ${kept.epoch}, the best validation accuracy ` +
+          `(${percent(kept.validationAccuracy!)}; epoch ${last.epoch}: ${percent(last.validationAccuracy!)})`,
+      );
+    }
     console.log(
-      `\ntest accuracy ${percent(last.testAccuracy)} (loss ${last.testLoss.toFixed(4)}) ` +
+      `\ntest accuracy ${percent(kept.testAccuracy)} (loss ${kept.testLoss.toFixed(4)}) ` +
         `after ${last.steps} steps in ${result.seconds.toFixed(1)} s; run saved to ` +
         `${placement.resume ?? relativeFolder(result.folder, options.out)} ` +
         '(report.html, weights.png, curves.svg, metrics, model.json)',
@@ -117,6 +137,9 @@ export function epochLine(metrics: EpochMetrics, epochs: number, showRate = fals
     `epoch ${String(metrics.epoch).padStart(width)}/${epochs}` +
     (showRate ? `  lr ${metrics.learningRate.toPrecision(3)}` : '') +
     `  train loss ${metrics.trainLoss.toFixed(4)} acc ${percent(metrics.trainAccuracy)}` +
+    (metrics.validationAccuracy === undefined
+      ? ''
+      : `  val acc ${percent(metrics.validationAccuracy)}`) +
     `  test loss ${metrics.testLoss.toFixed(4)} acc ${percent(metrics.testAccuracy)}` +
     `  ${metrics.seconds.toFixed(2)} s  ${Math.round(metrics.samplesPerSecond)} samples/s`
   );

@@ -4,7 +4,12 @@
 import { Option } from 'commander';
 import { ACTIVATIONS } from '../model/activations.js';
 import { LOSSES } from '../train/losses.js';
-import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATES, RUN_DEFAULTS } from '../train/defaults.js';
+import {
+  DEFAULT_EPOCHS,
+  DEFAULT_LEARNING_RATES,
+  KEEP_RULES,
+  RUN_DEFAULTS,
+} from '../train/defaults.js';
 import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
 import {
   choiceOption,
@@ -93,6 +98,21 @@ export function trainOptions(): Option[] {
     )
       .default(RUN_DEFAULTS.lrSchedule)
       .argParser(choiceOption('--lr-schedule', SCHEDULES)),
+    new Option(
+      '--val-split <f>',
+      'share of the training images held out (seeded) to choose the epoch kept, 0 for none',
+    )
+      .default(RUN_DEFAULTS.valSplit)
+      .argParser(fractionOption('--val-split')),
+    new Option(
+      '--keep <epoch>',
+      'the epoch model.json holds: best (validation accuracy) or last (default: best with ' +
+        '--val-split, else last)',
+    ).argParser(choiceOption('--keep', KEEP_RULES)),
+    new Option(
+      '--early-stop <n>',
+      'stop after N epochs without a better validation accuracy (needs --val-split)',
+    ).argParser(integerOption('--early-stop', 1)),
     new Option(
       '--log-every <n>',
       'steps between the lines of events.jsonl, 0 for none (default: about 50 lines an epoch: 12 ' +

@@ -1,9 +1,11 @@
 // MNIST-style data sets: a folder with four IDX files, images as bytes and labels as class indices.
 
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
+import { Random } from '../random.js';
 import { readIdxFile, type IdxArray } from './idx.js';
 
 /** A split of a data set. Pixels stay bytes (0..255); they are scaled a batch at a time. */
@@ -23,6 +25,8 @@ export interface Dataset {
   classes: string[];
   train: Split;
   test: Split;
+  /** Held out of the training set (`--val-split`) to choose the epoch kept; never trained on. */
+  validation?: Split;
 }
 
 export const FASHION_FOLDER = '/usr/share/datasets/fashion-mnist';
@@ -92,6 +96,60 @@ export function findIdxFile(folder: string, stem: string, dimensions: 1 | 3): st
     throw new DataError(`${folder}: no ${stem}-idx${dimensions}-ubyte (or .gz) in this folder`);
   }
   return found;
+}
+
+/** The images of `split` at `indices`, in that order: a split of its own. */
+function pick(split: Split, indices: Uint32Array): Split {
+  const size = split.height * split.width;
+  const images = new Uint8Array(indices.length * size);
+  const labels = new Uint8Array(indices.length);
+  indices.forEach((index, n) => {
+    images.set(split.images.subarray(index * size, (index + 1) * size), n * size);
+    labels[n] = split.labels[index];
+  });
+  return { ...split, images, labels, count: indices.length };
+}
+
+/**
+ * A seeded hold-out: `round(fraction · count)` images chosen at random (a shuffle seeded by
+ * `seed`, apart from the training's own) become the validation split, the rest the training
+ * split, each in file order. The same seed gives the same split.
+ */
+export function holdOut(
+  split: Split,
+  fraction: number,
+  seed: number,
+): { train: Split; validation: Split } {
+  const order = Uint32Array.from({ length: split.count }, (_, i) => i);
+  new Random((seed ^ 0x5eed5eed) >>> 0).shuffle(order);
+  const held = Math.round(fraction * split.count);
+  const validation = order.subarray(0, held).sort();
+  const train = order.subarray(held).sort();
+  return { train: pick(split, train), validation: pick(split, validation) };
+}
+
+/** A split's fingerprint: the first 16 hex digits of the SHA-256 of its pixels and labels. */
+export function fingerprint(split: Split): string {
+  return createHash('sha256').update(split.images).update(split.labels).digest('hex').slice(0, 16);
+}
+
+/**
+ * Refuses a data set whose images or classes a model cannot take, in one line naming both.
+ * `model`: the model file, its input's shape and its number of classes.
+ */
+export function checkDataFits(
+  source: DataSource,
+  split: Split,
+  model: { file: string; height: number; width: number; classes: number },
+): void {
+  const classes = source.classes.length;
+  if (split.height === model.height && split.width === model.width && classes === model.classes) {
+    return;
+  }
+  throw new DataError(
+    `--data ${source.name}: images of ${split.height}×${split.width} in ${classes} classes, ` +
+      `but the model ${model.file} takes ${model.height}×${model.width} in ${model.classes}`,
+  );
 }
 
 export interface LoadOptions {

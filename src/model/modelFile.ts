@@ -135,8 +135,27 @@ function layerJson(layer: Layer): string {
   throw new Error(`no model.json form for layer type ${layer.type}`);
 }
 
-/** The text of model.json. `training` is free-form: options, seed, epochs run, final metrics. */
-export function serializeModel(network: Network, training: Record<string, unknown>): string {
+/**
+ * The data set a model was trained on (its input shape and class names are the model's own
+ * `input` and `classes`): what `--data` named, the data set's name, and a fingerprint of the
+ * test images it was measured on.
+ */
+export interface ModelData {
+  source: string;
+  name: string;
+  testCount: number;
+  testFingerprint: string;
+}
+
+/**
+ * The text of model.json. `training` is free-form: options, seed, epochs run, final metrics;
+ * `data` the data set it was trained on.
+ */
+export function serializeModel(
+  network: Network,
+  training: Record<string, unknown>,
+  data?: ModelData,
+): string {
   const layers = [...network.layers.map(layerJson), '{"type": "softmax"}'];
   return (
     '{\n' +
@@ -145,6 +164,7 @@ export function serializeModel(network: Network, training: Record<string, unknow
     `  "input": ${JSON.stringify(network.input)},\n` +
     `  "classes": ${JSON.stringify(network.classes)},\n` +
     `  "layers": [\n    ${layers.join(',\n    ')}\n  ],\n` +
+    (data ? `  "data": ${JSON.stringify(data)},\n` : '') +
     `  "training": ${JSON.stringify(training)}\n` +
     '}\n'
   );
@@ -153,6 +173,8 @@ export function serializeModel(network: Network, training: Record<string, unknow
 export interface LoadedModel {
   network: Network;
   training: Record<string, unknown>;
+  /** Absent in models written before it was recorded. */
+  data?: ModelData;
 }
 
 export async function readModelFile(
@@ -244,7 +266,12 @@ export function parseModel(
     fail(`the network has ${size} outputs but ${(classes as string[]).length} classes`);
   }
   const training = isObject(json.training) ? json.training : {};
-  return { network: new Network(input, classes as string[], layers, engine), training };
+  const data = parseData(json.data, fail);
+  return {
+    network: new Network(input, classes as string[], layers, engine),
+    training,
+    ...(data ? { data } : {}),
+  };
 }
 
 function parseInput(value: unknown, fail: (what: string) => never): InputSpec {
@@ -318,4 +345,17 @@ function parseBatchNorm(
   const negative = state.movingVariance.findIndex((v) => v < 0);
   if (negative >= 0) where(`"movingVariance"[${negative}] is negative`);
   return new BatchNorm(features, epsilon as number, momentum as number, state, engine);
+}
+
+function parseData(value: unknown, fail: (what: string) => never): ModelData | undefined {
+  if (value === undefined) return undefined;
+  const strings = ['source', 'name', 'testFingerprint'] as const;
+  if (
+    !isObject(value) ||
+    strings.some((key) => typeof value[key] !== 'string') ||
+    !Number.isInteger(value.testCount)
+  ) {
+    return fail('"data" must be {"source", "name", "testCount", "testFingerprint"}');
+  }
+  return value as unknown as ModelData;
 }

@@ -89,13 +89,20 @@ export function reportHtml(input: ReportInput): string {
     .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(plainValue(v))}</td></tr>`)
     .join('');
   const charts = chartsHtml([{ label: 'run', runs: [], curves }]);
+  const validated = history.some((m) => m.validationAccuracy !== undefined);
+  const validation = (m: EpochMetrics) =>
+    validated
+      ? `<td>${m.validationLoss!.toFixed(4)}</td><td>${percent(m.validationAccuracy!)}</td>`
+      : '';
   const metricRows = history
     .map(
       (m) =>
         `<tr><td>${m.epoch}</td><td>${m.trainLoss.toFixed(4)}</td><td>${percent(m.trainAccuracy)}</td>` +
+        validation(m) +
         `<td>${m.testLoss.toFixed(4)}</td><td>${percent(m.testAccuracy)}</td><td>${m.seconds.toFixed(2)}</td></tr>`,
     )
     .join('');
+  const validationHeader = validated ? '<th>validation loss</th><th>validation accuracy</th>' : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -122,7 +129,7 @@ ${charts.head}
 <h2>Configuration</h2>
 <table class="config">${configRows}</table>
 <h2>Metrics</h2>
-<table><tr><th>epoch</th><th>train loss</th><th>train accuracy</th><th>test loss</th><th>test accuracy</th><th>seconds</th></tr>${metricRows}</table>
+<table><tr><th>epoch</th><th>train loss</th><th>train accuracy</th>${validationHeader}<th>test loss</th><th>test accuracy</th><th>seconds</th></tr>${metricRows}</table>
 <h2>Curves</h2>
 <p>Train loss and accuracy per step (means over the steps between two points of the event log),
 the test set after each epoch, each dense layer's gradient norm ‖∂L/∂W‖₂ on a log scale (shrinking

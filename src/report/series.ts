@@ -13,6 +13,9 @@ export interface RunCurves {
   testSteps: number[];
   testLoss: number[];
   testAccuracy: number[];
+  /** The validation split at the same steps (empty without one). */
+  validationLoss: number[];
+  validationAccuracy: number[];
   /** For each dense layer, first to last: ‖∂L/∂W‖₂ at `steps`. */
   gradientNorms: number[][];
   /** For each dense layer: ‖W‖₂ at `steps` (empty without an event log). */
@@ -32,6 +35,7 @@ export function runCurves(events: EventLine[], history: HistoryLine[]): RunCurve
   const logged = events.filter((line) => line.type === 'step');
   const epochs = events.filter((line) => line.type === 'epoch');
   const tests = epochs.length > 0 ? epochs : history.map((m) => ({ ...m, step: m.steps }));
+  const validated = tests.every((m) => m.validationAccuracy !== undefined) ? tests : [];
   const train =
     logged.length > 0
       ? logged
@@ -50,6 +54,8 @@ export function runCurves(events: EventLine[], history: HistoryLine[]): RunCurve
     testSteps: tests.map((m) => m.step),
     testLoss: tests.map((m) => m.testLoss),
     testAccuracy: tests.map((m) => m.testAccuracy),
+    validationLoss: validated.map((m) => m.validationLoss!),
+    validationAccuracy: validated.map((m) => m.validationAccuracy!),
     gradientNorms: columns(train.map((point) => point.gradientNorms)),
     weightNorms: columns(train.map((point) => point.weightNorms)),
     saturation: columns(train.map((point) => point.saturation)),
@@ -88,6 +94,8 @@ export function curvesBand(runs: RunCurves[]): CurvesBand {
     ),
     testLoss: reduce((c) => c.testLoss, how),
     testAccuracy: reduce((c) => c.testAccuracy, how),
+    validationLoss: reduce((c) => c.validationLoss, how),
+    validationAccuracy: reduce((c) => c.validationAccuracy, how),
     gradientNorms: Array.from({ length: layers((c) => c.gradientNorms) }, (_, l) =>
       reduce((c) => c.gradientNorms[l], how),
     ),

@@ -38,6 +38,9 @@ const ACCEPTED = new Set([
   'weightDecay',
   'lrSchedule',
   'logEvery',
+  'valSplit',
+  'keep',
+  'earlyStop',
   'preset',
   'engine',
 ]);
@@ -109,7 +112,14 @@ function checkTogether(options: Record<string, unknown>, errors: Record<string, 
   } catch (error) {
     errors.preset = (error as Error).message;
   }
-  const run = resolveOptions(requested);
+  let run: RunOptions;
+  try {
+    run = resolveOptions(requested);
+  } catch (error) {
+    const message = (error as Error).message;
+    errors[message.startsWith('--keep') ? 'keep' : 'earlyStop'] = message;
+    return warnings;
+  }
   try {
     checkArchitecture(run);
   } catch (error) {

@@ -52,7 +52,16 @@ export interface RunOptions {
   engine: EngineName;
   /** Steps between the lines of events.jsonl (0: none); default about 50 lines an epoch. */
   logEvery?: number;
+  /** The share of the training set held out for validation (0: none). */
+  valSplit: number;
+  /** The epoch model.json holds; default best with a validation split, else last. */
+  keep?: KeepRule;
+  /** Stop after this many epochs without a better validation accuracy. */
+  earlyStop?: number;
 }
+
+export type KeepRule = 'best' | 'last';
+export const KEEP_RULES: readonly KeepRule[] = ['best', 'last'];
 
 /** Every option's default, defined once: the CLI's help shows these. */
 export const RUN_DEFAULTS: Omit<RunOptions, 'lr' | 'epochs'> = {
@@ -73,6 +82,7 @@ export const RUN_DEFAULTS: Omit<RunOptions, 'lr' | 'epochs'> = {
   lrSchedule: 'cosine',
   checkTfjs: false,
   engine: 'wasm',
+  valSplit: 0,
 };
 
 /** The event log's default: about this many lines an epoch. */
@@ -99,15 +109,25 @@ export const PRESETS: Record<NonNullable<RunOptions['preset']>, Partial<RunOptio
   },
 };
 
-/** The options a run uses: its preset applied, its epochs chosen by its architecture. */
+/**
+ * The options a run uses: its preset applied, its epochs chosen by its architecture, the epoch
+ * it keeps by its validation. Refuses choices that need a validation split without one.
+ */
 export function resolveOptions<Options extends RunOptions>(
   options: Options,
-): Options & { epochs: number } {
+): Options & { epochs: number; keep: KeepRule } {
   const applied = options.preset ? { ...options, ...PRESETS[options.preset] } : options;
   const epochs =
     applied.epochs ??
     (applied.hidden.length ? DEFAULT_EPOCHS.hidden : DEFAULT_EPOCHS.softmaxRegression);
-  return { ...applied, epochs };
+  const validating = (applied.valSplit ?? 0) > 0;
+  if (!validating && applied.keep === 'best') {
+    throw new UsageError('--keep best needs a validation split to choose by (--val-split F)');
+  }
+  if (!validating && applied.earlyStop !== undefined) {
+    throw new UsageError('--early-stop needs a validation split to watch (--val-split F)');
+  }
+  return { ...applied, epochs, keep: applied.keep ?? (validating ? 'best' : 'last') };
 }
 
 /** `--adam-epsilon` for `adamEpsilon`. */

@@ -27,6 +27,7 @@ const FLUSH_MS = 250;
 
 export function epochEvent(metrics: EpochMetrics): EpochEvent {
   const { epoch, trainLoss, trainAccuracy, testLoss, testAccuracy } = metrics;
+  const { validationLoss, validationAccuracy } = metrics;
   return {
     type: 'epoch',
     step: metrics.steps,
@@ -35,6 +36,7 @@ export function epochEvent(metrics: EpochMetrics): EpochEvent {
     trainAccuracy,
     testLoss,
     testAccuracy,
+    ...(validationAccuracy === undefined ? {} : { validationLoss, validationAccuracy }),
   };
 }
 

@@ -13,6 +13,9 @@ export interface EpochMetrics {
   learningRate: number;
   /** Mean over the epoch's steps of ‖∂L/∂W‖₂ of each dense layer, first to last. */
   gradientNorms: number[];
+  /** The held-out validation split after the epoch (with `--val-split`). */
+  validationLoss?: number;
+  validationAccuracy?: number;
 }
 
 /** One line of metrics.jsonl: an epoch's metrics, and the tfjs cross-check's where it ran. */
@@ -59,6 +62,8 @@ export interface EpochEvent {
   trainAccuracy: number;
   testLoss: number;
   testAccuracy: number;
+  validationLoss?: number;
+  validationAccuracy?: number;
 }
 
 /** The last line of a run that ended (none after a kill -9): how it ended. */

@@ -5,11 +5,19 @@
 //   options → open and lock the folder → data → network (restored on resume) → train, writing
 //   each finished epoch's files together → report → release the folder, close the engine
 
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadDataset, resolveDataSource, type Dataset, type Split } from '../data/dataset.js';
-import { DivergenceError, EXIT, InterruptedError, UserError } from '../errors.js';
-import { serializeModel } from '../model/modelFile.js';
+import {
+  fingerprint,
+  holdOut,
+  loadDataset,
+  resolveDataSource,
+  type Dataset,
+  type Split,
+} from '../data/dataset.js';
+import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
+import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
 import {
   buildNetwork,
   checkArchitecture,
@@ -36,6 +44,7 @@ import {
   type RunOptions,
 } from './defaults.js';
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
+import { EpochKeeper, type Kept } from './keep.js';
 import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
 import { openRunFolder } from './runFolder.js';
 import { plannedEpochs, train, type BatchProgress, type TrainConfig } from './trainer.js';
@@ -83,6 +92,10 @@ export interface RunResult {
   config: RunConfig;
   epochs: EpochMetrics[];
   last: EpochMetrics;
+  /** The epoch model.json holds, and by which rule. */
+  kept: Kept;
+  /** Stopped before its planned epochs by `earlyStop`. */
+  stoppedEarly: boolean;
   seconds: number;
   tfjsCheck?: { backend: string; epochs: CompanionEpoch[] };
 }
@@ -92,7 +105,14 @@ export type RunEvent =
       type: 'started';
       folder: string;
       config: RunConfig;
-      dataset: { name: string; train: number; test: number; height: number; width: number };
+      dataset: {
+        name: string;
+        train: number;
+        validation: number;
+        test: number;
+        height: number;
+        width: number;
+      };
       loadSeconds: number;
       /** Epochs finished before this process (a resume), else 0. */
       resumedAfter: number;
@@ -183,6 +203,9 @@ function describeRun(
     batchSize: options.batchSize,
     epochs: plannedEpochs(config, data.train.count),
     steps: options.steps ?? null,
+    valSplit: options.valSplit,
+    keep: options.keep,
+    earlyStop: options.earlyStop ?? null,
     logEvery: config.logEvery,
     seed: options.seed,
     shuffle: options.shuffle,
@@ -237,10 +260,10 @@ export async function startRun(
   try {
     engine = createEngine(options.engine, placement.threads ?? availableParallelism());
     const loadStarted = performance.now();
-    const data = await loadDataset(source, {
-      trainLimit: options.trainLimit,
-      testLimit: options.testLimit,
-    });
+    const data = withValidation(
+      await loadDataset(source, { trainLimit: options.trainLimit, testLimit: options.testLimit }),
+      options,
+    );
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     const config = {
       ...trainConfig(options),
@@ -259,6 +282,15 @@ export async function startRun(
     folder.epochFiles.open();
     const history = new MetricsHistory(out);
     finished.push(...history.start(checkpoint?.state.epoch ?? 0, checkpoint?.history));
+    const keeper = new EpochKeeper(options.keep, options.earlyStop);
+    const modelData: ModelData = {
+      // a folder as an absolute path: eval and predict find it from anywhere
+      source: source.name === source.folder ? resolve(source.folder) : (options.data ?? 'mnist'),
+      name: data.name,
+      testCount: data.test.count,
+      testFingerprint: fingerprint(data.test),
+    };
+    if (checkpoint) keeper.restore(finished, readFileSync(join(out, 'model.json'), 'utf8'));
     events = new EventLog(out);
     events.start(step);
     const time = new Date().toISOString();
@@ -300,11 +332,19 @@ export async function startRun(
           const check = companion?.endEpoch(metrics.epoch, metrics.trainLoss);
           if (check) tfjsCheck!.epochs.push(check);
           finished.push(metrics);
-          const model = serializeModel(network, {
-            ...runConfig,
-            epochsRun: metrics.epoch,
-            final: metrics,
-          });
+          const model = keeper.offer(
+            metrics,
+            serializeModel(
+              network,
+              {
+                ...runConfig,
+                epochsRun: metrics.epoch,
+                final: metrics,
+                kept: { rule: keeper.rule, epoch: metrics.epoch },
+              },
+              modelData,
+            ),
+          );
           history.append(check ? { ...metrics, tfjsCheck: { ...check } } : metrics);
           events!.add(epochEvent(metrics));
           events!.flush();
@@ -312,7 +352,7 @@ export async function startRun(
           folder.epochFiles.commit(metrics.epoch, [
             ['model.json', model],
             checkpointFile(options, state, network),
-            ['metrics.json', metricsSummary(runConfig, metrics, cross)],
+            ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
           ]);
           curves.drawAfterEpoch(finished);
           emit({ type: 'epoch', metrics, check });
@@ -323,6 +363,7 @@ export async function startRun(
               EXIT.failed,
             );
           }
+          return keeper.shouldStop();
         },
         shouldStop: hooks.shouldStop,
       },
@@ -331,12 +372,21 @@ export async function startRun(
     const seconds = (performance.now() - started) / 1000;
     curves.draw(finished);
     const stepCurves = runCurves(readEvents(out), finished);
-    writeReport(out, runConfig, finished, stepCurves, network, data.test);
+    const { kept } = keeper;
+    const last = finished[finished.length - 1];
+    // the report shows the model kept, which is not the last epoch's when an earlier was better
+    const keptNetwork =
+      kept.epoch === last.epoch
+        ? network
+        : parseModel(readFileSync(join(out, 'model.json'), 'utf8'), 'model.json', engine).network;
+    writeReport(out, runConfig, finished, stepCurves, keptNetwork, data.test);
     const result: RunResult = {
       folder: resolve(out),
       config: runConfig,
       epochs: finished,
-      last: finished[finished.length - 1],
+      last,
+      kept,
+      stoppedEarly: keeper.shouldStop() && last.epoch < runConfig.epochs,
       seconds,
       ...(tfjsCheck ? { tfjsCheck } : {}),
     };
@@ -392,10 +442,24 @@ function explainStop(
   return error;
 }
 
+/** The data with `valSplit` of its training images held out for validation (if any). */
+function withValidation(data: Dataset, options: ResolvedOptions): Dataset {
+  if (!(options.valSplit > 0)) return data;
+  const { train, validation } = holdOut(data.train, options.valSplit, options.seed);
+  if (train.count === 0 || validation.count === 0) {
+    throw new UsageError(
+      `--val-split ${options.valSplit} of ${data.train.count} training images leaves ` +
+        `${train.count} to train on and ${validation.count} to validate on; both need some`,
+    );
+  }
+  return { ...data, train, validation };
+}
+
 function datasetSummary(data: Dataset) {
   return {
     name: data.name,
     train: data.train.count,
+    validation: data.validation?.count ?? 0,
     test: data.test.count,
     height: data.train.height,
     width: data.train.width,

@@ -45,20 +45,30 @@ const COLUMNS = [
   'learningRate',
 ] as const satisfies readonly (keyof EpochMetrics)[];
 
-function csvHeader(layers: number): string {
-  return [...COLUMNS, ...Array.from({ length: layers }, (_, l) => `gradientNorm${l + 1}`)].join(
-    ',',
-  );
+const VALIDATION_COLUMNS = ['validationLoss', 'validationAccuracy'] as const;
+
+/** Validation columns come after the others, in runs that hold out a validation split. */
+function validated(metrics: EpochMetrics | undefined): boolean {
+  return metrics?.validationAccuracy !== undefined;
+}
+
+function csvHeader(first: EpochMetrics): string {
+  const norms = first.gradientNorms.map((_, l) => `gradientNorm${l + 1}`);
+  return [...COLUMNS, ...norms, ...(validated(first) ? VALIDATION_COLUMNS : [])].join(',');
 }
 
 function csvLine(metrics: EpochMetrics): string {
-  return [...COLUMNS.map((column) => metrics[column]), ...metrics.gradientNorms].join(',');
+  const validation = validated(metrics) ? VALIDATION_COLUMNS.map((column) => metrics[column]) : [];
+  return [
+    ...COLUMNS.map((column) => metrics[column]),
+    ...metrics.gradientNorms,
+    ...validation,
+  ].join(',');
 }
 
-/** The columns above, then one gradientNorm<k> column per dense layer. */
+/** The columns above, one gradientNorm<k> column per dense layer, then the validation's. */
 export function metricsCsv(epochs: EpochMetrics[]): string {
-  const header = csvHeader(epochs[0]?.gradientNorms.length ?? 0);
-  return [header, ...epochs.map(csvLine)].join('\n') + '\n';
+  return [csvHeader(epochs[0]), ...epochs.map(csvLine)].join('\n') + '\n';
 }
 
 export const HISTORY_FILE = 'metrics.jsonl';
@@ -111,7 +121,7 @@ export class MetricsHistory {
     try {
       appendFileSync(this.path(HISTORY_FILE), JSON.stringify(line) + '\n');
       const csv = this.path(CSV_FILE);
-      const header = statSync(csv).size === 0 ? csvHeader(line.gradientNorms.length) + '\n' : '';
+      const header = statSync(csv).size === 0 ? csvHeader(line) + '\n' : '';
       appendFileSync(csv, header + csvLine(line) + '\n');
     } catch (error) {
       throw cannotWrite(this.folder, error);

@@ -55,8 +55,11 @@ export interface TrainHooks {
   onLog?(log: StepLog): void;
   /** After each batch's update, with that batch (for a shadow model, progress bars). */
   afterBatch?(batch: Batch, progress: BatchProgress): void | Promise<void>;
-  /** After each epoch's evaluation, with what it takes to continue from here. */
-  afterEpoch?(metrics: EpochMetrics, state: TrainState): void | Promise<void>;
+  /**
+   * After each epoch's evaluation, with what it takes to continue from here. Returning true
+   * ends the training after this epoch (early stopping).
+   */
+  afterEpoch?(metrics: EpochMetrics, state: TrainState): void | boolean | Promise<void | boolean>;
   /** Checked after each batch: true stops the training (InterruptedError) before the next. */
   shouldStop?(): boolean;
 }
@@ -303,10 +306,14 @@ export async function train(
           `try a smaller learning rate than ${learningRate}`,
       );
     }
-    const test =
-      config.evaluateEachEpoch === false
-        ? { loss: NaN, accuracy: NaN }
-        : evaluate(network, data.test, config.evalBatchSize, loss);
+    const evaluating = config.evaluateEachEpoch !== false;
+    const test = evaluating
+      ? evaluate(network, data.test, config.evalBatchSize, loss)
+      : { loss: NaN, accuracy: NaN };
+    const validation =
+      evaluating && data.validation
+        ? evaluate(network, data.validation, config.evalBatchSize, loss)
+        : null;
     const metrics: EpochMetrics = {
       epoch,
       trainLoss: sums.loss / sums.seen,
@@ -318,15 +325,19 @@ export async function train(
       steps: step,
       learningRate,
       gradientNorms: Array.from(sums.gradientNorms, (sum) => sum / batches),
+      ...(validation
+        ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }
+        : {}),
     };
     history.push(metrics);
-    await hooks.afterEpoch?.(metrics, {
+    const stop = await hooks.afterEpoch?.(metrics, {
       epoch,
       step,
       randomState: random.state,
       order,
       optimizer: optimizer.state(),
     });
+    if (stop === true) break;
   }
   return history;
 }

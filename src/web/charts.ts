@@ -158,9 +158,9 @@ function layerLabel(layer: number, layers: number): string {
 function lossAndAccuracy(entries: CurvesEntry[]): ChartSpec[] {
   const single = entries.length === 1;
   const specs: ChartSpec[] = [];
-  for (const [name, train, test, percent] of [
-    ['loss', 'trainLoss', 'testLoss', false],
-    ['accuracy', 'trainAccuracy', 'testAccuracy', true],
+  for (const [name, train, test, validation, percent] of [
+    ['loss', 'trainLoss', 'testLoss', 'validationLoss', false],
+    ['accuracy', 'trainAccuracy', 'testAccuracy', 'validationAccuracy', true],
   ] as const) {
     const lines: Line[] = entries.flatMap((entry, e) => {
       const { curves, low, high } = entry;
@@ -183,6 +183,17 @@ function lossAndAccuracy(entries: CurvesEntry[]): ChartSpec[] {
           y: curves[test],
           style: single ? ('points' as const) : ('dashed' as const),
         },
+        ...(curves[validation].length
+          ? [
+              {
+                label: `${prefix}validation (after each epoch)`,
+                colour: single ? PALETTE[2] : colour(0),
+                x: curves.testSteps,
+                y: curves[validation],
+                style: 'points' as const,
+              },
+            ]
+          : []),
       ];
     });
     specs.push({ name, title: name, yLabel: name, lines, percent });

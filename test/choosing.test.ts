@@ -1,0 +1,165 @@
+// Defaults that learn, a validation split choosing the epoch kept, early stopping, and models
+// that know their data: real training on real MNIST and Fashion-MNIST through the CLI.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FASHION_FOLDER, holdOut, loadDataset } from '../src/data/dataset.js';
+import type { HistoryLine } from '../src/train/records.js';
+import { readHistory } from '../src/train/runFiles.js';
+import { MNIST, runCli, temporaryFolder } from './helpers.js';
+
+/** CI installs Debian's dataset-fashion-mnist (.ci/run), so there these tests always run. */
+const haveFashion = existsSync(FASHION_FOLDER) || process.env.CI === 'true';
+/** The 10-epoch targets of networks with hidden layers take a minute: `npm run test:long`. */
+const long = process.env.MNIST_SOFTMAX_LONG_TESTS === '1';
+
+/** A data folder of 10×10 images (three of each split), which a 28×28 model cannot take. */
+function smallDataFolder(folder: string): string {
+  mkdirSync(folder, { recursive: true });
+  const header = (...fields: number[]) => {
+    const bytes = Buffer.alloc(4 * fields.length);
+    fields.forEach((field, i) => bytes.writeUInt32BE(field, 4 * i));
+    return bytes;
+  };
+  for (const stem of ['train', 't10k']) {
+    const images = Buffer.concat([header(0x803, 3, 10, 10), Buffer.alloc(300)]);
+    writeFileSync(join(folder, `${stem}-images-idx3-ubyte`), images);
+    const labels = Buffer.concat([header(0x801, 3), Buffer.from([0, 1, 2])]);
+    writeFileSync(join(folder, `${stem}-labels-idx1-ubyte`), labels);
+  }
+  return folder;
+}
+
+function train(args: string[]) {
+  const out = join(temporaryFolder(), 'run');
+  const result = runCli(['train', ...args, '--no-progress', '--json', '--out', out]);
+  if (result.status !== 0) throw new Error(result.stderr);
+  return { out, json: JSON.parse(result.stdout), stderr: result.stderr };
+}
+
+describe('defaults that learn', () => {
+  it('softmax regression reaches 92.5% on MNIST with nothing but the defaults', () => {
+    const { json, stderr } = train([]);
+    expect(json.testAccuracy).toBeGreaterThanOrEqual(0.925);
+    expect(stderr).toContain('adam at 0.005 (cosine schedule), 5 epochs of batches of 100');
+  });
+
+  it.skipIf(!haveFashion)('and 84.0% on Fashion-MNIST', () => {
+    expect(train(['--data', 'fashion']).json.testAccuracy).toBeGreaterThanOrEqual(0.84);
+  });
+
+  it.skipIf(!long)('784-256-10 with BatchNorm reaches 98.2% on MNIST', () => {
+    expect(train(['--hidden', '256', '--batchnorm']).json.testAccuracy).toBeGreaterThanOrEqual(
+      0.982,
+    );
+  });
+
+  it.skipIf(!long || !haveFashion)('and 89.0% on Fashion-MNIST', () => {
+    const { json } = train(['--hidden', '256', '--batchnorm', '--data', 'fashion']);
+    expect(json.testAccuracy).toBeGreaterThanOrEqual(0.89);
+  });
+});
+
+describe('a validation split', () => {
+  it('holds out a seeded share of the training set, apart from what trains', async () => {
+    const data = await loadDataset(MNIST, { trainLimit: 1000, testLimit: 1 });
+    const { train: kept, validation } = holdOut(data.train, 0.1, 7);
+    expect([kept.count, validation.count]).toEqual([900, 100]);
+    const again = holdOut(data.train, 0.1, 7);
+    expect(again.validation.images).toEqual(validation.images);
+    expect(holdOut(data.train, 0.1, 8).validation.images).not.toEqual(validation.images);
+    // every image exactly once: the pixels of both add up to the whole
+    const sum = (images: Uint8Array) => images.reduce((a, b) => a + b, 0);
+    expect(sum(kept.images) + sum(validation.images)).toBe(sum(data.train.images));
+  });
+
+  // SGD at a constant 0.5 is too large a step on Fashion-MNIST: its epochs go up and down
+  const BUMPY = [
+    '--data',
+    'fashion',
+    '--optimizer',
+    'sgd',
+    '--lr',
+    '0.5',
+    '--lr-schedule',
+    'constant',
+  ];
+  const best = (history: HistoryLine[]) =>
+    history.reduce((a, b) => (b.validationAccuracy! > a.validationAccuracy! ? b : a));
+
+  it.skipIf(!haveFashion)('keeps the epoch of the best validation accuracy', () => {
+    const { out, json } = train([...BUMPY, '--val-split', '0.1', '--seed', '3']);
+    const history = readHistory(out);
+    const chosen = best(history);
+    expect(chosen.epoch).toBeLessThan(history.length); // a later epoch was worse
+    expect(json.kept).toEqual({ rule: 'best', epoch: chosen.epoch });
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(model.training.kept).toEqual({ rule: 'best', epoch: chosen.epoch });
+    // model.json holds that epoch's weights: it scores that epoch's test accuracy
+    const scored = JSON.parse(
+      runCli(['eval', '--model', join(out, 'model.json'), '--json']).stdout,
+    );
+    expect(scored.accuracy).toBe(chosen.testAccuracy);
+    expect(json.testAccuracy).toBe(chosen.testAccuracy);
+    const summary = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(summary.kept).toEqual({ rule: 'best', epoch: chosen.epoch });
+    expect(summary.config).toMatchObject({ valSplit: 0.1, keep: 'best' });
+  });
+
+  it.skipIf(!haveFashion)('stops early after N epochs without a better one', () => {
+    const { out, json } = train([
+      ...BUMPY,
+      '--val-split',
+      '0.1',
+      '--seed',
+      '3',
+      '--epochs',
+      '8',
+      '--early-stop',
+      '2',
+    ]);
+    const history = readHistory(out);
+    expect(history.length).toBeLessThan(8);
+    expect(history.length - best(history).epoch).toBe(2);
+    expect(json.kept.epoch).toBe(best(history).epoch);
+  });
+
+  it('refuses --keep best and --early-stop without a validation split', () => {
+    for (const option of [
+      ['--keep', 'best'],
+      ['--early-stop', '2'],
+    ]) {
+      const result = runCli(['train', ...option, '--out', join(temporaryFolder(), 'run')]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/needs a validation split .*\(--val-split F\)\n$/);
+    }
+  });
+});
+
+describe.skipIf(!haveFashion)('a model that knows its data', () => {
+  const { out } = train(['--data', 'fashion', '--steps', '200']);
+  const model = join(out, 'model.json');
+
+  it('records it, and eval and predict --index use it when --data is not given', () => {
+    const recorded = JSON.parse(readFileSync(model, 'utf8')).data;
+    expect(recorded).toMatchObject({ source: 'fashion', name: 'fashion-mnist', testCount: 10000 });
+    expect(recorded.testFingerprint).toMatch(/^[0-9a-f]{16}$/);
+    const scored = runCli(['eval', '--model', model]);
+    expect(scored.stdout).toMatch(/^fashion-mnist test set, 10000 images: accuracy \d\d\.\d\d%/);
+    const predicted = runCli(['predict', '--model', model, '--index', '0']);
+    expect(predicted.stdout).toMatch(/\(true label Ankle boot\)/);
+  });
+
+  it('warns when told to score it on another data set, and refuses one it cannot take', () => {
+    const other = runCli(['eval', '--model', model, '--data', 'mnist']);
+    expect(other.status).toBe(0);
+    expect(other.stderr).toContain(`warning: ${model} was trained on fashion-mnist`);
+    const folder = join(temporaryFolder(), 'small');
+    const wrong = runCli(['eval', '--model', model, '--data', smallDataFolder(folder)]);
+    expect(wrong.status).toBe(3);
+    expect(wrong.stderr.trim().split('\n').pop()).toBe(
+      `mnist-softmax: error: --data ${folder}: images of 10×10 in 10 classes, but the model ${model} takes 28×28 in 10`,
+    );
+  });
+});
