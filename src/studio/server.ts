@@ -246,11 +246,8 @@ export class Studio {
     }
     if (method === 'POST' && resource === 'runs' && action === 'stop') {
       const outcome = this.runs.stop(id);
-      const status = { stopping: 202, 'not running': 409, 'not started here': 409 }[
-        outcome as string
-      ];
-      if (!status) throw new HttpError(404, `no such run: ${id}`);
-      return sendJson(response, status, { id, result: outcome });
+      if (outcome === 'no such run') throw new HttpError(404, `no such run: ${id}`);
+      return sendJson(response, outcome === 'stopping' ? 202 : 409, { id, result: outcome });
     }
     if (method === 'POST' && resource === 'lessons' && parts.length === 3) {
       const lesson = LESSONS.find((candidate) => candidate.name === id);

@@ -100,37 +100,32 @@ export function trainRequest(body: unknown): TrainRequest {
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, args, options, warnings };
 }
 
+/** The option an error names first (`--early-stop needs …` → earlyStop): its field. */
+function fieldOf(message: string): string {
+  const flag = /--([a-z0-9-]+)/.exec(message)?.[1] ?? '';
+  return flag.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
 /**
- * The rules between options, as `train` applies them: a preset's, the network's, the data's.
- * Returns the warnings `train` would print (options without effect).
+ * The rules between options, as `train` applies them: a preset's, the validation's, the
+ * network's, the data's; each error goes to the field it names. Returns the warnings `train`
+ * would print (options without effect).
  */
 function checkTogether(options: Record<string, unknown>, errors: Record<string, string>): string[] {
   const requested = { ...RUN_DEFAULTS, ...options } as RunOptions;
   let warnings: string[] = [];
-  try {
-    warnings = optionWarnings(requested, new Set(Object.keys(options)));
-  } catch (error) {
-    errors.preset = (error as Error).message;
-  }
-  let run: RunOptions;
-  try {
-    run = resolveOptions(requested);
-  } catch (error) {
-    const message = (error as Error).message;
-    errors[message.startsWith('--keep') ? 'keep' : 'earlyStop'] = message;
-    return warnings;
-  }
-  try {
-    checkArchitecture(run);
-  } catch (error) {
-    const message = (error as Error).message;
-    errors[message.startsWith('--init') ? 'init' : 'batchnorm'] = message;
-  }
-  try {
-    resolveDataSource(options.data as string | undefined);
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    errors.data = error.message;
+  const checks = [
+    () => (warnings = optionWarnings(requested, new Set(Object.keys(options)))),
+    () => checkArchitecture(resolveOptions(requested)),
+    () => resolveDataSource(options.data as string | undefined),
+  ];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      errors[fieldOf(error.message)] ??= error.message;
+    }
   }
   return warnings;
 }

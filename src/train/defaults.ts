@@ -140,6 +140,7 @@ export function flagOf(name: string): string {
  * Throws UsageError for one that contradicts a preset (which would silently override it).
  */
 export function optionWarnings(options: RunOptions, given: ReadonlySet<string>): string[] {
+  const { optimizer, hidden } = resolveOptions(options);
   if (options.preset) {
     const preset = PRESETS[options.preset] as Record<string, unknown>;
     for (const name of given) {
@@ -158,12 +159,11 @@ export function optionWarnings(options: RunOptions, given: ReadonlySet<string>):
       if (given.has(name)) warnings.push(`${flagOf(name)} has no effect ${why}`);
     }
   };
-  const { optimizer } = resolveOptions(options);
   if (optimizer !== 'momentum') unused(['momentum'], `with --optimizer ${optimizer}`);
   if (optimizer !== 'adam') {
     unused(['beta1', 'beta2', 'adamEpsilon'], `with --optimizer ${optimizer}`);
   }
-  if (resolveOptions(options).hidden.length === 0) {
+  if (hidden.length === 0) {
     unused(['activation'], 'without hidden layers (--hidden)');
   }
   if (options.steps !== undefined) unused(['epochs'], 'with --steps, which sets the length');
