@@ -163,3 +163,76 @@ describe.skipIf(!haveFashion)('a model that knows its data', () => {
     );
   });
 });
+
+describe('--optimizer lbfgs', () => {
+  it('descends at every iteration, logging its loss, gradient norm and step', () => {
+    const { out, json } = train([
+      '--optimizer',
+      'lbfgs',
+      '--epochs',
+      '30',
+      '--weight-decay',
+      '0.0002',
+      '--train-limit',
+      '5000',
+      '--test-limit',
+      '1000',
+    ]);
+    const history = readHistory(out);
+    expect(history).toHaveLength(30);
+    for (let i = 1; i < history.length; i++) {
+      expect(history[i].trainLoss).toBeLessThan(history[i - 1].trainLoss); // Armijo's condition
+    }
+    expect(history[29].gradientNorms[0]).toBeLessThan(history[0].gradientNorms[0] / 10);
+    expect(json.testAccuracy).toBeGreaterThan(0.85);
+    const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const steps = events.filter((line) => line.type === 'step');
+    expect(steps.map((line) => line.step)).toEqual(history.map((m) => m.epoch));
+    expect(steps.every((line) => line.learningRate > 0)).toBe(true);
+    expect(steps.map((line) => line.loss)).toEqual(history.map((m) => m.trainLoss));
+    const summary = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(summary.config).toMatchObject({
+      optimizer: 'lbfgs',
+      learningRate: null,
+      batchSize: null,
+    });
+    const resumed = runCli(['train', '--resume', out]);
+    expect(resumed.status).toBe(2);
+    expect(resumed.stderr).toMatch(/an L-BFGS run cannot continue/);
+  });
+
+  it('refuses what it cannot train', () => {
+    for (const [option, message] of [
+      [['--hidden', '32'], /lbfgs trains softmax regression only/],
+      [['--loss', 'mse'], /lbfgs minimises the cross-entropy/],
+      [['--check-tfjs'], /--check-tfjs replays sgd, momentum and adam/],
+    ] as const) {
+      const out = join(temporaryFolder(), 'run');
+      const result = runCli(['train', '--optimizer', 'lbfgs', ...option, '--out', out]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  // λ = 1/60000: scikit-learn's C = 1 on MNIST's 60,000 images (≈ 20 s here)
+  it.skipIf(!long)('reaches 92.6% on MNIST, as scikit-learn does', () => {
+    const { json } = train(['--optimizer', 'lbfgs', '--weight-decay', String(1 / 60000)]);
+    expect(json.testAccuracy).toBeGreaterThanOrEqual(0.926);
+  });
+
+  it.skipIf(!long || !haveFashion)('and 84.3% on Fashion-MNIST', () => {
+    const { json } = train([
+      '--optimizer',
+      'lbfgs',
+      '--weight-decay',
+      String(1 / 60000),
+      '--data',
+      'fashion',
+    ]);
+    expect(json.testAccuracy).toBeGreaterThanOrEqual(0.843);
+  });
+});

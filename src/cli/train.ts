@@ -34,18 +34,20 @@ function printEvents(options: TrainOptions): (event: RunEvent) => void {
           ` and ${data.test} test images of ` +
           `${data.height}×${data.width}, loaded in ${event.loadSeconds.toFixed(2)} s`,
       );
-      console.error(
-        `model ${config.model}, ${config.loss} loss, ${config.optimizer} at ${config.learningRate}` +
-          (config.lrSchedule === 'constant' ? '' : ` (${config.lrSchedule} schedule)`) +
-          `, ${config.steps === null ? `${config.epochs} epochs` : `${config.steps} steps`}` +
-          ` of batches of ${config.batchSize}`,
-      );
+      const training =
+        config.optimizer === 'lbfgs'
+          ? `lbfgs (full batch), at most ${config.epochs} iterations`
+          : `${config.optimizer} at ${config.learningRate}` +
+            (config.lrSchedule === 'constant' ? '' : ` (${config.lrSchedule} schedule)`) +
+            `, ${config.steps === null ? `${config.epochs} epochs` : `${config.steps} steps`}` +
+            ` of batches of ${config.batchSize}`;
+      console.error(`model ${config.model}, ${config.loss} loss, ${training}`);
       if (event.resumedAfter) {
         console.error(`--resume: continuing ${event.folder} after epoch ${event.resumedAfter}`);
       }
       epochs = event.epochs;
       progress = new EpochProgress(options.progress, epochs);
-      showRate = config.lrSchedule !== 'constant';
+      showRate = config.lrSchedule !== 'constant'; // (L-BFGS: its step)
     } else if (event.type === 'step') {
       progress.update(event.progress);
     } else if (event.type === 'epoch') {

@@ -9,6 +9,7 @@ import {
   DEFAULT_LEARNING_RATES,
   KEEP_RULES,
   RUN_DEFAULTS,
+  SOLVERS,
 } from '../train/defaults.js';
 import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
 import {
@@ -71,9 +72,14 @@ export function trainOptions(): Option[] {
     new Option('--loss <name>', 'cross-entropy, or mse (squared error of the softmax output)')
       .default(RUN_DEFAULTS.loss)
       .argParser(choiceOption('--loss', LOSSES)),
-    new Option('--optimizer <name>', 'sgd, momentum or adam')
+    new Option(
+      '--optimizer <name>',
+      'sgd, momentum, adam, or lbfgs (full-batch L-BFGS, softmax regression only; --epochs ' +
+        'counts its iterations, default ' +
+        `${DEFAULT_EPOCHS.lbfgsIterations})`,
+    )
       .default(RUN_DEFAULTS.optimizer)
-      .argParser(choiceOption('--optimizer', OPTIMIZERS)),
+      .argParser(choiceOption('--optimizer', SOLVERS)),
     new Option('--momentum <mu>', 'momentum of --optimizer momentum')
       .default(RUN_DEFAULTS.momentum)
       .argParser(fractionOption('--momentum')),

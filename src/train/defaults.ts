@@ -6,7 +6,12 @@ import type { Init } from '../model/network.js';
 import type { EngineName } from '../wasm/engineNames.js';
 import type { LossName } from './losses.js';
 import { UsageError } from '../errors.js';
-import { OPTIMIZER_DEFAULTS, type LearningRateSchedule, type OptimizerName } from './optimizers.js';
+import {
+  OPTIMIZER_DEFAULTS,
+  OPTIMIZERS,
+  type LearningRateSchedule,
+  type OptimizerName,
+} from './optimizers.js';
 
 /**
  * Default learning rates: each optimiser's usual scale (momentum's steps are ~1/(1−μ) longer).
@@ -21,7 +26,20 @@ export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
 };
 
 /** Default epochs: softmax regression converges in 5; hidden layers want 10. */
-export const DEFAULT_EPOCHS = { softmaxRegression: 5, hidden: 10 };
+export const DEFAULT_EPOCHS = { softmaxRegression: 5, hidden: 10, lbfgsIterations: 200 };
+
+/** How a run trains: an optimiser of mini-batches, or full-batch L-BFGS (train/lbfgs.ts). */
+export type SolverName = OptimizerName | 'lbfgs';
+export const SOLVERS: readonly SolverName[] = [...OPTIMIZERS, 'lbfgs'];
+
+/** The first step L-BFGS's line search tries (its own scale: it needs no learning rate). */
+export const LBFGS_FIRST_STEP = 1;
+
+/** The learning rate a run uses: --lr, else its optimiser's default. */
+export function learningRateOf(options: { lr?: number; optimizer: SolverName }): number {
+  if (options.optimizer === 'lbfgs') return LBFGS_FIRST_STEP;
+  return options.lr ?? DEFAULT_LEARNING_RATES[options.optimizer];
+}
 
 /** What defines a run: everything its checkpoint keeps to continue it. */
 export interface RunOptions {
@@ -40,7 +58,7 @@ export interface RunOptions {
   batchnorm: boolean;
   init: Init | 'auto';
   loss: LossName;
-  optimizer: OptimizerName;
+  optimizer: SolverName;
   momentum: number;
   beta1: number;
   beta2: number;
@@ -117,9 +135,23 @@ export function resolveOptions<Options extends RunOptions>(
   options: Options,
 ): Options & { epochs: number; keep: KeepRule } {
   const applied = options.preset ? { ...options, ...PRESETS[options.preset] } : options;
+  const lbfgs = applied.optimizer === 'lbfgs';
+  if (lbfgs && applied.hidden.length > 0) {
+    throw new UsageError('--optimizer lbfgs trains softmax regression only, not --hidden layers');
+  }
+  if (lbfgs && applied.loss !== 'cross-entropy') {
+    throw new UsageError('--optimizer lbfgs minimises the cross-entropy, not --loss mse');
+  }
+  if (lbfgs && applied.checkTfjs) {
+    throw new UsageError('--check-tfjs replays sgd, momentum and adam, not --optimizer lbfgs');
+  }
   const epochs =
     applied.epochs ??
-    (applied.hidden.length ? DEFAULT_EPOCHS.hidden : DEFAULT_EPOCHS.softmaxRegression);
+    (lbfgs
+      ? DEFAULT_EPOCHS.lbfgsIterations
+      : applied.hidden.length
+        ? DEFAULT_EPOCHS.hidden
+        : DEFAULT_EPOCHS.softmaxRegression);
   const validating = (applied.valSplit ?? 0) > 0;
   if (!validating && applied.keep === 'best') {
     throw new UsageError('--keep best needs a validation split to choose by (--val-split F)');
@@ -167,5 +199,11 @@ export function optionWarnings(options: RunOptions, given: ReadonlySet<string>):
     unused(['activation'], 'without hidden layers (--hidden)');
   }
   if (options.steps !== undefined) unused(['epochs'], 'with --steps, which sets the length');
+  if (optimizer === 'lbfgs') {
+    unused(
+      ['lr', 'lrSchedule', 'batchSize', 'steps', 'shuffle'],
+      'with --optimizer lbfgs (full batch, its own line search; --epochs counts its iterations)',
+    );
+  }
   return warnings;
 }

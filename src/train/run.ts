@@ -37,17 +37,19 @@ import { createEngine } from '../wasm/engine.js';
 import type { Batch } from './batches.js';
 import { checkpointFile, readResumePoint, restoreNetwork } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
-import {
-  DEFAULT_LEARNING_RATES,
-  defaultLogEvery,
-  resolveOptions,
-  type RunOptions,
-} from './defaults.js';
+import { defaultLogEvery, learningRateOf, resolveOptions, type RunOptions } from './defaults.js';
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper, type Kept } from './keep.js';
 import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
 import { openRunFolder } from './runFolder.js';
-import { plannedEpochs, train, type BatchProgress, type TrainConfig } from './trainer.js';
+import {
+  plannedEpochs,
+  train,
+  type BatchProgress,
+  type TrainConfig,
+  type TrainHooks,
+} from './trainer.js';
+import { trainLbfgs } from './lbfgs.js';
 import type { EndEvent, EpochMetrics, StepLog } from './records.js';
 
 /** A run's options as it uses them: preset applied, epochs chosen. */
@@ -164,6 +166,12 @@ function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) 
       placement.resume,
       placement.epochs,
     );
+    if (saved.optimizer === 'lbfgs') {
+      throw new UsageError(
+        `--resume ${placement.resume}: an L-BFGS run cannot continue (its curvature memory is ` +
+          'not saved); run it again, it takes seconds',
+      );
+    }
     if (saved.checkTfjs) {
       hooks.warn?.('--resume: the tfjs cross-check does not continue across a resume');
     }
@@ -183,6 +191,7 @@ function describeRun(
   config: TrainConfig,
   network: Network,
 ) {
+  const full = options.optimizer === 'lbfgs';
   return {
     data: data.name,
     preset: options.preset ?? null,
@@ -197,10 +206,11 @@ function describeRun(
     ...(options.optimizer === 'adam'
       ? { beta1: options.beta1, beta2: options.beta2, adamEpsilon: options.adamEpsilon }
       : {}),
-    learningRate: config.learningRate,
-    lrSchedule: options.lrSchedule,
+    // L-BFGS takes the full batch and finds its own steps
+    learningRate: full ? null : config.learningRate,
+    lrSchedule: full ? null : options.lrSchedule,
     weightDecay: options.weightDecay,
-    batchSize: options.batchSize,
+    batchSize: full ? null : options.batchSize,
     epochs: plannedEpochs(config, data.train.count),
     steps: options.steps ?? null,
     valSplit: options.valSplit,
@@ -219,18 +229,22 @@ function trainConfig(options: ResolvedOptions): TrainConfig {
   return {
     epochs: options.epochs,
     batchSize: options.batchSize,
-    learningRate: options.lr ?? DEFAULT_LEARNING_RATES[options.optimizer],
+    learningRate: learningRateOf(options),
     seed: options.seed,
     shuffle: options.shuffle,
-    steps: options.steps,
+    // L-BFGS counts its iterations in epochs and brings its own step (train/lbfgs.ts)
+    steps: options.optimizer === 'lbfgs' ? undefined : options.steps,
     loss: options.loss,
-    optimizer: {
-      name: options.optimizer,
-      momentum: options.momentum,
-      beta1: options.beta1,
-      beta2: options.beta2,
-      epsilon: options.adamEpsilon,
-    },
+    optimizer:
+      options.optimizer === 'lbfgs'
+        ? undefined
+        : {
+            name: options.optimizer,
+            momentum: options.momentum,
+            beta1: options.beta1,
+            beta2: options.beta2,
+            epsilon: options.adamEpsilon,
+          },
     weightDecay: options.weightDecay,
     schedule: options.lrSchedule,
   };
@@ -314,61 +328,62 @@ export async function startRun(
       : undefined;
     const curves = new CurvesFile(join(out, 'curves.svg'));
     const started = performance.now();
-    await train(
-      network,
-      data,
-      config,
-      {
-        afterBatch: (batch, progress) => {
-          step = progress.step;
-          companion?.step(batch, progress.learningRate);
-          emit({ type: 'step', progress });
-        },
-        onLog: (log) => {
-          events!.add({ type: 'step', ...log });
-          emit({ type: 'log', log });
-        },
-        afterEpoch: (metrics, state) => {
-          const check = companion?.endEpoch(metrics.epoch, metrics.trainLoss);
-          if (check) tfjsCheck!.epochs.push(check);
-          finished.push(metrics);
-          const model = keeper.offer(
-            metrics,
-            serializeModel(
-              network,
-              {
-                ...runConfig,
-                epochsRun: metrics.epoch,
-                final: metrics,
-                kept: { rule: keeper.rule, epoch: metrics.epoch },
-              },
-              modelData,
-            ),
-          );
-          history.append(check ? { ...metrics, tfjsCheck: { ...check } } : metrics);
-          events!.add(epochEvent(metrics));
-          events!.flush();
-          const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
-          folder.epochFiles.commit(metrics.epoch, [
-            ['model.json', model],
-            checkpointFile(options, state, network),
-            ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
-          ]);
-          curves.drawAfterEpoch(finished);
-          emit({ type: 'epoch', metrics, check });
-          if (check && !(check.maxAbsWeightDiff <= companion!.maxWeightDrift)) {
-            throw new UserError(
-              `--check-tfjs: after epoch ${metrics.epoch} the weights differ from tfjs by ` +
-                `${check.maxAbsWeightDiff.toExponential(2)}, more than ${companion!.maxWeightDrift}`,
-              EXIT.failed,
-            );
-          }
-          return keeper.shouldStop();
-        },
-        shouldStop: hooks.shouldStop,
+    const trainHooks: TrainHooks = {
+      afterBatch: (batch, progress) => {
+        step = progress.step;
+        companion?.step(batch, progress.learningRate);
+        emit({ type: 'step', progress });
       },
-      checkpoint?.state,
-    );
+      onLog: (log) => {
+        events!.add({ type: 'step', ...log });
+        emit({ type: 'log', log });
+      },
+      afterEpoch: (metrics, state) => {
+        step = metrics.steps;
+        const check = companion?.endEpoch(metrics.epoch, metrics.trainLoss);
+        if (check) tfjsCheck!.epochs.push(check);
+        finished.push(metrics);
+        const model = keeper.offer(
+          metrics,
+          serializeModel(
+            network,
+            {
+              ...runConfig,
+              epochsRun: metrics.epoch,
+              final: metrics,
+              kept: { rule: keeper.rule, epoch: metrics.epoch },
+            },
+            modelData,
+          ),
+        );
+        history.append(check ? { ...metrics, tfjsCheck: { ...check } } : metrics);
+        events!.add(epochEvent(metrics));
+        events!.flush();
+        const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
+        folder.epochFiles.commit(metrics.epoch, [
+          ['model.json', model],
+          checkpointFile(options, state, network),
+          ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
+        ]);
+        curves.drawAfterEpoch(finished);
+        emit({ type: 'epoch', metrics, check });
+        if (check && !(check.maxAbsWeightDiff <= companion!.maxWeightDrift)) {
+          throw new UserError(
+            `--check-tfjs: after epoch ${metrics.epoch} the weights differ from tfjs by ` +
+              `${check.maxAbsWeightDiff.toExponential(2)}, more than ${companion!.maxWeightDrift}`,
+            EXIT.failed,
+          );
+        }
+        return keeper.shouldStop();
+      },
+      shouldStop: hooks.shouldStop,
+    };
+    if (options.optimizer === 'lbfgs') {
+      const iterations = options.epochs;
+      await trainLbfgs(network, data, { iterations, weightDecay: options.weightDecay }, trainHooks);
+    } else {
+      await train(network, data, config, trainHooks, checkpoint?.state);
+    }
     const seconds = (performance.now() - started) / 1000;
     curves.draw(finished);
     const stepCurves = runCurves(readEvents(out), finished);
