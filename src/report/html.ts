@@ -5,8 +5,7 @@
 import type { Split } from '../data/dataset.js';
 import { encodeGreyPng } from '../data/png.js';
 import type { Network } from '../model/network.js';
-import { argmax } from '../model/tensor.js';
-import type { Evaluation } from '../train/evaluate.js';
+import { firstMistakes, type Evaluation } from '../train/evaluate.js';
 import type { EpochMetrics } from '../train/records.js';
 import { chartsHtml, escapeHtml as escape, plainValue } from './page.js';
 import type { RunCurves } from './series.js';
@@ -43,23 +42,16 @@ function confusionTable(evaluation: Evaluation, classes: string[]): string {
 function misclassified(network: Network, split: Split): string {
   const { height, width } = split;
   const size = height * width;
-  const { scale, offset } = network.input;
-  const items: string[] = [];
-  for (let n = 0; n < split.count && items.length < MISCLASSIFIED_SHOWN; n++) {
-    const pixels = split.images.subarray(n * size, (n + 1) * size);
-    const probabilities = network.predict(
-      Float32Array.from(pixels, (p) => p * scale + offset),
-      1,
-    );
-    const predicted = argmax(probabilities);
-    const truth = split.labels[n];
-    if (predicted === truth) continue;
-    items.push(
-      `<figure><img src="${dataUri(encodeGreyPng(pixels, width, height))}" width="${2 * width}" height="${2 * height}" alt="test image ${n}">` +
-        `<figcaption>#${n}: predicted <b>${escape(network.classes[predicted])}</b>, true ${escape(network.classes[truth])}</figcaption></figure>`,
-    );
-  }
-  return items.join('\n');
+  return firstMistakes(network, split, MISCLASSIFIED_SHOWN)
+    .map(({ index, predicted }) => {
+      const pixels = split.images.subarray(index * size, (index + 1) * size);
+      const truth = split.labels[index];
+      return (
+        `<figure><img src="${dataUri(encodeGreyPng(pixels, width, height))}" width="${2 * width}" height="${2 * height}" alt="test image ${index}">` +
+        `<figcaption>#${index}: predicted <b>${escape(network.classes[predicted])}</b>, true ${escape(network.classes[truth])}</figcaption></figure>`
+      );
+    })
+    .join('\n');
 }
 
 /** The weights' colour scale: red at −largest, white at 0, blue at +largest. */

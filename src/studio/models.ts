@@ -9,7 +9,7 @@ import { readModelFile } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { weightsPng, weightTiles, largestWeight } from '../report/weights.js';
-import { evaluate } from '../train/evaluate.js';
+import { evaluate, firstMistakes } from '../train/evaluate.js';
 import type { RunEvaluation } from './api.js';
 
 const MISCLASSIFIED_SHOWN = 24;
@@ -139,23 +139,16 @@ export class Models {
       labels: all.labels.subarray(0, count),
     };
     const evaluation = await evaluateInSlices(network, test);
-    const misclassified: RunEvaluation['misclassified'] = [];
-    const { scale, offset } = network.input;
-    for (let n = 0; n < count && misclassified.length < MISCLASSIFIED_SHOWN; n++) {
-      const pixels = test.images.subarray(n * size, (n + 1) * size);
-      const probabilities = network.predict(
-        Float32Array.from(pixels, (p) => p * scale + offset),
-        1,
-      );
-      const predicted = argmax(probabilities);
-      if (predicted === test.labels[n]) continue;
-      misclassified.push({
-        index: n,
-        label: network.classes[test.labels[n]],
+    const misclassified = firstMistakes(network, test, MISCLASSIFIED_SHOWN).map(
+      ({ index, predicted }) => ({
+        index,
+        label: network.classes[test.labels[index]],
         predicted: network.classes[predicted],
-        pixels: Buffer.from(pixels).toString('base64'),
-      });
-    }
+        pixels: Buffer.from(test.images.subarray(index * size, (index + 1) * size)).toString(
+          'base64',
+        ),
+      }),
+    );
     const value: RunEvaluation = {
       classes: network.classes,
       accuracy: evaluation.accuracy,

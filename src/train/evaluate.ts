@@ -55,6 +55,24 @@ export function evaluate(
   };
 }
 
+/** The first `limit` images of `split` that the network gets wrong, with what it predicted. */
+export function firstMistakes(
+  network: Network,
+  split: Split,
+  limit: number,
+): { index: number; predicted: number }[] {
+  const size = split.height * split.width;
+  const { scale, offset } = network.input;
+  const mistakes: { index: number; predicted: number }[] = [];
+  for (let n = 0; n < split.count && mistakes.length < limit; n++) {
+    const pixels = split.images.subarray(n * size, (n + 1) * size);
+    const x = Float32Array.from(pixels, (p) => p * scale + offset);
+    const predicted = argmax(network.predict(x, 1));
+    if (predicted !== split.labels[n]) mistakes.push({ index: n, predicted });
+  }
+  return mistakes;
+}
+
 /**
  * The batches of a split for evaluation, kept from epoch to epoch: the wasm engine's sparse rows
  * live in memory it never frees, so they are built once per split, engine and input spec.

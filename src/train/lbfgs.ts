@@ -110,6 +110,7 @@ export async function trainLbfgs(
   const source = createBatchSource(network.engine, network.input, split, BATCH);
   source.startEpoch(null);
   const buffers = new LossBuffers(BATCH, classes, network.engine);
+  const part = new Float64Array(flat.length); // one batch's gradient
 
   /** f(θ) and ∇f(θ) into `gradient`, with the training accuracy, for θ written into the network. */
   const objective = (theta: Float64Array, gradient: Float64Array) => {
@@ -117,7 +118,6 @@ export async function trainLbfgs(
     gradient.fill(0);
     let loss = 0;
     let correct = 0;
-    const part = new Float64Array(flat.length);
     for (let start = 0; start < split.count; start += BATCH) {
       const size = Math.min(BATCH, split.count - start);
       const batch = source.batch(start, size);
