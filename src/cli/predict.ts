@@ -48,6 +48,9 @@ export async function predictCommand(images: string[], options: PredictOptions):
 
   for (const file of images) {
     const prepared = prepareDigit(readPngGrey(file), height, width);
+    if (!prepared.pixels.some((pixel) => pixel > 0)) {
+      console.error(`warning: ${file}: no ink found (a blank image): its prediction means nothing`);
+    }
     predictions.push({ file, ...classify(network, prepared.pixels) });
     shown.push(prepared.pixels);
   }

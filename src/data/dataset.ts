@@ -185,7 +185,9 @@ async function loadSplit(
   const imagesFile = findIdxFile(source.folder, SPLIT_FILES[split].images, 3);
   const labelsFile = findIdxFile(source.folder, SPLIT_FILES[split].labels, 1);
   const [images, labels] = await Promise.all([readIdxFile(imagesFile), readIdxFile(labelsFile)]);
-  return toSplit(images, imagesFile, labels, labelsFile, source.classes.length, limit);
+  const loaded = toSplit(images, imagesFile, labels, labelsFile, source.classes.length, limit);
+  if (loaded.count === 0) throw new DataError(`${imagesFile}: holds no images to ${split} on`);
+  return loaded;
 }
 
 /** Checks that an images file and a labels file belong together and keeps the first `limit`. */

@@ -9,7 +9,7 @@
 //
 // Files may be gzipped; a gzip stream is recognised by its own magic (1f 8b), not by the name.
 
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser } from 'binary-parser';
@@ -192,7 +192,8 @@ export function encodeIdx(array: IdxArray): Uint8Array {
 export async function readIdxFile(file: string): Promise<IdxArray> {
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    // without blocking: a FIFO is refused below, not waited on
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new DataError(`${file}: cannot open (${describeError(error)})`);
   }

@@ -1,23 +1,43 @@
 // PNG files in and out (pngjs), as grey or RGBA pixel arrays.
 
-import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { DataError } from '../errors.js';
+import { readInputFile } from '../inputFile.js';
 import type { GreyImage } from './prepare.js';
 
 export type { GreyImage };
+
+/** Larger PNG files are refused unread. */
+const MAX_PNG_BYTES = 64 * 1024 * 1024;
+/** Pixels a PNG may declare: 25 million (5000 × 5000, 100 MB decoded as RGBA). */
+export const MAX_PNG_PIXELS = 25_000_000;
+
+/**
+ * Refuses, from its header alone, a PNG that declares no pixels or more than MAX_PNG_PIXELS:
+ * decoding a small file that declares 30000 × 30000 would take gigabytes.
+ */
+function checkPngSize(bytes: Buffer, file: string): void {
+  // the signature (8 bytes), then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4)
+  if (bytes.length < 24 || bytes.toString('latin1', 12, 16) !== 'IHDR') return; // pngjs says why
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  if (width === 0 || height === 0) {
+    throw new DataError(`${file}: a PNG of ${width}×${height} pixels has no pixels`);
+  }
+  if (width * height > MAX_PNG_PIXELS) {
+    throw new DataError(
+      `${file}: a PNG of ${width}×${height} pixels, more than the ${MAX_PNG_PIXELS} this tool decodes`,
+    );
+  }
+}
 
 /**
  * Reads a PNG of any colour type as grey: luminance 0.299 R + 0.587 G + 0.114 B, composited
  * over white where it is transparent (a drawing on a transparent canvas is ink on paper).
  */
 export function readPngGrey(file: string): GreyImage {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new DataError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code})`);
-  }
+  const bytes = readInputFile(file, MAX_PNG_BYTES, 'a PNG image');
+  checkPngSize(bytes, file);
   let png: PNG;
   try {
     png = PNG.sync.read(bytes);

@@ -1,8 +1,8 @@
 // model.json: a network written layer by layer, readable by people and by other programs.
 // Every float is written with just enough digits to read back as the same float32 bits.
 
-import { readFile } from 'node:fs/promises';
 import { ModelError } from '../errors.js';
+import { readInputFile } from '../inputFile.js';
 import type { ActivationName } from './activations.js';
 import { referenceEngine, type Engine } from './engine.js';
 import { Activation, BatchNorm, Dense, type Layer } from './layers.js';
@@ -177,15 +177,18 @@ export interface LoadedModel {
   data?: ModelData;
 }
 
+/** Larger model files are refused unread (a JavaScript string holds at most about 512 MB). */
+const MAX_MODEL_BYTES = 500 * 1024 * 1024;
+
 export async function readModelFile(
   file: string,
   engine: Engine = referenceEngine,
 ): Promise<LoadedModel> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readInputFile(file, MAX_MODEL_BYTES, 'a model.json').toString('utf8');
   } catch (error) {
-    throw new ModelError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code})`);
+    throw new ModelError((error as Error).message);
   }
   return parseModel(text, file, engine);
 }

@@ -25,6 +25,7 @@ export function evaluate(
 ): Evaluation {
   const classes = network.classes.length;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  batchSize = Math.max(1, Math.min(batchSize, split.count)); // no buffer larger than the split
   const source = batchSourceFor(network, split, batchSize);
   const buffers = new LossBuffers(batchSize, classes, network.engine);
   let lossSum = 0;

@@ -210,7 +210,7 @@ function describeRun(
     learningRate: full ? null : config.learningRate,
     lrSchedule: full ? null : options.lrSchedule,
     weightDecay: options.weightDecay,
-    batchSize: full ? null : options.batchSize,
+    batchSize: full ? null : config.batchSize,
     epochs: plannedEpochs(config, data.train.count),
     steps: options.steps ?? null,
     valSplit: options.valSplit,
@@ -279,9 +279,18 @@ export async function startRun(
       options,
     );
     const loadSeconds = (performance.now() - loadStarted) / 1000;
+    // a batch larger than the data is the data: the buffers are sized by the batch
+    const batchSize = Math.min(options.batchSize, data.train.count);
+    if (batchSize < options.batchSize && options.optimizer !== 'lbfgs') {
+      hooks.warn?.(
+        `warning: --batch-size ${options.batchSize} is more than the ${data.train.count} ` +
+          `training images: batches of ${batchSize}`,
+      );
+    }
     const config = {
       ...trainConfig(options),
-      logEvery: options.logEvery ?? defaultLogEvery(data.train.count, options.batchSize),
+      batchSize,
+      logEvery: options.logEvery ?? defaultLogEvery(data.train.count, batchSize),
     };
     const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
     const network = buildNetwork(

@@ -1,0 +1,144 @@
+// Hostile and odd inputs, made here: each refused in one line, with a meaningful exit code, no
+// stack trace, nothing written, and quickly (sizes are checked before the work), or, for odd but
+// valid input, handled sensibly.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeGreyPng } from '../src/data/png.js';
+import { runCli, temporaryFolder } from './helpers.js';
+
+const folder = temporaryFolder();
+const model = join(folder, 'run', 'model.json');
+const trained = runCli([
+  'train',
+  '--steps',
+  '50',
+  '--train-limit',
+  '5000',
+  '--test-limit',
+  '100',
+  '--no-progress',
+  '--out',
+  join(folder, 'run'),
+]);
+if (trained.status !== 0) throw new Error(trained.stderr);
+
+/** A PNG that is only a signature and a header declaring width × height. */
+function pngHeader(width: number, height: number): Buffer {
+  const header = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header, 0);
+  header.writeUInt32BE(13, 8);
+  header.write('IHDR', 12, 'latin1');
+  header.writeUInt32BE(width, 16);
+  header.writeUInt32BE(height, 20);
+  header.writeUInt8(8, 24); // bit depth 8, grey, no interlace; the CRC is left zero
+  return header;
+}
+
+/** Runs the CLI and checks the refusal: one line, its exit code, no stack trace, quickly. */
+function refused(args: string[], code: number, message: RegExp) {
+  const started = performance.now();
+  const result = runCli(args);
+  const seconds = (performance.now() - started) / 1000;
+  expect(result.status).toBe(code);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+  expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
+  expect(seconds).toBeLessThan(10);
+  return result;
+}
+
+describe('images', () => {
+  it('refuses a PNG that declares more pixels than it may, before decoding it', () => {
+    const file = join(folder, 'huge.png');
+    writeFileSync(file, pngHeader(30000, 30000));
+    refused(
+      ['predict', '--model', model, file],
+      3,
+      /huge\.png: a PNG of 30000×30000 pixels, more than the 25000000/,
+    );
+  });
+
+  it('refuses a PNG of width 0', () => {
+    const file = join(folder, 'empty.png');
+    writeFileSync(file, pngHeader(0, 28));
+    refused(
+      ['predict', '--model', model, file],
+      3,
+      /empty\.png: a PNG of 0×28 pixels has no pixels/,
+    );
+  });
+
+  it('predicts a blank image, with a warning that it means nothing', () => {
+    const file = join(folder, 'blank.png');
+    writeFileSync(file, encodeGreyPng(new Uint8Array(50 * 50).fill(255), 50, 50));
+    const result = runCli(['predict', '--model', model, file]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(`warning: ${file}: no ink found (a blank image)`);
+  });
+});
+
+describe('files that are not regular files', () => {
+  it('refuses a FIFO at once, where it would wait forever for a writer', () => {
+    const fifo = join(folder, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    refused(['inspect', fifo], 3, /fifo: not a regular file$/);
+    refused(['predict', '--model', model, fifo], 3, /fifo: not a regular file$/);
+    refused(['eval', '--model', fifo], 3, /fifo: not a regular file$/);
+    refused(['predict', '--model', model, folder], 3, /: not a regular file$/);
+  });
+});
+
+describe('data', () => {
+  it('refuses a training set of no images', () => {
+    const data = join(folder, 'empty-data');
+    mkdirSync(data);
+    const header = (...fields: number[]) => {
+      const bytes = Buffer.alloc(4 * fields.length);
+      fields.forEach((field, i) => bytes.writeUInt32BE(field, 4 * i));
+      return bytes;
+    };
+    for (const [stem, count] of [
+      ['train', 0],
+      ['t10k', 1],
+    ] as const) {
+      const images = Buffer.concat([header(0x803, count, 28, 28), Buffer.alloc(count * 784)]);
+      writeFileSync(join(data, `${stem}-images-idx3-ubyte`), images);
+      writeFileSync(
+        join(data, `${stem}-labels-idx1-ubyte`),
+        Buffer.concat([header(0x801, count), Buffer.alloc(count)]),
+      );
+    }
+    const out = join(folder, 'never');
+    refused(
+      ['train', '--data', data, '--out', out],
+      3,
+      /train-images-idx3-ubyte: holds no images to train on/,
+    );
+    expect(existsSync(join(out, 'model.json'))).toBe(false);
+  });
+
+  it('trains a batch larger than the data on the data, with a note', () => {
+    const result = runCli([
+      'train',
+      '--batch-size',
+      '100000000',
+      '--train-limit',
+      '500',
+      '--test-limit',
+      '100',
+      '--steps',
+      '2',
+      '--no-progress',
+      '--out',
+      join(folder, 'big-batch'),
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: --batch-size 100000000 is more than the 500 training images: batches of 500',
+    );
+  });
+});
