@@ -2,12 +2,12 @@
 // stack trace, nothing written, and quickly (sizes are checked before the work), or, for odd but
 // valid input, handled sensibly.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../src/data/png.js';
-import { runCli, temporaryFolder } from './helpers.js';
+import { ROOT, runCli, temporaryFolder } from './helpers.js';
 
 const folder = temporaryFolder();
 const model = join(folder, 'run', 'model.json');
@@ -140,5 +140,110 @@ describe('data', () => {
     expect(result.stderr).toContain(
       'warning: --batch-size 100000000 is more than the 500 training images: batches of 500',
     );
+  });
+});
+
+describe('sizes known before the work', () => {
+  it('refuses a network whose model.json or whose training would not fit, before training', () => {
+    refused(
+      ['train', '--hidden', '100000', '--out', join(folder, 'wide')],
+      2,
+      /--hidden 100000: a network of 784-100000-10: 79,500,010 parameters, whose model.json would take about 910 MB \(at most 400 MB\)/,
+    );
+    refused(
+      ['train', '--hidden', '4000', '--batch-size', '60000', '--out', join(folder, 'big')],
+      2,
+      /--hidden 4000 --batch-size 60000: .* would take about \d+ MB to train \(at most 3072 MB\)/,
+    );
+  });
+
+  it('trains images too large for sparse rows on the wasm engine, as dense rows', () => {
+    const data = join(folder, 'large-images');
+    mkdirSync(data);
+    const header = (...fields: number[]) => {
+      const bytes = Buffer.alloc(4 * fields.length);
+      fields.forEach((field, i) => bytes.writeUInt32BE(field, 4 * i));
+      return bytes;
+    };
+    const side = 300; // 90,000 pixels: more than sparse rows' 16-bit indices reach
+    for (const stem of ['train', 't10k']) {
+      const pixels = Buffer.alloc(4 * side * side);
+      for (let i = 0; i < pixels.length; i += 7) pixels[i] = (i * 31) % 256;
+      writeFileSync(
+        join(data, `${stem}-images-idx3-ubyte`),
+        Buffer.concat([header(0x803, 4, side, side), pixels]),
+      );
+      writeFileSync(
+        join(data, `${stem}-labels-idx1-ubyte`),
+        Buffer.concat([header(0x801, 4), Buffer.from([0, 1, 2, 3])]),
+      );
+    }
+    const result = runCli([
+      'train',
+      '--data',
+      data,
+      '--epochs',
+      '1',
+      '--no-progress',
+      '--out',
+      join(folder, 'large'),
+    ]);
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('options and text that lead to nonsense', () => {
+  it('refuses an Adam epsilon that float32 holds as 0', () => {
+    refused(
+      ['train', '--adam-epsilon', '1e-300'],
+      2,
+      /--adam-epsilon must be at least 1e-30, not 1e-300/,
+    );
+  });
+
+  it('refuses class names with control characters (escape sequences would reach the terminal)', () => {
+    const text = readFileSync(model, 'utf8').replace(
+      '"classes": ["0"',
+      '"classes": ["\\u001b[2J0"',
+    );
+    const file = join(folder, 'escapes.json');
+    writeFileSync(file, text);
+    refused(
+      ['predict', '--model', file, '--index', '0'],
+      3,
+      /escapes\.json: class name 0 holds control characters: "\\u001b\[2J0"/,
+    );
+  });
+
+  it('draws no progress bar on a dumb terminal', () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'bin/mnist-softmax.js'),
+        'train',
+        '--steps',
+        '5',
+        '--train-limit',
+        '500',
+        '--test-limit',
+        '50',
+        '--out',
+        join(folder, 'dumb'),
+      ],
+      { encoding: 'utf8', env: { ...process.env, TERM: 'dumb' } },
+    );
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toContain('\u001b['); // no cursor control
+  });
+
+  it('inspect shows the header of an IDX file of no images', () => {
+    const file = join(folder, 'none-idx3-ubyte');
+    const bytes = Buffer.alloc(16);
+    [0x803, 0, 28, 28].forEach((field, i) => bytes.writeUInt32BE(field, 4 * i));
+    writeFileSync(file, bytes);
+    const result = runCli(['inspect', file]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('type u8, dims 0×28×28, no images');
   });
 });

@@ -44,6 +44,12 @@ export async function inspectCommand(file: string, options: InspectOptions): Pro
   }
 
   const [, height, width] = array.dims;
+  if (count === 0) {
+    // nothing to draw: the header is all there is
+    if (options.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
+    console.log(`${file}\n  type ${array.type}, dims ${array.dims.join('×')}, no images`);
+    return;
+  }
   if (options.index >= count) {
     throw new UsageError(`--index ${options.index}: ${file} has ${count} images (0..${count - 1})`);
   }

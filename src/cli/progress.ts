@@ -13,7 +13,8 @@ export class EpochProgress {
     enabled: boolean,
     private readonly epochs: number,
   ) {
-    this.enabled = enabled && Boolean(process.stderr.isTTY);
+    // a bar moves the cursor: only on a terminal that can (TERM=dumb cannot)
+    this.enabled = enabled && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb';
   }
 
   update(progress: BatchProgress): void {

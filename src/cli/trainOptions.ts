@@ -91,7 +91,8 @@ export function trainOptions(): Option[] {
       .argParser(fractionOption('--beta2')),
     new Option('--adam-epsilon <e>', "Adam's epsilon")
       .default(RUN_DEFAULTS.adamEpsilon)
-      .argParser(numberOption('--adam-epsilon', 0)),
+      // float32 holds little below 1e-30: a smaller ε is 0, and Adam divides by √v̂ + ε
+      .argParser(numberOption('--adam-epsilon', 1e-30, true)),
     new Option(
       '--weight-decay <lambda>',
       "L2 weight decay: adds lambda · W to the dense weights' gradient",

@@ -230,6 +230,13 @@ export function parseModel(
   ) {
     fail('"classes" must be an array of at least two class names');
   }
+  const names = classes as string[];
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+  const control = names.findIndex((name) => /[\u0000-\u001f\u007f-\u009f]/.test(name));
+  if (control >= 0) {
+    // printed as they are, escape sequences would drive the terminal
+    fail(`class name ${control} holds control characters: ${JSON.stringify(names[control])}`);
+  }
   if (!Array.isArray(json.layers) || json.layers.length === 0) fail('"layers" must be an array');
   const layersJson = json.layers as unknown[];
 

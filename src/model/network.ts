@@ -132,6 +132,45 @@ export function checkArchitecture(architecture: Architecture): void {
   }
 }
 
+/** model.json takes about this many bytes per number; a larger file is refused before training. */
+const MODEL_BYTES_PER_NUMBER = 12;
+const MAX_MODEL_BYTES = 400 * 1024 * 1024;
+/** Memory a run may plan on (the wasm engine's is at most 4 GB, with its batches beside). */
+const MAX_TRAINING_BYTES = 3 * 1024 * 1024 * 1024;
+
+/**
+ * Refuses, before any layer is built, a network whose model.json or whose training would not
+ * fit: weights, gradients and two optimiser slots per parameter, and a batch's activations and
+ * their gradients (a few arrays of batch × width per layer).
+ */
+export function checkNetworkSize(
+  inputSize: number,
+  classes: number,
+  architecture: Architecture,
+  batchSize: number,
+): void {
+  const widths = [inputSize, ...architecture.hidden, classes];
+  let parameters = 0;
+  for (let l = 1; l < widths.length; l++) parameters += widths[l - 1] * widths[l] + widths[l];
+  const activations = batchSize * widths.reduce((sum, width) => sum + width, 0);
+  const trainingBytes = 4 * (4 * parameters + 6 * activations);
+  const modelBytes = MODEL_BYTES_PER_NUMBER * parameters;
+  const size = `${widths.join('-')}: ${parameters.toLocaleString('en')} parameters`;
+  const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+  if (modelBytes > MAX_MODEL_BYTES) {
+    throw new UsageError(
+      `--hidden ${architecture.hidden.join(',')}: a network of ${size}, whose model.json ` +
+        `would take about ${mb(modelBytes)} (at most ${mb(MAX_MODEL_BYTES)})`,
+    );
+  }
+  if (trainingBytes > MAX_TRAINING_BYTES) {
+    throw new UsageError(
+      `--hidden ${architecture.hidden.join(',')} --batch-size ${batchSize}: a network of ` +
+        `${size} would take about ${mb(trainingBytes)} to train (at most ${mb(MAX_TRAINING_BYTES)})`,
+    );
+  }
+}
+
 /**
  * input → [dense → (batchnorm) → activation] per hidden layer → dense → logits.
  * The softmax is not a layer here: the loss applies it (fused with cross-entropy).

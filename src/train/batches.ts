@@ -27,14 +27,20 @@ export interface BatchSource {
   batch(start: number, size: number): Batch;
 }
 
+/** Pixels an image may have for sparse rows (their indices are 16 bits). */
+const MAX_SPARSE_PIXELS = 65536;
+
 export function createBatchSource(
   engine: Engine,
   input: InputSpec,
   split: Split,
   capacity: number,
 ): BatchSource {
-  // Sparse rows hold pixels that are zero as absent: right only if zero pixels are zero inputs.
-  return engine.sparseInput && input.offset === 0
+  // Sparse rows hold pixels that are zero as absent: right only if zero pixels are zero inputs;
+  // and they index pixels with 16 bits, so larger images go as dense rows.
+  const sparse =
+    engine.sparseInput && input.offset === 0 && split.height * split.width <= MAX_SPARSE_PIXELS;
+  return sparse
     ? new SparseBatches(engine, input, split)
     : new DenseBatches(engine, input, split, capacity);
 }
@@ -81,7 +87,7 @@ export class DenseBatches implements BatchSource {
 function compress(split: Split): { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array } {
   const { images, count } = split;
   const inputSize = split.height * split.width;
-  if (inputSize > 65536) throw new Error('sparse rows index pixels with 16 bits');
+  if (inputSize > MAX_SPARSE_PIXELS) throw new Error('sparse rows index pixels with 16 bits');
   // First pass: count the nonzero pixels, skipping 4 zero pixels at a time where aligned.
   let nonzero = 0;
   const aligned = images.byteOffset % 4 === 0;

@@ -21,6 +21,7 @@ import { parseModel, serializeModel, type ModelData } from '../model/modelFile.j
 import {
   buildNetwork,
   checkArchitecture,
+  checkNetworkSize,
   describeInit,
   describeNetwork,
   MNIST_INPUT,
@@ -293,6 +294,7 @@ export async function startRun(
       logEvery: options.logEvery ?? defaultLogEvery(data.train.count, batchSize),
     };
     const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
+    checkNetworkSize(input.height * input.width, data.classes.length, architecture, batchSize);
     const network = buildNetwork(
       input,
       data.classes,
