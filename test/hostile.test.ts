@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../src/data/png.js';
+import { parseModel } from '../src/model/modelFile.js';
+import { createEngine } from '../src/wasm/engine.js';
 import { ROOT, runCli, temporaryFolder } from './helpers.js';
 
 const folder = temporaryFolder();
@@ -245,5 +247,133 @@ describe('options and text that lead to nonsense', () => {
     const result = runCli(['inspect', file]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('type u8, dims 0×28×28, no images');
+  });
+});
+
+describe('model.json that the engines could not run', () => {
+  /** A tiny model: 2×2 inputs, dense 4→3, batchnorm, relu, dense 3→2, softmax. */
+  const tiny = () => ({
+    format: 'mnist-softmax-model',
+    version: 1,
+    input: { height: 2, width: 2, scale: 1 / 255, offset: 0 },
+    classes: ['a', 'b'],
+    layers: [
+      {
+        type: 'dense',
+        inputs: 4,
+        outputs: 3,
+        weights: [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+          [1, 1, 1],
+        ],
+        bias: [0, 0, 0],
+      },
+      {
+        type: 'batchnorm',
+        features: 3,
+        epsilon: 0.001,
+        momentum: 0.99,
+        gamma: [1, 1, 1],
+        beta: [0, 0, 0],
+        movingMean: [0, 0, 0],
+        movingVariance: [1, 1, 1],
+      },
+      { type: 'relu' },
+      {
+        type: 'dense',
+        inputs: 3,
+        outputs: 2,
+        weights: [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        bias: [0, 0],
+      },
+      { type: 'softmax' },
+    ],
+  });
+  type Tiny = ReturnType<typeof tiny> & Record<string, unknown>;
+  const cases: [string, (model: Tiny) => void, RegExp][] = [
+    [
+      'a bias of 1e39 (Infinity as float32)',
+      (m) => ((m.layers[0] as { bias: number[] }).bias[1] = 1e39),
+      /"bias"\[1\] is 1e\+39, not a number finite as float32/,
+    ],
+    [
+      'an input scale of 1e308',
+      (m) => (m.input.scale = 1e308),
+      /"input.scale" and "input.offset" must be numbers finite as float32/,
+    ],
+    [
+      'a BatchNorm epsilon of 1e-300 (0 as float32)',
+      (m) => ((m.layers[1] as { epsilon: number }).epsilon = 1e-300),
+      /"epsilon" must be a positive number, and above 0 as float32/,
+    ],
+    [
+      'a first layer that is not dense',
+      (m) =>
+        m.layers.splice(
+          0,
+          5,
+          { type: 'relu' } as never,
+          {
+            type: 'dense',
+            inputs: 4,
+            outputs: 2,
+            weights: [
+              [1, 0],
+              [0, 1],
+              [1, 1],
+              [0, 0],
+            ],
+            bias: [0, 0],
+          } as never,
+          { type: 'softmax' },
+        ),
+      /the first layer must be dense/,
+    ],
+    ['a softmax alone', (m) => m.layers.splice(0, 4), /the first layer must be dense/],
+  ];
+  for (const [name, spoil, message] of cases) {
+    it(`refuses ${name}`, () => {
+      const model = tiny() as Tiny;
+      spoil(model);
+      expect(() => parseModel(JSON.stringify(model), 'model.json')).toThrow(message);
+    });
+  }
+
+  it('reads the tiny model itself, on both engines alike', () => {
+    const x = Float32Array.from([10, 200, 0, 255], (p) => p / 255);
+    const reference = parseModel(JSON.stringify(tiny()), 'model.json').network.predict(x, 1);
+    const wasm = parseModel(
+      JSON.stringify(tiny()),
+      'model.json',
+      createEngine('wasm', 1),
+    ).network.predict(x, 1);
+    expect(Array.from(wasm)).toEqual(Array.from(reference).map((p) => expect.closeTo(p, 6)));
+  });
+
+  it('a 2-class model on MNIST is refused by eval and predict --index alike', () => {
+    const file = join(folder, 'two-classes.json');
+    const model = tiny();
+    model.input = { height: 28, width: 28, scale: 1 / 255, offset: 0 };
+    model.layers = [
+      {
+        type: 'dense',
+        inputs: 784,
+        outputs: 2,
+        weights: Array.from({ length: 784 }, () => [0, 0]),
+        bias: [0, 0],
+      } as never,
+      { type: 'softmax' },
+    ];
+    writeFileSync(file, JSON.stringify(model));
+    const message =
+      /--data mnist: images of 28×28 in 10 classes, but the model .*two-classes\.json takes 28×28 in 2$/;
+    refused(['eval', '--model', file, '--data', 'mnist'], 3, message);
+    refused(['predict', '--model', file, '--index', '0', '--data', 'mnist'], 3, message);
   });
 });

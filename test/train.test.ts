@@ -148,7 +148,7 @@ describe('model.json', () => {
     [
       'a null weight',
       (j) => (j.layers[0].weights[2][1] = null),
-      /weights\[2\]\[1\] is null, not a finite number/,
+      /weights\[2\]\[1\] is null, not a number finite as float32/,
     ],
     ['a short bias', (j) => j.layers[0].bias.pop(), /"bias" has 9 values/],
     ['outputs that do not match the classes', (j) => j.classes.pop(), /10 outputs but 9 classes/],
@@ -171,7 +171,7 @@ describe('model.json', () => {
       {},
     );
     expect(() => parseModel(text.replace('"bias": [0,', '"bias": [1e999,'), 'm.json')).toThrow(
-      /"bias"\[0\] is null|not a finite number/,
+      /"bias"\[0\] is null|not a number finite as float32/,
     );
   });
 });

@@ -272,6 +272,10 @@ export function parseModel(
     }
     if (last && layerJson.type !== 'softmax') where('the last layer must be softmax');
   });
+  // every engine takes its input in a dense layer: the sparse rows of the fast one need it
+  if (!(layers[0] instanceof Dense)) {
+    fail('the first layer must be dense (a network starts with its weights)');
+  }
   if (size !== (classes as string[]).length) {
     fail(`the network has ${size} outputs but ${(classes as string[]).length} classes`);
   }
@@ -291,10 +295,19 @@ function parseInput(value: unknown, fail: (what: string) => never): InputSpec {
   if (!positiveInteger(height) || !positiveInteger(width)) {
     fail('"input.height" and "input.width" must be positive integers');
   }
-  if (!Number.isFinite(scale) || !Number.isFinite(offset)) {
-    fail('"input.scale" and "input.offset" must be finite numbers');
+  // the largest input, 255 · scale + offset, must be finite as float32 too
+  if (!finiteFloat32(scale) || !finiteFloat32(offset) || !finiteFloat32(255 * scale + offset)) {
+    fail('"input.scale" and "input.offset" must be numbers finite as float32 (up to 255 · scale)');
   }
   return { height, width, scale, offset } as InputSpec;
+}
+
+/**
+ * Whether a number stays finite, and (where it must) non-zero, as float32, in which the engines
+ * compute: 1e39 is Infinity there and 1e-300 is 0.
+ */
+function finiteFloat32(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(Math.fround(x));
 }
 
 function parseFloats(value: unknown, length: number, what: string, where: (w: string) => never) {
@@ -303,8 +316,8 @@ function parseFloats(value: unknown, length: number, what: string, where: (w: st
   const result = new Float32Array(length);
   for (let i = 0; i < length; i++) {
     const x = value[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
-      where(`${what}[${i}] is ${JSON.stringify(x)}, not a finite number`);
+    if (!finiteFloat32(x)) {
+      where(`${what}[${i}] is ${JSON.stringify(x)}, not a number finite as float32`);
     }
     result[i] = x;
   }
@@ -340,8 +353,8 @@ function parseBatchNorm(
   engine: Engine,
 ): BatchNorm {
   const { epsilon, momentum = 0.99 } = json;
-  if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) {
-    where('"epsilon" must be a positive number');
+  if (!finiteFloat32(epsilon) || !(Math.fround(epsilon) > 0)) {
+    where('"epsilon" must be a positive number, and above 0 as float32');
   }
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) {
     where('"momentum" must be a number in [0, 1)');
