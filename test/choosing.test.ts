@@ -1,13 +1,13 @@
 // Defaults that learn, a validation split choosing the epoch kept, early stopping, and models
 // that know their data: real training on real MNIST and Fashion-MNIST through the CLI.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FASHION_FOLDER, holdOut, loadDataset } from '../src/data/dataset.js';
 import type { HistoryLine } from '../src/train/records.js';
 import { readHistory } from '../src/train/runFiles.js';
-import { MNIST, runCli, temporaryFolder } from './helpers.js';
+import { MNIST, runCli, temporaryFolder, writeDataFolder } from './helpers.js';
 
 /** CI installs Debian's dataset-fashion-mnist (.ci/run), so there these tests always run. */
 const haveFashion = existsSync(FASHION_FOLDER) || process.env.CI === 'true';
@@ -16,19 +16,8 @@ const long = process.env.MNIST_SOFTMAX_LONG_TESTS === '1';
 
 /** A data folder of 10×10 images (three of each split), which a 28×28 model cannot take. */
 function smallDataFolder(folder: string): string {
-  mkdirSync(folder, { recursive: true });
-  const header = (...fields: number[]) => {
-    const bytes = Buffer.alloc(4 * fields.length);
-    fields.forEach((field, i) => bytes.writeUInt32BE(field, 4 * i));
-    return bytes;
-  };
-  for (const stem of ['train', 't10k']) {
-    const images = Buffer.concat([header(0x803, 3, 10, 10), Buffer.alloc(300)]);
-    writeFileSync(join(folder, `${stem}-images-idx3-ubyte`), images);
-    const labels = Buffer.concat([header(0x801, 3), Buffer.from([0, 1, 2])]);
-    writeFileSync(join(folder, `${stem}-labels-idx1-ubyte`), labels);
-  }
-  return folder;
+  const split = { pixels: new Uint8Array(300), labels: Uint8Array.from([0, 1, 2]) };
+  return writeDataFolder(folder, 10, 10, split);
 }
 
 function train(args: string[]) {

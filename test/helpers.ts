@@ -1,7 +1,7 @@
 // Shared by the tests: the real data, temporary folders, the CLI as a subprocess.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,4 +28,37 @@ export function runCli(args: string[], options: { cwd?: string } = {}): CliResul
     timeout: 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface SplitFiles {
+  /** (count, height, width) bytes. */
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+
+/** Writes a data folder of raw IDX files (as `--data` reads them): a training and a test split. */
+export function writeDataFolder(
+  folder: string,
+  height: number,
+  width: number,
+  train: SplitFiles,
+  test: SplitFiles = train,
+): string {
+  const header = (...fields: number[]) => {
+    const bytes = Buffer.alloc(4 * fields.length);
+    fields.forEach((field, i) => bytes.writeUInt32BE(field, 4 * i));
+    return bytes;
+  };
+  mkdirSync(folder, { recursive: true });
+  for (const [stem, split] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
+    const count = split.labels.length;
+    const images = Buffer.concat([header(0x803, count, height, width), split.pixels]);
+    writeFileSync(join(folder, `${stem}-images-idx3-ubyte`), images);
+    const labels = Buffer.concat([header(0x801, count), split.labels]);
+    writeFileSync(join(folder, `${stem}-labels-idx1-ubyte`), labels);
+  }
+  return folder;
 }

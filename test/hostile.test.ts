@@ -3,13 +3,13 @@
 // valid input, handled sensibly.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../src/data/png.js';
 import { parseModel } from '../src/model/modelFile.js';
 import { createEngine } from '../src/wasm/engine.js';
-import { ROOT, runCli, temporaryFolder } from './helpers.js';
+import { ROOT, runCli, temporaryFolder, writeDataFolder } from './helpers.js';
 
 const folder = temporaryFolder();
 const model = join(folder, 'run', 'model.json');
@@ -96,24 +96,13 @@ describe('files that are not regular files', () => {
 
 describe('data', () => {
   it('refuses a training set of no images', () => {
-    const data = join(folder, 'empty-data');
-    mkdirSync(data);
-    const header = (...fields: number[]) => {
-      const bytes = Buffer.alloc(4 * fields.length);
-      fields.forEach((field, i) => bytes.writeUInt32BE(field, 4 * i));
-      return bytes;
-    };
-    for (const [stem, count] of [
-      ['train', 0],
-      ['t10k', 1],
-    ] as const) {
-      const images = Buffer.concat([header(0x803, count, 28, 28), Buffer.alloc(count * 784)]);
-      writeFileSync(join(data, `${stem}-images-idx3-ubyte`), images);
-      writeFileSync(
-        join(data, `${stem}-labels-idx1-ubyte`),
-        Buffer.concat([header(0x801, count), Buffer.alloc(count)]),
-      );
-    }
+    const data = writeDataFolder(
+      join(folder, 'empty-data'),
+      28,
+      28,
+      { pixels: new Uint8Array(0), labels: new Uint8Array(0) },
+      { pixels: new Uint8Array(784), labels: new Uint8Array(1) },
+    );
     const out = join(folder, 'never');
     refused(
       ['train', '--data', data, '--out', out],
@@ -160,26 +149,11 @@ describe('sizes known before the work', () => {
   });
 
   it('trains images too large for sparse rows on the wasm engine, as dense rows', () => {
-    const data = join(folder, 'large-images');
-    mkdirSync(data);
-    const header = (...fields: number[]) => {
-      const bytes = Buffer.alloc(4 * fields.length);
-      fields.forEach((field, i) => bytes.writeUInt32BE(field, 4 * i));
-      return bytes;
-    };
     const side = 300; // 90,000 pixels: more than sparse rows' 16-bit indices reach
-    for (const stem of ['train', 't10k']) {
-      const pixels = Buffer.alloc(4 * side * side);
-      for (let i = 0; i < pixels.length; i += 7) pixels[i] = (i * 31) % 256;
-      writeFileSync(
-        join(data, `${stem}-images-idx3-ubyte`),
-        Buffer.concat([header(0x803, 4, side, side), pixels]),
-      );
-      writeFileSync(
-        join(data, `${stem}-labels-idx1-ubyte`),
-        Buffer.concat([header(0x801, 4), Buffer.from([0, 1, 2, 3])]),
-      );
-    }
+    const pixels = new Uint8Array(4 * side * side);
+    for (let i = 0; i < pixels.length; i += 7) pixels[i] = (i * 31) % 256;
+    const split = { pixels, labels: Uint8Array.from([0, 1, 2, 3]) };
+    const data = writeDataFolder(join(folder, 'large-images'), side, side, split);
     const result = runCli([
       'train',
       '--data',
