@@ -99,6 +99,37 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
     }
   }
 
+  // A full-batch pass (L-BFGS): threads share the samples of a 10-output layer, and its weight
+  // gradient is summed in blocks of 2048 samples, added in block order
+  it('softmax regression on a batch of 3000, with 1 and 2 threads: the reference, bit for bit', () => {
+    const gradientsOn = (engine: Engine) => {
+      const network = buildNetwork(
+        MNIST_INPUT,
+        MNIST.classes,
+        ARCHITECTURES[0][1],
+        new Random(7),
+        engine,
+      );
+      const source = createBatchSource(engine, network.input, data.train, 3000);
+      source.startEpoch(null);
+      const batch = source.batch(0, 3000);
+      const buffers = new LossBuffers(3000, 10, engine);
+      const z = network.forward(batch.input, 3000, true);
+      const logits = z.slice();
+      network.backward(lossAndGradient('cross-entropy', buffers, z, batch.labels, 3000, 10), 3000);
+      const gradients = network.parameters().map(({ parameter }) => parameter.gradient.slice());
+      return { logits, losses: buffers.losses.slice(), gradients };
+    };
+    const ref = gradientsOn(referenceEngine);
+    const engines = [new WasmEngine(1), new WasmEngine(2)];
+    const [one, two] = engines.map(gradientsOn);
+    engines.forEach((engine) => engine.close());
+    expectClose(one.logits, ref.logits, 'logits');
+    expect(compare(one.losses, ref.losses, 1).maxAbsError).toBeLessThan(1e-5);
+    ref.gradients.forEach((g, i) => expectClose(one.gradients[i], g, `gradient ${i}`));
+    expect(two).toEqual(one);
+  });
+
   it('fuses softmax and cross-entropy to the float64 losses and float32 gradients of the reference', () => {
     const engine = new WasmEngine();
     engine.allocate(1_000_000).fill(-1); // arrays must not land on the kernels' Math tables

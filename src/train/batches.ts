@@ -109,15 +109,20 @@ function compress(split: Split): { rowStart: Uint32Array; index: Uint16Array; va
   const rowStart = new Uint32Array(count + 1);
   const index = new Uint16Array(nonzero);
   const value = new Uint8Array(nonzero);
+  // Second pass: the rows, again skipping zero words where the images start on word boundaries.
+  const byWords = words !== null && inputSize % 4 === 0;
   let k = 0;
   for (let n = 0; n < count; n++) {
     rowStart[n] = k;
     const base = n * inputSize;
-    for (let p = 0; p < inputSize; p++) {
-      const pixel = images[base + p];
-      if (pixel !== 0) {
-        index[k] = p;
-        value[k++] = pixel;
+    for (let p = 0; p < inputSize; p += 4) {
+      if (byWords && words[(base + p) >> 2] === 0) continue;
+      for (let q = p; q < Math.min(p + 4, inputSize); q++) {
+        const pixel = images[base + q];
+        if (pixel !== 0) {
+          index[k] = q;
+          value[k++] = pixel;
+        }
       }
     }
   }

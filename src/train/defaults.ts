@@ -26,7 +26,7 @@ export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
 };
 
 /** Default epochs: softmax regression converges in 5; hidden layers want 10. */
-export const DEFAULT_EPOCHS = { softmaxRegression: 5, hidden: 10, lbfgsIterations: 200 };
+export const DEFAULT_EPOCHS = { softmaxRegression: 5, hidden: 10, lbfgsIterations: 60 };
 
 /** How a run trains: an optimiser of mini-batches, or full-batch L-BFGS (train/lbfgs.ts). */
 export type SolverName = OptimizerName | 'lbfgs';

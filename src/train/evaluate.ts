@@ -5,7 +5,7 @@ import type { Engine } from '../model/engine.js';
 import type { InputSpec, Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { createBatchSource, type BatchSource } from './batches.js';
-import { LossBuffers, lossForward, type LossName } from './losses.js';
+import { LossBuffers, sampleLosses, type LossName } from './losses.js';
 
 export interface Evaluation {
   loss: number;
@@ -20,7 +20,7 @@ export interface Evaluation {
 export function evaluate(
   network: Network,
   split: Split,
-  batchSize = 1000,
+  batchSize = 4096,
   loss: LossName = 'cross-entropy',
 ): Evaluation {
   const classes = network.classes.length;
@@ -34,7 +34,7 @@ export function evaluate(
     const size = Math.min(batchSize, split.count - start);
     const batch = source.batch(start, size);
     const logits = network.forward(batch.input, size, false);
-    lossForward(loss, buffers, logits, batch.labels, size, classes);
+    sampleLosses(loss, buffers, logits, batch.labels, size, classes);
     for (let n = 0; n < size; n++) {
       lossSum += buffers.losses[n];
       const predicted = argmax(logits, n * classes, classes);

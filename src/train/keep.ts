@@ -19,15 +19,21 @@ export class EpochKeeper {
     private readonly patience?: number,
   ) {}
 
-  /** A finished epoch and its model.json text; returns the model.json to write. */
-  offer(metrics: EpochMetrics, model: string): string {
+  /**
+   * A finished epoch, and how to write its model.json text (called only if the text is kept:
+   * the best epoch's, while the network holds it).
+   */
+  offer(metrics: EpochMetrics, serialize: () => string): void {
     this.last = metrics.epoch;
     const accuracy = metrics.validationAccuracy ?? -Infinity;
-    if (this.rule === 'last') return model;
-    if (!this.best || accuracy > this.best.accuracy) {
-      this.best = { epoch: metrics.epoch, accuracy, model };
+    if (this.rule === 'best' && (!this.best || accuracy > this.best.accuracy)) {
+      this.best = { epoch: metrics.epoch, accuracy, model: serialize() };
     }
-    return this.best.model;
+  }
+
+  /** The model.json to write after the last epoch offered, whose text `serialize` gives. */
+  model(serialize: () => string): string {
+    return this.rule === 'best' && this.best ? this.best.model : serialize();
   }
 
   /**
@@ -35,7 +41,7 @@ export class EpochKeeper {
    * found again from the history, whose validation figures are the ones it was chosen by.
    */
   restore(history: EpochMetrics[], keptModel: string): void {
-    for (const metrics of history) this.offer(metrics, '');
+    for (const metrics of history) this.offer(metrics, () => '');
     if (this.best) this.best.model = keptModel;
   }
 

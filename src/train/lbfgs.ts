@@ -12,15 +12,17 @@
 //              f(θ + t d) ≤ f(θ) + 10⁻⁴ t g·d  (at most 30 halvings; then it stops);
 //   stop       when ‖g‖∞ ≤ 10⁻⁵ or f falls by less than 10⁻¹⁰ · max(1, |f|), or after the
 //              iterations asked for.
-// θ and the memory are float64; the network computes in float32 from θ rounded.
+// θ is (W, b′): the weights and the bias of centred inputs (see Centred), the same model and
+// minimum in better-conditioned coordinates. θ and the memory are float64; the network computes
+// in float32 from W and b rounded.
 //
 // One iteration is what an epoch is to the other optimisers: it reports an epoch's metrics and
 // a line of the event log (its loss, gradient norm and step), so the curves work for it too.
 
-import type { Dataset } from '../data/dataset.js';
+import type { Dataset, Split } from '../data/dataset.js';
 import { DivergenceError, InterruptedError } from '../errors.js';
-import { Dense, type Parameter } from '../model/layers.js';
-import type { Network } from '../model/network.js';
+import { Dense } from '../model/layers.js';
+import type { InputSpec, Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { createBatchSource } from './batches.js';
 import { evaluate } from './evaluate.js';
@@ -30,12 +32,18 @@ import type { TrainHooks } from './trainer.js';
 
 /** Pairs (s, y) kept for the curvature (scikit-learn's and SciPy's default: 10). */
 const MEMORY = 10;
-/** Images per forward and backward pass while summing the full gradient. */
-const BATCH = 1000;
+/** Images per forward and backward pass while summing the full gradient: large, so that the
+ * engine's threads share each pass. */
+const BATCH = 16384;
 const ARMIJO = 1e-4;
 const MAX_HALVINGS = 30;
 const GRADIENT_TOLERANCE = 1e-5;
 const LOSS_TOLERANCE = 1e-10;
+/**
+ * Iterations take tens of milliseconds: the run folder saves the model and checkpoint at most
+ * this often, and after the last (every iteration's metrics and event line are written).
+ */
+const SAVE_SECONDS = 1;
 
 export interface LbfgsConfig {
   iterations: number;
@@ -48,41 +56,77 @@ function dot(a: Float64Array, b: Float64Array): number {
   return sum;
 }
 
-/** The parameters as one float64 vector, and back. */
-class Flat {
+/**
+ * The coordinates L-BFGS moves in: the weights of centred inputs. With μᵢ the mean of input i
+ * over the training set,
+ *
+ *   z = x W + b = (x − μ) W + b′,   b′ = b + μ W
+ *
+ * is the same model and f the same objective (its decay is on W, not b), so the same minimum;
+ * but pixels are all positive, and uncentred they move every output's mean with its weights,
+ * which couples the weights with the bias: the curvature L-BFGS has to learn is far worse
+ * conditioned. Centred, it reaches a given loss in about half the iterations (MNIST: 0.2400 in
+ * 50, against about 110). θ = (W, b′), row-major; by the chain rule ∂f/∂W in θ is ∂f/∂W − μᵀ ∂f/∂b.
+ */
+class Centred {
   readonly length: number;
+  /** b of the θ last written, in float64. */
+  private readonly bias: Float64Array;
+  private readonly mean: Float64Array;
 
-  constructor(private readonly parameters: Parameter[]) {
-    this.length = parameters.reduce((sum, p) => sum + p.value.length, 0);
+  constructor(
+    private readonly layer: Dense,
+    split: Split,
+    input: InputSpec,
+  ) {
+    const { inputs, outputs } = layer;
+    this.length = inputs * outputs + outputs;
+    this.bias = new Float64Array(outputs);
+    const sums = new Float64Array(inputs);
+    const { images, count } = split;
+    for (let n = 0; n < count; n++) {
+      const base = n * inputs;
+      for (let i = 0; i < inputs; i++) sums[i] += images[base + i];
+    }
+    this.mean = sums.map((sum) => (sum / count) * input.scale + input.offset);
   }
 
-  read(pick: (parameter: Parameter) => Float32Array, into = new Float64Array(this.length)) {
-    let offset = 0;
-    for (const parameter of this.parameters) {
-      const values = pick(parameter);
-      for (let i = 0; i < values.length; i++) into[offset + i] = values[i];
-      offset += values.length;
+  /** θ of the layer's present weights and bias. */
+  read(): Float64Array {
+    const { inputs, outputs, weights } = this.layer;
+    const theta = Float64Array.from({ length: this.length }, (_, k) =>
+      k < weights.length ? weights[k] : this.layer.bias[k - weights.length],
+    );
+    const bias = theta.subarray(inputs * outputs);
+    for (let i = 0; i < inputs; i++) {
+      for (let j = 0; j < outputs; j++) bias[j] += this.mean[i] * weights[i * outputs + j];
     }
-    return into;
+    return theta;
   }
 
-  write(theta: Float64Array): void {
-    let offset = 0;
-    for (const { value } of this.parameters) {
-      for (let i = 0; i < value.length; i++) value[i] = theta[offset + i];
-      offset += value.length;
+  /** θ into the layer (rounded to float32); returns W, a view of θ. */
+  write(theta: Float64Array): Float64Array {
+    const { inputs, outputs } = this.layer;
+    const weights = theta.subarray(0, inputs * outputs);
+    const { bias } = this;
+    bias.set(theta.subarray(inputs * outputs));
+    for (let i = 0; i < inputs; i++) {
+      for (let j = 0; j < outputs; j++) bias[j] -= this.mean[i] * weights[i * outputs + j];
     }
+    this.layer.weights.set(weights);
+    this.layer.bias.set(bias);
+    return weights;
   }
 
-  /** 1 where weight decay applies (the weights), 0 elsewhere (the bias). */
-  decays(): Float64Array {
-    const mask = new Float64Array(this.length);
-    let offset = 0;
-    for (const parameter of this.parameters) {
-      if (parameter.decays) mask.fill(1, offset, offset + parameter.value.length);
-      offset += parameter.value.length;
+  /** ∂f/∂θ from ∂f/∂W (in place: `dW` becomes θ's first part) and ∂f/∂b. */
+  gradient(dW: Float64Array, db: Float64Array, into: Float64Array): void {
+    const { inputs, outputs } = this.layer;
+    for (let i = 0; i < inputs; i++) {
+      for (let j = 0; j < outputs; j++) {
+        into[i * outputs + j] = dW[i * outputs + j] - this.mean[i] * db[j];
+      }
     }
-    return mask;
+    into.set(db, inputs * outputs);
   }
 }
 
@@ -97,25 +141,25 @@ export async function trainLbfgs(
   config: LbfgsConfig,
   hooks: TrainHooks = {},
 ): Promise<EpochMetrics[]> {
-  const layers = network.layers.filter((layer) => layer instanceof Dense);
-  if (layers.length !== 1 || network.layers.length !== 1) {
+  const [layer] = network.layers;
+  if (network.layers.length !== 1 || !(layer instanceof Dense)) {
     throw new Error('L-BFGS trains softmax regression only');
   }
   const { train: split } = data;
   const classes = network.classes.length;
-  const parameters = network.parameters().map((p) => p.parameter);
-  const flat = new Flat(parameters);
-  const decays = flat.decays();
+  const coordinates = new Centred(layer, split, network.input);
   const lambda = config.weightDecay;
   const source = createBatchSource(network.engine, network.input, split, BATCH);
   source.startEpoch(null);
   const buffers = new LossBuffers(BATCH, classes, network.engine);
-  const part = new Float64Array(flat.length); // one batch's gradient
+  const dW = new Float64Array(layer.weights.length);
+  const db = new Float64Array(layer.bias.length);
 
-  /** f(θ) and ∇f(θ) into `gradient`, with the training accuracy, for θ written into the network. */
+  /** f(θ) and ∇f(θ) into `gradient`, with the training accuracy; θ is left in the network. */
   const objective = (theta: Float64Array, gradient: Float64Array) => {
-    flat.write(theta);
-    gradient.fill(0);
+    const weights = coordinates.write(theta);
+    dW.fill(0);
+    db.fill(0);
     let loss = 0;
     let correct = 0;
     for (let start = 0; start < split.count; start += BATCH) {
@@ -135,24 +179,24 @@ export async function trainLbfgs(
         if (argmax(logits, n * classes, classes) === batch.labels[n]) correct++;
       }
       network.backward(dlogits, size); // the gradient of this batch's mean
-      flat.read((p) => p.gradient, part);
       const weight = size / split.count;
-      for (let i = 0; i < gradient.length; i++) gradient[i] += weight * part[i];
+      for (let i = 0; i < dW.length; i++) dW[i] += weight * layer.weightsGradient[i];
+      for (let j = 0; j < db.length; j++) db[j] += weight * layer.biasGradient[j];
     }
-    let penalty = 0;
-    for (let i = 0; i < theta.length; i++) {
-      if (decays[i] === 0) continue;
-      penalty += theta[i] * theta[i];
-      gradient[i] += lambda * theta[i];
-    }
-    return { f: loss / split.count + (lambda / 2) * penalty, accuracy: correct / split.count };
+    for (let i = 0; i < weights.length; i++) dW[i] += lambda * weights[i];
+    coordinates.gradient(dW, db, gradient);
+    return {
+      f: loss / split.count + (lambda / 2) * dot(weights, weights),
+      accuracy: correct / split.count,
+    };
   };
 
-  let theta = flat.read((p) => p.value);
-  let gradient = new Float64Array(flat.length);
+  let theta = coordinates.read();
+  let gradient = new Float64Array(coordinates.length);
   let { f, accuracy } = objective(theta, gradient);
   const memory: { s: Float64Array; y: Float64Array; rho: number }[] = [];
   const history: EpochMetrics[] = [];
+  let saved = performance.now();
 
   for (let iteration = 1; iteration <= config.iterations; iteration++) {
     const started = performance.now();
@@ -178,8 +222,8 @@ export async function trainLbfgs(
     const slope = dot(gradient, direction);
     // a backtracking line search on Armijo's condition
     let step = memory.length === 0 ? 1 / Math.sqrt(dot(gradient, gradient)) : 1;
-    const next = new Float64Array(flat.length);
-    const nextGradient = new Float64Array(flat.length);
+    const next = new Float64Array(coordinates.length);
+    const nextGradient = new Float64Array(coordinates.length);
     let trial = { f: Infinity, accuracy: 0 };
     let halvings = 0;
     for (; halvings <= MAX_HALVINGS; halvings++) {
@@ -195,7 +239,7 @@ export async function trainLbfgs(
     }
     const searchFailed = halvings > MAX_HALVINGS;
     if (searchFailed)
-      flat.write(theta); // no step was taken
+      coordinates.write(theta); // no step was taken
     else {
       const s = next.map((v, i) => v - theta[i]);
       const y = nextGradient.map((v, i) => v - gradient[i]);
@@ -223,7 +267,7 @@ export async function trainLbfgs(
       accuracy,
       learningRate: searchFailed ? 0 : step,
       gradientNorms: [gradientNorm],
-      weightNorms: [Math.sqrt(network.engine.sumOfSquares(layers[0].weights))],
+      weightNorms: [Math.sqrt(network.engine.sumOfSquares(layer.weights))],
       saturation: [],
     });
     const metrics: EpochMetrics = {
@@ -246,18 +290,21 @@ export async function trainLbfgs(
       searchFailed ||
       gradient.every((g) => Math.abs(g) <= GRADIENT_TOLERANCE) ||
       previous - f < LOSS_TOLERANCE * Math.max(1, Math.abs(f));
-    const stop = await hooks.afterEpoch?.(metrics, {
+    await new Promise((resolve) => setImmediate(resolve)); // let a Ctrl-C be heard
+    const interrupted = hooks.shouldStop?.() ?? false;
+    const last = converged || interrupted || iteration === config.iterations;
+    const save = last || (performance.now() - saved) / 1000 >= SAVE_SECONDS;
+    if (save) saved = performance.now();
+    const state = {
       epoch: iteration,
       step: iteration,
       randomState: 0,
       order: new Uint32Array(0),
       optimizer: { t: iteration, arrays: [] },
-    });
+    };
+    const stop = await hooks.afterEpoch?.(metrics, state, save);
+    if (interrupted) throw new InterruptedError(`interrupted after L-BFGS iteration ${iteration}`);
     if (stop === true || converged) break;
-    await new Promise((resolve) => setImmediate(resolve)); // let a Ctrl-C be heard
-    if (hooks.shouldStop?.()) {
-      throw new InterruptedError(`interrupted after L-BFGS iteration ${iteration}`);
-    }
   }
   return history;
 }

@@ -64,6 +64,25 @@ export function lossForward(
 }
 
 /**
+ * Per-sample losses into `buffers.losses` alone (an evaluation): cross-entropy runs fused in
+ * the engine when it has a kernel for it (its gradient goes into `buffers.dlogits`, unused).
+ */
+export function sampleLosses(
+  loss: LossName,
+  buffers: LossBuffers,
+  logits: Float32Array,
+  labels: Uint8Array,
+  batch: number,
+  classes: number,
+): void {
+  if (loss === 'cross-entropy' && buffers.engine.softmaxCrossEntropy) {
+    lossAndGradient(loss, buffers, logits, labels, batch, classes);
+  } else {
+    lossForward(loss, buffers, logits, labels, batch, classes);
+  }
+}
+
+/**
  * A training step's loss: per-sample losses into `buffers.losses`, and ∂(mean loss)/∂logits
  * into `buffers.dlogits`, which it returns. Cross-entropy runs fused in the engine when the
  * engine has a kernel for it.

@@ -349,13 +349,12 @@ export async function startRun(
         events!.add({ type: 'step', ...log });
         emit({ type: 'log', log });
       },
-      afterEpoch: (metrics, state) => {
+      afterEpoch: (metrics, state, save) => {
         step = metrics.steps;
         const check = companion?.endEpoch(metrics.epoch, metrics.trainLoss);
         if (check) tfjsCheck!.epochs.push(check);
         finished.push(metrics);
-        const model = keeper.offer(
-          metrics,
+        const serialize = () =>
           serializeModel(
             network,
             {
@@ -365,18 +364,20 @@ export async function startRun(
               kept: { rule: keeper.rule, epoch: metrics.epoch },
             },
             modelData,
-          ),
-        );
+          );
+        keeper.offer(metrics, serialize);
         history.append(check ? { ...metrics, tfjsCheck: { ...check } } : metrics);
         events!.add(epochEvent(metrics));
         events!.flush();
-        const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
-        folder.epochFiles.commit(metrics.epoch, [
-          ['model.json', model],
-          checkpointFile(options, state, network),
-          ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
-        ]);
-        curves.drawAfterEpoch(finished);
+        if (save) {
+          const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
+          folder.epochFiles.commit(metrics.epoch, [
+            ['model.json', keeper.model(serialize)],
+            checkpointFile(options, state, network),
+            ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
+          ]);
+          curves.drawAfterEpoch(finished);
+        }
         emit({ type: 'epoch', metrics, check });
         if (check && !(check.maxAbsWeightDiff <= companion!.maxWeightDrift)) {
           throw new UserError(

@@ -56,10 +56,16 @@ export interface TrainHooks {
   /** After each batch's update, with that batch (for a shadow model, progress bars). */
   afterBatch?(batch: Batch, progress: BatchProgress): void | Promise<void>;
   /**
-   * After each epoch's evaluation, with what it takes to continue from here. Returning true
-   * ends the training after this epoch (early stopping).
+   * After each epoch's evaluation, with what it takes to continue from here. `save` false marks
+   * an epoch between saves: its metrics are recorded, its model and checkpoint need not be
+   * written (L-BFGS's iterations, tens of milliseconds each). Returning true ends the training
+   * after this epoch (early stopping).
    */
-  afterEpoch?(metrics: EpochMetrics, state: TrainState): void | boolean | Promise<void | boolean>;
+  afterEpoch?(
+    metrics: EpochMetrics,
+    state: TrainState,
+    save: boolean,
+  ): void | boolean | Promise<void | boolean>;
   /** Checked after each batch: true stops the training (InterruptedError) before the next. */
   shouldStop?(): boolean;
 }
@@ -330,13 +336,17 @@ export async function train(
         : {}),
     };
     history.push(metrics);
-    const stop = await hooks.afterEpoch?.(metrics, {
-      epoch,
-      step,
-      randomState: random.state,
-      order,
-      optimizer: optimizer.state(),
-    });
+    const stop = await hooks.afterEpoch?.(
+      metrics,
+      {
+        epoch,
+        step,
+        randomState: random.state,
+        order,
+        optimizer: optimizer.state(),
+      },
+      true,
+    );
     if (stop === true) break;
   }
   return history;

@@ -31,6 +31,14 @@ const SPARSE_NARROW = 16;
 const BLOCK = 24;
 /** Samples per block when threads reorder the sparse rows. */
 const ROWS_BLOCK = 4096;
+/**
+ * Samples per block when threads share a large batch by its samples: the layers too narrow to
+ * share by their outputs, and the softmax cross-entropy. A batch of at most SUM_BLOCK samples
+ * (any minibatch) sums a narrow sparse layer's weight gradient in one block, in sample order;
+ * larger ones (a full-batch pass) in blocks of SUM_BLOCK, added in block order.
+ */
+const SAMPLES_BLOCK = 512;
+const SUM_BLOCK = 2048;
 /** Elements per block of the parameter updates; shorter parameters are updated on one thread. */
 const UPDATE_BLOCK = 16384;
 
@@ -219,15 +227,8 @@ export class WasmEngine implements Engine {
     if (this.labels.length < batch) this.labels = this.allocateBytes(batch);
     this.labels.set(labels.subarray(0, batch));
     const p = pointer;
-    this.kernels.softmaxCrossEntropy(
-      p(losses),
-      p(dlogits),
-      p(logits),
-      p(this.labels),
-      batch,
-      classes,
-      scale,
-    );
+    const args = [p(losses), p(dlogits), p(logits), p(this.labels), classes, scale];
+    this.parallel('softmaxCrossEntropy', args, batch, SAMPLES_BLOCK);
   };
 
   /** The per-block sums of sumOfSquares. */
@@ -260,6 +261,11 @@ export class WasmEngine implements Engine {
       const blocks = Math.ceil(outputs / BLOCK);
       this.parallel('sparseDenseForwardAndColumns', args, blocks * BLOCK + 1, BLOCK);
       this.columnsOf = x;
+    } else if (isSparse(x) && outputs <= BLOCK) {
+      // one block of outputs: threads share the samples instead
+      const { rowStart, index, value, scale } = x;
+      const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), outputs];
+      this.parallel('sparseDenseForwardSamples', args, batch, SAMPLES_BLOCK);
     } else if (isSparse(x)) {
       const { rowStart, index, value, scale } = x;
       const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, outputs];
@@ -280,12 +286,22 @@ export class WasmEngine implements Engine {
       if (dx) throw new Error('no input gradient for sparse input (it is the data)');
       const { rowStart, index, value, scale } = x;
       this.kernels.sumRows(p(db), p(dout), batch, outputs);
-      if (outputs <= SPARSE_NARROW) {
+      if (outputs <= SPARSE_NARROW && batch <= SUM_BLOCK) {
         const rows = [p(rowStart), p(index), p(value)];
         const padded = p(this.narrowScratch(inputs * 16)); // rows of 16 floats: a cache line each
         this.kernels.sparseDenseBackwardNarrow(
           p(dW), p(dout), ...rows, scale, batch, inputs, outputs, padded,
         );
+        return;
+      }
+      if (outputs <= SPARSE_NARROW) {
+        const blocks = Math.ceil(batch / SUM_BLOCK);
+        const partials = p(this.narrowScratch(blocks * inputs * 16));
+        const args = [
+          partials, p(dout), p(rowStart), p(index), p(value), scale, batch, inputs, outputs, SUM_BLOCK,
+        ];
+        this.parallel('sparseDenseBackwardNarrowBlocks', args, blocks, 1);
+        this.kernels.sumNarrowBlocks(p(dW), partials, blocks, inputs, outputs);
         return;
       }
       const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);

@@ -3,6 +3,9 @@
 
 export const PARALLEL_KERNELS = [
   'sparseDenseForward',
+  'sparseDenseForwardSamples',
+  'sparseDenseBackwardNarrowBlocks',
+  'softmaxCrossEntropy',
   'sparseDenseForwardAndColumns',
   'sparseDenseBackward',
   'denseForward',

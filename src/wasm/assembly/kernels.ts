@@ -184,25 +184,96 @@ export function sparseDenseBackwardNarrow(
   dW: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
   batch: i32, inputs: i32, outputs: i32, padded: usize,
 ): void {
-  memory.fill(padded, 0, (<usize>inputs * 16) << 2);
-  for (let n = 0; n < batch; n++) {
-    const d = row(dout, n, outputs);
-    const d0 = v128.load(d), d1 = v128.load(d + 16), d2 = v128.load(d + 32), d3 = v128.load(d + 48);
-    const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
-    for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
-      const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
-      const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
-      v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
-      if (outputs > 4) v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
-      if (outputs > 8) v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
-      if (outputs > 12) v128.store(w + 48, f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)));
-    }
-  }
+  sumNarrowRows(padded, dout, rowStart, index, value, scale, 0, batch, inputs, outputs);
   for (let i = 0; i < inputs; i++) {
     const from = row(padded, i, 16);
     const to = row(dW, i, outputs);
     storeRest(to, v128.load(from), v128.load(from + 16), v128.load(from + 32), v128.load(from + 48), outputs);
   }
+}
+
+/** padded (inputs × 16) = Σ_{n in [nStart, nEnd)} xₙᵀ · doutₙ, in sample order. */
+@inline function sumNarrowRows(
+  padded: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  nStart: i32, nEnd: i32, inputs: i32, outputs: i32,
+): void {
+  // Lanes past `outputs` (of the next sample's row, or of the padding) are summed too, into
+  // lanes of `padded` that are never copied: no branch in the inner loop.
+  memory.fill(padded, 0, (<usize>inputs * 16) << 2);
+  for (let n = nStart; n < nEnd; n++) {
+    const d = row(dout, n, outputs);
+    const d0 = v128.load(d), d1 = v128.load(d + 16), d2 = v128.load(d + 32), d3 = v128.load(d + 48);
+    const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
+    let k = load<u32>(rowStart + (<usize>n << 2));
+    if (outputs <= 12) {
+      for (; k < end; k++) {
+        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
+        v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
+        v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
+        v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
+      }
+    } else {
+      for (; k < end; k++) {
+        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
+        v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
+        v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
+        v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
+        v128.store(w + 48, f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)));
+      }
+    }
+  }
+}
+
+/**
+ * sparseDenseBackwardNarrow for a large batch, in blocks of `blockSize` samples that threads
+ * share: block b sums its samples into its own padded rows (partials + b · inputs × 16 floats),
+ * then sumNarrowBlocks adds the blocks in block order. The blocks depend on the batch size
+ * alone, so the result is the same with any number of threads.
+ */
+export function sparseDenseBackwardNarrowBlocks(
+  partials: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  batch: i32, inputs: i32, outputs: i32, blockSize: i32, bStart: i32, bEnd: i32,
+): void {
+  for (let b = bStart; b < bEnd; b++) {
+    const padded = partials + ((<usize>b * <usize>inputs * 16) << 2);
+    const nStart = b * blockSize;
+    const nEnd = min(batch, nStart + blockSize);
+    sumNarrowRows(padded, dout, rowStart, index, value, scale, nStart, nEnd, inputs, outputs);
+  }
+}
+
+/** dW = Σ_b partials[b], in block order: the last step of sparseDenseBackwardNarrowBlocks. */
+export function sumNarrowBlocks(dW: usize, partials: usize, blocks: i32, inputs: i32, outputs: i32): void {
+  const stride = (<usize>inputs * 16) << 2;
+  for (let i = 0; i < inputs; i++) {
+    let from = row(partials, i, 16);
+    let a0 = v128.load(from), a1 = v128.load(from + 16), a2 = v128.load(from + 32), a3 = v128.load(from + 48);
+    for (let b = 1; b < blocks; b++) {
+      from += stride;
+      a0 = f32x4.add(a0, v128.load(from));
+      a1 = f32x4.add(a1, v128.load(from + 16));
+      a2 = f32x4.add(a2, v128.load(from + 32));
+      a3 = f32x4.add(a3, v128.load(from + 48));
+    }
+    storeRest(row(dW, i, outputs), a0, a1, a2, a3, outputs);
+  }
+}
+
+/**
+ * sparseDenseForward on the samples [nStart, nEnd), all outputs: how threads share a layer
+ * too narrow to share by its outputs (a softmax regression's 10 classes) on a large batch.
+ * Each sample's outputs are computed as sparseDenseForward computes them.
+ */
+export function sparseDenseForwardSamples(
+  out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  W: usize, b: usize, outputs: i32, nStart: i32, nEnd: i32,
+): void {
+  sparseDenseForward(
+    row(out, nStart, outputs), rowStart + (<usize>nStart << 2), index, value, scale,
+    W, b, nEnd - nStart, outputs, 0, outputs,
+  );
 }
 
 /** db = Σ_n dout[n] */
@@ -567,10 +638,10 @@ export function batchnormBackward(
  * reference rounds it. labels: one byte per sample.
  */
 export function softmaxCrossEntropy(
-  losses: usize, dlogits: usize, logits: usize, labels: usize, batch: i32, classes: i32,
-  scale: f64,
+  losses: usize, dlogits: usize, logits: usize, labels: usize, classes: i32, scale: f64,
+  nStart: i32, nEnd: i32,
 ): void {
-  for (let n = 0; n < batch; n++) {
+  for (let n = nStart; n < nEnd; n++) {
     const z = row(logits, n, classes);
     const d = row(dlogits, n, classes);
     let max = -Infinity;
