@@ -7,7 +7,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../src/data/png.js';
+import { UserError } from '../src/errors.js';
 import { parseModel } from '../src/model/modelFile.js';
+import { Random } from '../src/random.js';
 import { createEngine } from '../src/wasm/engine.js';
 import { ROOT, runCli, temporaryFolder, writeDataFolder } from './helpers.js';
 
@@ -349,5 +351,170 @@ describe('model.json that the engines could not run', () => {
       /--data mnist: images of 28×28 in 10 classes, but the model .*two-classes\.json takes 28×28 in 2$/;
     refused(['eval', '--model', file, '--data', 'mnist'], 3, message);
     refused(['predict', '--model', file, '--index', '0', '--data', 'mnist'], 3, message);
+  });
+});
+
+/** A JSON value's paths, depth first: [] is the value itself. */
+function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof value !== 'object' || value === null) return [at];
+  const keys = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+  return [at, ...keys.flatMap((key) => paths((value as never)[key], [...at, key]))];
+}
+
+const ODD_VALUES: unknown[] = [
+  null,
+  -1,
+  0,
+  1e39,
+  -1e-300,
+  2 ** 53,
+  'gpu',
+  '',
+  [],
+  {},
+  true,
+  'A===',
+  [1],
+];
+
+/**
+ * One seeded mutation of a JSON text: a value replaced by an odd one, a key deleted, a base64
+ * string cut or changed, or the text cut short.
+ */
+function mutateJson(text: string, random: Random): string {
+  const pick = (n: number) => Math.floor(random.next() * n);
+  if (random.next() < 0.1) return text.slice(0, pick(text.length));
+  const json = JSON.parse(text);
+  const all = paths(json).filter((path) => path.length > 0);
+  const path = all[pick(all.length)];
+  const parent = path.slice(0, -1).reduce((node: never, key) => node[key], json as never) as Record<
+    string | number,
+    unknown
+  >;
+  const key = path[path.length - 1];
+  const value = parent[key];
+  const kind = pick(3);
+  if (kind === 0 && !Array.isArray(parent)) delete parent[key];
+  else if (kind === 1 && typeof value === 'string' && value.length > 8) {
+    parent[key] =
+      random.next() < 0.5 ? value.slice(0, pick(value.length)) : `${value.slice(0, -4)}/8A=`;
+  } else parent[key] = ODD_VALUES[pick(ODD_VALUES.length)];
+  return JSON.stringify(json);
+}
+
+describe('checkpoint.json', () => {
+  /** A run of one epoch on a small data folder of its own, and a copy to spoil. */
+  function interruptedRun(engine = 'wasm') {
+    const base = temporaryFolder();
+    const random = new Random(3);
+    const split = (count: number) => ({
+      pixels: Uint8Array.from({ length: count * 784 }, () => (random.next() < 0.2 ? 200 : 0)),
+      labels: Uint8Array.from({ length: count }, (_, n) => n % 10),
+    });
+    const data = writeDataFolder(join(base, 'data'), 28, 28, split(300), split(50));
+    const out = join(base, 'run');
+    const args = ['--data', data, '--epochs', '1', '--engine', engine, '--no-progress'];
+    const result = runCli(['train', ...args, '--out', out]);
+    if (result.status !== 0) throw new Error(result.stderr);
+    return { base, data, out, split };
+  }
+
+  it('refuses values the command line refuses, and damaged fields, naming them', () => {
+    const { out } = interruptedRun();
+    const file = join(out, 'checkpoint.json');
+    const original = readFileSync(file, 'utf8');
+    const cases: [(c: Record<string, never>) => void, RegExp][] = [
+      [
+        (c) => ((c.options as Record<string, unknown>).lr = -1),
+        /checkpoint\.json: --lr must be above 0/,
+      ],
+      [
+        (c) => ((c.options as Record<string, unknown>).engine = 'gpu'),
+        /checkpoint\.json: --engine/,
+      ],
+      [
+        (c) => ((c.state as Record<string, unknown>).epoch = -3),
+        /"state.epoch" is not a whole number ≥ 1/,
+      ],
+      [(c) => delete (c.state as Record<string, unknown>).order, /"state.order" is not base64/],
+      [
+        (c) => ((c.arrays as string[])[0] = 'AACAfw=='),
+        /"arrays\[0\]" holds a value that is not finite/,
+      ],
+      [
+        (c) => ((c.options as Record<string, unknown>).colour = 'red'),
+        /"colour" is not a train option/,
+      ],
+    ];
+    for (const [spoil, message] of cases) {
+      const checkpoint = JSON.parse(original);
+      spoil(checkpoint);
+      writeFileSync(file, JSON.stringify(checkpoint));
+      refused(['train', '--resume', out, '--epochs', '2', '--no-progress'], 3, message);
+    }
+  });
+
+  it('refuses to resume on training data that changed since', () => {
+    const { data, out, split } = interruptedRun();
+    for (const count of [300, 200, 400]) {
+      writeDataFolder(data, 28, 28, split(count), split(50)); // other images, maybe as many
+      refused(
+        ['train', '--resume', out, '--epochs', '2', '--no-progress'],
+        3,
+        /the training data differ from the run's \(300 images, fingerprint [0-9a-f]{16}; now \d+, [0-9a-f]{16}\)/,
+      );
+    }
+  });
+
+  for (const engine of ['wasm', 'reference']) {
+    it(`fuzz: a mutated checkpoint resumes or is refused in one line, never an internal error (${engine})`, () => {
+      const { out } = interruptedRun(engine);
+      const file = join(out, 'checkpoint.json');
+      const original = readFileSync(file, 'utf8');
+      const random = new Random(engine === 'wasm' ? 11 : 12);
+      const statuses = new Set<number>();
+      for (let k = 0; k < 15; k++) {
+        writeFileSync(file, mutateJson(original, random));
+        const result = runCli(['train', '--resume', out, '--epochs', '2', '--no-progress']);
+        statuses.add(result.status!);
+        expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
+        expect([0, 2, 3]).toContain(result.status);
+        if (result.status !== 0) {
+          // the run's header and warnings may come first; the error is one line, the last
+          const lines = result.stderr.trim().split('\n');
+          expect(lines[lines.length - 1]).toMatch(/^mnist-softmax: error: /);
+        }
+        // a resume that ran leaves a finished run; start the next mutation from the original
+        writeFileSync(file, original);
+      }
+      expect(statuses.has(3)).toBe(true);
+    });
+  }
+});
+
+describe('fuzz: model.json', () => {
+  it('a mutated model is refused as a bad file, or runs on both engines alike', () => {
+    const original = readFileSync(model, 'utf8');
+    const random = new Random(21);
+    const x = Float32Array.from({ length: 784 }, (_, i) => ((i * 37) % 255) / 255);
+    const wasmEngine = createEngine('wasm', 1);
+    let accepted = 0;
+    for (let k = 0; k < 300; k++) {
+      const text = mutateJson(original, random);
+      let reference: Float32Array;
+      try {
+        reference = parseModel(text, 'model.json').network.predict(x, 1).slice();
+      } catch (error) {
+        expect(error, String(error)).toBeInstanceOf(UserError);
+        continue;
+      }
+      accepted++;
+      const wasm = parseModel(text, 'model.json', wasmEngine).network.predict(x, 1);
+      Array.from(reference).forEach((p, i) => {
+        if (Number.isNaN(p)) expect(wasm[i]).toBeNaN();
+        else expect(Math.abs(wasm[i] - p)).toBeLessThan(1e-5);
+      });
+    }
+    expect(accepted).toBeGreaterThan(0); // some mutations leave a valid model (a changed weight)
   });
 });

@@ -148,3 +148,61 @@ export function trainOptions(): Option[] {
     ),
   ];
 }
+
+/** The train options by their names in JSON (camelCase, as in metrics.json's config). */
+export function trainOptionsByName(): Map<string, Option> {
+  return new Map(trainOptions().map((option) => [option.attributeName(), option]));
+}
+
+/** A value as the command line would receive it: `256,128` for a list. */
+function asText(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.length <= 200) return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.join(',');
+  return null;
+}
+
+/**
+ * Checks one option's value given as JSON (by the studio's page, or saved in a checkpoint) with
+ * the option's own parser; returns its arguments and parsed value, or throws the message.
+ */
+export function parseOptionValue(
+  option: Option,
+  value: unknown,
+): { args: string[]; parsed: unknown } {
+  const flag = option.long!;
+  if (option.negate || option.isBoolean()) {
+    if (typeof value !== 'boolean') throw new Error(`${flag} must be true or false`);
+    // --no-shuffle: false is the flag; --batchnorm: true is
+    const given = option.negate ? !value : value;
+    return { args: given ? [flag] : [], parsed: value };
+  }
+  const text = asText(value);
+  if (text === null) throw new Error(`${flag} must be a number, a word or a list of numbers`);
+  const parsed = option.parseArg ? option.parseArg(text, undefined) : text;
+  return { args: [flag, text], parsed };
+}
+
+/**
+ * Options saved as JSON (a checkpoint's), each checked by its command-line parser: the first
+ * problem, or null. A value equal to the option's default passes as it is (`hidden: []`).
+ */
+export function savedOptionsProblem(saved: unknown): string | null {
+  if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) {
+    return 'its options are not an object';
+  }
+  const byName = trainOptionsByName();
+  for (const [name, value] of Object.entries(saved)) {
+    const option = byName.get(name);
+    if (!option) return `"${name}" is not a train option`;
+    if (value === undefined || JSON.stringify(value) === JSON.stringify(option.defaultValue)) {
+      continue;
+    }
+    try {
+      parseOptionValue(option, value);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return null;
+}

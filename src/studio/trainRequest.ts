@@ -2,8 +2,7 @@
 // metrics.json's config, checked by the very parsers of the command line, then turned into the
 // arguments of a `train`. Only options of this list reach a process, and only as parsed values.
 
-import type { Option } from 'commander';
-import { trainOptions } from '../cli/trainOptions.js';
+import { parseOptionValue, trainOptionsByName } from '../cli/trainOptions.js';
 import { resolveDataSource } from '../data/dataset.js';
 import { UserError } from '../errors.js';
 import { checkArchitecture } from '../model/network.js';
@@ -49,35 +48,12 @@ export type TrainRequest =
   | { ok: true; args: string[]; options: Record<string, unknown>; warnings: string[] }
   | { ok: false; errors: Record<string, string> };
 
-/** A value as the command line would receive it: `256,128` for a list. */
-function asText(value: unknown): string | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'string' && value.length <= 200) return value;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.join(',');
-  return null;
-}
-
-/** Checks one option's value; returns its arguments and parsed value, or throws the message. */
-function parse(option: Option, value: unknown): { args: string[]; parsed: unknown } {
-  const flag = option.long!;
-  if (option.negate || option.isBoolean()) {
-    if (typeof value !== 'boolean') throw new Error(`${flag} must be true or false`);
-    // --no-shuffle: false is the flag; --batchnorm: true is
-    const given = option.negate ? !value : value;
-    return { args: given ? [flag] : [], parsed: value };
-  }
-  const text = asText(value);
-  if (text === null) throw new Error(`${flag} must be a number, a word or a list of numbers`);
-  const parsed = option.parseArg ? option.parseArg(text, undefined) : text;
-  return { args: [flag, text], parsed };
-}
-
 /** The page's options, checked one by one (each error named by its field), then together. */
 export function trainRequest(body: unknown): TrainRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, errors: { '': 'the body must be a JSON object of train options' } };
   }
-  const byName = new Map(trainOptions().map((option) => [option.attributeName(), option]));
+  const byName = trainOptionsByName();
   const errors: Record<string, string> = {};
   const args: string[] = [];
   const options: Record<string, unknown> = {};
@@ -89,7 +65,7 @@ export function trainRequest(body: unknown): TrainRequest {
     }
     if (value === null || value === undefined) continue; // the default
     try {
-      const { args: given, parsed } = parse(option, value);
+      const { args: given, parsed } = parseOptionValue(option, value);
       args.push(...given);
       options[name] = parsed;
     } catch (error) {

@@ -13,8 +13,11 @@ import type { TrainState } from './trainer.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'mnist-softmax-checkpoint';
-/** Version 2 leaves the history to metrics.jsonl (version 1 carried it; still read). */
-const VERSION = 2;
+/**
+ * Version 3 records the training data it was made on; version 2 leaves the history to
+ * metrics.jsonl (version 1 carried it). All three are read.
+ */
+const VERSION = 3;
 
 /** Every array that makes up a network's state, layer by layer, in a fixed order. */
 function networkArrays(network: Network): Float32Array[] {
@@ -31,15 +34,17 @@ function encode(array: Float32Array | Uint32Array): string {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 }
 
-function decodeFloats(text: string): Float32Array {
-  const bytes = Buffer.from(text, 'base64');
-  const array = new Float32Array(bytes.length / 4);
-  new Uint8Array(array.buffer).set(bytes);
-  return array;
+/** The training images a checkpoint's run trains on: what a resume must find again. */
+export interface TrainingData {
+  count: number;
+  /** dataset.ts fingerprint() of the training split (after any validation hold-out). */
+  fingerprint: string;
 }
 
 export interface Checkpoint<Options> {
   options: Options;
+  /** Since version 3. */
+  data?: TrainingData;
   /** Only in version 1 checkpoints; since version 2 the history is metrics.jsonl's. */
   history?: EpochMetrics[];
   state: TrainState;
@@ -50,6 +55,7 @@ export interface Checkpoint<Options> {
 /** checkpoint.json's name and text, to be written together with the epoch's other files. */
 export function checkpointFile<Options>(
   options: Options,
+  data: TrainingData,
   state: TrainState,
   network: Network,
 ): [string, string] {
@@ -57,6 +63,7 @@ export function checkpointFile<Options>(
     format: FORMAT,
     version: VERSION,
     options,
+    data,
     state: {
       epoch: state.epoch,
       step: state.step,
@@ -69,11 +76,22 @@ export function checkpointFile<Options>(
   return [CHECKPOINT_FILE, JSON.stringify(json) + '\n'];
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCount = (value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+
+/**
+ * Reads checkpoint.json as strictly as model.json is read: every field of the expected type and
+ * range, every array whole base64 of finite float32. Throws UserError naming the field.
+ */
 export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
   const file = join(folder, CHECKPOINT_FILE);
   const fail = (what: string): never => {
     throw new UserError(`--resume ${folder}: ${what}`, EXIT.input);
   };
+  const invalid = (what: string): never => fail(`${CHECKPOINT_FILE}: ${what}`);
   let json;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
@@ -85,25 +103,95 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
         : `${CHECKPOINT_FILE} is not readable (${code ?? (error as Error).message})`,
     );
   }
-  if (json?.format !== FORMAT || (json.version !== VERSION && json.version !== 1)) {
-    fail(`${CHECKPOINT_FILE} is not an mnist-softmax checkpoint of version ${VERSION}`);
+  if (
+    !isObject(json) ||
+    json.format !== FORMAT ||
+    ![1, 2, VERSION].includes(json.version as number)
+  ) {
+    invalid(`not an mnist-softmax checkpoint of version ${VERSION}`);
   }
-  const { state } = json;
-  const orderBytes = Buffer.from(state.order, 'base64');
+  const bytes = (text: unknown, what: string): Buffer => {
+    if (typeof text !== 'string' || text.length % 4 !== 0 || !BASE64.test(text)) {
+      invalid(`${what} is not base64 of 4-byte values`);
+    }
+    const decoded = Buffer.from(text as string, 'base64');
+    if (decoded.length % 4 !== 0) invalid(`${what} is not base64 of 4-byte values`);
+    return decoded;
+  };
+  const floats = (text: unknown, what: string): Float32Array => {
+    const decoded = bytes(text, what);
+    const array = new Float32Array(decoded.length / 4);
+    new Uint8Array(array.buffer).set(decoded);
+    if (!array.every(Number.isFinite)) invalid(`${what} holds a value that is not finite`);
+    return array;
+  };
+  const list = (value: unknown, what: string): unknown[] =>
+    Array.isArray(value) ? value : invalid(`${what} is not a list`);
+
+  const { state, data } = json as Record<string, unknown>;
+  if (!isObject(state)) return invalid('"state" is not an object');
+  if (!isCount(state.epoch, 1)) invalid('"state.epoch" is not a whole number ≥ 1');
+  if (!isCount(state.step, 0)) invalid('"state.step" is not a whole number ≥ 0');
+  if (!isCount(state.randomState, 0, 2 ** 32 - 1)) {
+    invalid('"state.randomState" is not a whole number in 0..2³²−1');
+  }
+  const { optimizer } = state;
+  if (!isObject(optimizer)) return invalid('"state.optimizer" is not an object');
+  if (!isCount(optimizer.t, 0)) invalid('"state.optimizer.t" is not a whole number ≥ 0');
+  const orderBytes = bytes(state.order, '"state.order"');
   const order = new Uint32Array(orderBytes.length / 4);
   new Uint8Array(order.buffer).set(orderBytes);
+  if (json.version === VERSION) {
+    if (!isObject(data) || !isCount(data.count, 1) || typeof data.fingerprint !== 'string') {
+      invalid('"data" does not give the training images\' count and fingerprint');
+    }
+  }
   return {
-    options: json.options,
-    ...(json.version === 1 ? { history: json.history } : {}),
+    options: json.options as Options,
+    ...(json.version === 1 ? { history: json.history as EpochMetrics[] } : {}),
+    ...(json.version === VERSION ? { data: data as unknown as TrainingData } : {}),
     state: {
-      epoch: state.epoch,
-      step: state.step,
-      randomState: state.randomState,
+      epoch: state.epoch as number,
+      step: state.step as number,
+      randomState: state.randomState as number,
       order,
-      optimizer: { t: state.optimizer.t, arrays: state.optimizer.arrays.map(decodeFloats) },
+      optimizer: {
+        t: optimizer.t as number,
+        arrays: list(optimizer.arrays, '"state.optimizer.arrays"').map((text, i) =>
+          floats(text, `"state.optimizer.arrays[${i}]"`),
+        ),
+      },
     },
-    arrays: json.arrays.map(decodeFloats),
+    arrays: list(json.arrays, '"arrays"').map((text, i) => floats(text, `"arrays[${i}]"`)),
   };
+}
+
+/**
+ * Refuses to continue on other training data than the checkpoint's: a resume goes on with the
+ * saved order of the training images, which only fits the same images.
+ */
+export function checkResumeData<Options>(
+  checkpoint: Checkpoint<Options>,
+  now: TrainingData,
+  folder: string,
+): void {
+  const { data, state } = checkpoint;
+  const fail = (what: string): never => {
+    throw new UserError(`--resume ${folder}: ${what}`, EXIT.input);
+  };
+  if (data && (data.count !== now.count || data.fingerprint !== now.fingerprint)) {
+    fail(
+      `the training data differ from the run's (${data.count} images, fingerprint ` +
+        `${data.fingerprint}; now ${now.count}, ${now.fingerprint})`,
+    );
+  }
+  const { order } = state;
+  const seen = new Uint8Array(now.count);
+  const permutation =
+    order.length === now.count && order.every((n) => n < now.count && seen[n]++ === 0);
+  if (!permutation) {
+    fail(`${CHECKPOINT_FILE}: "state.order" is not an order of the ${now.count} training images`);
+  }
 }
 
 /** Puts saved arrays into a network built with the same architecture. */

@@ -4,6 +4,7 @@
 
 import { referenceEngine, type Engine } from '../model/engine.js';
 import type { Parameter } from '../model/layers.js';
+import { EXIT, UserError } from '../errors.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
@@ -175,7 +176,10 @@ function restoreArrays(
 ): Float32Array[] | null {
   if (saved.length === 0) return null;
   if (saved.length !== lengths.length || saved.some((a, i) => a.length !== lengths[i])) {
-    throw new Error('the saved optimiser state does not fit these parameters');
+    throw new UserError(
+      "--resume: checkpoint.json's optimiser state does not fit the network",
+      EXIT.input,
+    );
   }
   return saved.map((values) => {
     const array = engine.allocate(values.length);

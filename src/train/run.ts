@@ -17,6 +17,7 @@ import {
   type Split,
 } from '../data/dataset.js';
 import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
+import { savedOptionsProblem } from '../cli/trainOptions.js';
 import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
 import {
   buildNetwork,
@@ -36,9 +37,15 @@ import { runCurves, type RunCurves } from '../report/series.js';
 import { largestWeight, weightsPng, weightTiles } from '../report/weights.js';
 import { createEngine } from '../wasm/engine.js';
 import type { Batch } from './batches.js';
-import { checkpointFile, readResumePoint, restoreNetwork } from './checkpoint.js';
+import { checkpointFile, checkResumeData, readResumePoint, restoreNetwork } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
-import { defaultLogEvery, learningRateOf, resolveOptions, type RunOptions } from './defaults.js';
+import {
+  defaultLogEvery,
+  learningRateOf,
+  resolveOptions,
+  RUN_DEFAULTS,
+  type RunOptions,
+} from './defaults.js';
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper, type Kept } from './keep.js';
 import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
@@ -167,6 +174,10 @@ function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) 
       placement.resume,
       placement.epochs,
     );
+    const problem = savedOptionsProblem(saved);
+    if (problem) {
+      throw new UserError(`--resume ${placement.resume}: checkpoint.json: ${problem}`, EXIT.input);
+    }
     if (saved.optimizer === 'lbfgs') {
       throw new UsageError(
         `--resume ${placement.resume}: an L-BFGS run cannot continue (its curvature memory is ` +
@@ -176,7 +187,8 @@ function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) 
     if (saved.checkTfjs) {
       hooks.warn?.('--resume: the tfjs cross-check does not continue across a resume');
     }
-    const resumed = resolveOptions({ ...saved, checkTfjs: false });
+    // an option missing (from a checkpoint older than the option) takes its default
+    const resumed = resolveOptions({ ...RUN_DEFAULTS, ...saved, checkTfjs: false });
     checkArchitecture(architectureOf(resumed));
     const source = resolveDataSource(resumed.data);
     return { options: resumed, source, checkpoint, folder };
@@ -302,7 +314,11 @@ export async function startRun(
       new Random(options.seed),
       engine,
     );
-    if (checkpoint) restoreNetwork(network, checkpoint.arrays, out);
+    const trainingData = { count: data.train.count, fingerprint: fingerprint(data.train) };
+    if (checkpoint) {
+      checkResumeData(checkpoint, trainingData, out);
+      restoreNetwork(network, checkpoint.arrays, out);
+    }
     const runConfig = describeRun(options, data, config, network);
     folder.epochFiles.open();
     const history = new MetricsHistory(out);
@@ -373,7 +389,7 @@ export async function startRun(
           const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
           folder.epochFiles.commit(metrics.epoch, [
             ['model.json', keeper.model(serialize)],
-            checkpointFile(options, state, network),
+            checkpointFile(options, trainingData, state, network),
             ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
           ]);
           curves.drawAfterEpoch(finished);
