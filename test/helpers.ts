@@ -1,10 +1,10 @@
 // Shared by the tests: the real data, temporary folders, the CLI as a subprocess.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveDataSource } from '../src/data/dataset.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -20,14 +20,28 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI (bin/mnist-softmax.js) as users do. */
-export function runCli(args: string[], options: { cwd?: string } = {}): CliResult {
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin/mnist-softmax.js'), ...args], {
-    cwd: options.cwd ?? ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/**
+ * Runs the built CLI (bin/mnist-softmax.js) as users do. With `measure`, the result also holds
+ * the process's peak resident memory in MB (test/maxRss.mjs, preloaded, records it at exit).
+ */
+export function runCli(
+  args: string[],
+  options: { cwd?: string; measure?: boolean } = {},
+): CliResult & { maxRssMB?: number } {
+  const rssFile = options.measure ? join(temporaryFolder(), 'max-rss') : null;
+  const preload = rssFile ? ['--import', pathToFileURL(join(ROOT, 'test/maxRss.mjs')).href] : [];
+  const result = spawnSync(
+    process.execPath,
+    [...preload, join(ROOT, 'bin/mnist-softmax.js'), ...args],
+    {
+      cwd: options.cwd ?? ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: rssFile ? { ...process.env, MNIST_SOFTMAX_MAX_RSS_FILE: rssFile } : process.env,
+    },
+  );
+  const maxRssMB = rssFile ? Number(readFileSync(rssFile, 'utf8')) / 1024 : undefined;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, maxRssMB };
 }
 
 export interface SplitFiles {

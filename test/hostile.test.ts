@@ -3,9 +3,9 @@
 // valid input, handled sensibly.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../src/data/png.js';
 import { UserError } from '../src/errors.js';
 import { parseModel } from '../src/model/modelFile.js';
@@ -41,11 +41,15 @@ function pngHeader(width: number, height: number): Buffer {
   return header;
 }
 
-/** Runs the CLI and checks the refusal: one line, its exit code, no stack trace, quickly. */
+/**
+ * Runs the CLI and checks the refusal: one line, its exit code, no stack trace, quickly, in
+ * bounded memory (what loading MNIST takes, not what the refused work would have).
+ */
 function refused(args: string[], code: number, message: RegExp) {
   const started = performance.now();
-  const result = runCli(args);
+  const result = runCli(args, { measure: true });
   const seconds = (performance.now() - started) / 1000;
+  expect(result.maxRssMB).toBeLessThan(600);
   expect(result.status).toBe(code);
   const lines = result.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -148,6 +152,9 @@ describe('sizes known before the work', () => {
       2,
       /--hidden 4000 --batch-size 60000: .* would take about \d+ MB to train \(at most 3072 MB\)/,
     );
+    // the second is refused once the data is loaded, in a folder it made: which it takes away
+    expect(existsSync(join(folder, 'wide'))).toBe(false);
+    expect(existsSync(join(folder, 'big'))).toBe(false);
   });
 
   it('trains images too large for sparse rows on the wasm engine, as dense rows', () => {
@@ -168,6 +175,25 @@ describe('sizes known before the work', () => {
     ]);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.status).toBe(0);
+  });
+});
+
+describe('file systems', () => {
+  // a read-only mount needs root (CI and this machine's sessions have it); elsewhere it skips
+  const mount = join(temporaryFolder(), 'read-only');
+  mkdirSync(mount);
+  const mounted =
+    spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mount]).status === 0;
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [mount]);
+  });
+
+  it.skipIf(!mounted)('names a read-only file system as such (EROFS), not ENOENT', () => {
+    refused(
+      ['train', '--epochs', '1', '--out', join(mount, 'runs', 'one')],
+      3,
+      /--out .*: cannot be created or written \(EROFS\)/,
+    );
   });
 });
 

@@ -1,11 +1,11 @@
 // `mnist-softmax export`: a saved model for TensorFlow.js, or its weights as a picture.
 
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { readModelFile } from '../model/modelFile.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
-import { writeFileAtomic } from '../train/runFiles.js';
+import { createFolder, writeFileAtomic } from '../train/runFiles.js';
 
 export interface ExportOptions {
   model: string;
@@ -61,7 +61,7 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
     const { tfjsArtifacts } = await import('../check/tfjsExport.js');
     const { tf } = await loadTfjs();
     try {
-      mkdirSync(options.tfjs, { recursive: true });
+      createFolder(options.tfjs);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new UserError(`--tfjs ${options.tfjs}: cannot create the folder (${code})`, EXIT.input);

@@ -1,8 +1,17 @@
 // Files of a run folder. Every file is written to a temporary name and renamed into place, so a
 // reader (or a crash) never sees half a file.
 
-import { appendFileSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError, EXIT } from '../errors.js';
 import type { EpochMetrics, HistoryLine } from './records.js';
 
@@ -16,6 +25,24 @@ export function temporaryName(file: string): string {
 /** A file system error's code (ENOENT, EACCES, …), for a one-line message. */
 export function errorCode(error: unknown): string {
   return String((error as NodeJS.ErrnoException).code ?? error);
+}
+
+/**
+ * mkdir -p, failing with the error of the first folder that cannot be made: Node's recursive
+ * mkdir reports ENOENT where a read-only file system (EROFS) or a permission (EACCES) stops it.
+ */
+export function createFolder(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    const missing: string[] = [];
+    for (let folder = resolve(path); !existsSync(folder); folder = dirname(folder)) {
+      missing.unshift(folder);
+      if (dirname(folder) === folder) break;
+    }
+    for (const folder of missing) mkdirSync(folder); // throws the true cause
+    throw error;
+  }
 }
 
 function cannotWrite(file: string, error: unknown): UserError {

@@ -34,7 +34,7 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
-import { errorCode, TEMPORARY_FILE, temporaryName } from './runFiles.js';
+import { createFolder, errorCode, TEMPORARY_FILE, temporaryName } from './runFiles.js';
 
 export const LOCK_FILE = '.lock';
 const CURRENT = '.current';
@@ -78,7 +78,7 @@ function timestamp(now: Date): string {
  */
 export function createDefaultRunFolder(root = 'runs', now = new Date()): string {
   try {
-    mkdirSync(root, { recursive: true });
+    createFolder(root);
   } catch (error) {
     throw new UserError(`${root}: cannot create the runs folder (${errorCode(error)})`, EXIT.input);
   }
@@ -264,11 +264,14 @@ export class EpochFiles {
 export interface RunFolder {
   path: string;
   epochFiles: EpochFiles;
-  /** Settles the epoch files into plain files and releases the lock. */
+  /**
+   * Settles the epoch files into plain files and releases the lock; a folder this run created
+   * and left empty (refused before it wrote anything) goes too.
+   */
   release: () => void;
 }
 
-function runFolder(path: string, unlock: () => void): RunFolder {
+function runFolder(path: string, unlock: () => void, created: boolean): RunFolder {
   const epochFiles = new EpochFiles(path);
   return {
     path,
@@ -279,6 +282,7 @@ function runFolder(path: string, unlock: () => void): RunFolder {
       } finally {
         unlock();
       }
+      if (created && readdirSync(path).length === 0) rmSync(path, { recursive: true, force: true });
     },
   };
 }
@@ -296,7 +300,7 @@ export function openRunFolder(
   const option = resume ? '--resume' : '--out';
   if (folder === undefined) {
     const path = createDefaultRunFolder();
-    return runFolder(path, lockRunFolder(path, option));
+    return runFolder(path, lockRunFolder(path, option), true);
   }
   const fail = (what: string): never => {
     throw new UserError(`${option} ${folder}: ${what}`, EXIT.input);
@@ -306,8 +310,9 @@ export function openRunFolder(
   } catch (error) {
     if (error instanceof UserError) throw error;
   }
+  const created = !existsSync(folder);
   try {
-    mkdirSync(folder, { recursive: true });
+    createFolder(folder);
     accessSync(folder, constants.W_OK);
   } catch (error) {
     fail(`cannot be created or written (${errorCode(error)})`);
@@ -329,5 +334,5 @@ export function openRunFolder(
     unlock();
     throw error;
   }
-  return runFolder(folder, unlock);
+  return runFolder(folder, unlock, created);
 }
