@@ -1,6 +1,7 @@
 // Reading a file a user names: only a regular file (a FIFO, a device or a folder is refused
 // before anything waits on it: the open does not block), and only up to a size, checked before
-// the bytes are read. Every refusal is one line naming the file.
+// the bytes are read; or "-", standard input, read to its end, up to the same size. Every
+// refusal is one line naming the file.
 
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { DataError } from './errors.js';
@@ -17,6 +18,7 @@ function code(error: unknown): string {
  * in the message). Throws DataError otherwise.
  */
 export function readInputFile(file: string, limit: number, what: string): Buffer {
+  if (file === '-') return readStandardInput(limit, what);
   let descriptor: number;
   try {
     descriptor = openSync(file, FLAGS);
@@ -45,4 +47,34 @@ export function readInputFile(file: string, limit: number, what: string): Buffer
   } finally {
     closeSync(descriptor);
   }
+}
+
+/** Standard input to its end (a pipe or a redirected file), at most `limit` bytes. */
+function readStandardInput(limit: number, what: string): Buffer {
+  if (process.stdin.isTTY) {
+    throw new DataError('-: standard input is a terminal; pipe or redirect a file into it');
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let count: number;
+    try {
+      count = readSync(0, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if (code(error) === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a pipe not ready yet
+        continue;
+      }
+      if (code(error) === 'EOF') break;
+      throw new DataError(`-: cannot read standard input (${code(error)})`);
+    }
+    if (count === 0) break;
+    total += count;
+    if (total > limit) {
+      throw new DataError(`-: more than the ${limit} bytes ${what} can be (is it the right file?)`);
+    }
+    chunks.push(Buffer.from(chunk.subarray(0, count)));
+  }
+  return Buffer.concat(chunks);
 }

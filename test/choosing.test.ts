@@ -213,7 +213,7 @@ describe('--optimizer lbfgs', () => {
     expect(json.testAccuracy).toBeGreaterThanOrEqual(0.926);
   });
 
-  it.skipIf(!haveFashion)('and 84.3% on Fashion-MNIST', () => {
+  it.skipIf(!long || !haveFashion)('and 84.3% on Fashion-MNIST (10 s: npm run test:long)', () => {
     const { json } = train([
       '--optimizer',
       'lbfgs',

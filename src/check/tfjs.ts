@@ -1,10 +1,13 @@
 // TensorFlow.js, the oracle. Loaded only by the commands that compare against it: `train`
 // without --check-tfjs never pays for it. tfjs-node is used when the user has installed it
-// (it is never required); otherwise the pure-JS @tensorflow/tfjs on its cpu backend.
+// (it is never required); otherwise the parts of pure-JS TensorFlow.js that the checks use:
+// tfjs-core, its cpu backend and tfjs-layers (the umbrella @tensorflow/tfjs would add webgl,
+// the converter and tf.data, 58 MB more that no command uses).
 
 import { UserError, EXIT } from '../errors.js';
 
-export type Tf = typeof import('@tensorflow/tfjs');
+/** What the checks use of TensorFlow.js: the core ops and the Layers API. */
+export type Tf = typeof import('@tensorflow/tfjs-core') & typeof import('@tensorflow/tfjs-layers');
 
 export interface Oracle {
   tf: Tf;
@@ -25,16 +28,21 @@ async function load(): Promise<Oracle> {
   try {
     const tf = (await import(nodeBinding)) as Tf;
     await tf.ready();
-    return { tf, backend: `tfjs-node ${tf.version.tfjs} (${tf.getBackend()})` };
+    return { tf, backend: `tfjs-node ${tf.version_core} (${tf.getBackend()})` };
   } catch {
     // not installed, or its native library is missing: fall back to pure JS
   }
   let tf: Tf;
   try {
-    tf = await import('@tensorflow/tfjs');
+    const [core, layers] = await Promise.all([
+      import('@tensorflow/tfjs-core'),
+      import('@tensorflow/tfjs-layers'),
+      import('@tensorflow/tfjs-backend-cpu'), // registers the cpu backend
+    ]);
+    tf = { ...core, ...layers };
   } catch (error) {
     throw new UserError(
-      `@tensorflow/tfjs cannot be loaded (${(error as Error).message}); run \`npm install\``,
+      `TensorFlow.js cannot be loaded (${(error as Error).message}); run \`npm install\``,
       EXIT.input,
     );
   }
@@ -42,5 +50,5 @@ async function load(): Promise<Oracle> {
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   await tf.ready();
-  return { tf, backend: `tfjs ${tf.version.tfjs} (${tf.getBackend()})` };
+  return { tf, backend: `tfjs ${tf.version_core} (${tf.getBackend()})` };
 }

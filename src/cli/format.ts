@@ -1,5 +1,30 @@
 // Text for the terminal: percentages, tables, digits drawn with shading characters.
 
+/** The columns of the terminal `stream` writes to, less one (a full line wraps on some); else Infinity. */
+export function columnsOf(stream: NodeJS.WriteStream): number {
+  return stream.isTTY ? (stream.columns || 80) - 1 : Infinity;
+}
+
+/**
+ * `text` folded at spaces into lines of at most `width` columns, the later ones indented: for
+ * sentences on a terminal (a word longer than the line stays whole).
+ */
+export function wrap(text: string, width: number, indent = '  '): string {
+  if (text.length <= width) return text;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : `${lines.length ? indent : ''}${word}`;
+    if (line && next.length > width) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else {
+      line = next;
+    }
+  }
+  return [...lines, line].join('\n');
+}
+
 export function percent(fraction: number, digits = 2): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }
@@ -41,25 +66,44 @@ export function drawImage(pixels: Uint8Array, height: number, width: number): st
 
 const BARS = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
 
+/** The step of an axis over [low, high] with at most about 10 steps: 1, 2 or 5 × 10ⁿ. */
+function niceStep(span: number): number {
+  const rough = span / 10;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough)!;
+}
+
 /**
- * A bar per row, scaled between the smallest and largest value (so that small differences
- * show), e.g. the test accuracy per epoch.
+ * A bar per row (the test accuracy per epoch), on an axis from a round value below the
+ * smallest to one above the largest, labelled on a line above the bars: so that small
+ * differences show and bar lengths can still be read. `scale` turns values into the axis's
+ * labels (100 and '%' for fractions).
  */
 export function barChart(
   rows: { label: string; value: number; text: string }[],
   width = 40,
+  scale = { factor: 100, unit: '%' },
 ): string {
-  const values = rows.map((r) => r.value);
-  const low = Math.min(...values);
-  const high = Math.max(...values);
+  const values = rows.map((r) => r.value * scale.factor);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  // equal values (one epoch) get an axis of about their own size
+  const step = niceStep(max > min ? max - min : Math.abs(max) || 1);
+  let low = Math.floor(min / step + 1e-9) * step;
+  const high =
+    Math.ceil(max / step - 1e-9) * step + (Math.ceil(max / step) * step === low ? step : 0);
+  if (low === min && low > 0) low -= step; // the smallest still gets a bar
+  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
   const labelWidth = Math.max(...rows.map((r) => r.label.length));
-  return rows
-    .map(({ label, value, text }) => {
-      const fraction = high > low ? 0.1 + (0.9 * (value - low)) / (high - low) : 1;
-      const eighths = Math.round(fraction * width * 8);
-      const bar =
-        '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? BARS[(eighths % 8) - 1] : '');
-      return `${label.padStart(labelWidth)} ${bar.padEnd(width)} ${text}`;
-    })
-    .join('\n');
+  const lowText = `${low.toFixed(digits)}${scale.unit}`;
+  const highText = `${high.toFixed(digits)}${scale.unit}`;
+  const axis =
+    `${' '.repeat(labelWidth)} ${lowText}` +
+    `${highText.padStart(Math.max(1, width - lowText.length))}`;
+  const bars = rows.map(({ label, text }, i) => {
+    const eighths = Math.round(((values[i] - low) / (high - low)) * width * 8);
+    const bar = '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? BARS[(eighths % 8) - 1] : '');
+    return `${label.padStart(labelWidth)} ${bar.padEnd(width)} ${text}`;
+  });
+  return [axis, ...bars].join('\n');
 }

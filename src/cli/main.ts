@@ -11,8 +11,9 @@ import {
   integerOption,
   modelDataOption,
   threadsOption,
-} from './options.js';
-import { trainOptions } from './trainOptions.js';
+} from '../train/options.js';
+import { trainOptions } from '../train/trainOptions.js';
+import { columnsOf, wrap } from './format.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -154,7 +155,7 @@ program
   .description(
     'classify PNG images (any size, colour or grey; drawings welcome) or test-set samples',
   )
-  .argument('[images...]', 'PNG files')
+  .argument('[images...]', 'PNG files ("-": one read from standard input)')
   .requiredOption('--model <file>', 'model.json written by train')
   .addOption(
     new Option('--top <k>', 'how many of the most likely classes to print')
@@ -229,6 +230,55 @@ program
     await studioCommand(options);
   });
 
+/** Two or three examples at the end of each command's --help. */
+const EXAMPLES: Record<string, string[]> = {
+  train: [
+    'mnist-softmax train                  # softmax regression, embedded MNIST',
+    'mnist-softmax train --hidden 256 --batchnorm --data fashion',
+    'mnist-softmax train --optimizer lbfgs --weight-decay 1.6666667e-5',
+  ],
+  eval: [
+    'mnist-softmax eval --model runs/a/model.json   # on its own data set',
+    'mnist-softmax eval --model model.json --data path/to/idx-folder --json',
+  ],
+  inspect: [
+    'mnist-softmax inspect t10k-images-idx3-ubyte --index 7',
+    'mnist-softmax inspect train-labels-idx1-ubyte.gz --json',
+  ],
+  examples: ['mnist-softmax examples', 'mnist-softmax examples --json'],
+  gradcheck: ['mnist-softmax gradcheck', 'mnist-softmax gradcheck --seed 7 --json'],
+  bench: [
+    'mnist-softmax bench             # wasm, reference and tfjs, in one session',
+    'mnist-softmax bench --tfjs-batches 2 --json',
+  ],
+  predict: [
+    'mnist-softmax predict --model runs/a/model.json digit.png --show',
+    'cat digit.png | mnist-softmax predict --model model.json -   # stdin',
+    'mnist-softmax predict --model model.json --index 0 --json',
+  ],
+  export: [
+    'mnist-softmax export --model model.json --tfjs tfjs-model',
+    'mnist-softmax export --model model.json --png weights.png',
+  ],
+  compare: [
+    'mnist-softmax compare runs/a runs/b runs/c   # writes compare.html',
+    'mnist-softmax compare runs/* --out all.html --force',
+  ],
+  studio: [
+    'mnist-softmax studio            # http://127.0.0.1:5151',
+    'mnist-softmax studio --runs experiments --port 0',
+  ],
+};
+for (const command of program.commands) {
+  const examples = EXAMPLES[command.name()];
+  if (examples) {
+    command.addHelpText(
+      'after',
+      `\nExamples:\n${examples.map((line) => `  $ ${line}`).join('\n')}`,
+    );
+  }
+}
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has printed its message (or the help) already.
@@ -236,7 +286,7 @@ function reportError(error: unknown): number {
   }
   const debug = program.opts().debug || process.argv.includes('--debug');
   if (error instanceof UserError) {
-    console.error(`mnist-softmax: error: ${error.message}`);
+    console.error(wrap(`mnist-softmax: error: ${error.message}`, columnsOf(process.stderr)));
     if (debug) console.error(error.stack);
     return error.exitCode;
   }

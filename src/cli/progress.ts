@@ -2,11 +2,11 @@
 
 import cliProgress from 'cli-progress';
 import type { BatchProgress } from '../train/trainer.js';
-import { percent } from './format.js';
+import { columnsOf, percent } from './format.js';
 
 export class EpochProgress {
   private bar: cliProgress.SingleBar | null = null;
-  private readonly enabled: boolean;
+  private enabled: boolean;
   private lastUpdate = 0;
 
   constructor(
@@ -28,8 +28,7 @@ export class EpochProgress {
       this.bar = new cliProgress.SingleBar(
         {
           stream: process.stderr,
-          format:
-            '{epochLabel} {bar} {value}/{total} batches | ETA {eta_formatted} | loss {loss} acc {accuracy}',
+          ...fitted(payload.epochLabel, progress.batches, columnsOf(process.stderr)),
           hideCursor: true,
           clearOnComplete: true,
           etaBuffer: 50,
@@ -51,4 +50,28 @@ export class EpochProgress {
     this.bar?.stop();
     this.bar = null;
   }
+
+  /** Removes the bar for good, before a message (Ctrl-C's): no bar is drawn over it. */
+  stop(): void {
+    this.endEpoch();
+    this.enabled = false;
+  }
+}
+
+/**
+ * The bar's format and width for a line of at most `columns`: the bar takes
+ * what the text leaves, 10 to 40 cells; on a narrow terminal the loss and accuracy go first.
+ */
+export function fitted(label: string, batches: number, columns: number) {
+  const count = `${batches}/${batches}`;
+  const eta = ' | ETA 00m00s'; // cli-progress's longest under an hour
+  const stats = ' | loss 0.0000 acc 100.00%';
+  const room = (text: string) => columns - `${label}  ${count}${text}`.length;
+  const withStats = room(eta + stats) >= 10;
+  return {
+    format: `{epochLabel} {bar} {value}/{total}${eta.replace('00m00s', '{eta_formatted}')}${
+      withStats ? ' | loss {loss} acc {accuracy}' : ''
+    }`,
+    barsize: Math.max(1, Math.min(40, room(withStats ? eta + stats : eta))),
+  };
 }

@@ -7,7 +7,7 @@ import { optionWarnings, type RunOptions } from '../train/defaults.js';
 import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
-import { barChart, percent } from './format.js';
+import { barChart, columnsOf, percent, wrap } from './format.js';
 import { EpochProgress } from './progress.js';
 
 export interface TrainOptions extends RunOptions {
@@ -19,16 +19,23 @@ export interface TrainOptions extends RunOptions {
   threads: number;
 }
 
-/** Prints a run's events: the header on stderr, a progress bar, one line per epoch. */
-function printEvents(options: TrainOptions): (event: RunEvent) => void {
+/**
+ * Prints a run's events: the header on stderr, a progress bar, one line per epoch, as wide as
+ * the terminal it goes to (when it goes to one). `stopProgress` removes the bar for good.
+ */
+function printEvents(options: TrainOptions) {
+  const stream = options.json ? process.stderr : process.stdout;
   const log = (line: string) => (options.json ? console.error(line) : console.log(line));
+  const width = columnsOf(stream);
+  const note = (line: string) => console.error(wrap(line, columnsOf(process.stderr)));
   let progress = new EpochProgress(false, 0);
   let epochs = 0;
   let showRate = false;
-  return (event) => {
+  const stopProgress = () => progress.stop();
+  const onEvent = (event: RunEvent) => {
     if (event.type === 'started') {
       const { dataset: data, config } = event;
-      console.error(
+      note(
         `${data.name}: ${data.train} training` +
           (data.validation ? `, ${data.validation} validation (held out)` : '') +
           ` and ${data.test} test images of ` +
@@ -41,7 +48,7 @@ function printEvents(options: TrainOptions): (event: RunEvent) => void {
             (config.lrSchedule === 'constant' ? '' : ` (${config.lrSchedule} schedule)`) +
             `, ${config.steps === null ? `${config.epochs} epochs` : `${config.steps} steps`}` +
             ` of batches of ${config.batchSize}`;
-      console.error(`model ${config.model}, ${config.loss} loss, ${training}`);
+      note(`model ${config.model}, ${config.loss} loss, ${training}`);
       if (event.resumedAfter) {
         console.error(`--resume: continuing ${event.folder} after epoch ${event.resumedAfter}`);
       }
@@ -53,11 +60,12 @@ function printEvents(options: TrainOptions): (event: RunEvent) => void {
     } else if (event.type === 'epoch') {
       progress.endEpoch();
       const check = event.check ? tfjsCheckText(event.check) : '';
-      log(epochLine(event.metrics, epochs, showRate) + check);
-    } else {
-      progress.endEpoch();
+      log(epochLine(event.metrics, epochs, showRate, width) + check);
+    } else if (event.type !== 'log') {
+      progress.endEpoch(); // the run ended (a line of the event log is not an end)
     }
   };
+  return { onEvent, stopProgress };
 }
 
 /** `given`: the options set on the command line (not by default). */
@@ -69,7 +77,8 @@ export async function trainCommand(
   if (!options.resume) {
     for (const warning of optionWarnings(options, given)) warn(`warning: ${warning}`);
   }
-  const stop = interruptOnSignals();
+  const display = printEvents(options);
+  const stop = interruptOnSignals(display.stopProgress);
   try {
     const placement = {
       out: options.out,
@@ -79,7 +88,7 @@ export async function trainCommand(
       threads: options.threads,
     };
     const result = await startRun(options, placement, {
-      onEvent: printEvents(options),
+      onEvent: display.onEvent,
       shouldStop: stop.requested,
       companion: startCompanion,
       warn,
@@ -98,21 +107,22 @@ export async function trainCommand(
       process.stdout.write(JSON.stringify(out) + '\n');
       return;
     }
+    const say = (line: string) => console.log(wrap(line, columnsOf(process.stdout)));
     console.log('\ntest accuracy per epoch:');
     console.log(barChart(result.epochs.map((m) => bar(m))));
     const kept = result.epochs.find((m) => m.epoch === result.kept.epoch) ?? last;
     if (result.stoppedEarly) {
-      console.log(
+      say(
         `\nstopped early: no better validation accuracy in the last ${last.epoch - kept.epoch} epochs`,
       );
     }
     if (kept !== last) {
-      console.log(
+      say(
         `\nmodel.json keeps epoch ${kept.epoch}, the best validation accuracy ` +
           `(${percent(kept.validationAccuracy!)}; epoch ${last.epoch}: ${percent(last.validationAccuracy!)})`,
       );
     }
-    console.log(
+    say(
       `\ntest accuracy ${percent(kept.testAccuracy)} (loss ${kept.testLoss.toFixed(4)}) ` +
         `after ${last.steps} steps in ${result.seconds.toFixed(1)} s; run saved to ` +
         `${placement.resume ?? relativeFolder(result.folder, options.out)} ` +
@@ -133,18 +143,38 @@ function relativeFolder(folder: string, out: string | undefined): string {
   return out ?? relative(process.cwd(), folder);
 }
 
-export function epochLine(metrics: EpochMetrics, epochs: number, showRate = false): string {
-  const width = String(epochs).length;
-  return (
-    `epoch ${String(metrics.epoch).padStart(width)}/${epochs}` +
-    (showRate ? `  lr ${metrics.learningRate.toPrecision(3)}` : '') +
-    `  train loss ${metrics.trainLoss.toFixed(4)} acc ${percent(metrics.trainAccuracy)}` +
-    (metrics.validationAccuracy === undefined
-      ? ''
-      : `  val acc ${percent(metrics.validationAccuracy)}`) +
-    `  test loss ${metrics.testLoss.toFixed(4)} acc ${percent(metrics.testAccuracy)}` +
-    `  ${metrics.seconds.toFixed(2)} s  ${Math.round(metrics.samplesPerSecond)} samples/s`
-  );
+/**
+ * An epoch's line, as much of it as fits in `width` columns: everything when it fits; then
+ * without the samples per second, then with short labels, then without the learning rate and
+ * the seconds. The epoch, train, validation and test figures are always there (about 60
+ * columns).
+ */
+export function epochLine(
+  metrics: EpochMetrics,
+  epochs: number,
+  showRate = false,
+  width = Infinity,
+): string {
+  const { validationAccuracy: validation } = metrics;
+  const epoch = `epoch ${String(metrics.epoch).padStart(String(epochs).length)}/${epochs}`;
+  const rate = showRate ? `lr ${metrics.learningRate.toPrecision(3)}` : '';
+  const seconds = `${metrics.seconds.toFixed(2)} s`;
+  const speed = `${Math.round(metrics.samplesPerSecond)} samples/s`;
+  const figures = (long: boolean) => [
+    `train ${long ? 'loss ' : ''}${metrics.trainLoss.toFixed(4)} ${long ? 'acc ' : ''}` +
+      percent(metrics.trainAccuracy),
+    validation === undefined ? '' : `val ${long ? 'acc ' : ''}${percent(validation)}`,
+    `test ${long ? 'loss ' : ''}${metrics.testLoss.toFixed(4)} ${long ? 'acc ' : ''}` +
+      percent(metrics.testAccuracy),
+  ];
+  const candidates = [
+    [epoch, rate, ...figures(true), seconds, speed],
+    [epoch, rate, ...figures(true), seconds],
+    [epoch, rate, ...figures(false), seconds],
+    [epoch, ...figures(false), seconds],
+    [epoch, ...figures(false)],
+  ].map((parts) => parts.filter(Boolean).join('  '));
+  return candidates.find((line) => line.length <= width) ?? candidates[candidates.length - 1];
 }
 
 function tfjsCheckText(check: CompanionEpoch): string {
@@ -175,9 +205,10 @@ async function startCompanion(network: Network, config: TrainConfig): Promise<Co
  * every finished epoch saved); a second signal quits at once. Every file is written to a
  * temporary name and renamed, so quitting at any moment leaves no half-written file.
  */
-function interruptOnSignals() {
+function interruptOnSignals(beforeMessage: () => void) {
   let requested = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    beforeMessage(); // the progress bar goes first, or the message would be drawn over
     if (requested) {
       console.error(`\n${signal} again: quitting now`);
       process.exit(EXIT.interrupted);

@@ -234,7 +234,8 @@ export class Studio {
     }
     if (method === 'GET' && resource === 'runs' && action === 'weights.png') {
       const weights = await this.models.weights(this.record(id).folder);
-      if (!weights) throw new HttpError(404, `run ${id} has no model yet`);
+      // a run before its first epoch has no model yet: nothing to show, not an error
+      if (!weights) return send(response, 204, 'image/png', Buffer.alloc(0));
       response.setHeader('X-Largest-Weight', String(weights.largest));
       return send(response, 200, 'image/png', weights.png);
     }

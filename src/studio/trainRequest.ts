@@ -2,7 +2,7 @@
 // metrics.json's config, checked by the very parsers of the command line, then turned into the
 // arguments of a `train`. Only options of this list reach a process, and only as parsed values.
 
-import { parseOptionValue, trainOptionsByName } from '../cli/trainOptions.js';
+import { parseOptionValue, trainOptionsByName } from '../train/trainOptions.js';
 import { resolveDataSource } from '../data/dataset.js';
 import { UserError } from '../errors.js';
 import { checkArchitecture } from '../model/network.js';

@@ -17,7 +17,7 @@ import {
   type Split,
 } from '../data/dataset.js';
 import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
-import { savedOptionsProblem } from '../cli/trainOptions.js';
+import { optionsProblem } from './trainOptions.js';
 import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
 import {
   buildNetwork,
@@ -160,9 +160,12 @@ function architectureOf(options: RunOptions): Architecture {
  * checked before its folder is made; a resumed run's folder is locked before its checkpoint is
  * read (a run still writing it holds the lock), and its saved options apply.
  */
-function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) {
+function openRun(requested: Partial<RunOptions>, placement: RunPlacement, hooks: RunHooks) {
   if (!placement.resume) {
-    const applied = resolveOptions(options);
+    // options from the library API are checked as the command line checks its own
+    const problem = optionsProblem(requested);
+    if (problem) throw new UsageError(problem);
+    const applied = resolveOptions({ ...RUN_DEFAULTS, ...requested } as RunOptions);
     checkArchitecture(architectureOf(applied));
     const source = resolveDataSource(applied.data);
     const folder = openRunFolder(placement.out, { force: placement.force });
@@ -174,7 +177,7 @@ function openRun(options: RunOptions, placement: RunPlacement, hooks: RunHooks) 
       placement.resume,
       placement.epochs,
     );
-    const problem = savedOptionsProblem(saved);
+    const problem = optionsProblem(saved);
     if (problem) {
       throw new UserError(`--resume ${placement.resume}: checkpoint.json: ${problem}`, EXIT.input);
     }
@@ -271,7 +274,7 @@ function trainConfig(options: ResolvedOptions): TrainConfig {
  * whatever happens.
  */
 export async function startRun(
-  requested: RunOptions,
+  requested: Partial<RunOptions>,
   placement: RunPlacement = {},
   hooks: RunHooks = {},
 ): Promise<RunResult> {

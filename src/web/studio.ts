@@ -124,7 +124,7 @@ async function renderDetails(id: string): Promise<void> {
   const weights = await fetch(`/api/runs/${id}/weights.png`);
   const { json: evaluation } = await api<RunEvaluation | null>(`/api/runs/${id}/evaluation`);
   const parts: HTMLElement[] = [];
-  if (weights.ok) {
+  if (weights.status === 200) {
     const largest = Number(weights.headers.get('X-Largest-Weight'));
     const image = element('img', { alt: 'learned weights', id: 'weights' });
     image.src = URL.createObjectURL(await weights.blob());

@@ -1,17 +1,18 @@
-// The options of `train`, defined once: the command line parses them, and the studio checks a
-// run's options with the same parsers before it starts a `train` (see studio/trainRequest.ts).
+// The options of `train`, defined once: the command line parses them, the studio checks a run's
+// options with the same parsers before it starts a `train` (studio/trainRequest.ts), and a run
+// checks the options of the library API and of a checkpoint with them too (run.ts).
 
 import { Option } from 'commander';
 import { ACTIVATIONS } from '../model/activations.js';
-import { LOSSES } from '../train/losses.js';
+import { LOSSES } from './losses.js';
 import {
   DEFAULT_EPOCHS,
   DEFAULT_LEARNING_RATES,
   KEEP_RULES,
   RUN_DEFAULTS,
   SOLVERS,
-} from '../train/defaults.js';
-import { OPTIMIZERS, SCHEDULES } from '../train/optimizers.js';
+} from './defaults.js';
+import { OPTIMIZERS, SCHEDULES } from './optimizers.js';
 import {
   choiceOption,
   dataOption,
@@ -184,10 +185,11 @@ export function parseOptionValue(
 }
 
 /**
- * Options saved as JSON (a checkpoint's), each checked by its command-line parser: the first
- * problem, or null. A value equal to the option's default passes as it is (`hidden: []`).
+ * Options given as an object (a checkpoint's, or the library API's), each checked by its
+ * command-line parser: the first problem, or null. A value equal to the option's default
+ * passes as it is (`hidden: []`).
  */
-export function savedOptionsProblem(saved: unknown): string | null {
+export function optionsProblem(saved: unknown): string | null {
   if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) {
     return 'its options are not an object';
   }
