@@ -6,6 +6,7 @@ import * as activations from '../model/activations.js';
 import * as batchnorm from '../model/batchnorm.js';
 import * as dense from '../model/dense.js';
 import * as softmax from '../model/softmax.js';
+import { BATCHNORM_EPSILON, BATCHNORM_MOMENTUM } from '../model/layers.js';
 import type { FloatArrayConstructor, Floats } from '../model/tensor.js';
 import { Random } from '../random.js';
 import { compare, numericalGradient } from './finiteDifferences.js';
@@ -214,7 +215,7 @@ const squaredErrorCase: GradientCase = {
 
 const FEATURES = 5;
 const BN_BATCH = 8;
-const EPSILON = 1e-3;
+const EPSILON = BATCHNORM_EPSILON;
 
 /** The BatchNorm forward in training mode on the case's inputs, with what backward needs. */
 function batchnormTraining(k: Kernels, t: Tensors, Float: FloatArrayConstructor) {
@@ -234,7 +235,7 @@ function batchnormTraining(k: Kernels, t: Tensors, Float: FloatArrayConstructor)
     BN_BATCH,
     FEATURES,
     EPSILON,
-    0.99,
+    BATCHNORM_MOMENTUM,
   );
   return { out, normalized, inverseStd };
 }

@@ -1,6 +1,7 @@
 // The tfjs side of `bench`: the same models written as a tfjs user would (Layers API, fed one
 // batch at a time with trainOnBatch, the same batches as ours), timed per batch.
 
+import { BATCHNORM_EPSILON, BATCHNORM_MOMENTUM } from '../model/layers.js';
 import type { Batch } from '../train/batches.js';
 import { OPTIMIZER_DEFAULTS as adam } from '../train/optimizers.js';
 import type { Tf } from './tfjs.js';
@@ -22,7 +23,9 @@ export function buildTfjsModel(tf: Tf, spec: TfjsModelSpec): LayersModel {
     model.add(
       tf.layers.dense({ inputShape: [spec.inputSize], units: spec.hidden, useBias: false }),
     );
-    model.add(tf.layers.batchNormalization({ momentum: 0.99, epsilon: 1e-3 }));
+    model.add(
+      tf.layers.batchNormalization({ momentum: BATCHNORM_MOMENTUM, epsilon: BATCHNORM_EPSILON }),
+    );
     model.add(tf.layers.activation({ activation: 'relu' }));
     model.add(tf.layers.dense({ units: spec.classes, activation: 'softmax' }));
   } else {

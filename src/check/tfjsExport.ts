@@ -3,41 +3,27 @@
 // The model takes what our model.json's network takes: x = pixel · scale + offset.
 
 import { join } from 'node:path';
-import { Activation, BatchNorm, Dense } from '../model/layers.js';
+import type { KerasLayer } from '../model/layerRecord.js';
 import type { Network } from '../model/network.js';
 import type { Tf } from './tfjs.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
 
-/** The network rebuilt from tfjs layers, ending in a softmax, with our weights. */
+/** The network rebuilt from tfjs layers (each layer's Keras counterpart), ending in a softmax. */
 export function toTfjsModel(tf: Tf, network: Network): LayersModel {
   const model = tf.sequential();
-  const inputShape = [network.inputSize];
+  const make = {
+    Dense: tf.layers.dense,
+    BatchNormalization: tf.layers.batchNormalization,
+    Activation: tf.layers.activation,
+  } as Record<KerasLayer['className'], (config: object) => Parameters<LayersModel['add']>[0]>;
   network.layers.forEach((layer, index) => {
-    const first = index === 0 ? { inputShape } : {};
-    if (layer instanceof Dense) {
-      const dense = tf.layers.dense({ units: layer.outputs, ...first });
-      model.add(dense);
-      dense.setWeights([
-        tf.tensor2d(layer.weights.slice(), [layer.inputs, layer.outputs]),
-        tf.tensor1d(layer.bias.slice()),
-      ]);
-    } else if (layer instanceof BatchNorm) {
-      const norm = tf.layers.batchNormalization({
-        epsilon: layer.epsilon,
-        momentum: layer.momentum,
-        ...first,
-      });
-      model.add(norm);
-      norm.setWeights(
-        [layer.gamma, layer.beta, layer.movingMean, layer.movingVariance].map((v) =>
-          tf.tensor1d(v.slice()),
-        ),
-      );
-    } else if (layer instanceof Activation) {
-      model.add(tf.layers.activation({ activation: layer.type, ...first }));
-    } else {
-      throw new Error(`no tfjs layer for ${layer.type}`);
+    const { className, config, weights } = layer.keras();
+    const first = index === 0 ? { inputShape: [network.inputSize] } : {};
+    const counterpart = make[className]({ ...config, ...first });
+    model.add(counterpart);
+    if (weights.length) {
+      counterpart.setWeights(weights.map(({ values, shape }) => tf.tensor(values.slice(), shape)));
     }
   });
   model.add(tf.layers.activation({ activation: 'softmax' }));

@@ -3,7 +3,7 @@
 // optimiser (tf.train.sgd / momentum / adam). After each epoch the two are compared, every
 // parameter and every BatchNorm moving statistic.
 
-import { Activation, BatchNorm, Dense, type Layer } from '../model/layers.js';
+import type { Layer } from '../model/layers.js';
 import type { Network } from '../model/network.js';
 import type { Batch } from '../train/batches.js';
 import type { TrainConfig } from '../train/trainer.js';
@@ -84,58 +84,57 @@ export class TfjsShadow {
     return this.tf.variable(this.tf.tensor(values.slice(), shape), trainable);
   }
 
+  /**
+   * The layer's tfjs counterpart, from its Keras description: a variable per weight (trained
+   * where the layer trains it, decayed where it decays), and the math of its Keras class.
+   */
   private shadowOf(layer: Layer): ShadowLayer {
     const { tf } = this;
-    if (layer instanceof Dense) {
-      const W = this.variable(layer.weights, [layer.inputs, layer.outputs]);
-      const b = this.variable(layer.bias, [layer.outputs], layer.trainsBias);
-      return {
-        variables: layer.trainsBias ? [W, b] : [W],
-        compared: [
-          [layer.weights, W],
-          [layer.bias, b],
-        ],
-        decaying: [W],
-        forward: (x) => tf.add(tf.matMul(x, W), b),
-      };
+    const { className, config, weights } = layer.keras();
+    const parameters = layer.parameters();
+    const parameterOf = (values: Float32Array) => parameters.find((p) => p.value === values);
+    const all = weights.map(({ values, shape }) =>
+      this.variable(values, shape, parameterOf(values) !== undefined),
+    );
+    const shadow = {
+      variables: all.filter((_, i) => parameterOf(weights[i].values)),
+      compared: weights.map(({ values }, i): [Float32Array, Variable] => [values, all[i]]),
+      decaying: all.filter((_, i) => parameterOf(weights[i].values)?.decays),
+    };
+    switch (className) {
+      case 'Dense': {
+        const [W, b] = all;
+        return { ...shadow, forward: (x) => tf.add(tf.matMul(x, W), b) };
+      }
+      case 'BatchNormalization': {
+        const [gamma, beta, movingMean, movingVariance] = all;
+        const epsilon = config.epsilon as number;
+        const momentum = config.momentum as number;
+        let batchMoments: Tensor[] = [];
+        return {
+          ...shadow,
+          forward: (x) => {
+            const { mean, variance } = tf.moments(x, 0);
+            batchMoments = [tf.keep(mean), tf.keep(variance)];
+            return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+          },
+          afterStep: () => {
+            const [mean, variance] = batchMoments;
+            tf.tidy(() => {
+              const m = momentum;
+              movingMean.assign(tf.add(tf.mul(movingMean, m), tf.mul(mean, 1 - m)));
+              movingVariance.assign(tf.add(tf.mul(movingVariance, m), tf.mul(variance, 1 - m)));
+            });
+            tf.dispose(batchMoments);
+          },
+        };
+      }
+      case 'Activation': {
+        const name = config.activation as 'relu' | 'sigmoid' | 'tanh';
+        const forward = { relu: tf.relu, sigmoid: tf.sigmoid, tanh: tf.tanh }[name];
+        return { ...shadow, forward: (x) => forward(x) };
+      }
     }
-    if (layer instanceof BatchNorm) {
-      const n = layer.inputs;
-      const gamma = this.variable(layer.gamma, [n]);
-      const beta = this.variable(layer.beta, [n]);
-      const movingMean = this.variable(layer.movingMean, [n], false);
-      const movingVariance = this.variable(layer.movingVariance, [n], false);
-      let batchMoments: Tensor[] = [];
-      return {
-        variables: [gamma, beta],
-        compared: [
-          [layer.gamma, gamma],
-          [layer.beta, beta],
-          [layer.movingMean, movingMean],
-          [layer.movingVariance, movingVariance],
-        ],
-        decaying: [],
-        forward: (x) => {
-          const { mean, variance } = tf.moments(x, 0);
-          batchMoments = [tf.keep(mean), tf.keep(variance)];
-          return tf.batchNorm(x, mean, variance, beta, gamma, layer.epsilon);
-        },
-        afterStep: () => {
-          const [mean, variance] = batchMoments;
-          const m = layer.momentum;
-          tf.tidy(() => {
-            movingMean.assign(tf.add(tf.mul(movingMean, m), tf.mul(mean, 1 - m)));
-            movingVariance.assign(tf.add(tf.mul(movingVariance, m), tf.mul(variance, 1 - m)));
-          });
-          tf.dispose(batchMoments);
-        },
-      };
-    }
-    if (layer instanceof Activation) {
-      const forward = { relu: tf.relu, sigmoid: tf.sigmoid, tanh: tf.tanh }[layer.type];
-      return { variables: [], compared: [], decaying: [], forward: (x) => forward(x) };
-    }
-    throw new Error(`--check-tfjs has no tfjs counterpart for layer type ${layer.type}`);
   }
 
   /** One step of the tfjs model on the batch the hand-written model just trained on. */

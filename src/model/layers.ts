@@ -3,8 +3,11 @@
 // (engine.ts): the readable reference, or WebAssembly. A network is a list of layers that ends
 // in logits; the softmax that follows is fused with the loss.
 
-import { saturation, type ActivationName } from './activations.js';
+import { ACTIVATIONS, saturation, type ActivationName } from './activations.js';
 import { isSparse, referenceEngine, type Engine, type LayerInput } from './engine.js';
+import { FieldReader, type KerasLayer, type LayerRecord } from './layerRecord.js';
+
+const { finiteFloat32 } = FieldReader;
 
 /** A learnable tensor and its gradient, both flat. */
 export interface Parameter {
@@ -27,6 +30,21 @@ export interface Layer {
    */
   backward(dout: Float32Array, batch: number, needInputGradient: boolean): Float32Array | null;
   parameters(): Parameter[];
+  /** Every array of its state, in a fixed order: what a checkpoint saves and restores. */
+  state(): Float32Array[];
+  /** Its fields in model.json (read back by LAYER_READERS[type]). */
+  record(): LayerRecord;
+  /** Its TensorFlow.js counterpart: the Keras layer of the same math, with these weights. */
+  keras(): KerasLayer;
+}
+
+/** What reading a layer from model.json knows besides its fields. */
+export interface ReadContext {
+  /** The size of the layer's input: the previous layer's outputs. */
+  inputs: number;
+  /** Whether a BatchNorm follows (a dense layer there trains no bias). */
+  beforeBatchnorm: boolean;
+  engine: Engine;
 }
 
 /** A growable buffer from the engine: reused while large enough. */
@@ -124,6 +142,40 @@ export class Dense implements Layer {
       weights,
       { name: 'bias', value: this.bias, gradient: this.biasGradient, decays: false },
     ];
+  }
+
+  state(): Float32Array[] {
+    return [this.weights, this.bias];
+  }
+
+  record(): LayerRecord {
+    const { inputs, outputs } = this;
+    return {
+      type: this.type,
+      fields: [
+        ['inputs', inputs],
+        ['outputs', outputs],
+        ['weights', { values: this.weights, columns: outputs }],
+        ['bias', this.bias],
+      ],
+    };
+  }
+
+  static read(fields: FieldReader, { inputs, beforeBatchnorm, engine }: ReadContext): Dense {
+    const weights = fields.rows('weights', inputs);
+    const bias = fields.floats('bias', weights.columns);
+    return new Dense(inputs, weights.columns, weights.values, bias, !beforeBatchnorm, engine);
+  }
+
+  keras(): KerasLayer {
+    return {
+      className: 'Dense',
+      config: { units: this.outputs },
+      weights: [
+        { values: this.weights, shape: [this.inputs, this.outputs] },
+        { values: this.bias, shape: [this.outputs] },
+      ],
+    };
   }
 }
 
@@ -229,6 +281,53 @@ export class BatchNorm implements Layer {
       { name: 'beta', value: this.beta, gradient: this.betaGradient, decays: false },
     ];
   }
+
+  state(): Float32Array[] {
+    return [this.gamma, this.beta, this.movingMean, this.movingVariance];
+  }
+
+  record(): LayerRecord {
+    return {
+      type: this.type,
+      fields: [
+        ['features', this.inputs],
+        ['epsilon', this.epsilon],
+        ['momentum', this.momentum],
+        ['gamma', this.gamma],
+        ['beta', this.beta],
+        ['movingMean', this.movingMean],
+        ['movingVariance', this.movingVariance],
+      ],
+    };
+  }
+
+  static read(fields: FieldReader, { inputs, engine }: ReadContext): BatchNorm {
+    const epsilon = fields.value('epsilon');
+    const momentum = fields.value('momentum') ?? BATCHNORM_MOMENTUM;
+    if (!finiteFloat32(epsilon) || !(Math.fround(epsilon) > 0)) {
+      fields.where('"epsilon" must be a positive number, and above 0 as float32');
+    }
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) {
+      fields.where('"momentum" must be a number in [0, 1)');
+    }
+    const state = {
+      gamma: fields.floats('gamma', inputs),
+      beta: fields.floats('beta', inputs),
+      movingMean: fields.floats('movingMean', inputs),
+      movingVariance: fields.floats('movingVariance', inputs),
+    };
+    const negative = state.movingVariance.findIndex((v) => v < 0);
+    if (negative >= 0) fields.where(`"movingVariance"[${negative}] is negative`);
+    return new BatchNorm(inputs, epsilon as number, momentum as number, state, engine);
+  }
+
+  keras(): KerasLayer {
+    return {
+      className: 'BatchNormalization',
+      config: { epsilon: this.epsilon, momentum: this.momentum },
+      weights: this.state().map((values) => ({ values, shape: [this.inputs] })),
+    };
+  }
 }
 
 export class Activation implements Layer {
@@ -270,4 +369,31 @@ export class Activation implements Layer {
   parameters(): Parameter[] {
     return [];
   }
+
+  state(): Float32Array[] {
+    return [];
+  }
+
+  record(): LayerRecord {
+    return { type: this.type, fields: [] };
+  }
+
+  keras(): KerasLayer {
+    return { className: 'Activation', config: { activation: this.type }, weights: [] };
+  }
 }
+
+/**
+ * Reads each layer type of model.json (the softmax that ends a network is not a layer here: it
+ * is fused with the loss).
+ */
+export const LAYER_READERS: Record<string, (fields: FieldReader, context: ReadContext) => Layer> = {
+  dense: Dense.read,
+  batchnorm: BatchNorm.read,
+  ...Object.fromEntries(
+    ACTIVATIONS.map((name) => [
+      name,
+      (_: FieldReader, { inputs, engine }: ReadContext) => new Activation(name, inputs, engine),
+    ]),
+  ),
+};

@@ -3,9 +3,9 @@
 
 import { ModelError } from '../errors.js';
 import { readInputFile } from '../inputFile.js';
-import type { ActivationName } from './activations.js';
 import { referenceEngine, type Engine } from './engine.js';
-import { Activation, BatchNorm, Dense, type Layer } from './layers.js';
+import { FieldReader } from './layerRecord.js';
+import { Dense, LAYER_READERS, type Layer } from './layers.js';
 import { Network, type InputSpec } from './network.js';
 
 export const MODEL_FORMAT = 'mnist-softmax-model';
@@ -109,30 +109,26 @@ function floats(values: Float32Array): string {
   return `[${Array.from(values, formatFloat32).join(', ')}]`;
 }
 
+/**
+ * A layer as model.json writes it: "type" and the numbers on the first line, then each array on
+ * a line of its own and each matrix row by row.
+ */
 function layerJson(layer: Layer): string {
-  if (layer instanceof Dense) {
-    const rows: string[] = [];
-    for (let i = 0; i < layer.inputs; i++) {
-      rows.push(floats(layer.weights.subarray(i * layer.outputs, (i + 1) * layer.outputs)));
+  const { type, fields } = layer.record();
+  const head = [`"type": ${JSON.stringify(type)}`];
+  const tail: string[] = [];
+  for (const [name, value] of fields) {
+    if (typeof value === 'number') head.push(`"${name}": ${value}`);
+    else if (value instanceof Float32Array) tail.push(`"${name}": ${floats(value)}`);
+    else {
+      const rows: string[] = [];
+      for (let start = 0; start < value.values.length; start += value.columns) {
+        rows.push(floats(value.values.subarray(start, start + value.columns)));
+      }
+      tail.push(`"${name}": [\n      ${rows.join(',\n      ')}]`);
     }
-    return (
-      `{"type": "dense", "inputs": ${layer.inputs}, "outputs": ${layer.outputs},\n` +
-      `     "weights": [\n      ${rows.join(',\n      ')}],\n` +
-      `     "bias": ${floats(layer.bias)}}`
-    );
   }
-  if (layer instanceof BatchNorm) {
-    return (
-      `{"type": "batchnorm", "features": ${layer.inputs}, ` +
-      `"epsilon": ${layer.epsilon}, "momentum": ${layer.momentum},\n` +
-      `     "gamma": ${floats(layer.gamma)},\n` +
-      `     "beta": ${floats(layer.beta)},\n` +
-      `     "movingMean": ${floats(layer.movingMean)},\n` +
-      `     "movingVariance": ${floats(layer.movingVariance)}}`
-    );
-  }
-  if (layer instanceof Activation) return `{"type": ${JSON.stringify(layer.type)}}`;
-  throw new Error(`no model.json form for layer type ${layer.type}`);
+  return `{${[head.join(', '), ...tail].join(',\n     ')}}`;
 }
 
 /**
@@ -247,29 +243,23 @@ export function parseModel(
       fail(`layer ${index} (${isObject(layerJson) ? String(layerJson.type) : '?'}): ${what}`);
     if (!isObject(layerJson)) return where('expected an object');
     const last = index === layersJson.length - 1;
-    switch (layerJson.type) {
-      case 'dense': {
-        const next = layersJson[index + 1];
-        const beforeBatchnorm = isObject(next) && next.type === 'batchnorm';
-        const layer = parseDense(layerJson, size, where, !beforeBatchnorm, engine);
-        layers.push(layer);
-        size = layer.outputs;
-        break;
-      }
-      case 'batchnorm':
-        layers.push(parseBatchNorm(layerJson, size, where, engine));
-        break;
-      case 'relu':
-      case 'sigmoid':
-      case 'tanh':
-        layers.push(new Activation(layerJson.type as ActivationName, size, engine));
-        break;
-      case 'softmax':
-        if (!last) where('softmax must be the last layer');
-        break;
-      default:
-        where(`unknown layer type ${JSON.stringify(layerJson.type)}`);
+    if (layerJson.type === 'softmax') {
+      if (!last) where('softmax must be the last layer');
+      return;
     }
+    const read = LAYER_READERS[String(layerJson.type)];
+    if (!read || !Object.hasOwn(LAYER_READERS, String(layerJson.type))) {
+      where(`unknown layer type ${JSON.stringify(layerJson.type)}`);
+    }
+    const next = layersJson[index + 1];
+    const beforeBatchnorm = isObject(next) && next.type === 'batchnorm';
+    const layer = read(new FieldReader(layerJson, where), {
+      inputs: size,
+      beforeBatchnorm,
+      engine,
+    });
+    layers.push(layer);
+    size = layer.outputs;
     if (last && layerJson.type !== 'softmax') where('the last layer must be softmax');
   });
   // every engine takes its input in a dense layer: the sparse rows of the fast one need it
@@ -296,78 +286,10 @@ function parseInput(value: unknown, fail: (what: string) => never): InputSpec {
     fail('"input.height" and "input.width" must be positive integers');
   }
   // the largest input, 255 · scale + offset, must be finite as float32 too
-  if (!finiteFloat32(scale) || !finiteFloat32(offset) || !finiteFloat32(255 * scale + offset)) {
+  if (![scale, offset, 255 * Number(scale) + Number(offset)].every(FieldReader.finiteFloat32)) {
     fail('"input.scale" and "input.offset" must be numbers finite as float32 (up to 255 · scale)');
   }
   return { height, width, scale, offset } as InputSpec;
-}
-
-/**
- * Whether a number stays finite, and (where it must) non-zero, as float32, in which the engines
- * compute: 1e39 is Infinity there and 1e-300 is 0.
- */
-function finiteFloat32(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(Math.fround(x));
-}
-
-function parseFloats(value: unknown, length: number, what: string, where: (w: string) => never) {
-  if (!Array.isArray(value)) return where(`${what} must be an array`);
-  if (value.length !== length) where(`${what} has ${value.length} values, expected ${length}`);
-  const result = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    const x = value[i];
-    if (!finiteFloat32(x)) {
-      where(`${what}[${i}] is ${JSON.stringify(x)}, not a number finite as float32`);
-    }
-    result[i] = x;
-  }
-  return result;
-}
-
-function parseDense(
-  json: Json,
-  inputs: number,
-  where: (what: string) => never,
-  trainsBias: boolean,
-  engine: Engine,
-): Dense {
-  const rows = json.weights;
-  if (!Array.isArray(rows)) return where('"weights" must be an array of rows');
-  if (rows.length !== inputs) {
-    where(`"weights" has ${rows.length} rows, expected ${inputs} (one per input)`);
-  }
-  const outputs = Array.isArray(rows[0]) ? rows[0].length : 0;
-  if (outputs === 0) where('"weights" rows must be non-empty arrays');
-  const weights = new Float32Array(inputs * outputs);
-  rows.forEach((row, i) =>
-    weights.set(parseFloats(row, outputs, `weights[${i}]`, where), i * outputs),
-  );
-  const bias = parseFloats(json.bias, outputs, '"bias"', where);
-  return new Dense(inputs, outputs, weights, bias, trainsBias, engine);
-}
-
-function parseBatchNorm(
-  json: Json,
-  features: number,
-  where: (what: string) => never,
-  engine: Engine,
-): BatchNorm {
-  const { epsilon, momentum = 0.99 } = json;
-  if (!finiteFloat32(epsilon) || !(Math.fround(epsilon) > 0)) {
-    where('"epsilon" must be a positive number, and above 0 as float32');
-  }
-  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) {
-    where('"momentum" must be a number in [0, 1)');
-  }
-  const state = {
-    gamma: parseFloats(json.gamma, features, '"gamma"', where),
-    beta: parseFloats(json.beta, features, '"beta"', where),
-    movingMean: parseFloats(json.movingMean, features, '"movingMean"', where),
-    movingVariance: parseFloats(json.movingVariance, features, '"movingVariance"', where),
-  };
-  const negative = state.movingVariance.findIndex((v) => v < 0);
-  if (negative >= 0) where(`"movingVariance"[${negative}] is negative`);
-  return new BatchNorm(features, epsilon as number, momentum as number, state, engine);
 }
 
 function parseData(value: unknown, fail: (what: string) => never): ModelData | undefined {

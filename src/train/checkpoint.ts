@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
-import { BatchNorm, Dense } from '../model/layers.js';
 import type { Network } from '../model/network.js';
 import type { EpochMetrics } from './records.js';
 import type { TrainState } from './trainer.js';
@@ -21,13 +20,7 @@ const VERSION = 3;
 
 /** Every array that makes up a network's state, layer by layer, in a fixed order. */
 function networkArrays(network: Network): Float32Array[] {
-  return network.layers.flatMap((layer) => {
-    if (layer instanceof Dense) return [layer.weights, layer.bias];
-    if (layer instanceof BatchNorm) {
-      return [layer.gamma, layer.beta, layer.movingMean, layer.movingVariance];
-    }
-    return [];
-  });
+  return network.layers.flatMap((layer) => layer.state());
 }
 
 function encode(array: Float32Array | Uint32Array): string {
