@@ -14,7 +14,7 @@ import {
 } from '../src/train/optimizers.js';
 import { train } from '../src/train/trainer.js';
 import { WasmEngine } from '../src/wasm/engine.js';
-import { MNIST } from './helpers.js';
+import { MNIST, runCli } from './helpers.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 3000, testLimit: 1000 });
 
@@ -231,7 +231,7 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
 
 describe('threads', () => {
   it('take blocks of a range, their own share first, covering everything once', async () => {
-    const { Control, CONTROL_WORDS, takeBlocks } = await import('../src/wasm/kernelNames.js');
+    const { Control, CONTROL_WORDS, takeBlocks } = await import('../src/wasm/threadProtocol.js');
     const state = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
     const taken: number[][] = [];
     const record = (...args: number[]) => taken.push(args);
@@ -302,4 +302,50 @@ describe('threads', () => {
       }
     });
   }
+});
+
+describe('the engine check (gradcheck --engines)', () => {
+  it('passes every configuration the kernel table can choose, each of its choices met', async () => {
+    const { checkEngines } = await import('../src/check/engineCheck.js');
+    const { KERNEL_TABLE } = await import('../src/wasm/kernelTable.js');
+    const checks = checkEngines(data);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    // every dense kernel the table names ran in some configuration
+    const ran = checks.map((c) => c.kernels).join('\n');
+    for (const row of KERNEL_TABLE.filter((r) => r.reference.startsWith('model/dense.ts'))) {
+      for (const choice of row.choices)
+        expect(ran, choice.when).toContain(choice.kernels.join(' + '));
+    }
+    const tensors = new Set(checks.map((c) => c.tensor));
+    for (const name of [
+      'dgamma (layer 1)',
+      'm of parameter 0',
+      'v of parameter 0',
+      'velocity of parameter 0',
+    ]) {
+      expect(tensors).toContain(name);
+    }
+  });
+
+  it('sees a broken kernel: one weight gradient 1% off is a FAIL', async () => {
+    const { checkEngines } = await import('../src/check/engineCheck.js');
+    const checks = checkEngines(data, (engine) => {
+      const denseBackward = engine.denseBackward;
+      engine.denseBackward = (dx, dW, ...rest) => {
+        denseBackward(dx, dW, ...rest);
+        dW[0] += 0.01 * (Math.abs(dW[0]) + 1e-3); // one wrong value
+      };
+    });
+    const failed = checks.filter((c) => !c.ok);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((c) => /^dweights|after|of parameter/.test(c.tensor))).toBe(true);
+  });
+
+  it('exits 0 from the command line when every check is OK', () => {
+    const result = runCli(['gradcheck', '--engines', '--json']);
+    expect(result.status).toBe(0);
+    const { ok, checks } = JSON.parse(result.stdout);
+    expect(ok).toBe(true);
+    expect(checks.length).toBeGreaterThan(200);
+  });
 });

@@ -1,10 +1,11 @@
-// `mnist-softmax examples` and `mnist-softmax gradcheck`: the hand-written math beside tfjs.
+// `mnist-softmax examples` and `mnist-softmax gradcheck`: the hand-written math beside tfjs;
+// `gradcheck --engines`: the wasm kernels beside the reference functions they must equal.
 
 import { EXIT } from '../errors.js';
 import { formatLikeNumpy, runExamples } from '../check/examples.js';
 import { runGradcheck, TOLERANCE } from '../check/gradcheck.js';
 import { loadTfjs } from '../check/tfjs.js';
-import { table } from './format.js';
+import { table, wrap } from './format.js';
 
 export async function examplesCommand(options: { json: boolean }): Promise<number> {
   const { tf, backend } = await loadTfjs();
@@ -52,7 +53,12 @@ export async function examplesCommand(options: { json: boolean }): Promise<numbe
   return ok ? EXIT.ok : EXIT.failed;
 }
 
-export async function gradcheckCommand(options: { json: boolean; seed: number }): Promise<number> {
+export async function gradcheckCommand(options: {
+  json: boolean;
+  seed: number;
+  engines: boolean;
+}): Promise<number> {
+  if (options.engines) return engineCheckCommand(options);
   const { tf, backend } = await loadTfjs();
   const checks = runGradcheck({ seed: options.seed, tf });
   const ok = checks.every((c) => c.ok);
@@ -81,6 +87,49 @@ export async function gradcheckCommand(options: { json: boolean; seed: number })
       false,
     ),
   );
+  const failed = checks.filter((c) => !c.ok).length;
+  console.log(
+    failed ? `\n${failed} of ${checks.length} checks FAIL` : `\nall ${checks.length} checks OK`,
+  );
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** `gradcheck --engines`: every configuration's tensors, OK or FAIL; exit 1 on any FAIL. */
+async function engineCheckCommand(options: { json: boolean }): Promise<number> {
+  const { checkEngines, ENGINE_TOLERANCE } = await import('../check/engineCheck.js');
+  const { loadDataset, resolveDataSource } = await import('../data/dataset.js');
+  const data = await loadDataset(resolveDataSource('mnist'), { trainLimit: 3000, testLimit: 100 });
+  const checks = checkEngines(data);
+  const ok = checks.every((c) => c.ok);
+  if (options.json) {
+    process.stdout.write(JSON.stringify({ ok, tolerance: ENGINE_TOLERANCE, checks }) + '\n');
+    return ok ? EXIT.ok : EXIT.failed;
+  }
+  console.log(
+    `the wasm engine against the reference on real MNIST batches:\n` +
+      `max rel error < ${ENGINE_TOLERANCE} (floor: 1% of the tensor's largest value)`,
+  );
+  for (const configuration of new Set(checks.map((c) => c.configuration))) {
+    const rows = checks.filter((c) => c.configuration === configuration);
+    const kernels = rows[0].kernels
+      .split('\n')
+      .map((line) => wrap(`dense ${line}`, 77, '    ').replace(/^/gm, '  '));
+    console.log(`\n${configuration}\n${kernels.join('\n')}`);
+    console.log(
+      table(
+        [
+          ['  tensor', 'max abs error', 'max rel error', ''],
+          ...rows.map((c) => [
+            `  ${c.tensor}`,
+            c.maxAbsError.toExponential(2),
+            c.maxRelError.toExponential(2),
+            c.ok ? 'OK' : 'FAIL',
+          ]),
+        ],
+        false,
+      ),
+    );
+  }
   const failed = checks.filter((c) => !c.ok).length;
   console.log(
     failed ? `\n${failed} of ${checks.length} checks FAIL` : `\nall ${checks.length} checks OK`,

@@ -113,8 +113,13 @@ program
       .argParser(integerOption('--seed', 0, 2 ** 32 - 1)),
   )
   .option(
+    '--engines',
+    'instead, check every wasm kernel against its reference function on real MNIST batches, in every configuration the engine can choose',
+    false,
+  )
+  .option(
     '--json',
-    'print {ok, checks: [{name, reference, maxAbsError, maxRelError, ok}]} as JSON',
+    'print {ok, checks: [{name, reference, maxAbsError, maxRelError, ok}]} as JSON (--engines: {ok, checks: [{configuration, tensor, kernels, …}]})',
     false,
   )
   .action(async (options) => {
@@ -246,7 +251,10 @@ const EXAMPLES: Record<string, string[]> = {
     'mnist-softmax inspect train-labels-idx1-ubyte.gz --json',
   ],
   examples: ['mnist-softmax examples', 'mnist-softmax examples --json'],
-  gradcheck: ['mnist-softmax gradcheck', 'mnist-softmax gradcheck --seed 7 --json'],
+  gradcheck: [
+    'mnist-softmax gradcheck',
+    'mnist-softmax gradcheck --engines     # wasm kernels against the reference',
+  ],
   bench: [
     'mnist-softmax bench             # wasm, reference and tfjs, in one session',
     'mnist-softmax bench --tfjs-batches 2 --json',

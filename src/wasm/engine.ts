@@ -1,7 +1,8 @@
 // The fast engine: every array of a network lives in one WebAssembly memory, and the kernels
 // (dense layers on sparse or dense input, BatchNorm, ReLU, softmax with cross-entropy, the
-// optimisers' updates) run there with 128-bit SIMD (src/wasm/assembly/kernels.ts), the large
-// ones shared among worker threads (threads.ts). Squared error, sigmoid and tanh are rare and
+// optimisers' updates) run there with 128-bit SIMD (src/wasm/assembly), the large ones shared
+// among worker threads (threads.ts). Which kernels compute which reference function, and when
+// each is chosen, is one table: kernelTable.ts. Squared error, sigmoid and tanh are rare and
 // stay in the reference TypeScript, which works on the same arrays.
 //
 // The memory is shared (a SharedArrayBuffer): growing it does not detach the arrays already
@@ -11,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { ACTIVATION_KERNELS } from '../model/activations.js';
 import { isSparse, referenceEngine, type Engine, type SparseRows } from '../model/engine.js';
 import type { EngineName } from './engineNames.js';
-import type { KernelFunction, ParallelKernel } from './kernelNames.js';
+import type { KernelFunction, ParallelKernel } from './threadProtocol.js';
+import { BLOCK, choose, SAMPLES_BLOCK, SUM_BLOCK } from './kernelTable.js';
 import { ThreadPool } from './threads.js';
 
 /** Built by `npm run build` from src/wasm/assembly/kernels.ts; src/ and dist/ are siblings. */
@@ -19,26 +21,8 @@ const WASM_FILE = new URL('../../dist/wasm/kernels.wasm', import.meta.url);
 const PAGE = 65536;
 /** Bytes after each array that kernels may read (whole vectors over a row's end), never write. */
 const PAD = 64;
-/** Dense layers with fewer outputs than this (the classes) use the narrow kernels. */
-const NARROW = 13;
-/**
- * Sparse-input layers with at most this many outputs sum their weight gradient row by row
- * (sparseDenseBackwardNarrow: a row of dout in registers); wider ones by the batch's columns,
- * which their training forward builds.
- */
-const SPARSE_NARROW = 16;
-/** Outputs per block that a thread takes: the dense kernels' widest register block. */
-const BLOCK = 24;
 /** Samples per block when threads reorder the sparse rows. */
 const ROWS_BLOCK = 4096;
-/**
- * Samples per block when threads share a large batch by its samples: the layers too narrow to
- * share by their outputs, and the softmax cross-entropy. A batch of at most SUM_BLOCK samples
- * (any minibatch) sums a narrow sparse layer's weight gradient in one block, in sample order;
- * larger ones (a full-batch pass) in blocks of SUM_BLOCK, added in block order.
- */
-const SAMPLES_BLOCK = 512;
-const SUM_BLOCK = 2048;
 /** Elements per block of the parameter updates; shorter parameters are updated on one thread. */
 const UPDATE_BLOCK = 16384;
 
@@ -250,7 +234,9 @@ export class WasmEngine implements Engine {
   // prettier-ignore
   denseForward: Engine['denseForward'] = (out, x, W, b, batch, inputs, outputs, training) => {
     const p = pointer;
-    if (isSparse(x) && outputs > SPARSE_NARROW && training) {
+    const sparse = isSparse(x);
+    const [kernel] = choose('model/dense.ts denseForward', { sparse, outputs, batch, training: training === true }).kernels;
+    if (kernel === 'sparseDenseForwardAndColumns' && isSparse(x)) {
       // one more block after the outputs' builds the columns that the backward pass will need
       const { rowStart, index, value, scale } = x;
       const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
@@ -259,21 +245,21 @@ export class WasmEngine implements Engine {
         p(columns.start), p(columns.sample), p(columns.value),
       ];
       const blocks = Math.ceil(outputs / BLOCK);
-      this.parallel('sparseDenseForwardAndColumns', args, blocks * BLOCK + 1, BLOCK);
+      this.parallel(kernel, args, blocks * BLOCK + 1, BLOCK);
       this.columnsOf = x;
-    } else if (isSparse(x) && outputs <= BLOCK) {
+    } else if (kernel === 'sparseDenseForwardSamples' && isSparse(x)) {
       // one block of outputs: threads share the samples instead
       const { rowStart, index, value, scale } = x;
       const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), outputs];
-      this.parallel('sparseDenseForwardSamples', args, batch, SAMPLES_BLOCK);
-    } else if (isSparse(x)) {
+      this.parallel(kernel, args, batch, SAMPLES_BLOCK);
+    } else if (kernel === 'sparseDenseForward' && isSparse(x)) {
       const { rowStart, index, value, scale } = x;
       const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, outputs];
-      this.parallel('sparseDenseForward', args, outputs, BLOCK);
-    } else if (outputs < NARROW) {
+      this.parallel(kernel, args, outputs, BLOCK);
+    } else if (kernel === 'denseForwardNarrow' && !isSparse(x)) {
       const padded = p(this.narrowScratch(inputs * 12)); // rows of 12 floats
       this.kernels.denseForwardNarrow(p(out), p(x), p(W), p(b), padded, batch, inputs, outputs);
-    } else {
+    } else if (!isSparse(x)) {
       const args = [p(out), p(x), p(W), p(b), batch, inputs, outputs];
       this.parallel('denseForward', args, outputs, BLOCK);
     }
@@ -282,19 +268,18 @@ export class WasmEngine implements Engine {
   // prettier-ignore
   denseBackward: Engine['denseBackward'] = (dx, dW, db, dout, x, W, batch, inputs, outputs) => {
     const p = pointer;
+    const { kernels } = choose('model/dense.ts denseBackward', { sparse: isSparse(x), outputs, batch, training: true });
     if (isSparse(x)) {
       if (dx) throw new Error('no input gradient for sparse input (it is the data)');
       const { rowStart, index, value, scale } = x;
       this.kernels.sumRows(p(db), p(dout), batch, outputs);
-      if (outputs <= SPARSE_NARROW && batch <= SUM_BLOCK) {
+      if (kernels.includes('sparseDenseBackwardNarrow')) {
         const rows = [p(rowStart), p(index), p(value)];
         const padded = p(this.narrowScratch(inputs * 16)); // rows of 16 floats: a cache line each
         this.kernels.sparseDenseBackwardNarrow(
           p(dW), p(dout), ...rows, scale, batch, inputs, outputs, padded,
         );
-        return;
-      }
-      if (outputs <= SPARSE_NARROW) {
+      } else if (kernels.includes('sparseDenseBackwardNarrowBlocks')) {
         const blocks = Math.ceil(batch / SUM_BLOCK);
         const partials = p(this.narrowScratch(blocks * inputs * 16));
         const args = [
@@ -302,16 +287,16 @@ export class WasmEngine implements Engine {
         ];
         this.parallel('sparseDenseBackwardNarrowBlocks', args, blocks, 1);
         this.kernels.sumNarrowBlocks(p(dW), partials, blocks, inputs, outputs);
-        return;
+      } else {
+        const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
+        const [start, sample, values] = [p(columns.start), p(columns.sample), p(columns.value)];
+        if (this.columnsOf !== x) {
+          this.kernels.sparseColumns(p(rowStart), p(index), p(value), scale, batch, inputs, start, sample, values);
+        }
+        const args = [p(dW), p(dout), start, sample, values, inputs, outputs];
+        this.parallel('sparseDenseBackward', args, outputs, BLOCK);
       }
-      const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
-      const [start, sample, values] = [p(columns.start), p(columns.sample), p(columns.value)];
-      if (this.columnsOf !== x) {
-        this.kernels.sparseColumns(p(rowStart), p(index), p(value), scale, batch, inputs, start, sample, values);
-      }
-      const args = [p(dW), p(dout), start, sample, values, inputs, outputs];
-      this.parallel('sparseDenseBackward', args, outputs, BLOCK);
-    } else if (outputs < NARROW) {
+    } else if (kernels.includes('denseBackwardNarrow')) {
       const transposed = p(this.narrowScratch(2 * inputs * outputs));
       this.kernels.denseBackwardNarrow(
         dx ? p(dx) : 0, p(dW), p(db), p(dout), p(x), p(W), transposed, batch, inputs, outputs,

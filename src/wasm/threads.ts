@@ -16,7 +16,7 @@ import {
   takeBlocks,
   type KernelFunction,
   type ParallelKernel,
-} from './kernelNames.js';
+} from './threadProtocol.js';
 
 /** Built from src/wasm/worker.ts; src/ and dist/ are siblings. */
 const WORKER_FILE = new URL('../../dist/wasm/worker.js', import.meta.url);

@@ -12,7 +12,7 @@ import {
   SPIN_MILLISECONDS,
   takeBlocks,
   type KernelFunction,
-} from './kernelNames.js';
+} from './threadProtocol.js';
 
 interface WorkerData {
   module: WebAssembly.Module;

@@ -1,5 +1,6 @@
-// What the main thread and the workers share: the parallel kernels by index, the layout of the
-// control block, and the loop that takes blocks of a range until none are left.
+// The thread protocol: what the main thread and the workers share: the parallel kernels by
+// index, the layout of the control block, and the loop that takes blocks of a range until none
+// are left.
 
 export const PARALLEL_KERNELS = [
   'sparseDenseForward',

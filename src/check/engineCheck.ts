@@ -1,0 +1,172 @@
+// The engine check (`mnist-softmax gradcheck --engines`): every wasm kernel against the
+// reference function it must equal, on real MNIST batches, in every configuration that the
+// kernel table (wasm/kernelTable.ts) can choose: sparse and dense input, narrow and wide layers,
+// minibatches and a full batch, each optimiser, one and two threads. Per tensor: the largest
+// absolute and relative difference, within float32 tolerance or FAIL.
+
+import type { Dataset } from '../data/dataset.js';
+import { compare } from './finiteDifferences.js';
+import { referenceEngine, type Engine } from '../model/engine.js';
+import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';
+import { Random } from '../random.js';
+import { createBatchSource } from '../train/batches.js';
+import { LossBuffers, lossAndGradient } from '../train/losses.js';
+import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerName } from '../train/optimizers.js';
+import { WasmEngine } from '../wasm/engine.js';
+import { choose } from '../wasm/kernelTable.js';
+
+/** float32 sums in another order: within 1e-3 of each value, or of 1% of the tensor's largest. */
+export const ENGINE_TOLERANCE = 1e-3;
+
+export interface EngineConfiguration {
+  name: string;
+  architecture: Architecture;
+  batch: number;
+  optimizer: OptimizerName;
+  threads: number;
+}
+
+export interface TensorCheck {
+  configuration: string;
+  tensor: string;
+  /** The dense layers' wasm kernels, as the kernel table chose them: a line per layer. */
+  kernels: string;
+  maxAbsError: number;
+  maxRelError: number;
+  ok: boolean;
+}
+
+const SOFTMAX: Architecture = { hidden: [], activation: 'relu', batchnorm: false, init: 'xavier' };
+const MLP: Architecture = { hidden: [32, 16], activation: 'relu', batchnorm: true, init: 'auto' };
+
+/**
+ * Softmax regression covers the sparse narrow kernels (a minibatch, and a full batch of 3000
+ * in blocks); the 784-32(BatchNorm, ReLU)-16-10 network the sparse wide kernels with their
+ * columns, the dense kernels (32→16) and the narrow ones (16→10), BatchNorm and ReLU.
+ */
+export function engineConfigurations(): EngineConfiguration[] {
+  const configurations: EngineConfiguration[] = [];
+  for (const threads of [1, 2]) {
+    for (const optimizer of ['sgd', 'momentum', 'adam'] as OptimizerName[]) {
+      configurations.push(
+        { name: '784-10, batch 100', architecture: SOFTMAX, batch: 100, optimizer, threads },
+        {
+          name: '784-32-16-10 BatchNorm ReLU, batch 100',
+          architecture: MLP,
+          batch: 100,
+          optimizer,
+          threads,
+        },
+      );
+    }
+    configurations.push({
+      name: '784-10, full batch of 3000',
+      architecture: SOFTMAX,
+      batch: 3000,
+      optimizer: 'adam',
+      threads,
+    });
+  }
+  return configurations;
+}
+
+/** The kernels the table chooses for each dense layer of `network` on a batch, one line each. */
+function denseKernels(network: Network, batch: number): string[] {
+  let sparse = true;
+  return network.layers.flatMap((layer) => {
+    if (layer.type !== 'dense') return [];
+    const c = { sparse, outputs: layer.outputs, batch, training: true };
+    sparse = false;
+    const kernels = (reference: string, training = true) =>
+      choose(reference, { ...c, training }).kernels.join(' + ');
+    return [
+      `${layer.inputs}→${layer.outputs} forward: ${kernels('model/dense.ts denseForward')}` +
+        ` (inference: ${kernels('model/dense.ts denseForward', false)});` +
+        ` backward: ${kernels('model/dense.ts denseBackward')}`,
+    ];
+  });
+}
+
+/** The optimiser's state arrays by name: Adam's m and v, momentum's velocity, per parameter. */
+function stateName(optimizer: OptimizerName, index: number): string {
+  if (optimizer === 'adam') return `${index % 2 ? 'v' : 'm'} of parameter ${index >> 1}`;
+  return `velocity of parameter ${index}`;
+}
+
+/** What one training step leaves: the tensors compared, by name. */
+function step(network: Network, data: Dataset, configuration: EngineConfiguration) {
+  const { batch: size, optimizer } = configuration;
+  const source = createBatchSource(network.engine, network.input, data.train, size);
+  source.startEpoch(null);
+  const batch = source.batch(0, size);
+  const tensors: [string, Float32Array][] = [];
+  const inference = network.forward(batch.input, size, false).slice();
+  const logits = network.forward(batch.input, size, true);
+  tensors.push(['logits (inference)', inference], ['logits (training)', logits.slice()]);
+  const buffers = new LossBuffers(size, network.classes.length, network.engine);
+  const classes = network.classes.length;
+  const dlogits = lossAndGradient('cross-entropy', buffers, logits, batch.labels, size, classes);
+  tensors.push(['dlogits', dlogits.slice()]);
+  network.backward(dlogits, size);
+  const parameters = network.parameters();
+  for (const { parameter, layer } of parameters) {
+    tensors.push([`d${parameter.name} (layer ${layer})`, parameter.gradient.slice()]);
+  }
+  const update = createOptimizer({ ...OPTIMIZER_DEFAULTS, name: optimizer }, 1e-4, network.engine);
+  const values = parameters.map((p) => p.parameter);
+  update.step(values, 0.01);
+  update.step(values, 0.01); // twice: the optimiser's state is used too
+  parameters.forEach(({ parameter, layer }) =>
+    tensors.push([
+      `${parameter.name} after ${optimizer} (layer ${layer})`,
+      parameter.value.slice(),
+    ]),
+  );
+  update
+    .state()
+    .arrays.forEach((array, i) => tensors.push([stateName(optimizer, i), array.slice()]));
+  return tensors;
+}
+
+/**
+ * Runs every configuration on the reference and the wasm engine from the same initial weights.
+ * `prepare` may change the wasm engine before it runs (a test breaks a kernel with it).
+ */
+export function checkEngines(
+  data: Dataset,
+  prepare: (engine: WasmEngine) => void = () => {},
+): TensorCheck[] {
+  const checks: TensorCheck[] = [];
+  for (const configuration of engineConfigurations()) {
+    const build = (engine: Engine) =>
+      buildNetwork(MNIST_INPUT, data.classes, configuration.architecture, new Random(7), engine);
+    const wasmEngine = new WasmEngine(configuration.threads);
+    prepare(wasmEngine);
+    try {
+      const reference = step(build(referenceEngine), data, configuration);
+      const wasmNetwork = build(wasmEngine);
+      const wasm = step(wasmNetwork, data, configuration);
+      const kernels = denseKernels(wasmNetwork, configuration.batch).join('\n');
+      const name = `${configuration.name}, ${configuration.optimizer}, ${configuration.threads} thread${configuration.threads > 1 ? 's' : ''}`;
+      reference.forEach(([tensor, expected], i) => {
+        const scale = expected.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+        const { maxAbsError, maxRelError } = compare(
+          wasm[i][1],
+          expected,
+          Math.max(1e-6, 0.01 * scale),
+        );
+        checks.push({
+          configuration: name,
+          tensor,
+          kernels,
+          maxAbsError,
+          maxRelError,
+          ok: maxRelError < ENGINE_TOLERANCE,
+        });
+      });
+    } finally {
+      wasmEngine.close();
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,281 @@
+// The dense layer on sparse input: the images' nonzero pixels as CSR rows of u16 indices and
+// u8 values (train/batches.ts). Reference: src/model/dense.ts.
+
+import { row, storeRest, storeLanes, biasPlus } from './helpers';
+import { sparseColumns } from './sparseRows';
+
+/**
+ * out = x · W + b, x given as CSR rows whose values are pixels, scaled by `scale`.
+ * Outputs go 24 at a time, then 16, then 12 (a last block of at most 12, such as 10 classes):
+ * six 4-lane sums stay in registers over all of a sample's nonzero pixels, so each multiply-add
+ * costs one load (of W) and no store. Six independent sums hide the latency of the additions;
+ * eight would be more than V8 keeps in vector registers: it puts one on the stack, which then
+ * chains every step through memory. The sums are of the raw pixel bytes, out = b + scale · Σ:
+ * one multiplication per output instead of one per pixel (the loop is bound by its count of
+ * instructions; measured 6% faster on 10 and on 256 outputs).
+ *
+ * reference: model/dense.ts denseForward, x as sparse rows: out = x · W + b
+ */
+export function sparseDenseForward(
+  out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  W: usize, b: usize, batch: i32, outputs: i32, jStart: i32, jEnd: i32,
+): void {
+  const sv = f32x4.splat(scale);
+  for (let n = 0; n < batch; n++) {
+    const o = row(out, n, outputs);
+    const start = load<u32>(rowStart + (<usize>n << 2));
+    const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
+    let j = jStart;
+    for (; j + 24 <= jEnd; j += 24) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+      for (let k = start; k < end; k++) {
+        const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
+        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
+        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
+        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
+      }
+      const oj = o + (<usize>j << 2), bj = b + (<usize>j << 2);
+      v128.store(oj, biasPlus(bj, sv, a0));
+      v128.store(oj + 16, biasPlus(bj + 16, sv, a1));
+      v128.store(oj + 32, biasPlus(bj + 32, sv, a2));
+      v128.store(oj + 48, biasPlus(bj + 48, sv, a3));
+      v128.store(oj + 64, biasPlus(bj + 64, sv, a4));
+      v128.store(oj + 80, biasPlus(bj + 80, sv, a5));
+    }
+    for (; j + 12 < jEnd; j += 16) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (let k = start; k < end; k++) {
+        const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
+        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
+      }
+      const bj = b + (<usize>j << 2);
+      a0 = biasPlus(bj, sv, a0);
+      a1 = biasPlus(bj + 16, sv, a1);
+      a2 = biasPlus(bj + 32, sv, a2);
+      a3 = biasPlus(bj + 48, sv, a3);
+      storeRest(o + (<usize>j << 2), a0, a1, a2, a3, jEnd - j);
+    }
+    if (j < jEnd) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0;
+      for (let k = start; k < end; k++) {
+        const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
+        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+      }
+      const bj = b + (<usize>j << 2);
+      a0 = biasPlus(bj, sv, a0);
+      a1 = biasPlus(bj + 16, sv, a1);
+      a2 = biasPlus(bj + 32, sv, a2);
+      storeRest(o + (<usize>j << 2), a0, a1, a2, a2, jEnd - j); // ≤ 12 lanes: no fourth vector
+    }
+  }
+}
+
+/**
+ * sparseDenseForward on the outputs [jStart, min(jEnd, outputs)); a block starting at or after
+ * `outputs` builds the batch's columns for the backward pass instead (sparseColumns), so that
+ * a thread builds them while the others compute outputs.
+ *
+ * reference: model/dense.ts denseForward (and sparseColumns, for the backward pass)
+ */
+export function sparseDenseForwardAndColumns(
+  out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  W: usize, b: usize, batch: i32, inputs: i32, outputs: i32,
+  colStart: usize, colSample: usize, colValue: usize, jStart: i32, jEnd: i32,
+): void {
+  if (jStart >= outputs) {
+    sparseColumns(rowStart, index, value, scale, batch, inputs, colStart, colSample, colValue);
+  } else {
+    sparseDenseForward(out, rowStart, index, value, scale, W, b, batch, outputs, jStart, min(jEnd, outputs));
+  }
+}
+
+/**
+ * dW = xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression): each
+ * sample's row of dout stays in registers while its nonzero pixels update their rows of dW.
+ * The sum over samples runs in sample order, as in the reference and in sparseDenseBackward.
+ * The rows are summed in `padded` (inputs × 16 floats of scratch), one aligned cache line per
+ * row, so that every load and store is one aligned vector, then copied into dW.
+ *
+ * reference: model/dense.ts denseBackward, its dW = xᵀ · dout (at most 16 outputs)
+ */
+export function sparseDenseBackwardNarrow(
+  dW: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  batch: i32, inputs: i32, outputs: i32, padded: usize,
+): void {
+  sumNarrowRows(padded, dout, rowStart, index, value, scale, 0, batch, inputs, outputs);
+  for (let i = 0; i < inputs; i++) {
+    const from = row(padded, i, 16);
+    const to = row(dW, i, outputs);
+    storeRest(to, v128.load(from), v128.load(from + 16), v128.load(from + 32), v128.load(from + 48), outputs);
+  }
+}
+
+/** padded (inputs × 16) = Σ_{n in [nStart, nEnd)} xₙᵀ · doutₙ, in sample order. */
+@inline function sumNarrowRows(
+  padded: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  nStart: i32, nEnd: i32, inputs: i32, outputs: i32,
+): void {
+  // Lanes past `outputs` (of the next sample's row, or of the padding) are summed too, into
+  // lanes of `padded` that are never copied: no branch in the inner loop.
+  memory.fill(padded, 0, (<usize>inputs * 16) << 2);
+  for (let n = nStart; n < nEnd; n++) {
+    const d = row(dout, n, outputs);
+    const d0 = v128.load(d), d1 = v128.load(d + 16), d2 = v128.load(d + 32), d3 = v128.load(d + 48);
+    const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
+    let k = load<u32>(rowStart + (<usize>n << 2));
+    if (outputs <= 12) {
+      for (; k < end; k++) {
+        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
+        v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
+        v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
+        v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
+      }
+    } else {
+      for (; k < end; k++) {
+        const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
+        v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
+        v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
+        v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
+        v128.store(w + 48, f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)));
+      }
+    }
+  }
+}
+
+/**
+ * sparseDenseBackwardNarrow for a large batch, in blocks of `blockSize` samples that threads
+ * share: block b sums its samples into its own padded rows (partials + b · inputs × 16 floats),
+ * then sumNarrowBlocks adds the blocks in block order. The blocks depend on the batch size
+ * alone, so the result is the same with any number of threads.
+ *
+ * reference: model/dense.ts denseBackward, its dW = xᵀ · dout, by blocks of samples
+ */
+export function sparseDenseBackwardNarrowBlocks(
+  partials: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  batch: i32, inputs: i32, outputs: i32, blockSize: i32, bStart: i32, bEnd: i32,
+): void {
+  for (let b = bStart; b < bEnd; b++) {
+    const padded = partials + ((<usize>b * <usize>inputs * 16) << 2);
+    const nStart = b * blockSize;
+    const nEnd = min(batch, nStart + blockSize);
+    sumNarrowRows(padded, dout, rowStart, index, value, scale, nStart, nEnd, inputs, outputs);
+  }
+}
+
+/**
+ * dW = Σ_b partials[b], in block order: the last step of sparseDenseBackwardNarrowBlocks.
+ *
+ * reference: model/dense.ts denseBackward, its dW = Σ_b (xᵀ · dout)_b
+ */
+export function sumNarrowBlocks(dW: usize, partials: usize, blocks: i32, inputs: i32, outputs: i32): void {
+  const stride = (<usize>inputs * 16) << 2;
+  for (let i = 0; i < inputs; i++) {
+    let from = row(partials, i, 16);
+    let a0 = v128.load(from), a1 = v128.load(from + 16), a2 = v128.load(from + 32), a3 = v128.load(from + 48);
+    for (let b = 1; b < blocks; b++) {
+      from += stride;
+      a0 = f32x4.add(a0, v128.load(from));
+      a1 = f32x4.add(a1, v128.load(from + 16));
+      a2 = f32x4.add(a2, v128.load(from + 32));
+      a3 = f32x4.add(a3, v128.load(from + 48));
+    }
+    storeRest(row(dW, i, outputs), a0, a1, a2, a3, outputs);
+  }
+}
+
+/**
+ * sparseDenseForward on the samples [nStart, nEnd), all outputs: how threads share a layer
+ * too narrow to share by its outputs (a softmax regression's 10 classes) on a large batch.
+ * Each sample's outputs are computed as sparseDenseForward computes them.
+ *
+ * reference: model/dense.ts denseForward, x as sparse rows: out = x · W + b
+ */
+export function sparseDenseForwardSamples(
+  out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  W: usize, b: usize, outputs: i32, nStart: i32, nEnd: i32,
+): void {
+  sparseDenseForward(
+    row(out, nStart, outputs), rowStart + (<usize>nStart << 2), index, value, scale,
+    W, b, nEnd - nStart, outputs, 0, outputs,
+  );
+}
+
+/**
+ * dW[:, jStart..jEnd) = xᵀ · dout, x as the columns that sparseColumns built; the rows of
+ * pixels that are zero in the whole batch get zeros. Outputs go 24, then 16 at a time over all
+ * inputs (see sparseDenseForward), so that the batch's slice of dout stays in L1.
+ *
+ * reference: model/dense.ts denseBackward, its dW = xᵀ · dout (x as columns)
+ */
+export function sparseDenseBackward(
+  dW: usize, dout: usize, colStart: usize, colSample: usize, colValue: usize,
+  inputs: i32, outputs: i32, jStart: i32, jEnd: i32,
+): void {
+  let j = jStart;
+  for (; j + 24 <= jEnd; j += 24) {
+    const dj = dout + (<usize>j << 2);
+    for (let i = 0; i < inputs; i++) {
+      const start = load<u32>(colStart + (<usize>i << 2));
+      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+      const wj = row(dW, i, outputs) + (<usize>j << 2);
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+      for (let p = start; p < end; p++) {
+        const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
+        const d = row(dj, <i32>load<u32>(colSample + (<usize>p << 2)), outputs);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
+        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(d + 64)));
+        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(d + 80)));
+      }
+      v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
+      v128.store(wj + 64, a4); v128.store(wj + 80, a5);
+    }
+  }
+  for (; j + 16 <= jEnd; j += 16) {
+    const dj = dout + (<usize>j << 2);
+    for (let i = 0; i < inputs; i++) {
+      const start = load<u32>(colStart + (<usize>i << 2));
+      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+      const wj = row(dW, i, outputs) + (<usize>j << 2);
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (let p = start; p < end; p++) {
+        const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
+        const d = row(dj, <i32>load<u32>(colSample + (<usize>p << 2)), outputs);
+        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
+        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
+      }
+      v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
+    }
+  }
+  for (; j < jEnd; j += 4) {
+    for (let i = 0; i < inputs; i++) {
+      const start = load<u32>(colStart + (<usize>i << 2));
+      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+      const wj = row(dW, i, outputs) + (<usize>j << 2);
+      let a = f32x4.splat(0);
+      for (let p = start; p < end; p++) {
+        const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
+        const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
+        a = f32x4.add(a, f32x4.mul(xv, v128.load(d)));
+      }
+      storeLanes(wj, a, jEnd - j);
+    }
+  }
+}

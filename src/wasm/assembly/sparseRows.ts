@@ -1,0 +1,80 @@
+// Sparse rows, the form the images take in the wasm engine: reordered once per epoch, and
+// turned into columns for a backward pass. Layouts, not math: no reference function.
+
+
+/**
+ * The batch's sparse rows turned into columns: for each pixel, the samples where it is nonzero
+ * (colStart (inputs + 1), colSample, colValue), in sample order. Built once per batch for
+ * sparseDenseBackward, so that each row of dW is summed in registers and stored once.
+ *
+ * reference: none (a layout): the rows of train/batches.ts as columns, for sparseDenseBackward
+ */
+export function sparseColumns(
+  rowStart: usize, index: usize, value: usize, scale: f32, batch: i32, inputs: i32,
+  colStart: usize, colSample: usize, colValue: usize,
+): void {
+  // count, prefix-sum, fill (advancing each column's start), shift back
+  memory.fill(colStart, 0, (<usize>inputs + 1) << 2);
+  const first = load<u32>(rowStart);
+  const last = load<u32>(rowStart + (<usize>batch << 2));
+  for (let k = first; k < last; k++) {
+    const c = colStart + ((<usize>load<u16>(index + (<usize>k << 1)) + 1) << 2);
+    store<u32>(c, load<u32>(c) + 1);
+  }
+  for (let i = 0; i < inputs; i++) {
+    const c = colStart + ((<usize>i + 1) << 2);
+    store<u32>(c, load<u32>(c) + load<u32>(c - 4));
+  }
+  for (let n = 0; n < batch; n++) {
+    const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
+    for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
+      const c = colStart + (<usize>load<u16>(index + (<usize>k << 1)) << 2);
+      const p = load<u32>(c);
+      store<u32>(c, p + 1);
+      store<u32>(colSample + (<usize>p << 2), n);
+      store<f32>(colValue + (<usize>p << 2), <f32>load<u8>(value + k) * scale);
+    }
+  }
+  for (let i = inputs; i > 0; i--) {
+    store<u32>(colStart + (<usize>i << 2), load<u32>(colStart + ((<usize>i - 1) << 2)));
+  }
+  store<u32>(colStart, 0);
+}
+
+/**
+ * Reorders sparse rows: the rows of the samples order[0 .. count), in that order, become a
+ * new set of rows. One pass per epoch, after which every batch is a contiguous slice. Rows are
+ * u32 row starts (count + 1), u16 pixel indices, u8 pixel values. Two steps: the new row
+ * starts (rowStartsInOrder), then the copies (copyRows), which threads share by ranges of n.
+ *
+ * reference: none (a layout): train/batches.ts's rows in an epoch's order
+ */
+export function rowStartsInOrder(toRowStart: usize, fromRowStart: usize, order: usize, count: i32): void {
+  let k: u32 = 0;
+  for (let n = 0; n < count; n++) {
+    const sample = <usize>load<u32>(order + (<usize>n << 2));
+    store<u32>(toRowStart + (<usize>n << 2), k);
+    k += load<u32>(fromRowStart + ((sample + 1) << 2)) - load<u32>(fromRowStart + (sample << 2));
+  }
+  store<u32>(toRowStart + (<usize>count << 2), k);
+}
+
+/**
+ * Copies the rows of order[nStart .. nEnd) to where rowStartsInOrder put them.
+ *
+ * reference: none (a layout): train/batches.ts's rows in an epoch's order
+ */
+export function copyRows(
+  toRowStart: usize, toIndex: usize, toValue: usize,
+  fromRowStart: usize, fromIndex: usize, fromValue: usize,
+  order: usize, nStart: i32, nEnd: i32,
+): void {
+  for (let n = nStart; n < nEnd; n++) {
+    const sample = <usize>load<u32>(order + (<usize>n << 2));
+    const from = load<u32>(fromRowStart + (sample << 2));
+    const length = load<u32>(fromRowStart + ((sample + 1) << 2)) - from;
+    const k = load<u32>(toRowStart + (<usize>n << 2));
+    memory.copy(toIndex + (<usize>k << 1), fromIndex + (<usize>from << 1), <usize>length << 1);
+    memory.copy(toValue + <usize>k, fromValue + <usize>from, <usize>length);
+  }
+}
