@@ -6,10 +6,6 @@
 //
 // Everything here is also what `mnist-softmax --help` does; the README shows an example.
 
-import type { GreyImage } from './data/prepare.js';
-import { prepareDigit } from './data/prepare.js';
-import type { Network } from './model/network.js';
-import { argmax } from './model/tensor.js';
 import type { RunOptions } from './train/defaults.js';
 import { startRun, type RunHooks, type RunPlacement, type RunResult } from './train/run.js';
 
@@ -53,6 +49,14 @@ export type { RunConfig, RunEvent, RunHooks, RunPlacement, RunResult } from './t
 export type { EpochMetrics, StepLog } from './train/records.js';
 export { evaluate, type Evaluation } from './train/evaluate.js';
 
+// prediction
+export {
+  classifyPixels,
+  predictImage,
+  type Classification,
+  type ImagePrediction,
+} from './model/predict.js';
+
 // errors: every refusal of bad input is a UserError (with the exit code the CLI uses)
 export {
   DataError,
@@ -76,30 +80,4 @@ export function train(
   hooks: RunHooks = {},
 ): Promise<RunResult> {
   return startRun(options, placement, hooks);
-}
-
-export interface ImagePrediction {
-  /** The most likely class's name. */
-  label: string;
-  /** One per class, in the model's order of classes. */
-  probabilities: number[];
-  /** Whether the picture was inverted (dark ink on light paper) when it was prepared. */
-  inverted: boolean;
-}
-
-/**
- * What `network` says about a picture of any size (a PNG read by readPngGrey, a canvas's grey
- * pixels): prepared as MNIST's digits were (prepareDigit: inverted if light, cropped to its ink,
- * scaled into 20×20, centred by its centre of mass in the model's frame), then classified.
- */
-export function predictImage(network: Network, image: GreyImage): ImagePrediction {
-  const { height, width, scale, offset } = network.input;
-  const prepared = prepareDigit(image, height, width);
-  const x = Float32Array.from(prepared.pixels, (p) => p * scale + offset);
-  const probabilities = Array.from(network.predict(x, 1));
-  return {
-    label: network.classes[argmax(probabilities)],
-    probabilities,
-    inverted: prepared.inverted,
-  };
 }

@@ -1,11 +1,9 @@
 // `mnist-softmax predict`: what a saved model says about pictures (PNG) or test-set samples.
 
 import { readPngGrey } from '../data/png.js';
-import { prepareDigit } from '../data/prepare.js';
 import { UsageError } from '../errors.js';
 import { readModelFile } from '../model/modelFile.js';
-import type { Network } from '../model/network.js';
-import { argmax } from '../model/tensor.js';
+import { classifyPixels, predictImage } from '../model/predict.js';
 import { drawImage, percent } from './format.js';
 import { testDataFor } from './modelData.js';
 
@@ -26,16 +24,6 @@ interface Prediction {
   probabilities: number[];
 }
 
-function classify(
-  network: Network,
-  pixels: Uint8Array,
-): { label: string; probabilities: number[] } {
-  const { scale, offset } = network.input;
-  const x = Float32Array.from(pixels, (p) => p * scale + offset);
-  const probabilities = Array.from(network.predict(x, 1));
-  return { label: network.classes[argmax(probabilities)], probabilities };
-}
-
 export async function predictCommand(images: string[], options: PredictOptions): Promise<void> {
   if (images.length === 0 && options.index === undefined) {
     throw new UsageError('predict needs IMAGE files or --index N');
@@ -47,12 +35,12 @@ export async function predictCommand(images: string[], options: PredictOptions):
   const shown: Uint8Array[] = [];
 
   for (const file of images) {
-    const prepared = prepareDigit(readPngGrey(file), height, width);
-    if (!prepared.pixels.some((pixel) => pixel > 0)) {
+    const { label, probabilities, pixels } = predictImage(network, readPngGrey(file));
+    if (!pixels.some((pixel) => pixel > 0)) {
       console.error(`warning: ${file}: no ink found (a blank image): its prediction means nothing`);
     }
-    predictions.push({ file, ...classify(network, prepared.pixels) });
-    shown.push(prepared.pixels);
+    predictions.push({ file, label, probabilities });
+    shown.push(pixels);
   }
   if (options.index !== undefined) {
     const { test } = await testDataFor(model, options.model, options.data);
@@ -64,7 +52,7 @@ export async function predictCommand(images: string[], options: PredictOptions):
     predictions.push({
       index: options.index,
       trueLabel: network.classes[test.labels[options.index]],
-      ...classify(network, pixels),
+      ...classifyPixels(network, pixels),
     });
     shown.push(pixels);
   }

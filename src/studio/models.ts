@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadDataset, resolveDataSource, type Dataset, type Split } from '../data/dataset.js';
 import { readModelFile } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
-import { argmax } from '../model/tensor.js';
+import { classifyPixels } from '../model/predict.js';
 import { weightsPng, weightTiles, largestWeight } from '../report/weights.js';
 import { evaluate, firstMistakes } from '../train/evaluate.js';
 import type { RunEvaluation } from './api.js';
@@ -86,14 +86,7 @@ export class Models {
   ): Promise<{ label: string; probabilities: number[] }> {
     const network = await this.network(folder);
     if (!network) throw new Error('the run has no model yet (no epoch has finished)');
-    const { scale, offset } = network.input;
-    const probabilities = Array.from(
-      network.predict(
-        Float32Array.from(pixels, (p) => p * scale + offset),
-        1,
-      ),
-    );
-    return { label: network.classes[argmax(probabilities)], probabilities };
+    return classifyPixels(network, pixels);
   }
 
   /** The first layer's weights as tiles (as weights.png), with the |weight| in full colour. */

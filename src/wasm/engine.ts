@@ -33,19 +33,22 @@ type Kernels = Record<string, KernelFunction> & {
   staticEnd(): Pointer;
 };
 
-let compiled: WebAssembly.Module | null = null;
+/** Compiled modules by file: normally the one, kernels.wasm (scripts/kernel-ab.mjs loads two). */
+const compiled = new Map<string, WebAssembly.Module>();
 
-function kernelsModule(): WebAssembly.Module {
-  if (!compiled) {
+function kernelsModule(file: URL = WASM_FILE): WebAssembly.Module {
+  let module = compiled.get(file.href);
+  if (!module) {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(WASM_FILE);
+      bytes = readFileSync(file);
     } catch {
-      throw new Error(`${WASM_FILE.pathname} is missing: run \`npm run build\``);
+      throw new Error(`${file.pathname} is missing: run \`npm run build\``);
     }
-    compiled = new WebAssembly.Module(bytes);
+    module = new WebAssembly.Module(bytes);
+    compiled.set(file.href, module);
   }
-  return compiled;
+  return module;
 }
 
 /** The byte offset of an array in the engine's memory: what the kernels take. */
@@ -67,10 +70,14 @@ export class WasmEngine implements Engine {
   /** Per-feature scratch arrays of the BatchNorm kernels, by feature count. */
   private readonly scratch = new Map<number, Float32Array[]>();
 
-  /** `threads` > 1 runs the large kernels on that many threads (see threads.ts). */
-  constructor(threads = 1) {
+  /**
+   * `threads` > 1 runs the large kernels on that many threads (see threads.ts). `kernels`: another
+   * build of kernels.wasm (for A/B measurements of kernel changes).
+   */
+  constructor(threads = 1, kernels: URL = WASM_FILE) {
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-    const instance = new WebAssembly.Instance(kernelsModule(), {
+    const module = kernelsModule(kernels);
+    const instance = new WebAssembly.Instance(module, {
       env: {
         memory: this.memory,
         abort: () => {
@@ -80,7 +87,7 @@ export class WasmEngine implements Engine {
     });
     this.kernels = instance.exports as unknown as Kernels;
     this.top = Math.max(16, this.kernels.staticEnd());
-    this.pool = threads > 1 ? new ThreadPool(kernelsModule(), this.memory, threads) : null;
+    this.pool = threads > 1 ? new ThreadPool(module, this.memory, threads) : null;
   }
 
   /** Stops the worker threads, if any. */
