@@ -9,7 +9,6 @@ import { compare } from './finiteDifferences.js';
 import { referenceEngine, type Engine } from '../model/engine.js';
 import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';
 import { Random } from '../random.js';
-import { createBatchSource } from '../train/batches.js';
 import { LossBuffers, lossAndGradient } from '../train/losses.js';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerName } from '../train/optimizers.js';
 import { WasmEngine } from '../wasm/engine.js';
@@ -96,7 +95,7 @@ function stateName(optimizer: OptimizerName, index: number): string {
 /** What one training step leaves: the tensors compared, by name. */
 function step(network: Network, data: Dataset, configuration: EngineConfiguration) {
   const { batch: size, optimizer } = configuration;
-  const source = createBatchSource(network.engine, network.input, data.train, size);
+  const source = network.engine.batches(network.input, data.train, size);
   source.startEpoch(null);
   const batch = source.batch(0, size);
   const tensors: [string, Float32Array][] = [];

@@ -2,7 +2,7 @@
 // batch at a time with trainOnBatch, the same batches as ours), timed per batch.
 
 import { BATCHNORM_EPSILON, BATCHNORM_MOMENTUM } from '../model/layers.js';
-import type { Batch } from '../train/batches.js';
+import type { Batch } from '../model/batches.js';
 import { OPTIMIZER_DEFAULTS as adam } from '../train/optimizers.js';
 import type { Tf } from './tfjs.js';
 

@@ -5,7 +5,7 @@
 
 import type { Layer } from '../model/layers.js';
 import type { Network } from '../model/network.js';
-import type { Batch } from '../train/batches.js';
+import type { Batch } from '../model/batches.js';
 import type { TrainConfig } from '../train/trainer.js';
 import type { Oracle, Tf } from './tfjs.js';
 

@@ -11,7 +11,7 @@ import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js
 import { Dense } from '../model/layers.js';
 import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';
 import { Random } from '../random.js';
-import { createBatchSource, type Batch } from '../train/batches.js';
+import type { Batch } from '../model/batches.js';
 import { OPTIMIZER_DEFAULTS, type OptimizerName } from '../train/optimizers.js';
 import type { StepLog } from '../train/records.js';
 import { train } from '../train/trainer.js';
@@ -169,7 +169,7 @@ async function benchTfjs(
   };
   const model = buildTfjsModel(tf, spec);
   // the same shuffled batches as ours, densified as a tfjs user would feed them
-  const source = createBatchSource(createEngine('reference'), MNIST_INPUT, data.train, BATCH_SIZE);
+  const source = createEngine('reference').batches(MNIST_INPUT, data.train, BATCH_SIZE);
   const order = Uint32Array.from({ length: data.train.count }, (_, i) => i);
   new Random(1).shuffle(order);
   source.startEpoch(order);

@@ -9,7 +9,11 @@ import {
   batchnormForwardInference,
   batchnormForwardTraining,
 } from './batchnorm.js';
+import type { Split } from '../data/dataset.js';
+import { DenseBatches, type BatchSource } from './batches.js';
 import { denseBackward, denseForward } from './dense.js';
+import type { InputSpec } from './network.js';
+import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './softmax.js';
 import { adamStep, momentumStep, sgdStep } from './updates.js';
 
 /**
@@ -36,8 +40,11 @@ export interface Engine {
   allocate(length: number): Float32Array;
   /** Raw bytes in the engine's memory (for sparse rows), 16-byte aligned. */
   allocateBytes(bytes: number): Uint8Array;
-  /** Whether the first dense layer can take SparseRows (else it takes dense inputs). */
-  readonly sparseInput: boolean;
+  /**
+   * The batches of `split` in this engine's form and memory (the reference engine: dense floats;
+   * the wasm engine: sparse rows where it can), for batches of at most `capacity`.
+   */
+  batches(input: InputSpec, split: Split, capacity: number): BatchSource;
   /** `training`: a backward pass on the same input follows (an engine may prepare for it). */
   denseForward(
     out: Float32Array,
@@ -75,26 +82,10 @@ export interface Engine {
     length: number,
   ): void;
   /**
-   * Copies the rows of the samples `order` (in that order) from one set of sparse rows to
-   * another, all in this engine's memory (engines that take sparse input). `background`: on
-   * other threads while this one goes on, if the engine has them (see canWorkInBackground);
-   * the rows are ready after finishBackground.
+   * Softmax cross-entropy forward and backward in one pass: losses as
+   * softmaxCrossEntropyForward (float64), dlogits = scale · (p − y), overwritten.
    */
-  gatherRows?(
-    to: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
-    from: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
-    order: Uint32Array,
-    background?: boolean,
-  ): void;
-  /** Whether gatherRows can work in the background (the engine has threads besides this one). */
-  readonly canWorkInBackground?: boolean;
-  /** Waits for what was started in the background, if anything. */
-  finishBackground?(): void;
-  /**
-   * Softmax cross-entropy forward and backward in one pass, for engines that have it: losses
-   * as softmaxCrossEntropyForward (float64), dlogits = scale · (p − y), overwritten.
-   */
-  softmaxCrossEntropy?(
+  softmaxCrossEntropy(
     losses: Float64Array,
     dlogits: Float32Array,
     logits: Float32Array,
@@ -117,9 +108,11 @@ function dense(x: LayerInput): Float32Array {
   return x;
 }
 
+/** The reference engine's probabilities between the fused loss's two steps, grown as needed. */
+let probabilities = new Float32Array(0);
+
 export const referenceEngine: Engine = {
   name: 'reference',
-  sparseInput: false,
   allocate: (length) => new Float32Array(length),
   allocateBytes: (bytes) => new Uint8Array(bytes),
   denseForward: (out, x, W, b, batch, inputs, outputs) =>
@@ -129,6 +122,13 @@ export const referenceEngine: Engine = {
     dW.fill(0);
     db.fill(0);
     denseBackward(dx, dW, db, dout, dense(x), W, batch, inputs, outputs);
+  },
+  batches: (input, split, capacity) => new DenseBatches(referenceEngine, input, split, capacity),
+  softmaxCrossEntropy: (losses, dlogits, logits, labels, batch, classes, scale) => {
+    if (probabilities.length < batch * classes) probabilities = new Float32Array(batch * classes);
+    softmaxCrossEntropyForward(probabilities, losses, logits, labels, batch, classes);
+    dlogits.fill(0);
+    softmaxCrossEntropyBackward(dlogits, probabilities, labels, batch, classes, scale);
   },
   batchnormForwardTraining,
   batchnormForwardInference,

@@ -4,7 +4,7 @@ import type { Split } from '../data/dataset.js';
 import type { Engine } from '../model/engine.js';
 import type { InputSpec, Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
-import { createBatchSource, type BatchSource } from './batches.js';
+import type { BatchSource } from '../model/batches.js';
 import { LossBuffers, sampleLosses, type LossName } from './losses.js';
 
 export interface Evaluation {
@@ -92,7 +92,7 @@ function batchSourceFor(network: Network, split: Split, batchSize: number): Batc
   if (cached?.engine === engine && cached.input === input && cached.batchSize >= batchSize) {
     return cached.source;
   }
-  const source = createBatchSource(engine, input, split, batchSize);
+  const source = engine.batches(input, split, batchSize);
   source.startEpoch(null);
   sources.set(split, { engine, input, batchSize, source });
   return source;

@@ -24,7 +24,6 @@ import { DivergenceError, InterruptedError } from '../errors.js';
 import { Dense } from '../model/layers.js';
 import type { InputSpec, Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
-import { createBatchSource } from './batches.js';
 import { evaluate } from './evaluate.js';
 import { LossBuffers, lossAndGradient } from './losses.js';
 import type { EpochMetrics } from './records.js';
@@ -149,7 +148,7 @@ export async function trainLbfgs(
   const classes = network.classes.length;
   const coordinates = new Centred(layer, split, network.input);
   const lambda = config.weightDecay;
-  const source = createBatchSource(network.engine, network.input, split, BATCH);
+  const source = network.engine.batches(network.input, split, BATCH);
   source.startEpoch(null);
   const buffers = new LossBuffers(BATCH, classes, network.engine);
   const dW = new Float64Array(layer.weights.length);

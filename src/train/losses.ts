@@ -65,7 +65,7 @@ export function lossForward(
 
 /**
  * Per-sample losses into `buffers.losses` alone (an evaluation): cross-entropy runs fused in
- * the engine when it has a kernel for it (its gradient goes into `buffers.dlogits`, unused).
+ * the engine (its gradient goes into `buffers.dlogits`, unused).
  */
 export function sampleLosses(
   loss: LossName,
@@ -75,17 +75,13 @@ export function sampleLosses(
   batch: number,
   classes: number,
 ): void {
-  if (loss === 'cross-entropy' && buffers.engine.softmaxCrossEntropy) {
-    lossAndGradient(loss, buffers, logits, labels, batch, classes);
-  } else {
-    lossForward(loss, buffers, logits, labels, batch, classes);
-  }
+  if (loss === 'cross-entropy') lossAndGradient(loss, buffers, logits, labels, batch, classes);
+  else lossForward(loss, buffers, logits, labels, batch, classes);
 }
 
 /**
  * A training step's loss: per-sample losses into `buffers.losses`, and ∂(mean loss)/∂logits
- * into `buffers.dlogits`, which it returns. Cross-entropy runs fused in the engine when the
- * engine has a kernel for it.
+ * into `buffers.dlogits`, which it returns. Cross-entropy runs fused in the engine.
  */
 export function lossAndGradient(
   loss: LossName,
@@ -96,7 +92,7 @@ export function lossAndGradient(
   classes: number,
 ): Float32Array {
   const { engine, losses, dlogits } = buffers;
-  if (loss === 'cross-entropy' && engine.softmaxCrossEntropy) {
+  if (loss === 'cross-entropy') {
     engine.softmaxCrossEntropy(losses, dlogits, logits, labels, batch, classes, 1 / batch);
     return dlogits;
   }

@@ -36,7 +36,7 @@ import { reportHtml } from '../report/html.js';
 import { runCurves, type RunCurves } from '../report/series.js';
 import { largestWeight, weightsPng, weightTiles } from '../report/weights.js';
 import { createEngine } from '../wasm/engine.js';
-import type { Batch } from './batches.js';
+import type { Batch } from '../model/batches.js';
 import { checkpointFile, checkResumeData, readResumePoint, restoreNetwork } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
 import {

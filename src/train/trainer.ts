@@ -7,7 +7,7 @@ import type { Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
 import type { EpochMetrics, StepLog } from './records.js';
-import { createBatchSource, type Batch } from './batches.js';
+import type { Batch } from '../model/batches.js';
 import { evaluate } from './evaluate.js';
 import { LossBuffers, lossAndGradient, type LossName } from './losses.js';
 import {
@@ -199,7 +199,7 @@ export async function train(
     network.engine,
   );
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
-  const source = createBatchSource(network.engine, network.input, split, config.batchSize);
+  const source = network.engine.batches(network.input, split, config.batchSize);
   const buffers = new LossBuffers(config.batchSize, classes, network.engine);
   const parameters = network.parameters().map((p) => p.parameter);
   const denseLayers = network.layers.filter((layer) => layer instanceof Dense);

@@ -10,10 +10,14 @@
 
 import { readFileSync } from 'node:fs';
 import { ACTIVATION_KERNELS } from '../model/activations.js';
+import type { Split } from '../data/dataset.js';
+import { DenseBatches, type BatchSource } from '../model/batches.js';
 import { isSparse, referenceEngine, type Engine, type SparseRows } from '../model/engine.js';
+import type { InputSpec } from '../model/network.js';
 import type { EngineName } from './engineNames.js';
 import type { KernelFunction, ParallelKernel } from './threadProtocol.js';
 import { BLOCK, choose, SAMPLES_BLOCK, SUM_BLOCK } from './kernelTable.js';
+import { MAX_SPARSE_PIXELS, SparseBatches } from './sparseBatches.js';
 import { ThreadPool } from './threads.js';
 
 /** Built by `npm run build` from src/wasm/assembly/kernels.ts; src/ and dist/ are siblings. */
@@ -61,7 +65,6 @@ function pointer(array: ArrayBufferView): Pointer {
 
 export class WasmEngine implements Engine {
   readonly name = 'wasm';
-  readonly sparseInput = true;
   readonly memory: WebAssembly.Memory;
   private readonly kernels: Kernels;
   private readonly pool: ThreadPool | null;
@@ -176,11 +179,33 @@ export class WasmEngine implements Engine {
     return this.narrow;
   }
 
+  /**
+   * Sparse rows where they hold the input: zero pixels must be zero inputs (no offset), and the
+   * rows index pixels with 16 bits; dense batches otherwise.
+   */
+  batches(input: InputSpec, split: Split, capacity: number): BatchSource {
+    const sparse = input.offset === 0 && split.height * split.width <= MAX_SPARSE_PIXELS;
+    return sparse
+      ? new SparseBatches(this, input, split)
+      : new DenseBatches(this, input, split, capacity);
+  }
+
+  /** Whether gatherRows can work in the background (there are threads besides this one). */
   get canWorkInBackground(): boolean {
     return this.pool !== null;
   }
 
-  gatherRows: NonNullable<Engine['gatherRows']> = (to, from, order, background = false) => {
+  /**
+   * Copies the rows of the samples `order` (in that order) from one set of sparse rows to
+   * another. `background`: on the other threads while this one goes on, if there are any; the
+   * rows are ready after finishBackground.
+   */
+  gatherRows = (
+    to: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
+    from: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
+    order: Uint32Array,
+    background = false,
+  ): void => {
     const p = pointer;
     this.kernels.rowStartsInOrder(p(to.rowStart), p(from.rowStart), p(order), order.length);
     const args = [
@@ -199,6 +224,7 @@ export class WasmEngine implements Engine {
     }
   };
 
+  /** Waits for what was started in the background, if anything. */
   finishBackground = (): void => {
     this.pool?.finish();
   };
@@ -206,7 +232,7 @@ export class WasmEngine implements Engine {
   /** The labels of a batch, copied into the memory for softmaxCrossEntropy. */
   private labels: Uint8Array = new Uint8Array(0);
 
-  softmaxCrossEntropy: NonNullable<Engine['softmaxCrossEntropy']> = (
+  softmaxCrossEntropy: Engine['softmaxCrossEntropy'] = (
     losses,
     dlogits,
     logits,

@@ -10,7 +10,7 @@
 //   activations.ts   ReLU                                     model/activations.ts
 //   softmax.ts       softmax with cross-entropy, fused        model/softmax.ts
 //   updates.ts       SGD, momentum, Adam; sums of squares     model/updates.ts
-//   sparseRows.ts    the sparse rows' layouts                 (train/batches.ts)
+//   sparseRows.ts    the sparse rows' layouts                 (wasm/sparseBatches.ts)
 //   helpers.ts       vector helpers
 
 export * from './dense';

@@ -1,5 +1,5 @@
 // The dense layer on sparse input: the images' nonzero pixels as CSR rows of u16 indices and
-// u8 values (train/batches.ts). Reference: src/model/dense.ts.
+// u8 values (wasm/sparseBatches.ts). Reference: src/model/dense.ts.
 
 import { row, storeRest, storeLanes, biasPlus } from './helpers';
 import { sparseColumns } from './sparseRows';

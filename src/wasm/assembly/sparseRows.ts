@@ -7,7 +7,7 @@
  * (colStart (inputs + 1), colSample, colValue), in sample order. Built once per batch for
  * sparseDenseBackward, so that each row of dW is summed in registers and stored once.
  *
- * reference: none (a layout): the rows of train/batches.ts as columns, for sparseDenseBackward
+ * reference: none (a layout): the rows of wasm/sparseBatches.ts as columns, for sparseDenseBackward
  */
 export function sparseColumns(
   rowStart: usize, index: usize, value: usize, scale: f32, batch: i32, inputs: i32,
@@ -47,7 +47,7 @@ export function sparseColumns(
  * u32 row starts (count + 1), u16 pixel indices, u8 pixel values. Two steps: the new row
  * starts (rowStartsInOrder), then the copies (copyRows), which threads share by ranges of n.
  *
- * reference: none (a layout): train/batches.ts's rows in an epoch's order
+ * reference: none (a layout): wasm/sparseBatches.ts's rows in an epoch's order
  */
 export function rowStartsInOrder(toRowStart: usize, fromRowStart: usize, order: usize, count: i32): void {
   let k: u32 = 0;
@@ -62,7 +62,7 @@ export function rowStartsInOrder(toRowStart: usize, fromRowStart: usize, order: 
 /**
  * Copies the rows of order[nStart .. nEnd) to where rowStartsInOrder put them.
  *
- * reference: none (a layout): train/batches.ts's rows in an epoch's order
+ * reference: none (a layout): wasm/sparseBatches.ts's rows in an epoch's order
  */
 export function copyRows(
   toRowStart: usize, toIndex: usize, toValue: usize,
