@@ -34,9 +34,11 @@ if (positionals.length !== 2) {
   process.exit(2);
 }
 const hidden = Number(values.hidden);
+/** @type {import('../dist/model/network.js').Architecture} */
 const architecture = hidden
   ? { hidden: [hidden], activation: 'relu', batchnorm: true, init: 'auto' }
   : { hidden: [], activation: 'relu', batchnorm: false, init: 'zeros' };
+/** @type {import('../dist/train/trainer.js').TrainConfig} */
 const config = {
   epochs: 1,
   batchSize: 100,
@@ -49,7 +51,10 @@ const config = {
 };
 const data = await loadDataset(resolveDataSource('mnist'));
 
-/** ms of one epoch on a fresh engine from `file` (after one untimed epoch). */
+/**
+ * ms of one epoch on a fresh engine from `file` (after one untimed epoch).
+ * @param {string} file
+ */
 async function epoch(file) {
   const engine = new WasmEngine(Number(values.threads), new URL(file, `file://${process.cwd()}/`));
   try {
@@ -63,8 +68,9 @@ async function epoch(file) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const times = positionals.map(() => []);
+const median = (/** @type {number[]} */ xs) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const times = positionals.map(() => /** @type {number[]} */ ([]));
 for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 ? [1, 0] : [0, 1];
   for (const which of order) times[which].push(await epoch(positionals[which]));

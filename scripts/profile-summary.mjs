@@ -24,30 +24,43 @@ if (files.length === 0) {
   console.error(`${folder}: no .cpuprofile files`);
   process.exit(3);
 }
+/**
+ * @typedef {{ functionName: string, url: string, lineNumber: number }} CallFrame
+ * @typedef {{ id: number, callFrame: CallFrame, children?: number[] }} ProfileNode
+ * @type {{ nodes: ProfileNode[], samples: number[], timeDeltas: number[] }}
+ */
 const profile = JSON.parse(readFileSync(files[0], 'utf8'));
 
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+/** @type {Map<number, number>} */
 const parents = new Map();
 for (const node of profile.nodes)
   for (const child of node.children ?? []) parents.set(child, node.id);
 
-/** A function's name and where it is: "evaluate train/evaluate.js:4". */
+/**
+ * A function's name and where it is: "evaluate train/evaluate.js:4".
+ * @param {ProfileNode | undefined} node
+ */
 function nameOf(node) {
+  if (!node) return '(unknown)';
   const { functionName, url, lineNumber } = node.callFrame;
   return `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber}`;
 }
 
 // microseconds per sampled node, then per function: self, and inclusive (each function once
 // per stack, however often it recurs)
+/** @type {Map<number, number>} */
 const sampled = new Map();
 profile.samples.forEach((id, i) => sampled.set(id, (sampled.get(id) ?? 0) + profile.timeDeltas[i]));
+/** @type {Map<string, number>} */
 const self = new Map();
+/** @type {Map<string, number>} */
 const inclusive = new Map();
 for (const [id, micros] of sampled) {
   const name = nameOf(nodes.get(id));
   self.set(name, (self.get(name) ?? 0) + micros);
   const seen = new Set();
-  for (let at = id; at !== undefined; at = parents.get(at)) {
+  for (let at = /** @type {number | undefined} */ (id); at !== undefined; at = parents.get(at)) {
     const caller = nameOf(nodes.get(at));
     if (seen.has(caller)) continue;
     seen.add(caller);
@@ -55,6 +68,10 @@ for (const [id, micros] of sampled) {
   }
 }
 
+/**
+ * @param {string} title
+ * @param {Map<string, number>} times
+ */
 function table(title, times) {
   console.log(title);
   const top = [...times].sort((a, b) => b[1] - a[1]).slice(0, Number(rows));
