@@ -267,32 +267,29 @@ export class WasmEngine implements Engine {
   // prettier-ignore
   denseForward: Engine['denseForward'] = (out, x, W, b, batch, inputs, outputs, training) => {
     const p = pointer;
-    const sparse = isSparse(x);
-    const [kernel] = choose('model/dense.ts denseForward', { sparse, outputs, batch, training: training === true }).kernels;
-    if (kernel === 'sparseDenseForwardAndColumns' && isSparse(x)) {
-      // one more block after the outputs' builds the columns that the backward pass will need
+    const c = { sparse: isSparse(x), outputs, batch, training: training === true };
+    const [kernel] = choose('model/dense.ts denseForward', c).kernels;
+    if (isSparse(x)) {
       const { rowStart, index, value, scale } = x;
-      const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
-      const args = [
-        p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, inputs, outputs,
-        p(columns.start), p(columns.sample), p(columns.value),
-      ];
-      const blocks = Math.ceil(outputs / BLOCK);
-      this.parallel(kernel, args, blocks * BLOCK + 1, BLOCK);
-      this.columnsOf = x;
-    } else if (kernel === 'sparseDenseForwardSamples' && isSparse(x)) {
-      // one block of outputs: threads share the samples instead
-      const { rowStart, index, value, scale } = x;
-      const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), outputs];
-      this.parallel(kernel, args, batch, SAMPLES_BLOCK);
-    } else if (kernel === 'sparseDenseForward' && isSparse(x)) {
-      const { rowStart, index, value, scale } = x;
-      const args = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b), batch, outputs];
-      this.parallel(kernel, args, outputs, BLOCK);
-    } else if (kernel === 'denseForwardNarrow' && !isSparse(x)) {
+      const rows = [p(out), p(rowStart), p(index), p(value), scale, p(W), p(b)];
+      if (kernel === 'sparseDenseForwardAndColumns') {
+        // one more block after the outputs' builds the columns that the backward pass will need
+        const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
+        const args = [
+          ...rows, batch, inputs, outputs, p(columns.start), p(columns.sample), p(columns.value),
+        ];
+        this.parallel(kernel, args, Math.ceil(outputs / BLOCK) * BLOCK + 1, BLOCK);
+        this.columnsOf = x;
+      } else if (kernel === 'sparseDenseForwardSamples') {
+        // one block of outputs: threads share the samples instead
+        this.parallel(kernel, [...rows, outputs], batch, SAMPLES_BLOCK);
+      } else {
+        this.parallel('sparseDenseForward', [...rows, batch, outputs], outputs, BLOCK);
+      }
+    } else if (kernel === 'denseForwardNarrow') {
       const padded = p(this.narrowScratch(inputs * 12)); // rows of 12 floats
       this.kernels.denseForwardNarrow(p(out), p(x), p(W), p(b), padded, batch, inputs, outputs);
-    } else if (!isSparse(x)) {
+    } else {
       const args = [p(out), p(x), p(W), p(b), batch, inputs, outputs];
       this.parallel('denseForward', args, outputs, BLOCK);
     }
@@ -301,7 +298,8 @@ export class WasmEngine implements Engine {
   // prettier-ignore
   denseBackward: Engine['denseBackward'] = (dx, dW, db, dout, x, W, batch, inputs, outputs) => {
     const p = pointer;
-    const { kernels } = choose('model/dense.ts denseBackward', { sparse: isSparse(x), outputs, batch, training: true });
+    const c = { sparse: isSparse(x), outputs, batch, training: true };
+    const { kernels } = choose('model/dense.ts denseBackward', c);
     if (isSparse(x)) {
       if (dx) throw new Error('no input gradient for sparse input (it is the data)');
       const { rowStart, index, value, scale } = x;
