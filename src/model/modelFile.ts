@@ -191,7 +191,8 @@ export async function readModelFile(
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
+/** A JSON object (not null, not an array): what each level of model.json and checkpoint.json is. */
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

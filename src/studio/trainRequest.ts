@@ -4,6 +4,7 @@
 
 import { parseOptionValue, trainOptionsByName } from '../train/trainOptions.js';
 import { resolveDataSource } from '../data/dataset.js';
+import { isObject } from '../model/modelFile.js';
 import { UserError } from '../errors.js';
 import { checkArchitecture } from '../model/network.js';
 import {
@@ -50,7 +51,7 @@ export type TrainRequest =
 
 /** The page's options, checked one by one (each error named by its field), then together. */
 export function trainRequest(body: unknown): TrainRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (!isObject(body)) {
     return { ok: false, errors: { '': 'the body must be a JSON object of train options' } };
   }
   const byName = trainOptionsByName();

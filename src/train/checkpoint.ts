@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
+import { isObject } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
 import type { EpochMetrics } from './records.js';
 import type { TrainState } from './trainer.js';
@@ -70,8 +71,6 @@ export function checkpointFile<Options>(
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isCount = (value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number =>
   Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
 

@@ -3,6 +3,7 @@
 // checks the options of the library API and of a checkpoint with them too (run.ts).
 
 import { Option } from 'commander';
+import { isObject } from '../model/modelFile.js';
 import { ACTIVATIONS } from '../model/activations.js';
 import { LOSSES } from './losses.js';
 import {
@@ -190,7 +191,7 @@ export function parseOptionValue(
  * passes as it is (`hidden: []`).
  */
 export function optionsProblem(saved: unknown): string | null {
-  if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) {
+  if (!isObject(saved)) {
     return 'its options are not an object';
   }
   const byName = trainOptionsByName();
