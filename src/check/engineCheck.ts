@@ -37,11 +37,25 @@ export interface TensorCheck {
 
 const SOFTMAX: Architecture = { hidden: [], activation: 'relu', batchnorm: false, init: 'xavier' };
 const MLP: Architecture = { hidden: [32, 16], activation: 'relu', batchnorm: true, init: 'auto' };
+/** Widths at the kernels' edges and the activations that stay in TypeScript, on one thread. */
+const EDGES: [string, Architecture][] = [
+  ['784-64-10 BatchNorm ReLU', { hidden: [64], activation: 'relu', batchnorm: true, init: 'auto' }],
+  [
+    '784-40-35-10 sigmoid (odd widths)',
+    { hidden: [40, 35], activation: 'sigmoid', batchnorm: false, init: 'auto' },
+  ],
+  ['784-37-10 BatchNorm tanh', { hidden: [37], activation: 'tanh', batchnorm: true, init: 'auto' }],
+  [
+    "784-13-12-10 (at the narrow kernels' edge)",
+    { hidden: [13, 12], activation: 'relu', batchnorm: false, init: 'auto' },
+  ],
+];
 
 /**
  * Softmax regression covers the sparse narrow kernels (a minibatch, and a full batch of 3000
  * in blocks); the 784-32(BatchNorm, ReLU)-16-10 network the sparse wide kernels with their
- * columns, the dense kernels (32→16) and the narrow ones (16→10), BatchNorm and ReLU.
+ * columns, the dense kernels (32→16) and the narrow ones (16→10), BatchNorm and ReLU; the
+ * EDGES, odd widths and the widths either side of the narrow kernels' 12 outputs.
  */
 export function engineConfigurations(): EngineConfiguration[] {
   const configurations: EngineConfiguration[] = [];
@@ -57,6 +71,19 @@ export function engineConfigurations(): EngineConfiguration[] {
           threads,
         },
       );
+    }
+    if (threads === 1) {
+      for (const [name, architecture] of EDGES) {
+        for (const optimizer of ['sgd', 'momentum', 'adam'] as OptimizerName[]) {
+          configurations.push({
+            name: `${name}, batch 100`,
+            architecture,
+            batch: 100,
+            optimizer,
+            threads,
+          });
+        }
+      }
     }
     configurations.push({
       name: '784-10, full batch of 3000',
@@ -92,26 +119,45 @@ function stateName(optimizer: OptimizerName, index: number): string {
   return `velocity of parameter ${index}`;
 }
 
-/** What one training step leaves: the tensors compared, by name. */
-function step(network: Network, data: Dataset, configuration: EngineConfiguration) {
+/**
+ * What one training step leaves: the tensors compared, by name. `updateFrom`: the gradients the
+ * update starts from instead of the network's own (the reference's, so that the update kernels
+ * are compared on the same input: Adam divides by √v, which makes float32 noise in a gradient
+ * near zero a difference of a whole step).
+ */
+function step(
+  network: Network,
+  data: Dataset,
+  configuration: EngineConfiguration,
+  updateFrom?: Float32Array[],
+) {
   const { batch: size, optimizer } = configuration;
   const source = network.engine.batches(network.input, data.train, size);
   source.startEpoch(null);
   const batch = source.batch(0, size);
-  const tensors: [string, Float32Array][] = [];
+  const tensors: [string, ArrayLike<number>][] = [];
   const inference = network.forward(batch.input, size, false).slice();
   const logits = network.forward(batch.input, size, true);
   tensors.push(['logits (inference)', inference], ['logits (training)', logits.slice()]);
   const buffers = new LossBuffers(size, network.classes.length, network.engine);
   const classes = network.classes.length;
   const dlogits = lossAndGradient('cross-entropy', buffers, logits, batch.labels, size, classes);
-  tensors.push(['dlogits', dlogits.slice()]);
+  tensors.push(['losses (float64)', buffers.losses.slice(0, size)], ['dlogits', dlogits.slice()]);
   network.backward(dlogits, size);
   const parameters = network.parameters();
-  for (const { parameter, layer } of parameters) {
-    tensors.push([`d${parameter.name} (layer ${layer})`, parameter.gradient.slice()]);
-  }
-  const update = createOptimizer({ ...OPTIMIZER_DEFAULTS, name: optimizer }, 1e-4, network.engine);
+  const gradients = parameters.map(({ parameter }) => parameter.gradient.slice());
+  parameters.forEach(({ parameter, layer }, i) =>
+    tensors.push([`d${parameter.name} (layer ${layer})`, gradients[i]]),
+  );
+  // a second backward pass overwrites the gradients of the first (no zeroing pass between)
+  network.backward(dlogits, size);
+  const [first] = parameters;
+  tensors.push([
+    `d${first.parameter.name} (layer ${first.layer}, again)`,
+    first.parameter.gradient.slice(),
+  ]);
+  updateFrom?.forEach((gradient, i) => parameters[i].parameter.gradient.set(gradient));
+  const update = createOptimizer({ ...OPTIMIZER_DEFAULTS, name: optimizer }, 1e-3, network.engine);
   const values = parameters.map((p) => p.parameter);
   update.step(values, 0.01);
   update.step(values, 0.01); // twice: the optimiser's state is used too
@@ -124,7 +170,7 @@ function step(network: Network, data: Dataset, configuration: EngineConfiguratio
   update
     .state()
     .arrays.forEach((array, i) => tensors.push([stateName(optimizer, i), array.slice()]));
-  return tensors;
+  return { tensors, gradients };
 }
 
 /**
@@ -144,11 +190,11 @@ export function checkEngines(
     try {
       const reference = step(build(referenceEngine), data, configuration);
       const wasmNetwork = build(wasmEngine);
-      const wasm = step(wasmNetwork, data, configuration);
+      const wasm = step(wasmNetwork, data, configuration, reference.gradients).tensors;
       const kernels = denseKernels(wasmNetwork, configuration.batch).join('\n');
       const name = `${configuration.name}, ${configuration.optimizer}, ${configuration.threads} thread${configuration.threads > 1 ? 's' : ''}`;
-      reference.forEach(([tensor, expected], i) => {
-        const scale = expected.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+      reference.tensors.forEach(([tensor, expected], i) => {
+        const scale = Array.from(expected).reduce((max, v) => Math.max(max, Math.abs(v)), 0);
         const { maxAbsError, maxRelError } = compare(
           wasm[i][1],
           expected,
