@@ -76,22 +76,12 @@ export async function gradcheckCommand(options: {
     table(
       [
         ['check', 'reference', 'max abs error', 'max rel error', ''],
-        ...checks.map((c) => [
-          c.name,
-          c.reference,
-          c.maxAbsError.toExponential(2),
-          c.maxRelError.toExponential(2),
-          c.ok ? 'OK' : 'FAIL',
-        ]),
+        ...checks.map((c) => [c.name, c.reference, ...errorColumns(c)]),
       ],
       false,
     ),
   );
-  const failed = checks.filter((c) => !c.ok).length;
-  console.log(
-    failed ? `\n${failed} of ${checks.length} checks FAIL` : `\nall ${checks.length} checks OK`,
-  );
-  return ok ? EXIT.ok : EXIT.failed;
+  return verdict(checks);
 }
 
 /** `gradcheck --engines`: every configuration's tensors, OK or FAIL; exit 1 on any FAIL. */
@@ -119,20 +109,31 @@ async function engineCheckCommand(options: { json: boolean }): Promise<number> {
       table(
         [
           ['  tensor', 'max abs error', 'max rel error', ''],
-          ...rows.map((c) => [
-            `  ${c.tensor}`,
-            c.maxAbsError.toExponential(2),
-            c.maxRelError.toExponential(2),
-            c.ok ? 'OK' : 'FAIL',
-          ]),
+          ...rows.map((c) => [`  ${c.tensor}`, ...errorColumns(c)]),
         ],
         false,
       ),
     );
   }
+  return verdict(checks);
+}
+
+interface Checked {
+  maxAbsError: number;
+  maxRelError: number;
+  ok: boolean;
+}
+
+/** A check's last columns in the tables of gradcheck and gradcheck --engines. */
+function errorColumns(c: Checked): string[] {
+  return [c.maxAbsError.toExponential(2), c.maxRelError.toExponential(2), c.ok ? 'OK' : 'FAIL'];
+}
+
+/** The closing line, "all N checks OK" or how many FAIL, and the exit code. */
+function verdict(checks: Checked[]): number {
   const failed = checks.filter((c) => !c.ok).length;
   console.log(
     failed ? `\n${failed} of ${checks.length} checks FAIL` : `\nall ${checks.length} checks OK`,
   );
-  return ok ? EXIT.ok : EXIT.failed;
+  return failed ? EXIT.failed : EXIT.ok;
 }

@@ -5,7 +5,7 @@ import type { Engine } from '../model/engine.js';
 import type { InputSpec, Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import type { BatchSource } from '../model/batches.js';
-import { LossBuffers, sampleLosses, type LossName } from './losses.js';
+import { LossBuffers, lossAndGradient, type LossName } from './losses.js';
 
 export interface Evaluation {
   loss: number;
@@ -34,7 +34,7 @@ export function evaluate(
     const size = Math.min(batchSize, split.count - start);
     const batch = source.batch(start, size);
     const logits = network.forward(batch.input, size, false);
-    sampleLosses(loss, buffers, logits, batch.labels, size, classes);
+    lossAndGradient(loss, buffers, logits, batch.labels, size, classes); // the gradient unused
     for (let n = 0; n < size; n++) {
       lossSum += buffers.losses[n];
       const predicted = argmax(logits, n * classes, classes);

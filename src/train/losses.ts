@@ -1,11 +1,10 @@
 // The two losses a network can train with, both on the softmax of its logits:
-//   cross-entropy: forward by log-sum-exp, backward fused with the softmax: (p − y) / batch
+//   cross-entropy: forward by log-sum-exp, backward fused with the softmax: (p − y) / batch,
+//                  in one kernel of the engine (Engine.softmaxCrossEntropy)
 //   mse:           forward (p − y)², backward through the standalone softmax backward
 
 import {
-  softmaxCrossEntropyForward,
   softmaxBackward,
-  softmaxCrossEntropyBackward,
   softmaxForward,
   squaredErrorBackward,
   squaredErrorForward,
@@ -39,49 +38,10 @@ export class LossBuffers {
   }
 }
 
-/** Per-sample losses into `buffers.losses`, softmax into `buffers.probabilities`. */
-export function lossForward(
-  loss: LossName,
-  buffers: LossBuffers,
-  logits: Float32Array,
-  labels: Uint8Array,
-  batch: number,
-  classes: number,
-): void {
-  if (loss === 'cross-entropy') {
-    softmaxCrossEntropyForward(
-      buffers.probabilities,
-      buffers.losses,
-      logits,
-      labels,
-      batch,
-      classes,
-    );
-  } else {
-    softmaxForward(buffers.probabilities, logits, batch, classes);
-    squaredErrorForward(buffers.losses, buffers.probabilities, labels, batch, classes);
-  }
-}
-
 /**
- * Per-sample losses into `buffers.losses` alone (an evaluation): cross-entropy runs fused in
- * the engine (its gradient goes into `buffers.dlogits`, unused).
- */
-export function sampleLosses(
-  loss: LossName,
-  buffers: LossBuffers,
-  logits: Float32Array,
-  labels: Uint8Array,
-  batch: number,
-  classes: number,
-): void {
-  if (loss === 'cross-entropy') lossAndGradient(loss, buffers, logits, labels, batch, classes);
-  else lossForward(loss, buffers, logits, labels, batch, classes);
-}
-
-/**
- * A training step's loss: per-sample losses into `buffers.losses`, and ∂(mean loss)/∂logits
- * into `buffers.dlogits`, which it returns. Cross-entropy runs fused in the engine.
+ * A batch's loss: per-sample losses into `buffers.losses`, and ∂(mean loss)/∂logits into
+ * `buffers.dlogits`, which it returns (an evaluation leaves it unused). Cross-entropy runs
+ * fused in the engine; squared error goes through the softmax and back.
  */
 export function lossAndGradient(
   loss: LossName,
@@ -91,31 +51,16 @@ export function lossAndGradient(
   batch: number,
   classes: number,
 ): Float32Array {
-  const { engine, losses, dlogits } = buffers;
+  const { engine, losses, probabilities, dprobabilities, dlogits } = buffers;
   if (loss === 'cross-entropy') {
     engine.softmaxCrossEntropy(losses, dlogits, logits, labels, batch, classes, 1 / batch);
     return dlogits;
   }
-  lossForward(loss, buffers, logits, labels, batch, classes);
-  return lossBackward(loss, buffers, labels, batch, classes);
-}
-
-/** ∂(mean loss)/∂logits into `buffers.dlogits`, after `lossForward` on the same batch. */
-function lossBackward(
-  loss: LossName,
-  buffers: LossBuffers,
-  labels: Uint8Array,
-  batch: number,
-  classes: number,
-): Float32Array {
-  const { probabilities, dprobabilities, dlogits } = buffers;
+  softmaxForward(probabilities, logits, batch, classes);
+  squaredErrorForward(losses, probabilities, labels, batch, classes);
   dlogits.fill(0);
-  if (loss === 'cross-entropy') {
-    softmaxCrossEntropyBackward(dlogits, probabilities, labels, batch, classes, 1 / batch);
-  } else {
-    dprobabilities.fill(0);
-    squaredErrorBackward(dprobabilities, probabilities, labels, batch, classes, 1 / batch);
-    softmaxBackward(dlogits, dprobabilities, probabilities, batch, classes);
-  }
+  dprobabilities.fill(0);
+  squaredErrorBackward(dprobabilities, probabilities, labels, batch, classes, 1 / batch);
+  softmaxBackward(dlogits, dprobabilities, probabilities, batch, classes);
   return dlogits;
 }
