@@ -8,6 +8,7 @@ import type { Dataset } from '../data/dataset.js';
 import { compare } from './finiteDifferences.js';
 import { referenceEngine, type Engine } from '../model/engine.js';
 import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';
+import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
 import { LossBuffers, lossAndGradient } from '../train/losses.js';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerName } from '../train/optimizers.js';
@@ -143,6 +144,13 @@ function step(
   const classes = network.classes.length;
   const dlogits = lossAndGradient('cross-entropy', buffers, logits, batch.labels, size, classes);
   tensors.push(['losses (float64)', buffers.losses.slice(0, size)], ['dlogits', dlogits.slice()]);
+  // the predicted classes, held to the argmax of the logits the kernel was given (between the
+  // engines, logits within float32 noise of a tie could rightly give another class)
+  let mispredicted = 0;
+  for (let n = 0; n < size; n++) {
+    if (buffers.predicted[n] !== argmax(logits, n * classes, classes)) mispredicted++;
+  }
+  tensors.push(['predicted classes ≠ argmax of the logits (count)', [mispredicted]]);
   network.backward(dlogits, size);
   const parameters = network.parameters();
   const gradients = parameters.map(({ parameter }) => parameter.gradient.slice());

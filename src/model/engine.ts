@@ -14,6 +14,7 @@ import { DenseBatches, type BatchSource } from './batches.js';
 import { denseBackward, denseForward } from './dense.js';
 import type { InputSpec } from './network.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './softmax.js';
+import { argmax } from './tensor.js';
 import { adamStep, momentumStep, sgdStep } from './updates.js';
 
 /**
@@ -83,11 +84,13 @@ export interface Engine {
   ): void;
   /**
    * Softmax cross-entropy forward and backward in one pass: losses as
-   * softmaxCrossEntropyForward (float64), dlogits = scale · (p − y), overwritten.
+   * softmaxCrossEntropyForward (float64), dlogits = scale · (p − y), and each sample's predicted
+   * class (argmax of its logits, as model/tensor.ts argmax), all overwritten.
    */
   softmaxCrossEntropy(
     losses: Float64Array,
     dlogits: Float32Array,
+    predicted: Uint8Array,
     logits: Float32Array,
     labels: Uint8Array,
     batch: number,
@@ -101,6 +104,16 @@ export interface Engine {
   sgdStep: typeof sgdStep;
   momentumStep: typeof momentumStep;
   adamStep: typeof adamStep;
+}
+
+/** predicted[n] = argmax of sample n's logits. */
+export function predictions(
+  predicted: Uint8Array,
+  logits: Float32Array,
+  batch: number,
+  classes: number,
+): void {
+  for (let n = 0; n < batch; n++) predicted[n] = argmax(logits, n * classes, classes);
 }
 
 function dense(x: LayerInput): Float32Array {
@@ -124,11 +137,12 @@ export const referenceEngine: Engine = {
     denseBackward(dx, dW, db, dout, dense(x), W, batch, inputs, outputs);
   },
   batches: (input, split, capacity) => new DenseBatches(referenceEngine, input, split, capacity),
-  softmaxCrossEntropy: (losses, dlogits, logits, labels, batch, classes, scale) => {
+  softmaxCrossEntropy: (losses, dlogits, predicted, logits, labels, batch, classes, scale) => {
     if (probabilities.length < batch * classes) probabilities = new Float32Array(batch * classes);
     softmaxCrossEntropyForward(probabilities, losses, logits, labels, batch, classes);
     dlogits.fill(0);
     softmaxCrossEntropyBackward(dlogits, probabilities, labels, batch, classes, scale);
+    predictions(predicted, logits, batch, classes);
   },
   batchnormForwardTraining,
   batchnormForwardInference,

@@ -37,7 +37,7 @@ export function evaluate(
     lossAndGradient(loss, buffers, logits, batch.labels, size, classes); // the gradient unused
     for (let n = 0; n < size; n++) {
       lossSum += buffers.losses[n];
-      const predicted = argmax(logits, n * classes, classes);
+      const predicted = buffers.predicted[n];
       const label = batch.labels[n];
       confusion[label][predicted]++;
       if (predicted === label) correct++;

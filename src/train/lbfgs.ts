@@ -23,7 +23,6 @@ import type { Dataset, Split } from '../data/dataset.js';
 import { DivergenceError, InterruptedError } from '../errors.js';
 import { Dense } from '../model/layers.js';
 import type { InputSpec, Network } from '../model/network.js';
-import { argmax } from '../model/tensor.js';
 import { evaluate } from './evaluate.js';
 import { LossBuffers, lossAndGradient } from './losses.js';
 import type { EpochMetrics } from './records.js';
@@ -175,7 +174,7 @@ export async function trainLbfgs(
       );
       for (let n = 0; n < size; n++) {
         loss += buffers.losses[n];
-        if (argmax(logits, n * classes, classes) === batch.labels[n]) correct++;
+        if (buffers.predicted[n] === batch.labels[n]) correct++;
       }
       network.backward(dlogits, size); // the gradient of this batch's mean
       const weight = size / split.count;

@@ -9,7 +9,7 @@ import {
   squaredErrorBackward,
   squaredErrorForward,
 } from '../model/softmax.js';
-import type { Engine } from '../model/engine.js';
+import { predictions, type Engine } from '../model/engine.js';
 
 export type LossName = 'cross-entropy' | 'mse';
 export const LOSSES: readonly LossName[] = ['cross-entropy', 'mse'];
@@ -17,6 +17,8 @@ export const LOSSES: readonly LossName[] = ['cross-entropy', 'mse'];
 /** Buffers for one batch, reused from step to step. */
 export class LossBuffers {
   readonly losses: Float64Array;
+  /** Each sample's predicted class: the argmax of its logits. */
+  readonly predicted: Uint8Array;
   readonly probabilities: Float32Array;
   readonly dprobabilities: Float32Array;
   readonly dlogits: Float32Array;
@@ -32,6 +34,7 @@ export class LossBuffers {
   ) {
     const bytes = engine.allocateBytes(8 * batchSize);
     this.losses = new Float64Array(bytes.buffer, bytes.byteOffset, batchSize);
+    this.predicted = engine.allocateBytes(batchSize);
     this.probabilities = new Float32Array(batchSize * classes);
     this.dprobabilities = new Float32Array(batchSize * classes);
     this.dlogits = engine.allocate(batchSize * classes);
@@ -39,9 +42,10 @@ export class LossBuffers {
 }
 
 /**
- * A batch's loss: per-sample losses into `buffers.losses`, and ∂(mean loss)/∂logits into
- * `buffers.dlogits`, which it returns (an evaluation leaves it unused). Cross-entropy runs
- * fused in the engine; squared error goes through the softmax and back.
+ * A batch's loss: per-sample losses into `buffers.losses`, predicted classes into
+ * `buffers.predicted`, and ∂(mean loss)/∂logits into `buffers.dlogits`, which it returns (an
+ * evaluation leaves it unused). Cross-entropy runs fused in the engine; squared error goes
+ * through the softmax and back.
  */
 export function lossAndGradient(
   loss: LossName,
@@ -51,11 +55,12 @@ export function lossAndGradient(
   batch: number,
   classes: number,
 ): Float32Array {
-  const { engine, losses, probabilities, dprobabilities, dlogits } = buffers;
+  const { engine, losses, predicted, probabilities, dprobabilities, dlogits } = buffers;
   if (loss === 'cross-entropy') {
-    engine.softmaxCrossEntropy(losses, dlogits, logits, labels, batch, classes, 1 / batch);
+    engine.softmaxCrossEntropy(losses, dlogits, predicted, logits, labels, batch, classes, 1 / batch);
     return dlogits;
   }
+  predictions(predicted, logits, batch, classes);
   softmaxForward(probabilities, logits, batch, classes);
   squaredErrorForward(losses, probabilities, labels, batch, classes);
   dlogits.fill(0);

@@ -4,7 +4,6 @@ import type { Dataset } from '../data/dataset.js';
 import { DivergenceError, InterruptedError } from '../errors.js';
 import { Activation, Dense, type Parameter } from '../model/layers.js';
 import type { Network } from '../model/network.js';
-import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
 import type { EpochMetrics, StepLog } from './records.js';
 import type { Batch } from '../model/batches.js';
@@ -152,7 +151,7 @@ function trainStep(
   let batchLoss = 0;
   for (let n = 0; n < size; n++) {
     batchLoss += buffers.losses[n];
-    if (argmax(logits, n * classes, classes) === labels[n]) sums.correct++;
+    if (buffers.predicted[n] === labels[n]) sums.correct++;
   }
   sums.loss += batchLoss;
   sums.seen += size;

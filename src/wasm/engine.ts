@@ -27,6 +27,8 @@ const PAGE = 65536;
 const PAD = 64;
 /** Samples per block when threads reorder the sparse rows. */
 const ROWS_BLOCK = 4096;
+/** Bytes of images that compressImages copies into the memory at a time. */
+const IMAGES_CHUNK_BYTES = 1 << 22;
 /** Elements per block of the parameter updates; shorter parameters are updated on one thread. */
 const UPDATE_BLOCK = 16384;
 
@@ -190,6 +192,51 @@ export class WasmEngine implements Engine {
       : new DenseBatches(this, input, split, capacity);
   }
 
+  /** Scratch for images on their way into sparse rows, grown as needed. */
+  private images: Uint8Array = new Uint8Array(0);
+
+  /**
+   * The sparse rows of `count` images of `pixels` bytes, in this engine's memory. The images
+   * pass through scratch memory a chunk at a time, twice: the first pass counts each image's
+   * nonzero pixels (which gives the row starts and the size of the rows), the second writes them.
+   * Threads share each chunk by its images.
+   */
+  compressImages(
+    images: Uint8Array,
+    count: number,
+    pixels: number,
+  ): { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array } {
+    const p = pointer;
+    const chunk = Math.max(1, Math.floor(IMAGES_CHUNK_BYTES / pixels));
+    if (this.images.length < Math.min(count, chunk) * pixels) {
+      this.images = this.allocateBytes(Math.min(count, chunk) * pixels);
+    }
+    const starts = this.allocateBytes(4 * (count + 1));
+    const rowStart = new Uint32Array(starts.buffer, starts.byteOffset, count + 1);
+    const eachChunk = (pass: (first: number, size: number) => void) => {
+      for (let first = 0; first < count; first += chunk) {
+        const size = Math.min(chunk, count - first);
+        this.images.set(images.subarray(first * pixels, (first + size) * pixels));
+        pass(first, size);
+      }
+    };
+    eachChunk((first, size) => {
+      const counts = p(rowStart) + 4 * (first + 1); // counts into rowStart[n + 1] …
+      this.parallel('countNonzeros', [counts, p(this.images), pixels], size, SAMPLES_BLOCK);
+    });
+    rowStart[0] = 0;
+    for (let n = 0; n < count; n++) rowStart[n + 1] += rowStart[n]; // … summed into row starts
+    const nonzero = rowStart[count];
+    const halves = this.allocateBytes(2 * nonzero);
+    const index = new Uint16Array(halves.buffer, halves.byteOffset, nonzero);
+    const value = this.allocateBytes(nonzero);
+    eachChunk((first, size) => {
+      const args = [p(rowStart) + 4 * first, p(index), p(value), p(this.images), pixels];
+      this.parallel('compressRows', args, size, SAMPLES_BLOCK);
+    });
+    return { rowStart, index, value };
+  }
+
   /** Whether gatherRows can work in the background (there are threads besides this one). */
   get canWorkInBackground(): boolean {
     return this.pool !== null;
@@ -235,6 +282,7 @@ export class WasmEngine implements Engine {
   softmaxCrossEntropy: Engine['softmaxCrossEntropy'] = (
     losses,
     dlogits,
+    predicted,
     logits,
     labels,
     batch,
@@ -244,7 +292,7 @@ export class WasmEngine implements Engine {
     if (this.labels.length < batch) this.labels = this.allocateBytes(batch);
     this.labels.set(labels.subarray(0, batch));
     const p = pointer;
-    const args = [p(losses), p(dlogits), p(logits), p(this.labels), classes, scale];
+    const args = [p(losses), p(dlogits), p(predicted), p(logits), p(this.labels), classes, scale];
     this.parallel('softmaxCrossEntropy', args, batch, SAMPLES_BLOCK);
   };
 

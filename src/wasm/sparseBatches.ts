@@ -12,53 +12,6 @@ import type { WasmEngine } from './engine.js';
 /** Pixels an image may have for sparse rows (their indices are 16 bits). */
 export const MAX_SPARSE_PIXELS = 65536;
 
-/** Compressed sparse rows of a whole split, in plain memory. */
-function compress(split: Split): { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array } {
-  const { images, count } = split;
-  const inputSize = split.height * split.width;
-  if (inputSize > MAX_SPARSE_PIXELS) throw new Error('sparse rows index pixels with 16 bits');
-  // First pass: count the nonzero pixels, skipping 4 zero pixels at a time where aligned.
-  let nonzero = 0;
-  const aligned = images.byteOffset % 4 === 0;
-  const words = aligned
-    ? new Uint32Array(images.buffer, images.byteOffset, images.length >> 2)
-    : null;
-  let i = 0;
-  if (words) {
-    for (let w = 0; w < words.length; w++) {
-      const word = words[w];
-      if (word === 0) continue;
-      nonzero += +((word & 0xff) !== 0) + +((word & 0xff00) !== 0);
-      nonzero += +((word & 0xff0000) !== 0) + +(word >>> 24 !== 0);
-    }
-    i = words.length << 2;
-  }
-  for (; i < images.length; i++) if (images[i] !== 0) nonzero++;
-
-  const rowStart = new Uint32Array(count + 1);
-  const index = new Uint16Array(nonzero);
-  const value = new Uint8Array(nonzero);
-  // Second pass: the rows, again skipping zero words where the images start on word boundaries.
-  const byWords = words !== null && inputSize % 4 === 0;
-  let k = 0;
-  for (let n = 0; n < count; n++) {
-    rowStart[n] = k;
-    const base = n * inputSize;
-    for (let p = 0; p < inputSize; p += 4) {
-      if (byWords && words[(base + p) >> 2] === 0) continue;
-      for (let q = p; q < Math.min(p + 4, inputSize); q++) {
-        const pixel = images[base + q];
-        if (pixel !== 0) {
-          index[k] = q;
-          value[k++] = pixel;
-        }
-      }
-    }
-  }
-  rowStart[count] = k;
-  return { rowStart, index, value };
-}
-
 interface EngineRows {
   rowStart: Uint32Array;
   index: Uint16Array;
@@ -92,11 +45,10 @@ function compressedRows(engine: WasmEngine, split: Split): EngineRows {
   if (!byEngine) compressed.set(engine, (byEngine = new WeakMap()));
   let rows = byEngine.get(split);
   if (!rows) {
-    const plain = compress(split);
-    rows = engineRows(engine, split.count, plain.index.length);
-    rows.rowStart.set(plain.rowStart);
-    rows.index.set(plain.index);
-    rows.value.set(plain.value);
+    if (split.height * split.width > MAX_SPARSE_PIXELS) {
+      throw new Error('sparse rows index pixels with 16 bits');
+    }
+    rows = engine.compressImages(split.images, split.count, split.height * split.width);
     byEngine.set(split, rows);
   }
   return rows;
@@ -105,7 +57,10 @@ function compressedRows(engine: WasmEngine, split: Split): EngineRows {
 export class SparseBatches implements BatchSource {
   readonly count: number;
   private readonly source: EngineRows;
-  /** The rows in the epoch's order, and a second set that the next epoch's are copied into. */
+  /**
+   * The rows in the epoch's order (the split's own rows, shared, in file order), and a second
+   * set that the next epoch's are copied into.
+   */
   private rows: EngineRows;
   private spare: EngineRows | null = null;
   private order: Uint32Array;
@@ -121,25 +76,39 @@ export class SparseBatches implements BatchSource {
   ) {
     this.count = split.count;
     this.source = compressedRows(engine, split);
-    this.rows = engineRows(engine, split.count, this.source.index.length);
+    this.rows = this.source;
     this.order = engineWords(engine, split.count);
     this.labels = new Uint8Array(split.count);
   }
 
-  /** Copies the rows in `order` (null: file order) into place: one pass per epoch. */
+  /**
+   * Puts the rows in `order` in place: one copy per epoch; none for file order (null), which
+   * uses the split's rows as they are.
+   */
   startEpoch(order: Uint32Array | null): void {
-    const { split, engine } = this;
+    const { split, engine, source } = this;
     const prefetched = this.prefetching && order !== null && equal(this.spareOrder!, order);
     engine.finishBackground();
     this.prefetching = false;
     if (prefetched) {
-      [this.rows, this.spare] = [this.spare!, this.rows];
+      const previous = this.rows;
+      this.rows = this.spare!;
+      this.spare = previous === source ? null : previous; // the split's rows are never written
       [this.order, this.spareOrder] = [this.spareOrder!, this.order];
     } else {
       for (let n = 0; n < split.count; n++) this.order[n] = order ? order[n] : n;
-      engine.gatherRows(this.rows, this.source, this.order);
+      if (order === null) this.rows = source;
+      else {
+        if (this.rows === source) this.rows = this.spare ?? this.ownRows();
+        if (this.rows === this.spare) this.spare = null;
+        engine.gatherRows(this.rows, source, this.order);
+      }
     }
     for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[this.order[n]];
+  }
+
+  private ownRows(): EngineRows {
+    return engineRows(this.engine, this.split.count, this.source.index.length);
   }
 
   /**
@@ -150,7 +119,7 @@ export class SparseBatches implements BatchSource {
     const { engine } = this;
     if (!engine.canWorkInBackground) return;
     engine.finishBackground();
-    this.spare ??= engineRows(engine, this.split.count, this.source.index.length);
+    this.spare ??= this.ownRows();
     this.spareOrder ??= engineWords(engine, this.split.count);
     this.spareOrder.set(order);
     engine.gatherRows(this.spare, this.source, this.spareOrder, true);

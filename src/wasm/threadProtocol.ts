@@ -18,6 +18,8 @@ export const PARALLEL_KERNELS = [
   'batchnormBackward',
   'sumOfSquares',
   'copyRows',
+  'countNonzeros',
+  'compressRows',
 ] as const;
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];

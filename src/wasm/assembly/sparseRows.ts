@@ -1,5 +1,64 @@
-// Sparse rows, the form the images take in the wasm engine: reordered once per epoch, and
-// turned into columns for a backward pass. Layouts, not math: no reference function.
+// Sparse rows, the form the images take in the wasm engine: built once per split, reordered
+// once per epoch, and turned into columns for a backward pass. Layouts, not math: no reference
+// function.
+
+/**
+ * Counts the nonzero pixels of images[nStart .. nEnd) (u8, `pixels` each) into counts[n]: the
+ * first of the two passes that make sparse rows (then the row starts, then compressRows).
+ * Sixteen pixels at a time: a comparison with zero gives one bit per pixel.
+ *
+ * reference: none (a layout): the images as wasm/sparseBatches.ts's rows
+ */
+export function countNonzeros(counts: usize, images: usize, pixels: i32, nStart: i32, nEnd: i32): void {
+  const zero = i8x16.splat(0);
+  for (let n = nStart; n < nEnd; n++) {
+    const image = images + <usize>n * <usize>pixels;
+    let count = 0;
+    let p = 0;
+    for (; p + 16 <= pixels; p += 16) {
+      count += popcnt(i8x16.bitmask(i8x16.ne(v128.load(image + p), zero)));
+    }
+    for (; p < pixels; p++) count += <i32>(load<u8>(image + p) != 0);
+    store<u32>(counts + (<usize>n << 2), count);
+  }
+}
+
+/**
+ * The sparse rows of images[nStart .. nEnd): each image's nonzero pixels, in pixel order, as
+ * u16 indices and u8 values from index[rowStart[n]] and value[rowStart[n]] on (row starts from
+ * countNonzeros' counts). Sixteen pixels at a time: the set bits of the comparison with zero
+ * are the nonzero pixels, taken lowest first.
+ *
+ * reference: none (a layout): the images as wasm/sparseBatches.ts's rows
+ */
+export function compressRows(
+  rowStart: usize, index: usize, value: usize, images: usize, pixels: i32, nStart: i32, nEnd: i32,
+): void {
+  const zero = i8x16.splat(0);
+  for (let n = nStart; n < nEnd; n++) {
+    const image = images + <usize>n * <usize>pixels;
+    let k = <usize>load<u32>(rowStart + (<usize>n << 2));
+    let p = 0;
+    for (; p + 16 <= pixels; p += 16) {
+      let bits = i8x16.bitmask(i8x16.ne(v128.load(image + p), zero));
+      while (bits != 0) {
+        const q = p + ctz(bits);
+        store<u16>(index + (k << 1), <u16>q);
+        store<u8>(value + k, load<u8>(image + q));
+        k++;
+        bits &= bits - 1;
+      }
+    }
+    for (; p < pixels; p++) {
+      const pixel = load<u8>(image + p);
+      if (pixel != 0) {
+        store<u16>(index + (k << 1), <u16>p);
+        store<u8>(value + k, pixel);
+        k++;
+      }
+    }
+  }
+}
 
 
 /**
