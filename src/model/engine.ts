@@ -27,6 +27,23 @@ export interface SparseRows {
   index: Uint16Array;
   value: Uint8Array;
   scale: number;
+  /**
+   * The same pixels by columns, in blocks of samples, where the batch's rows never change (a
+   * split in file order, as L-BFGS reads it): built on first use and kept
+   * (wasm/sparseBatches.ts).
+   */
+  columns?: () => ColumnBlocks;
+}
+
+/**
+ * A batch's pixels as columns, block by block: for block b and pixel i, the samples of the
+ * block where pixel i is nonzero (counted from the block's first) and their values, at
+ * sample[start[b · (inputs + 1) + i] …] and value[…], up to start[b · (inputs + 1) + i + 1].
+ */
+export interface ColumnBlocks {
+  start: Uint32Array;
+  sample: Uint16Array;
+  value: Uint8Array;
 }
 
 export type LayerInput = Float32Array | SparseRows;

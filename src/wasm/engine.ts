@@ -12,7 +12,13 @@ import { readFileSync } from 'node:fs';
 import { ACTIVATION_KERNELS } from '../model/activations.js';
 import type { Split } from '../data/dataset.js';
 import { DenseBatches, type BatchSource } from '../model/batches.js';
-import { isSparse, referenceEngine, type Engine, type SparseRows } from '../model/engine.js';
+import {
+  isSparse,
+  referenceEngine,
+  type ColumnBlocks,
+  type Engine,
+  type SparseRows,
+} from '../model/engine.js';
 import type { InputSpec } from '../model/network.js';
 import type { EngineName } from './engineNames.js';
 import type { KernelFunction, ParallelKernel } from './threadProtocol.js';
@@ -237,6 +243,29 @@ export class WasmEngine implements Engine {
     return { rowStart, index, value };
   }
 
+  /**
+   * The columns of a batch of sparse rows, in blocks of SUM_BLOCK samples (sparseColumnBlocks),
+   * in this engine's memory; threads share the blocks.
+   */
+  columnBlocks(rows: SparseRows, batch: number, inputs: number): ColumnBlocks {
+    const p = pointer;
+    const blocks = Math.ceil(batch / SUM_BLOCK);
+    const nonzero = rows.rowStart[batch] - rows.rowStart[0];
+    const starts = this.allocateBytes(4 * blocks * (inputs + 1));
+    const halves = this.allocateBytes(2 * nonzero);
+    const columns: ColumnBlocks = {
+      start: new Uint32Array(starts.buffer, starts.byteOffset, blocks * (inputs + 1)),
+      sample: new Uint16Array(halves.buffer, halves.byteOffset, nonzero),
+      value: this.allocateBytes(nonzero),
+    };
+    const args = [
+      p(columns.start), p(columns.sample), p(columns.value),
+      p(rows.rowStart), p(rows.index), p(rows.value), batch, inputs, SUM_BLOCK,
+    ];
+    this.parallel('sparseColumnBlocks', args, blocks, 1);
+    return columns;
+  }
+
   /** Whether gatherRows can work in the background (there are threads besides this one). */
   get canWorkInBackground(): boolean {
     return this.pool !== null;
@@ -315,7 +344,7 @@ export class WasmEngine implements Engine {
   // prettier-ignore
   denseForward: Engine['denseForward'] = (out, x, W, b, batch, inputs, outputs, training) => {
     const p = pointer;
-    const c = { sparse: isSparse(x), outputs, batch, training: training === true };
+    const c = { sparse: isSparse(x), outputs, batch, training: training === true, columns: false };
     const [kernel] = choose('model/dense.ts denseForward', c).kernels;
     if (isSparse(x)) {
       const { rowStart, index, value, scale } = x;
@@ -346,7 +375,8 @@ export class WasmEngine implements Engine {
   // prettier-ignore
   denseBackward: Engine['denseBackward'] = (dx, dW, db, dout, x, W, batch, inputs, outputs) => {
     const p = pointer;
-    const c = { sparse: isSparse(x), outputs, batch, training: true };
+    const columns = isSparse(x) && batch > SUM_BLOCK ? x.columns : undefined;
+    const c = { sparse: isSparse(x), outputs, batch, training: true, columns: columns !== undefined };
     const { kernels } = choose('model/dense.ts denseBackward', c);
     if (isSparse(x)) {
       if (dx) throw new Error('no input gradient for sparse input (it is the data)');
@@ -358,6 +388,15 @@ export class WasmEngine implements Engine {
         this.kernels.sparseDenseBackwardNarrow(
           p(dW), p(dout), ...rows, scale, batch, inputs, outputs, padded,
         );
+      } else if (kernels.includes('sparseDenseBackwardNarrowColumns')) {
+        const blocks = Math.ceil(batch / SUM_BLOCK);
+        const partials = p(this.narrowScratch(blocks * inputs * 16));
+        const { start, sample, value: values } = columns!();
+        const args = [
+          partials, p(dout), p(start), p(sample), p(values), scale, inputs, outputs, SUM_BLOCK,
+        ];
+        this.parallel('sparseDenseBackwardNarrowColumns', args, blocks, 1);
+        this.kernels.sumNarrowBlocks(p(dW), partials, blocks, inputs, outputs);
       } else if (kernels.includes('sparseDenseBackwardNarrowBlocks')) {
         const blocks = Math.ceil(batch / SUM_BLOCK);
         const partials = p(this.narrowScratch(blocks * inputs * 16));

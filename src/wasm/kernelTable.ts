@@ -9,6 +9,8 @@ export interface DenseCase {
   outputs: number;
   batch: number;
   training: boolean;
+  /** The batch's columns are kept (SparseRows.columns: its rows never change). */
+  columns: boolean;
 }
 
 /** Dense layers with fewer outputs than this (the classes) use the narrow dense kernels. */
@@ -68,6 +70,11 @@ export const KERNEL_TABLE: TableRow[] = [
         kernels: ['sumRows', 'sparseDenseBackwardNarrow'],
         when: `sparse input, at most ${SPARSE_NARROW} outputs, batch of at most ${SUM_BLOCK}`,
         picks: (c) => c.sparse && c.outputs <= SPARSE_NARROW && c.batch <= SUM_BLOCK,
+      },
+      {
+        kernels: ['sumRows', 'sparseDenseBackwardNarrowColumns', 'sumNarrowBlocks'],
+        when: `sparse input, at most ${SPARSE_NARROW} outputs, larger batch whose columns are kept (by blocks of ${SUM_BLOCK})`,
+        picks: (c) => c.sparse && c.outputs <= SPARSE_NARROW && c.columns,
       },
       {
         kernels: ['sumRows', 'sparseDenseBackwardNarrowBlocks', 'sumNarrowBlocks'],

@@ -5,7 +5,7 @@
 
 import type { Split } from '../data/dataset.js';
 import type { Batch, BatchSource } from '../model/batches.js';
-import type { SparseRows } from '../model/engine.js';
+import type { ColumnBlocks, SparseRows } from '../model/engine.js';
 import type { InputSpec } from '../model/network.js';
 import type { WasmEngine } from './engine.js';
 
@@ -34,28 +34,37 @@ function engineRows(engine: WasmEngine, count: number, nonzero: number): EngineR
   };
 }
 
+/** A split's rows in file order, and the columns of those of its batches that asked for them. */
+interface Compressed {
+  rows: EngineRows;
+  /** By the batch's first sample and size. */
+  columns: Map<string, ColumnBlocks>;
+}
+
 /**
  * Each split is compressed once per engine, into the engine's memory, whatever the number of
- * runs or evaluations: memory there is never freed.
+ * runs or evaluations: memory there is never freed. So are the columns of its batches.
  */
-const compressed = new WeakMap<WasmEngine, WeakMap<Split, EngineRows>>();
+const compressed = new WeakMap<WasmEngine, WeakMap<Split, Compressed>>();
 
-function compressedRows(engine: WasmEngine, split: Split): EngineRows {
+function compressedSplit(engine: WasmEngine, split: Split): Compressed {
   let byEngine = compressed.get(engine);
   if (!byEngine) compressed.set(engine, (byEngine = new WeakMap()));
-  let rows = byEngine.get(split);
-  if (!rows) {
+  let kept = byEngine.get(split);
+  if (!kept) {
     if (split.height * split.width > MAX_SPARSE_PIXELS) {
       throw new Error('sparse rows index pixels with 16 bits');
     }
-    rows = engine.compressImages(split.images, split.count, split.height * split.width);
-    byEngine.set(split, rows);
+    const rows = engine.compressImages(split.images, split.count, split.height * split.width);
+    kept = { rows, columns: new Map() };
+    byEngine.set(split, kept);
   }
-  return rows;
+  return kept;
 }
 
 export class SparseBatches implements BatchSource {
   readonly count: number;
+  private readonly compressed: Compressed;
   private readonly source: EngineRows;
   /**
    * The rows in the epoch's order (the split's own rows, shared, in file order), and a second
@@ -75,7 +84,8 @@ export class SparseBatches implements BatchSource {
     private readonly split: Split,
   ) {
     this.count = split.count;
-    this.source = compressedRows(engine, split);
+    this.compressed = compressedSplit(engine, split);
+    this.source = this.compressed.rows;
     this.rows = this.source;
     this.order = engineWords(engine, split.count);
     this.labels = new Uint8Array(split.count);
@@ -133,12 +143,25 @@ export class SparseBatches implements BatchSource {
       value: this.rows.value,
       scale: this.input.scale,
     };
+    if (this.rows === this.source) rows.columns = () => this.columnsOf(rows, start, size);
     return {
       input: rows,
       labels: this.labels.subarray(start, start + size),
       size,
       dense: () => this.densify(rows, size),
     };
+  }
+
+  /** The columns of a batch in file order: built once, kept with the split's rows. */
+  private columnsOf(rows: SparseRows, start: number, size: number): ColumnBlocks {
+    const key = `${start} ${size}`;
+    let columns = this.compressed.columns.get(key);
+    if (!columns) {
+      const inputs = this.split.height * this.split.width;
+      columns = this.engine.columnBlocks(rows, size, inputs);
+      this.compressed.columns.set(key, columns);
+    }
+    return columns;
   }
 
   private densify(rows: SparseRows, size: number): Float32Array {

@@ -20,6 +20,8 @@ export const PARALLEL_KERNELS = [
   'copyRows',
   'countNonzeros',
   'compressRows',
+  'sparseColumnBlocks',
+  'sparseDenseBackwardNarrowColumns',
 ] as const;
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];

@@ -176,6 +176,53 @@ export function sparseDenseBackwardNarrowBlocks(
 }
 
 /**
+ * sparseDenseBackwardNarrowBlocks by the columns of each block (sparseColumnBlocks), for a
+ * batch whose columns are kept: each row of block b's partial sum is summed in registers over
+ * the samples where its pixel is nonzero, and stored once, with no loads and stores of dW in
+ * the loop. The same sums in the same order as by rows: the same bits.
+ *
+ * reference: model/dense.ts denseBackward, its dW = xᵀ · dout, by blocks of samples
+ */
+export function sparseDenseBackwardNarrowColumns(
+  partials: usize, dout: usize, colStart: usize, colSample: usize, colValue: usize, scale: f32,
+  inputs: i32, outputs: i32, blockSize: i32, bStart: i32, bEnd: i32,
+): void {
+  for (let b = bStart; b < bEnd; b++) {
+    const padded = partials + ((<usize>b * <usize>inputs * 16) << 2);
+    const starts = colStart + ((<usize>b * (<usize>inputs + 1)) << 2);
+    const block = row(dout, b * blockSize, outputs);
+    for (let i = 0; i < inputs; i++) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      const end = load<u32>(starts + ((<usize>i + 1) << 2));
+      let k = <usize>load<u32>(starts + (<usize>i << 2));
+      if (outputs <= 12) {
+        for (; k < end; k++) {
+          const xv = f32x4.splat(<f32>load<u8>(colValue + k) * scale);
+          const d = row(block, <i32>load<u16>(colSample + (k << 1)), outputs);
+          a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
+          a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
+          a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
+        }
+      } else {
+        for (; k < end; k++) {
+          const xv = f32x4.splat(<f32>load<u8>(colValue + k) * scale);
+          const d = row(block, <i32>load<u16>(colSample + (k << 1)), outputs);
+          a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
+          a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
+          a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
+          a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
+        }
+      }
+      const to = row(padded, i, 16);
+      v128.store(to, a0);
+      v128.store(to + 16, a1);
+      v128.store(to + 32, a2);
+      v128.store(to + 48, a3);
+    }
+  }
+}
+
+/**
  * dW = Σ_b partials[b], in block order: the last step of sparseDenseBackwardNarrowBlocks.
  *
  * reference: model/dense.ts denseBackward, its dW = Σ_b (xᵀ · dout)_b

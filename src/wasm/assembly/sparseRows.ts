@@ -101,6 +101,56 @@ export function sparseColumns(
 }
 
 /**
+ * A large batch's sparse rows as columns, block by block (blocks of `blockSize` samples, those
+ * of sparseDenseBackwardNarrowBlocks): for block b and pixel i, the samples of the block where
+ * pixel i is nonzero (u16, counted from the block's first) and their values (u8), in sample
+ * order, from colStart[b · (inputs + 1) + i] to colStart[b · (inputs + 1) + i + 1). A block's
+ * columns fill the same places in colSample and colValue as its rows in index and value.
+ * Built once for a batch whose rows never change (see sparseDenseBackwardNarrowColumns).
+ *
+ * reference: none (a layout): a batch's rows as columns, for sparseDenseBackwardNarrowColumns
+ */
+export function sparseColumnBlocks(
+  colStart: usize, colSample: usize, colValue: usize, rowStart: usize, index: usize, value: usize,
+  batch: i32, inputs: i32, blockSize: i32, bStart: i32, bEnd: i32,
+): void {
+  const first = load<u32>(rowStart);
+  for (let b = bStart; b < bEnd; b++) {
+    const nStart = b * blockSize;
+    const nEnd = min(batch, nStart + blockSize);
+    const starts = colStart + ((<usize>b * (<usize>inputs + 1)) << 2);
+    const kStart = load<u32>(rowStart + (<usize>nStart << 2));
+    const kEnd = load<u32>(rowStart + (<usize>nEnd << 2));
+    // count into starts[i + 1], prefix-sum from the block's place, fill (advancing each column's
+    // start), shift back
+    memory.fill(starts, 0, (<usize>inputs + 1) << 2);
+    for (let k = kStart; k < kEnd; k++) {
+      const c = starts + ((<usize>load<u16>(index + (<usize>k << 1)) + 1) << 2);
+      store<u32>(c, load<u32>(c) + 1);
+    }
+    store<u32>(starts, kStart - first);
+    for (let i = 0; i < inputs; i++) {
+      const c = starts + ((<usize>i + 1) << 2);
+      store<u32>(c, load<u32>(c) + load<u32>(c - 4));
+    }
+    for (let n = nStart; n < nEnd; n++) {
+      const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
+      for (let k = load<u32>(rowStart + (<usize>n << 2)); k < end; k++) {
+        const c = starts + (<usize>load<u16>(index + (<usize>k << 1)) << 2);
+        const p = <usize>load<u32>(c);
+        store<u32>(c, <u32>p + 1);
+        store<u16>(colSample + (p << 1), <u16>(n - nStart));
+        store<u8>(colValue + p, load<u8>(value + k));
+      }
+    }
+    for (let i = inputs; i > 0; i--) {
+      store<u32>(starts + (<usize>i << 2), load<u32>(starts + ((<usize>i - 1) << 2)));
+    }
+    store<u32>(starts, kStart - first);
+  }
+}
+
+/**
  * Reorders sparse rows: the rows of the samples order[0 .. count), in that order, become a
  * new set of rows. One pass per epoch, after which every batch is a contiguous slice. Rows are
  * u32 row starts (count + 1), u16 pixel indices, u8 pixel values. Two steps: the new row
