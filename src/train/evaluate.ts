@@ -26,8 +26,7 @@ export function evaluate(
   const classes = network.classes.length;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   batchSize = Math.max(1, Math.min(batchSize, split.count)); // no buffer larger than the split
-  const source = batchSourceFor(network, split, batchSize);
-  const buffers = new LossBuffers(batchSize, classes, network.engine);
+  const { source, buffers } = batchSourceFor(network, split, batchSize);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < split.count; start += batchSize) {
@@ -75,25 +74,36 @@ export function firstMistakes(
 }
 
 /**
- * The batches of a split for evaluation, kept from epoch to epoch: the wasm engine's sparse rows
- * live in memory it never frees, so they are built once per split, engine and input spec.
+ * The batches of a split for evaluation and the loss's buffers, kept from epoch to epoch: the
+ * wasm engine's memory is never freed, so they are made once per split, engine, input spec
+ * and number of classes.
  */
 interface CachedSource {
   engine: Engine;
   input: InputSpec;
   batchSize: number;
+  classes: number;
   source: BatchSource;
+  buffers: LossBuffers;
 }
 const sources = new WeakMap<Split, CachedSource>();
 
-function batchSourceFor(network: Network, split: Split, batchSize: number): BatchSource {
+function batchSourceFor(network: Network, split: Split, batchSize: number): CachedSource {
   const { engine, input } = network;
+  const classes = network.classes.length;
   const cached = sources.get(split);
-  if (cached?.engine === engine && cached.input === input && cached.batchSize >= batchSize) {
-    return cached.source;
+  if (
+    cached?.engine === engine &&
+    cached.input === input &&
+    cached.batchSize >= batchSize &&
+    cached.classes === classes
+  ) {
+    return cached;
   }
   const source = engine.batches(input, split, batchSize);
   source.startEpoch(null);
-  sources.set(split, { engine, input, batchSize, source });
-  return source;
+  const buffers = new LossBuffers(batchSize, classes, engine);
+  const kept = { engine, input, batchSize, classes, source, buffers };
+  sources.set(split, kept);
+  return kept;
 }
