@@ -103,8 +103,9 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
     };
     const prefetching = engine.batches(MNIST_INPUT, data.train, 100);
     const plain = referenceEngine.batches(MNIST_INPUT, data.train, 100);
-    const epochs = [shuffled(1), shuffled(2), shuffled(3), shuffled(4)];
-    const guesses = [epochs[1], epochs[2], shuffled(9), null]; // the third guess is wrong
+    // file order (null) reads the split's own rows, which the shuffled epochs must never write
+    const epochs = [null, shuffled(1), shuffled(2), null, shuffled(3), shuffled(4), null];
+    const guesses = [epochs[1], epochs[2], null, epochs[4], shuffled(9), epochs[1], null];
     epochs.forEach((order, e) => {
       prefetching.startEpoch(order);
       const guess = guesses[e];
@@ -116,7 +117,45 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
         expect(Array.from(a.dense()), `epoch ${e}`).toEqual(Array.from(b.dense()));
       }
     });
+    // another source of the same split shares its rows: still the file's
+    const second = engine.batches(MNIST_INPUT, data.train, 100);
+    second.startEpoch(null);
+    plain.startEpoch(null);
+    expect(Array.from(second.batch(2900, 100).dense())).toEqual(
+      Array.from(plain.batch(2900, 100).dense()),
+    );
     engine.close();
+  });
+
+  it('compresses images of any size into sparse rows, across chunks and threads', () => {
+    const random = new Random(11);
+    // 35 pixels (not whole vectors of 16), over 4 MB of images (several chunks); images all
+    // zero, all nonzero, and a fifth nonzero
+    const [pixels, count] = [35, 130_000];
+    const images = Uint8Array.from({ length: pixels * count }, (_, k) => {
+      const n = Math.floor(k / pixels);
+      if (n % 7 === 0) return 0;
+      if (n % 7 === 1) return 1 + (k % 255);
+      return random.uniform(0, 1) < 0.2 ? 1 + Math.floor(random.uniform(0, 255)) : 0;
+    });
+    for (const threads of [1, 2]) {
+      const engine = new WasmEngine(threads);
+      const rows = engine.compressImages(images, count, pixels);
+      engine.close();
+      let k = 0;
+      let wrong = 0;
+      for (let n = 0; n < count; n++) {
+        if (rows.rowStart[n] !== k) wrong++;
+        for (let p = 0; p < pixels; p++) {
+          const pixel = images[n * pixels + p];
+          if (pixel === 0) continue;
+          if (rows.index[k] !== p || rows.value[k] !== pixel) wrong++;
+          k++;
+        }
+      }
+      expect(rows.rowStart[count]).toBe(k);
+      expect(wrong, `${threads} threads`).toBe(0);
+    }
   });
 
   it('trains to the same weights and accuracy (softmax regression, shuffled, one epoch)', async () => {
