@@ -57,7 +57,16 @@ export function lossAndGradient(
 ): Float32Array {
   const { engine, losses, predicted, probabilities, dprobabilities, dlogits } = buffers;
   if (loss === 'cross-entropy') {
-    engine.softmaxCrossEntropy(losses, dlogits, predicted, logits, labels, batch, classes, 1 / batch);
+    engine.softmaxCrossEntropy(
+      losses,
+      dlogits,
+      predicted,
+      logits,
+      labels,
+      batch,
+      classes,
+      1 / batch,
+    );
     return dlogits;
   }
   predictions(predicted, logits, batch, classes);

@@ -259,8 +259,15 @@ export class WasmEngine implements Engine {
       value: this.allocateBytes(nonzero),
     };
     const args = [
-      p(columns.start), p(columns.sample), p(columns.value),
-      p(rows.rowStart), p(rows.index), p(rows.value), batch, inputs, SUM_BLOCK,
+      p(columns.start),
+      p(columns.sample),
+      p(columns.value),
+      p(rows.rowStart),
+      p(rows.index),
+      p(rows.value),
+      batch,
+      inputs,
+      SUM_BLOCK,
     ];
     this.parallel('sparseColumnBlocks', args, blocks, 1);
     return columns;
