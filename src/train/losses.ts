@@ -57,16 +57,8 @@ export function lossAndGradient(
 ): Float32Array {
   const { engine, losses, predicted, probabilities, dprobabilities, dlogits } = buffers;
   if (loss === 'cross-entropy') {
-    engine.softmaxCrossEntropy(
-      losses,
-      dlogits,
-      predicted,
-      logits,
-      labels,
-      batch,
-      classes,
-      1 / batch,
-    );
+    const scale = 1 / batch; // of the mean
+    engine.softmaxCrossEntropy(losses, dlogits, predicted, logits, labels, batch, classes, scale);
     return dlogits;
   }
   predictions(predicted, logits, batch, classes);
