@@ -117,6 +117,13 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
         expect(Array.from(a.dense()), `epoch ${e}`).toEqual(Array.from(b.dense()));
       }
     });
+    // more epochs, in either order, need no more memory: the source reuses its two own sets
+    const allocated = engine.allocatedBytes;
+    for (const order of [null, shuffled(5), null, shuffled(6)]) {
+      prefetching.startEpoch(order);
+      prefetching.prefetch!(shuffled(7));
+    }
+    expect(engine.allocatedBytes).toBe(allocated);
     // another source of the same split shares its rows: still the file's
     const second = engine.batches(MNIST_INPUT, data.train, 100);
     second.startEpoch(null);

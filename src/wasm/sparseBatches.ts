@@ -1,7 +1,7 @@
 // The wasm engine's batches: the nonzero pixels of a split as compressed sparse rows, built once
-// per split; each epoch reorders them once (a copy in the shuffled order) and batches are then
-// contiguous slices, not gathers. With threads to spare, the copy for the next epoch is made
-// during this one. (About 19% of MNIST's pixels are nonzero: a fifth of the dense batch.)
+// per split and read where they lie in file order; each shuffled epoch reorders them once (a
+// copy in its order) and batches are then contiguous slices, not gathers. With threads to spare,
+// the copy for the next epoch is made during this one. (About 19% of MNIST's pixels are nonzero: a fifth of the dense batch.)
 
 import type { Split } from '../data/dataset.js';
 import type { Batch, BatchSource } from '../model/batches.js';
@@ -66,11 +66,13 @@ export class SparseBatches implements BatchSource {
   readonly count: number;
   private readonly compressed: Compressed;
   private readonly source: EngineRows;
-  /**
-   * The rows in the epoch's order (the split's own rows, shared, in file order), and a second
-   * set that the next epoch's are copied into.
-   */
+  /** The rows batches are cut from: the split's own (file order, shared) or `copy`. */
   private rows: EngineRows;
+  /**
+   * This source's own rows, made when an epoch first asks for an order: the copy in the epoch's
+   * order, and a second set that the next epoch's are copied into. Never the split's rows.
+   */
+  private copy: EngineRows | null = null;
   private spare: EngineRows | null = null;
   private order: Uint32Array;
   private spareOrder: Uint32Array | null = null;
@@ -101,17 +103,16 @@ export class SparseBatches implements BatchSource {
     engine.finishBackground();
     this.prefetching = false;
     if (prefetched) {
-      const previous = this.rows;
-      this.rows = this.spare!;
-      this.spare = previous === source ? null : previous; // the split's rows are never written
+      [this.copy, this.spare] = [this.spare, this.copy];
       [this.order, this.spareOrder] = [this.spareOrder!, this.order];
+      this.rows = this.copy!;
     } else {
       for (let n = 0; n < split.count; n++) this.order[n] = order ? order[n] : n;
       if (order === null) this.rows = source;
       else {
-        if (this.rows === source) this.rows = this.spare ?? this.ownRows();
-        if (this.rows === this.spare) this.spare = null;
-        engine.gatherRows(this.rows, source, this.order);
+        this.copy ??= this.ownRows();
+        engine.gatherRows(this.copy, source, this.order);
+        this.rows = this.copy;
       }
     }
     for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[this.order[n]];
