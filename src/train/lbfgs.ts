@@ -170,7 +170,7 @@ class Centred {
     return weights;
   }
 
-  /** ∂f/∂θ from ∂f/∂W (in place: `dW` becomes θ's first part) and ∂f/∂b. */
+  /** ∂f/∂θ into `into`, from ∂f/∂W and ∂f/∂b. */
   gradient(dW: Float64Array, db: Float64Array, into: Float64Array): void {
     const { inputs, outputs } = this.layer;
     for (let i = 0; i < inputs; i++) {
