@@ -18,14 +18,20 @@ import { argmax } from './tensor.js';
 import { adamStep, momentumStep, sgdStep } from './updates.js';
 
 /**
- * A batch of images as compressed sparse rows: the nonzero pixels of sample n are
- * index[rowStart[n] .. rowStart[n + 1]) with values value[...] (bytes); input = value · scale.
- * About 19% of MNIST's pixels are nonzero, so this is a fifth of the dense batch.
+ * Images as compressed sparse rows: the nonzero pixels of sample n are
+ * index[rowStart[n] .. rowStart[n + 1]) with values value[...] (bytes).
  */
-export interface SparseRows {
+export interface CompressedRows {
   rowStart: Uint32Array;
   index: Uint16Array;
   value: Uint8Array;
+}
+
+/**
+ * A batch of images as compressed sparse rows, input = value · scale. About 19% of MNIST's
+ * pixels are nonzero, so this is a fifth of the dense batch.
+ */
+export interface SparseRows extends CompressedRows {
   scale: number;
   /**
    * The same pixels by columns, in blocks of samples, where the batch's rows never change (a

@@ -16,6 +16,7 @@ import {
   isSparse,
   referenceEngine,
   type ColumnBlocks,
+  type CompressedRows,
   type Engine,
   type SparseRows,
 } from '../model/engine.js';
@@ -140,6 +141,18 @@ export class WasmEngine implements Engine {
     return new Uint8Array(this.memory.buffer, at, bytes);
   }
 
+  /** `count` uint32 in the memory (row starts, sample orders). */
+  allocateWords(count: number): Uint32Array {
+    const at = this.reserve(4 * count);
+    return new Uint32Array(this.memory.buffer, at, count);
+  }
+
+  /** `count` uint16 in the memory (pixel indices, samples of a block). */
+  allocateHalves(count: number): Uint16Array {
+    const at = this.reserve(2 * count);
+    return new Uint16Array(this.memory.buffer, at, count);
+  }
+
   /** Bytes handed out so far. */
   get allocatedBytes(): number {
     return this.top;
@@ -168,11 +181,9 @@ export class WasmEngine implements Engine {
     let columns = this.columns;
     if (!columns || columns.start.length !== inputs + 1 || columns.sample.length < nonzeros) {
       const capacity = 2 * nonzeros;
-      const start = this.allocateBytes(4 * (inputs + 1));
-      const sample = this.allocateBytes(4 * capacity);
       columns = this.columns = {
-        start: new Uint32Array(start.buffer, start.byteOffset, inputs + 1),
-        sample: new Uint32Array(sample.buffer, sample.byteOffset, capacity),
+        start: this.allocateWords(inputs + 1),
+        sample: this.allocateWords(capacity),
         value: this.allocate(capacity),
       };
     }
@@ -207,18 +218,13 @@ export class WasmEngine implements Engine {
    * nonzero pixels (which gives the row starts and the size of the rows), the second writes them.
    * Threads share each chunk by its images.
    */
-  compressImages(
-    images: Uint8Array,
-    count: number,
-    pixels: number,
-  ): { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array } {
+  compressImages(images: Uint8Array, count: number, pixels: number): CompressedRows {
     const p = pointer;
     const chunk = Math.max(1, Math.floor(IMAGES_CHUNK_BYTES / pixels));
     if (this.images.length < Math.min(count, chunk) * pixels) {
       this.images = this.allocateBytes(Math.min(count, chunk) * pixels);
     }
-    const starts = this.allocateBytes(4 * (count + 1));
-    const rowStart = new Uint32Array(starts.buffer, starts.byteOffset, count + 1);
+    const rowStart = this.allocateWords(count + 1);
     const eachChunk = (pass: (first: number, size: number) => void) => {
       for (let first = 0; first < count; first += chunk) {
         const size = Math.min(chunk, count - first);
@@ -233,8 +239,7 @@ export class WasmEngine implements Engine {
     rowStart[0] = 0;
     for (let n = 0; n < count; n++) rowStart[n + 1] += rowStart[n]; // … summed into row starts
     const nonzero = rowStart[count];
-    const halves = this.allocateBytes(2 * nonzero);
-    const index = new Uint16Array(halves.buffer, halves.byteOffset, nonzero);
+    const index = this.allocateHalves(nonzero);
     const value = this.allocateBytes(nonzero);
     eachChunk((first, size) => {
       const args = [p(rowStart) + 4 * first, p(index), p(value), p(this.images), pixels];
@@ -251,11 +256,9 @@ export class WasmEngine implements Engine {
     const p = pointer;
     const blocks = Math.ceil(batch / SUM_BLOCK);
     const nonzero = rows.rowStart[batch] - rows.rowStart[0];
-    const starts = this.allocateBytes(4 * blocks * (inputs + 1));
-    const halves = this.allocateBytes(2 * nonzero);
     const columns: ColumnBlocks = {
-      start: new Uint32Array(starts.buffer, starts.byteOffset, blocks * (inputs + 1)),
-      sample: new Uint16Array(halves.buffer, halves.byteOffset, nonzero),
+      start: this.allocateWords(blocks * (inputs + 1)),
+      sample: this.allocateHalves(nonzero),
       value: this.allocateBytes(nonzero),
     };
     const args = [
@@ -284,8 +287,8 @@ export class WasmEngine implements Engine {
    * rows are ready after finishBackground.
    */
   gatherRows = (
-    to: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
-    from: { rowStart: Uint32Array; index: Uint16Array; value: Uint8Array },
+    to: CompressedRows,
+    from: CompressedRows,
     order: Uint32Array,
     background = false,
   ): void => {

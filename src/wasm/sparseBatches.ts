@@ -5,38 +5,25 @@
 
 import type { Split } from '../data/dataset.js';
 import type { Batch, BatchSource } from '../model/batches.js';
-import type { ColumnBlocks, SparseRows } from '../model/engine.js';
+import type { ColumnBlocks, CompressedRows, SparseRows } from '../model/engine.js';
 import type { InputSpec } from '../model/network.js';
 import type { WasmEngine } from './engine.js';
 
 /** Pixels an image may have for sparse rows (their indices are 16 bits). */
 export const MAX_SPARSE_PIXELS = 65536;
 
-interface EngineRows {
-  rowStart: Uint32Array;
-  index: Uint16Array;
-  value: Uint8Array;
-}
-
-/** `count` uint32 in the engine's memory. */
-function engineWords(engine: WasmEngine, count: number): Uint32Array {
-  const bytes = engine.allocateBytes(4 * count);
-  return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
-}
-
 /** Sparse rows for `count` samples and `nonzero` pixels, in the engine's memory. */
-function engineRows(engine: WasmEngine, count: number, nonzero: number): EngineRows {
-  const halves = engine.allocateBytes(2 * nonzero);
+function engineRows(engine: WasmEngine, count: number, nonzero: number): CompressedRows {
   return {
-    rowStart: engineWords(engine, count + 1),
-    index: new Uint16Array(halves.buffer, halves.byteOffset, nonzero),
+    rowStart: engine.allocateWords(count + 1),
+    index: engine.allocateHalves(nonzero),
     value: engine.allocateBytes(nonzero),
   };
 }
 
 /** A split's rows in file order, and the columns of those of its batches that asked for them. */
 interface Compressed {
-  rows: EngineRows;
+  rows: CompressedRows;
   /** By the batch's first sample and size. */
   columns: Map<string, ColumnBlocks>;
 }
@@ -65,15 +52,15 @@ function compressedSplit(engine: WasmEngine, split: Split): Compressed {
 export class SparseBatches implements BatchSource {
   readonly count: number;
   private readonly compressed: Compressed;
-  private readonly source: EngineRows;
+  private readonly source: CompressedRows;
   /** The rows batches are cut from: the split's own (file order, shared) or `copy`. */
-  private rows: EngineRows;
+  private rows: CompressedRows;
   /**
    * This source's own rows, made when an epoch first asks for an order: the copy in the epoch's
    * order, and a second set that the next epoch's are copied into. Never the split's rows.
    */
-  private copy: EngineRows | null = null;
-  private spare: EngineRows | null = null;
+  private copy: CompressedRows | null = null;
+  private spare: CompressedRows | null = null;
   private order: Uint32Array;
   private spareOrder: Uint32Array | null = null;
   /** Whether the spare rows are being filled in the order of spareOrder. */
@@ -89,7 +76,7 @@ export class SparseBatches implements BatchSource {
     this.compressed = compressedSplit(engine, split);
     this.source = this.compressed.rows;
     this.rows = this.source;
-    this.order = engineWords(engine, split.count);
+    this.order = engine.allocateWords(split.count);
     this.labels = new Uint8Array(split.count);
   }
 
@@ -118,7 +105,7 @@ export class SparseBatches implements BatchSource {
     for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[this.order[n]];
   }
 
-  private ownRows(): EngineRows {
+  private ownRows(): CompressedRows {
     return engineRows(this.engine, this.split.count, this.source.index.length);
   }
 
@@ -131,7 +118,7 @@ export class SparseBatches implements BatchSource {
     if (!engine.canWorkInBackground) return;
     engine.finishBackground();
     this.spare ??= this.ownRows();
-    this.spareOrder ??= engineWords(engine, this.split.count);
+    this.spareOrder ??= engine.allocateWords(this.split.count);
     this.spareOrder.set(order);
     engine.gatherRows(this.spare, this.source, this.spareOrder, true);
     this.prefetching = true;
