@@ -398,22 +398,23 @@ export class WasmEngine implements Engine {
         this.kernels.sparseDenseBackwardNarrow(
           p(dW), p(dout), ...rows, scale, batch, inputs, outputs, padded,
         );
-      } else if (kernels.includes('sparseDenseBackwardNarrowColumns')) {
+      } else if (kernels.includes('sumNarrowBlocks')) {
+        // each block of SUM_BLOCK samples into its own padded rows, by the batch's kept columns
+        // or by its rows, then the blocks added in order
         const blocks = Math.ceil(batch / SUM_BLOCK);
         const partials = p(this.narrowScratch(blocks * inputs * 16));
-        const { start, sample, value: values } = columns!();
-        const args = [
-          partials, p(dout), p(start), p(sample), p(values), scale, inputs, outputs, SUM_BLOCK,
-        ];
-        this.parallel('sparseDenseBackwardNarrowColumns', args, blocks, 1);
-        this.kernels.sumNarrowBlocks(p(dW), partials, blocks, inputs, outputs);
-      } else if (kernels.includes('sparseDenseBackwardNarrowBlocks')) {
-        const blocks = Math.ceil(batch / SUM_BLOCK);
-        const partials = p(this.narrowScratch(blocks * inputs * 16));
-        const args = [
-          partials, p(dout), p(rowStart), p(index), p(value), scale, batch, inputs, outputs, SUM_BLOCK,
-        ];
-        this.parallel('sparseDenseBackwardNarrowBlocks', args, blocks, 1);
+        if (kernels.includes('sparseDenseBackwardNarrowColumns')) {
+          const { start, sample, value: values } = columns!();
+          const args = [
+            partials, p(dout), p(start), p(sample), p(values), scale, inputs, outputs, SUM_BLOCK,
+          ];
+          this.parallel('sparseDenseBackwardNarrowColumns', args, blocks, 1);
+        } else {
+          const args = [
+            partials, p(dout), p(rowStart), p(index), p(value), scale, batch, inputs, outputs, SUM_BLOCK,
+          ];
+          this.parallel('sparseDenseBackwardNarrowBlocks', args, blocks, 1);
+        }
         this.kernels.sumNarrowBlocks(p(dW), partials, blocks, inputs, outputs);
       } else {
         const columns = this.columnsFor(inputs, rowStart[batch] - rowStart[0]);
