@@ -1,7 +1,7 @@
 // The package as people get it: `npm pack`, then `npm install -g` of the tarball into an empty
 // prefix. Every command of the installed CLI runs; the README's library example typechecks
-// against the installed types and runs; the README's way of loading a tfjs export in Node runs;
-// and the install stays small.
+// against the installed types and runs; docs/commands.md's way of loading a tfjs export in Node
+// runs; and the install stays small.
 
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import {
@@ -35,11 +35,14 @@ function size(path: string): number {
   return readdirSync(path).reduce((sum, name) => sum + size(join(path, name)), 0);
 }
 
-/** The first ```ts block of the README: the library example. */
-function readmeExample(language: 'ts' | 'js'): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(readme);
-  if (!block) throw new Error(`no \`\`\`${language} block in README.md`);
+/**
+ * The first ```ts or ```js block of a documentation file: the README's library example, and
+ * docs/commands.md's loading of a tfjs export.
+ */
+function documentedExample(file: 'README.md' | 'docs/commands.md', language: 'ts' | 'js'): string {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const block = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(text);
+  if (!block) throw new Error(`no \`\`\`${language} block in ${file}`);
   return block[1].replace(/^ {2}/gm, language === 'js' ? '' : '  ');
 }
 
@@ -120,7 +123,7 @@ describe('the packed package, installed', () => {
     mkdirSync(join(project, 'node_modules'), { recursive: true });
     symlinkSync(installed, join(project, 'node_modules', 'mnist-softmax'));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
-    writeFileSync(join(project, 'example.ts'), readmeExample('ts'));
+    writeFileSync(join(project, 'example.ts'), documentedExample('README.md', 'ts'));
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -148,10 +151,10 @@ describe('the packed package, installed', () => {
     expect(example.out).toMatch(/^the drawing is a \d$/m);
   });
 
-  it("loads a tfjs export the README's Node way", () => {
+  it("loads a tfjs export docs/commands.md's Node way", () => {
     const work = join(base, 'work'); // where export --tfjs wrote tfjs-model/
     symlinkSync(join(installed, 'node_modules'), join(work, 'node_modules')); // tfjs, installed
-    writeFileSync(join(work, 'load.mjs'), readmeExample('js'));
+    writeFileSync(join(work, 'load.mjs'), documentedExample('docs/commands.md', 'js'));
     const loaded = run(process.execPath, ['load.mjs'], work);
     succeeded(loaded);
     expect(loaded.out).toMatch(/Tensor/);
