@@ -78,3 +78,60 @@ function readStandardInput(limit: number, what: string): Buffer {
   }
   return Buffer.concat(chunks);
 }
+
+/** The longest line readLines passes on: a run's lines are a few kilobytes. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+/**
+ * Calls `onLine` with each line of `file` (numbered from 1, without its newline), reading it a
+ * chunk at a time: memory is bounded by the chunk and the longest line, whatever the file's size.
+ * A last line without its newline (being appended, or cut) is passed too. `onLine` may return
+ * false to stop. Throws DataError for a file that cannot be read or a line over MAX_LINE_BYTES.
+ */
+export function readLines(
+  file: string,
+  onLine: (text: string, number: number) => boolean | void,
+): void {
+  let descriptor: number;
+  try {
+    descriptor = openSync(file, FLAGS);
+  } catch (error) {
+    throw new DataError(`${file}: cannot read (${code(error)})`);
+  }
+  try {
+    if (!fstatSync(descriptor).isFile()) throw new DataError(`${file}: not a regular file`);
+    // a read fills what follows the start of a line the read before did not finish (`carried`)
+    const bytes = Buffer.alloc(2 * MAX_LINE_BYTES + 2);
+    let carried = 0;
+    let number = 0;
+    const tooLong = () =>
+      new DataError(`${file}: line ${number + 1} is longer than ${MAX_LINE_BYTES} bytes`);
+    for (;;) {
+      const count = readChunk(file, descriptor, bytes.subarray(carried));
+      if (count === 0) break;
+      const length = carried + count;
+      // whole lines only: a newline byte never occurs inside a UTF-8 character
+      const end = bytes.lastIndexOf(0x0a, length - 1);
+      if (end >= 0) {
+        for (const text of bytes.toString('utf8', 0, end).split('\n')) {
+          if (text.length > MAX_LINE_BYTES) throw tooLong();
+          if (onLine(text, ++number) === false) return;
+        }
+      }
+      carried = length - (end + 1);
+      if (carried > MAX_LINE_BYTES) throw tooLong();
+      bytes.copy(bytes, 0, end + 1, length);
+    }
+    if (carried > 0) onLine(bytes.toString('utf8', 0, carried), ++number);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+function readChunk(file: string, descriptor: number, into: Buffer): number {
+  try {
+    return readSync(descriptor, into, 0, into.length, null);
+  } catch (error) {
+    throw new DataError(`${file}: cannot read (${code(error)})`);
+  }
+}

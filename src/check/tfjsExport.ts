@@ -30,10 +30,11 @@ export function toTfjsModel(tf: Tf, network: Network): LayersModel {
   return model;
 }
 
-export interface SavedFiles {
+// a type, not an interface: a record of file names to contents, as writeFolderAtomic takes
+export type SavedFiles = {
   'model.json': string;
   'weights.bin': Uint8Array;
-}
+};
 
 /** What tfjs writes for the model: model.json (topology and weights manifest) and weights.bin. */
 export async function tfjsArtifacts(tf: Tf, network: Network): Promise<SavedFiles> {

@@ -1,11 +1,11 @@
 // `mnist-softmax export`: a saved model for TensorFlow.js, or its weights as a picture.
 
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { readModelFile } from '../model/modelFile.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
-import { createFolder, writeFileAtomic } from '../train/runFiles.js';
+import { writeFileAtomic, writeFolderAtomic } from '../train/runFiles.js';
 
 export interface ExportOptions {
   model: string;
@@ -14,9 +14,12 @@ export interface ExportOptions {
   force?: boolean;
 }
 
+/** What `export --tfjs` writes: the folder holds these and nothing else. */
+const TFJS_FILES = ['model.json', 'weights.bin'];
+
 /**
  * Nothing is overwritten unasked: never the source model, and an existing file or a folder that
- * holds files only with --force. Checked before anything is read or written.
+ * holds files only with --force (which replaces a folder only if it holds an export). Checked before anything is read or written.
  */
 function checkTargets(options: ExportOptions): void {
   const source = resolve(options.model);
@@ -30,7 +33,7 @@ function checkTargets(options: ExportOptions): void {
     }
   }
   if (options.tfjs) {
-    const targets = ['model.json', 'weights.bin'].map((name) => resolve(options.tfjs!, name));
+    const targets = TFJS_FILES.map((name) => resolve(options.tfjs!, name));
     if (targets.includes(source)) {
       refuse(`--tfjs ${options.tfjs}`, `would overwrite the source model ${options.model}`);
     }
@@ -42,7 +45,16 @@ function checkTargets(options: ExportOptions): void {
       if (code === 'ENOTDIR') refuse(`--tfjs ${options.tfjs}`, 'exists and is not a folder');
     }
     if (files.length > 0 && !options.force) {
-      refuse(`--tfjs ${options.tfjs}`, 'already holds files; pass --force to write into it');
+      refuse(`--tfjs ${options.tfjs}`, 'already holds files; pass --force to replace it');
+    }
+    // --force replaces the folder whole: only one that holds an export, never anything else
+    const others = files.filter((name) => !TFJS_FILES.includes(name));
+    if (others.length > 0) {
+      refuse(
+        `--tfjs ${options.tfjs}`,
+        `holds files an export did not write (${others.slice(0, 3).join(', ')}` +
+          `${others.length > 3 ? ', …' : ''}); name a new or empty folder`,
+      );
     }
   }
 }
@@ -60,16 +72,8 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
     const { loadTfjs } = await import('../check/tfjs.js');
     const { tfjsArtifacts } = await import('../check/tfjsExport.js');
     const { tf } = await loadTfjs();
-    try {
-      createFolder(options.tfjs);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UserError(`--tfjs ${options.tfjs}: cannot create the folder (${code})`, EXIT.input);
-    }
-    const files = await tfjsArtifacts(tf, network);
-    // weights first: a model.json is only ever there with its weights
-    writeFileAtomic(join(options.tfjs, 'weights.bin'), files['weights.bin']);
-    writeFileAtomic(join(options.tfjs, 'model.json'), files['model.json']);
+    // the folder whole or not at all: an interrupted export leaves no model.json without weights
+    writeFolderAtomic(options.tfjs, await tfjsArtifacts(tf, network), Boolean(options.force));
     console.error(
       `TensorFlow.js LayersModel written to ${options.tfjs} (model.json, weights.bin); ` +
         `its input is pixel × ${network.input.scale} + ${network.input.offset}`,

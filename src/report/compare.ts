@@ -2,7 +2,9 @@
 // in their seed grouped into one mean with a min–max band, and compare.html, one self-contained
 // page with every run's curves overlaid, the differing options and the final metrics.
 
+import type { EventLine, StepEvent } from '../train/records.js';
 import type { RunRecord } from '../train/runReader.js';
+import { coarsenWindows } from '../train/stepWindows.js';
 import { chartsHtml, escapeHtml as escape, plainValue } from './page.js';
 import {
   curvesBand,
@@ -51,6 +53,20 @@ function comparedRun(record: RunRecord): ComparedRun {
 }
 
 /**
+ * The members' event logs with their step lines merged to the widest stride among them (a long
+ * log's lines are merged windows, see train/stepWindows.ts), so that their points align.
+ */
+function alignedEvents(members: RunRecord[]): EventLine[][] {
+  const stride = Math.max(...members.map((record) => record.stepStride));
+  return members.map(({ events, stepStride }) => {
+    if (stepStride === stride) return events;
+    const steps = events.filter((line): line is StepEvent => line.type === 'step');
+    const others = events.filter((line) => line.type !== 'step');
+    return [...others, ...coarsenWindows(steps, stride / stepStride)];
+  });
+}
+
+/**
  * Compares runs: groups those whose options are all equal but for the seed (a group of one is
  * a line; of more, a mean with a band), and labels each by the options that set it apart.
  */
@@ -62,7 +78,8 @@ export function compareRuns(records: RunRecord[]): Comparison {
     groups.set(key, [...(groups.get(key) ?? []), record]);
   }
   const entries = [...groups.values()].map((members): CurvesEntry => {
-    const curves = members.map((record) => runCurves(record.events, record.history));
+    const events = alignedEvents(members);
+    const curves = members.map((record, i) => runCurves(events[i], record.history));
     const label = describe(members[0].config, differing);
     const runs = members.map((record) => record.id);
     if (members.length === 1) {

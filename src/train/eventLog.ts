@@ -14,11 +14,12 @@
 // committed, so a reader (the studio) sees a run grow while it trains. After a crash the log may
 // run past the checkpoint, or end in a cut line; a resume cuts it back to the checkpoint's step.
 
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
+import { readLines } from '../inputFile.js';
 import { errorCode, writeFileAtomic } from './runFiles.js';
-import type { EpochEvent, EpochMetrics, EventLine } from './records.js';
+import { recordProblem, type EpochEvent, type EpochMetrics, type EventLine } from './records.js';
 
 export const EVENTS_FILE = 'events.jsonl';
 
@@ -41,24 +42,37 @@ export function epochEvent(metrics: EpochMetrics): EpochEvent {
 }
 
 /**
- * The lines of a run folder's events.jsonl (none when it has none), up to `lastStep`. A line that
- * does not parse (cut by a crash) ends the log.
+ * Calls `onEvent` with each line of a run folder's events.jsonl (none when it has none) up to
+ * `lastStep`, a line at a time: memory is bounded whatever the log's size. A line that does not
+ * parse (cut by a crash) ends the log; one that parses but is not an event (a damaged file) is
+ * refused, naming the file and the line.
  */
-export function readEvents(folder: string, lastStep = Infinity): EventLine[] {
+export function eachEvent(
+  folder: string,
+  onEvent: (line: EventLine, number: number) => void,
+  lastStep = Infinity,
+): void {
   const file = join(folder, EVENTS_FILE);
-  if (!existsSync(file)) return [];
-  const events: EventLine[] = [];
-  for (const text of readFileSync(file, 'utf8').split('\n')) {
-    if (text.length === 0) continue;
-    let line: EventLine;
+  if (!existsSync(file)) return;
+  readLines(file, (text, number) => {
+    if (text.length === 0) return;
+    let line: unknown;
     try {
-      line = JSON.parse(text) as EventLine;
+      line = JSON.parse(text);
     } catch {
-      break;
+      return false;
     }
-    if (!(line.step <= lastStep)) break;
-    events.push(line);
-  }
+    const problem = recordProblem(line, 'event');
+    if (problem) throw new UserError(`${file}: line ${number}: ${problem}`, EXIT.input);
+    if (!((line as EventLine).step <= lastStep)) return false;
+    onEvent(line as EventLine, number);
+  });
+}
+
+/** The lines of a run folder's events.jsonl, up to `lastStep` (see eachEvent). */
+export function readEvents(folder: string, lastStep = Infinity): EventLine[] {
+  const events: EventLine[] = [];
+  eachEvent(folder, (line) => events.push(line), lastStep);
   return events;
 }
 

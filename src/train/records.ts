@@ -83,3 +83,83 @@ export type EventLine = StartEvent | StepEvent | EpochEvent | EndEvent;
  * its log ends); stopped (killed: neither a live holder nor an end).
  */
 export type RunStatus = 'running' | 'finished' | 'interrupted' | 'failed' | 'stopped';
+
+/**
+ * What a reader (`compare`, the studio) relies on in each kind of line, checked as a line is read
+ * back, since a user can edit the files: `number` also allows null (JSON's NaN), `?` marks a
+ * field that may be absent.
+ */
+const SHAPES = {
+  start: { config: 'object' },
+  step: {
+    loss: 'number',
+    accuracy: 'number',
+    gradientNorms: 'numbers',
+    weightNorms: 'numbers',
+    saturation: 'numbers',
+  },
+  epoch: {
+    testLoss: 'number',
+    testAccuracy: 'number',
+    validationLoss: 'number?',
+    validationAccuracy: 'number?',
+  },
+  end: { status: 'status', message: 'string?' },
+  history: {
+    epoch: 'number',
+    steps: 'number',
+    trainLoss: 'number',
+    trainAccuracy: 'number',
+    testLoss: 'number',
+    testAccuracy: 'number',
+    gradientNorms: 'numbers',
+    validationLoss: 'number?',
+    validationAccuracy: 'number?',
+  },
+} as const;
+
+const isNumber = (value: unknown) => value === null || typeof value === 'number';
+const isObject = (value: unknown) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Each kind of field: its test, and what it should be, for the message. */
+const KINDS: Record<string, [(value: unknown) => boolean, string]> = {
+  number: [isNumber, 'a number'],
+  numbers: [(value) => Array.isArray(value) && value.every(isNumber), 'a list of numbers'],
+  object: [isObject, 'an object'],
+  string: [(value) => typeof value === 'string', 'a string'],
+  status: [(value) => ['finished', 'interrupted', 'failed'].includes(value as string), 'an end'],
+};
+
+/** A value as a message quotes it: JSON, cut short. */
+const quoted = (value: unknown) => String(JSON.stringify(value)).slice(0, 40);
+
+/**
+ * What is wrong with a parsed line of events.jsonl (`event`) or metrics.jsonl (`history`), in a
+ * few words; null when it has what readers use.
+ */
+export function recordProblem(value: unknown, file: 'event' | 'history'): string | null {
+  if (!isObject(value)) return `not an object (${quoted(value)})`;
+  const line = value as Record<string, unknown>;
+  const counter = file === 'event' ? 'step' : 'epoch';
+  if (typeof line[counter] !== 'number') return `its "${counter}" is not a number`;
+  const type = file === 'event' ? line.type : 'history';
+  const fields = typeof type === 'string' && Object.hasOwn(SHAPES, type) ? CHECKS[type] : null;
+  if (!fields) return `an unknown type ${quoted(type)}`;
+  for (const { name, optional, test, should } of fields) {
+    if (optional && line[name] === undefined) continue;
+    if (!test(line[name])) return `its "${name}" is not ${should} (${quoted(line[name])})`;
+  }
+  return null;
+}
+
+/** SHAPES as a list of checks for each type, made once. */
+const CHECKS = Object.fromEntries(
+  Object.entries(SHAPES).map(([type, fields]) => [
+    type,
+    Object.entries(fields).map(([name, kind]: [string, string]) => {
+      const [test, should] = KINDS[kind.replace('?', '')];
+      return { name, optional: kind.endsWith('?'), test, should };
+    }),
+  ]),
+);

@@ -5,7 +5,7 @@ import {
   appendFileSync,
   existsSync,
   mkdirSync,
-  readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -13,7 +13,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError, EXIT } from '../errors.js';
-import type { EpochMetrics, HistoryLine } from './records.js';
+import { readLines } from '../inputFile.js';
+import { recordProblem, type EpochMetrics, type HistoryLine } from './records.js';
 
 /** Temporary files are named `.<name>.tmp-<pid>`; a run folder's leftovers match this. */
 export const TEMPORARY_FILE = /^\..+\.tmp-\d+$/;
@@ -28,20 +29,23 @@ export function errorCode(error: unknown): string {
 }
 
 /**
- * mkdir -p, failing with the error of the first folder that cannot be made: Node's recursive
- * mkdir reports ENOENT where a read-only file system (EROFS) or a permission (EACCES) stops it.
+ * mkdir -p, one folder at a time, failing with the error of the first folder that cannot be
+ * made. Not Node's recursive mkdir: it reports ENOENT where a read-only file system (EROFS) or a
+ * permission (EACCES) stops it, and loops forever where mkdir answers ENOENT beside a folder that
+ * exists (in /proc).
  */
 export function createFolder(path: string): void {
-  try {
-    mkdirSync(path, { recursive: true });
-  } catch (error) {
-    const missing: string[] = [];
-    for (let folder = resolve(path); !existsSync(folder); folder = dirname(folder)) {
-      missing.unshift(folder);
-      if (dirname(folder) === folder) break;
+  const missing: string[] = [];
+  for (let folder = resolve(path); !existsSync(folder); folder = dirname(folder)) {
+    missing.unshift(folder);
+    if (dirname(folder) === folder) break;
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw error; // made meanwhile by another process
     }
-    for (const folder of missing) mkdirSync(folder); // throws the true cause
-    throw error;
   }
 }
 
@@ -57,6 +61,60 @@ export function writeFileAtomic(file: string, contents: string | Uint8Array): vo
   } catch (error) {
     rmSync(temporary, { force: true });
     throw cannotWrite(file, error);
+  }
+}
+
+/**
+ * A folder of files written whole or not at all: built in a temporary sibling
+ * (`.<name>.tmp-<pid>`), then renamed into place. With `replace`, the folder there is first
+ * renamed aside (`.<name>.old-<pid>`) and removed once the new one is in place, so an
+ * interruption leaves the old folder or the new one, never half of one. What killed writers left
+ * beside it (their process gone) is removed first. Throws UserError naming the folder.
+ */
+export function writeFolderAtomic(
+  folder: string,
+  files: Record<string, string | Uint8Array>,
+  replace: boolean,
+): void {
+  const target = resolve(folder);
+  const [parent, name] = [dirname(target), basename(target)];
+  const temporary = join(parent, `.${name}.tmp-${process.pid}`);
+  const aside = join(parent, `.${name}.old-${process.pid}`);
+  try {
+    createFolder(parent);
+    removeAbandoned(parent, name);
+    rmSync(temporary, { recursive: true, force: true }); // a process gone that had our pid
+    mkdirSync(temporary);
+    for (const [file, contents] of Object.entries(files)) {
+      writeFileSync(join(temporary, file), contents);
+    }
+    if (replace && existsSync(target)) renameSync(target, aside);
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { recursive: true, force: true });
+    if (existsSync(aside) && !existsSync(target)) renameSync(aside, target);
+    throw cannotWrite(folder, error);
+  }
+  rmSync(aside, { recursive: true, force: true });
+}
+
+/** `.<name>.tmp-<pid>` and `.<name>.old-<pid>` in `parent` whose process is gone. */
+function removeAbandoned(parent: string, name: string): void {
+  for (const entry of readdirSync(parent)) {
+    if (!entry.startsWith(`.${name}.`)) continue;
+    const pid = /^\.(?:tmp|old)-(\d+)$/.exec(entry.slice(name.length + 1))?.[1];
+    if (pid && !processAlive(Number(pid))) {
+      rmSync(join(parent, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM'; // alive, someone else's
   }
 }
 
@@ -124,6 +182,7 @@ export class MetricsHistory {
       try {
         lines = readHistory(this.folder, epochs);
       } catch (error) {
+        if (error instanceof UserError) throw error;
         throw new UserError(
           `${this.path(HISTORY_FILE)}: cannot read (${errorCode(error)})`,
           EXIT.input,
@@ -169,20 +228,33 @@ export function metricsSummary(
   return JSON.stringify(summary, null, 2) + '\n';
 }
 
+/** Epochs of a history read at most: far more than a run has. */
+export const MAX_HISTORY_LINES = 100_000;
+
 /**
  * A run folder's history, from metrics.jsonl: the whole of it, or its first `epochs` lines
- * (those a checkpoint vouches for). A line that does not parse (cut by a crash, or being
- * appended as it is read) ends it.
+ * (those a checkpoint vouches for), read a line at a time. A line that does not parse (cut by a
+ * crash, or being appended as it is read) ends it; one that parses but is not an epoch's metrics
+ * (a damaged file), or more than MAX_HISTORY_LINES, is refused naming the file (UserError).
  */
 export function readHistory(folder: string, epochs = Infinity): HistoryLine[] {
+  const file = join(folder, HISTORY_FILE);
   const lines: HistoryLine[] = [];
-  for (const text of readFileSync(join(folder, HISTORY_FILE), 'utf8').split('\n')) {
-    if (lines.length >= epochs || text.length === 0) continue;
+  readLines(file, (text, number) => {
+    if (lines.length >= epochs) return false;
+    if (text.length === 0) return;
+    let line: unknown;
     try {
-      lines.push(JSON.parse(text) as HistoryLine);
+      line = JSON.parse(text);
     } catch {
-      break;
+      return false;
     }
-  }
+    const problem = recordProblem(line, 'history');
+    if (problem) throw new UserError(`${file}: line ${number}: ${problem}`, EXIT.input);
+    if (lines.length === MAX_HISTORY_LINES) {
+      throw new UserError(`${file}: more than ${MAX_HISTORY_LINES} epochs`, EXIT.input);
+    }
+    lines.push(line as HistoryLine);
+  });
   return lines;
 }

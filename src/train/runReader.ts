@@ -5,10 +5,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
-import { EVENTS_FILE, readEvents } from './eventLog.js';
+import { eachEvent, EVENTS_FILE } from './eventLog.js';
 import type { EventLine, HistoryLine, RunStatus } from './records.js';
-import { HISTORY_FILE, readHistory } from './runFiles.js';
+import { errorCode, HISTORY_FILE, readHistory } from './runFiles.js';
 import { lockHolder } from './runFolder.js';
+import { StepWindows } from './stepWindows.js';
 
 export interface RunRecord {
   /** The folder's absolute path. */
@@ -21,20 +22,49 @@ export interface RunRecord {
   /** The end's message for interrupted and failed runs. */
   message?: string;
   history: HistoryLine[];
+  /** Its event log, the step lines merged into wider windows for a long one (stepWindows.ts). */
   events: EventLine[];
+  /** The log's step windows in each of `events`' step lines. */
+  stepStride: number;
 }
+
+/** Lines of a log besides its steps (starts, epochs, an end) kept at most: a run's are few. */
+export const MAX_OTHER_EVENTS = 100_000;
 
 /** A folder holds a run when it holds a run's history or event log. */
 export function isRunFolder(folder: string): boolean {
   return existsSync(join(folder, EVENTS_FILE)) || existsSync(join(folder, HISTORY_FILE));
 }
 
+/**
+ * The run's options, from metrics.json, or, before a first epoch has written it, the log's last
+ * start line. A metrics.json that is there but damaged is refused, naming it.
+ */
 function readConfig(folder: string, events: EventLine[]): Record<string, unknown> {
+  const file = join(folder, 'metrics.json');
+  let text: string | null = null;
   try {
-    const summary = JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
-    if (summary && typeof summary.config === 'object') return summary.config;
-  } catch {
-    // no epoch has finished yet: the log's start line says what runs
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') {
+      throw new UserError(`${file}: cannot read (${errorCode(error)})`, EXIT.input);
+    }
+  }
+  if (text !== null) {
+    let summary: unknown;
+    try {
+      summary = JSON.parse(text);
+    } catch {
+      throw new UserError(`${file}: not JSON`, EXIT.input);
+    }
+    const config = (summary as { config?: unknown } | null)?.config;
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw new UserError(
+        `${file}: its "config" is not an object (${String(JSON.stringify(config)).slice(0, 40)})`,
+        EXIT.input,
+      );
+    }
+    return config as Record<string, unknown>;
   }
   const starts = events.flatMap((line) => (line.type === 'start' ? [line.config] : []));
   return starts[starts.length - 1] ?? {};
@@ -55,7 +85,7 @@ export function readRun(path: string): RunRecord {
       EXIT.input,
     );
   }
-  const events = readEvents(folder);
+  const { events, stepStride } = readLog(folder);
   const history = existsSync(join(folder, HISTORY_FILE)) ? readHistory(folder) : [];
   const last = events[events.length - 1];
   let status: RunStatus;
@@ -67,5 +97,34 @@ export function readRun(path: string): RunRecord {
   } else if (events.length === 0 && existsSync(join(folder, 'report.html'))) status = 'finished';
   else status = 'stopped';
   const config = readConfig(folder, events);
-  return { folder, id: basename(folder), config, status, message, history, events };
+  return { folder, id: basename(folder), config, status, message, history, events, stepStride };
+}
+
+/**
+ * The event log in bounded memory: its step lines merged as they are read (StepWindows), the
+ * other lines kept, in the log's order.
+ */
+function readLog(folder: string): { events: EventLine[]; stepStride: number } {
+  const steps = new StepWindows();
+  const others: EventLine[] = [];
+  const at: number[] = [];
+  eachEvent(folder, (line, number) => {
+    if (line.type === 'step') return steps.add(line, number);
+    if (others.length === MAX_OTHER_EVENTS) {
+      throw new UserError(
+        `${join(folder, EVENTS_FILE)}: more than ${MAX_OTHER_EVENTS} lines of starts, epochs ` +
+          'and ends; not the log of a run',
+        EXIT.input,
+      );
+    }
+    others.push(line);
+    at.push(number);
+  });
+  const events: EventLine[] = [];
+  for (let i = 0, j = 0; i < others.length || j < steps.lines.length;) {
+    if (j === steps.lines.length || (i < others.length && at[i] < steps.at[j])) {
+      events.push(others[i++]);
+    } else events.push(steps.lines[j++]);
+  }
+  return { events, stepStride: steps.stride };
 }
