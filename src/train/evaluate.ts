@@ -1,6 +1,7 @@
 // Loss, accuracy and confusion matrix of a network on a split, in inference mode.
 
 import type { Split } from '../data/dataset.js';
+import { DataError } from '../errors.js';
 import type { Engine } from '../model/engine.js';
 import type { InputSpec, Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
@@ -17,12 +18,47 @@ export interface Evaluation {
   count: number;
 }
 
+/**
+ * Refuses (DataError, as the loader refuses such files) a split that is not `count` images of
+ * the network's size with as many labels, each a class of the network's.
+ */
+function checkSplit(network: Network, split: Split): void {
+  const { count, height, width, images, labels } = split;
+  const { input } = network;
+  const classes = network.classes.length;
+  if (!Number.isInteger(count) || count < 0) {
+    throw new DataError(`evaluate: the split's count ${String(count)} is not a whole number`);
+  }
+  if (height !== input.height || width !== input.width) {
+    throw new DataError(
+      `evaluate: the split's images are ${height}×${width}; the model takes ${input.height}×${input.width}`,
+    );
+  }
+  if (!(images instanceof Uint8Array) || images.length !== count * height * width) {
+    throw new DataError(
+      `evaluate: the split's images are ${images?.length} bytes; ${count} images of ` +
+        `${height}×${width} are ${count * height * width}`,
+    );
+  }
+  if (!(labels instanceof Uint8Array) || labels.length !== count) {
+    throw new DataError(`evaluate: the split has ${labels?.length} labels for ${count} images`);
+  }
+  const bad = labels.findIndex((label) => label >= classes);
+  if (bad >= 0) {
+    throw new DataError(
+      `evaluate: label ${labels[bad]} at index ${bad} is outside 0..${classes - 1}`,
+    );
+  }
+}
+
+/** Loss, accuracy and confusion of `network` on `split`; throws DataError for a malformed split. */
 export function evaluate(
   network: Network,
   split: Split,
   batchSize = 4096,
   loss: LossName = 'cross-entropy',
 ): Evaluation {
+  checkSplit(network, split);
   const classes = network.classes.length;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   batchSize = Math.max(1, Math.min(batchSize, split.count)); // no buffer larger than the split
