@@ -126,7 +126,7 @@ describe('evaluate', () => {
     refused(
       () => evaluate(network, split({ count: 10, images: new Uint8Array(5) })),
       DataError,
-      /the split's images are 5 bytes; 10 images of 28×28 are 7840/,
+      /the split's images are 5 bytes; 10 images of 28×28 need 7840/,
     );
     refused(
       () => evaluate(network, split({ count: 100, labels: data.test.labels.subarray(0, 10) })),

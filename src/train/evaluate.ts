@@ -19,8 +19,9 @@ export interface Evaluation {
 }
 
 /**
- * Refuses (DataError, as the loader refuses such files) a split that is not `count` images of
- * the network's size with as many labels, each a class of the network's.
+ * Refuses (DataError, as the loader refuses such files) a split that does not hold `count` images
+ * of the network's size and as many labels, each a class of the network's (it may hold more: the
+ * first `count` are evaluated).
  */
 function checkSplit(network: Network, split: Split): void {
   const { count, height, width, images, labels } = split;
@@ -34,16 +35,16 @@ function checkSplit(network: Network, split: Split): void {
       `evaluate: the split's images are ${height}×${width}; the model takes ${input.height}×${input.width}`,
     );
   }
-  if (!(images instanceof Uint8Array) || images.length !== count * height * width) {
+  if (!(images instanceof Uint8Array) || images.length < count * height * width) {
     throw new DataError(
       `evaluate: the split's images are ${images?.length} bytes; ${count} images of ` +
-        `${height}×${width} are ${count * height * width}`,
+        `${height}×${width} need ${count * height * width}`,
     );
   }
-  if (!(labels instanceof Uint8Array) || labels.length !== count) {
+  if (!(labels instanceof Uint8Array) || labels.length < count) {
     throw new DataError(`evaluate: the split has ${labels?.length} labels for ${count} images`);
   }
-  const bad = labels.findIndex((label) => label >= classes);
+  const bad = labels.subarray(0, count).findIndex((label) => label >= classes);
   if (bad >= 0) {
     throw new DataError(
       `evaluate: label ${labels[bad]} at index ${bad} is outside 0..${classes - 1}`,
