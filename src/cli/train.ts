@@ -201,13 +201,15 @@ async function startCompanion(network: Network, config: TrainConfig): Promise<Co
 }
 
 /**
- * SIGINT and SIGTERM ask the training to stop after its current batch (it then exits 130 with
- * every finished epoch saved); a second signal quits at once. Every file is written to a
+ * SIGINT, SIGTERM and SIGHUP (the terminal closed) ask the training to stop after its current
+ * batch (it then exits 130 with every finished epoch saved, its folder settled and unlocked); a
+ * second signal quits at once. After SIGHUP stderr may be gone too: its errors are let be. Every file is written to a
  * temporary name and renamed, so quitting at any moment leaves no half-written file.
  */
 function interruptOnSignals(beforeMessage: () => void) {
   let requested = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGHUP') process.stderr.on('error', () => {});
     beforeMessage(); // the progress bar goes first, or the message would be drawn over
     if (requested) {
       console.error(`\n${signal} again: quitting now`);
@@ -218,11 +220,13 @@ function interruptOnSignals(beforeMessage: () => void) {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   return {
     requested: () => requested,
     release: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
     },
   };
 }

@@ -1,8 +1,10 @@
 // A run folder's life: created (exclusively, when it is a default name), locked by one writer,
 // cleared of an earlier process's leftovers, and released at the end.
 //
-// The lock is a file, `.lock`, created exclusively (O_EXCL) and holding the writer's pid, host and
-// start time. A lock whose process is gone (a run killed with -9) is taken over with a warning.
+// The lock is a file, `.lock`, holding the writer's pid, host, start time and a token of its own:
+// written whole under a name of its own, then published with link(2), which fails if a lock
+// exists. A lock whose process is gone (a run killed with -9) is taken over with a warning, by
+// one process only (see `claim`).
 //
 // An epoch's files (EPOCH_FILES) change together, in one step, whenever the process stops:
 //
@@ -21,6 +23,7 @@ import {
   constants,
   copyFileSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -31,6 +34,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
@@ -60,6 +64,8 @@ export interface LockHolder {
   pid: number;
   host: string;
   started: string;
+  /** Unique to one taking of the lock (absent in locks of older versions). */
+  token?: string;
 }
 
 /** `2026-11-22T05-30-12` in local time: sorts by date, safe in every file system. */
@@ -108,63 +114,179 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function readHolder(file: string): LockHolder | null {
+/** A live holder: on another host (which cannot be checked, so taken as live), or running here. */
+function alive(holder: LockHolder): boolean {
+  return holder.host !== hostname() || processAlive(holder.pid);
+}
+
+/** Blocks this thread for `ms` (the lock is taken synchronously, before any work starts). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+interface LockFile {
+  /** Null when the text is not a lock (damaged, or an empty file left by an older version). */
+  holder: LockHolder | null;
+  /** What tells this lock from every other: its token, or (older or damaged) a hash of its text. */
+  id: string;
+}
+
+/** A lock file as it is now, or null when there is none. */
+function readLock(file: string): LockFile | null {
+  let text: string;
   try {
-    const holder = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
-    return Number.isInteger(holder.pid) ? holder : null;
+    text = readFileSync(file, 'utf8');
   } catch {
     return null;
   }
+  let holder: LockHolder | null = null;
+  try {
+    const parsed = JSON.parse(text) as LockHolder;
+    if (Number.isInteger(parsed.pid)) holder = parsed;
+  } catch {
+    // not a lock: taken over as if its holder were gone
+  }
+  const id = holder?.token ?? createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return { holder, id: /^[\w-]+$/.test(id) ? id : 'unsafe' };
 }
 
 /** The live process that holds a run folder's lock, or null (none, or gone). */
 export function lockHolder(folder: string): LockHolder | null {
-  const holder = readHolder(join(folder, LOCK_FILE));
-  if (!holder) return null;
-  return holder.host !== hostname() || processAlive(holder.pid) ? holder : null;
+  const holder = readLock(join(folder, LOCK_FILE))?.holder;
+  return holder && alive(holder) ? holder : null;
+}
+
+/** How often a process that finds a takeover under way looks again, and how long it waits. */
+const ATTEMPTS = 200;
+const PAUSE_MS = 5;
+/** Takeovers of takeovers (each needs a process killed in the middle of one) before giving up. */
+const MAX_DEPTH = 4;
+
+/**
+ * Makes `file` a hard link of `mine` (a complete lock, written before anything can see it) when
+ * there is no `file` or its holder is gone. Returns null when it is ours, else its live holder
+ * ('busy': a takeover that cannot finish now).
+ *
+ *   - link(2) publishes a lock atomically and fails when one exists: of processes racing for a
+ *     free lock, exactly one wins.
+ *   - A dead holder's lock (id D) is replaced by a rename, which is atomic but overwrites
+ *     whatever is there; so only the process that first takes the guard `.lock.takeover-D` (the
+ *     same way, recursively: a guard whose holder died is itself taken over) may, and only
+ *     while the lock still is D. Every other process sees the guard held, waits, and then finds
+ *     the new holder.
+ */
+function claim(
+  folder: string,
+  file: string,
+  mine: string,
+  token: string,
+  depth: number,
+): LockHolder | 'busy' | null {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    try {
+      linkSync(mine, file);
+      return null;
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw error;
+    }
+    const found = readLock(file);
+    if (!found) continue; // released meanwhile
+    if (found.holder && alive(found.holder)) return found.holder;
+    if (depth >= MAX_DEPTH) return 'busy';
+    const guard = join(folder, `${LOCK_FILE}.takeover-${found.id}`);
+    if (claim(folder, guard, mine, token, depth + 1) !== null) {
+      pause(PAUSE_MS); // another process is taking it over
+      continue;
+    }
+    try {
+      if (readLock(file)?.id === found.id) {
+        const copy = `${mine}.r`;
+        linkSync(mine, copy);
+        renameSync(copy, file);
+        if (depth === 0) {
+          console.error(
+            `warning: ${folder}: taking over the lock of process ` +
+              `${found.holder?.pid ?? '(unknown)'}, which is gone`,
+          );
+        }
+        return null;
+      }
+    } finally {
+      if (readLock(guard)?.id === token) rmSync(guard, { force: true });
+    }
+  }
+  return 'busy';
+}
+
+/** Lock candidates (`.lock.<pid>-<hex>`) and takeover guards, of processes killed meanwhile. */
+const LOCK_CANDIDATE = /^\.lock\.(\d+)-[0-9a-f]+(\.r)?$/;
+const LOCK_GUARD = /^\.lock\.takeover-/;
+
+function removeDeadLockFiles(folder: string): void {
+  for (const name of readdirSync(folder)) {
+    const candidate = LOCK_CANDIDATE.exec(name);
+    const path = join(folder, name);
+    if (candidate && !processAlive(Number(candidate[1]))) rmSync(path, { force: true });
+    if (LOCK_GUARD.test(name)) {
+      const holder = readLock(path)?.holder;
+      if (!holder || !alive(holder)) rmSync(path, { force: true });
+    }
+  }
 }
 
 /**
  * Takes the folder's lock, or refuses naming the process that holds it. A lock left by a process
- * that is gone (on this host) is taken over with a warning; so is an unreadable one (a crash
- * between creating and writing it).
+ * that is gone (on this host) is taken over with a warning; so is an unreadable one. The lock is
+ * never visible incomplete, and two processes never both hold it: see `claim`.
  */
 export function lockRunFolder(folder: string, option: string): () => void {
   const file = join(folder, LOCK_FILE);
-  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx' });
-      return () => {
-        if (readHolder(file)?.pid === process.pid) rmSync(file, { force: true });
-      };
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') {
-        throw new UserError(
-          `${option} ${folder}: cannot be written (${errorCode(error)})`,
-          EXIT.input,
-        );
-      }
-    }
-    const holder = readHolder(file);
-    if (holder && (holder.host !== me.host || processAlive(holder.pid))) {
-      throw new UserError(
-        `${option} ${folder}: the run folder is in use by process ${holder.pid}` +
-          (holder.host !== me.host ? ` on ${holder.host}` : '') +
-          ` (started ${holder.started}); wait for it, or stop it`,
-        EXIT.input,
-      );
-    }
-    console.error(
-      `warning: ${folder}: taking over the lock of process ${holder?.pid ?? '(unknown)'}, which is gone`,
-    );
-    rmSync(file, { force: true });
+  const token = `${process.pid}-${randomBytes(8).toString('hex')}`;
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    started: new Date().toISOString(),
+    token,
+  };
+  const mine = join(folder, `${LOCK_FILE}.${token}`);
+  const cannot = (error: unknown) =>
+    new UserError(`${option} ${folder}: cannot be written (${errorCode(error)})`, EXIT.input);
+  try {
+    writeFileSync(mine, JSON.stringify(me) + '\n', { flag: 'wx' });
+  } catch (error) {
+    rmSync(mine, { force: true });
+    throw cannot(error);
   }
-  throw new UserError(`${option} ${folder}: cannot take the lock ${LOCK_FILE}`, EXIT.input);
+  let holder: LockHolder | 'busy' | null;
+  try {
+    holder = claim(folder, file, mine, token, 0);
+  } catch (error) {
+    throw cannot(error);
+  } finally {
+    rmSync(mine, { force: true });
+    rmSync(`${mine}.r`, { force: true });
+  }
+  // taken: still ours when read back (a check on all of the above)
+  if (holder === null && readLock(file)?.id !== token) holder = 'busy';
+  if (holder === 'busy') {
+    throw new UserError(`${option} ${folder}: cannot take the lock ${LOCK_FILE}`, EXIT.input);
+  }
+  if (holder) {
+    throw new UserError(
+      `${option} ${folder}: the run folder is in use by process ${holder.pid}` +
+        (holder.host !== me.host ? ` on ${holder.host}` : '') +
+        ` (started ${holder.started}); wait for it, or stop it`,
+      EXIT.input,
+    );
+  }
+  return () => {
+    if (readLock(file)?.id === token) rmSync(file, { force: true });
+  };
 }
 
 /** Temporary files of an earlier process that was killed while writing. */
 function removeLeftovers(folder: string): void {
+  removeDeadLockFiles(folder);
   for (const name of readdirSync(folder)) {
     if (TEMPORARY_FILE.test(name)) rmSync(join(folder, name), { force: true });
   }
@@ -205,7 +327,7 @@ export class EpochFiles {
       const generation = join(EPOCHS, 'resumed');
       const present = EPOCH_FILES.filter((name) => existsSync(join(this.folder, name)));
       if (present.length > 0) {
-        mkdirSync(join(this.folder, generation), { recursive: true });
+        createFolder(join(this.folder, generation));
         for (const name of present) {
           copyFileSync(join(this.folder, name), join(this.folder, generation, name));
         }
@@ -227,7 +349,7 @@ export class EpochFiles {
     const path = join(this.folder, generation);
     try {
       rmSync(path, { recursive: true, force: true });
-      mkdirSync(path, { recursive: true });
+      createFolder(path);
       for (const [name, contents] of files) writeFileSync(join(path, name), contents);
       pointAt(join(this.folder, CURRENT), generation);
       for (const name of readdirSync(join(this.folder, EPOCHS))) {
@@ -298,6 +420,16 @@ export function openRunFolder(
   { force = false, resume = false }: { force?: boolean; resume?: boolean } = {},
 ): RunFolder {
   const option = resume ? '--resume' : '--out';
+  try {
+    process.cwd();
+  } catch (error) {
+    // a relative path would name nothing, and the engine's worker threads cannot start
+    throw new UserError(
+      `${option} ${folder ?? 'runs'}: the working directory no longer exists ` +
+        `(${errorCode(error)}); run from a folder that does`,
+      EXIT.input,
+    );
+  }
   if (folder === undefined) {
     const path = createDefaultRunFolder();
     return runFolder(path, lockRunFolder(path, option), true);
