@@ -127,7 +127,7 @@ describe('train --resume, started together on a run killed with -9', () => {
       const epochs = (file: string) => JSON.parse(readFileSync(file, 'utf8')).state.epoch as number;
       const killedAt = epochs(join(folder, 'checkpoint.json'));
       // enough epochs to go that the winner still trains when the last of the others starts
-      const target = killedAt + 25;
+      const target = killedAt + 60;
       const resumers = Array.from({ length: RESUMERS }, () =>
         exited(
           spawn(process.execPath, [CLI, 'train', '--resume', folder, '--epochs', String(target)], {
