@@ -6,8 +6,11 @@
 //
 // Everything here is also what `mnist-softmax --help` does; the README shows an example.
 
+import type { Engine } from './model/engine.js';
+import * as modelFile from './model/modelFile.js';
 import type { RunOptions } from './train/defaults.js';
 import { startRun, type RunHooks, type RunPlacement, type RunResult } from './train/run.js';
+import { createEngine, type EngineName } from './wasm/engine.js';
 
 // data
 export {
@@ -35,13 +38,7 @@ export {
   type Architecture,
   type InputSpec,
 } from './model/network.js';
-export {
-  parseModel,
-  readModelFile,
-  serializeModel,
-  type LoadedModel,
-  type ModelData,
-} from './model/modelFile.js';
+export { serializeModel, type LoadedModel, type ModelData } from './model/modelFile.js';
 
 // training and evaluating
 export { RUN_DEFAULTS, type RunOptions } from './train/defaults.js';
@@ -80,4 +77,33 @@ export function train(
   hooks: RunHooks = {},
 ): Promise<RunResult> {
   return startRun(options, placement, hooks);
+}
+
+/**
+ * The engine a model is read onto: one made by createEngine, or a name ('wasm', the command
+ * line's default, or 'reference'), which gives the model an engine of its own on one thread
+ * (nothing to close). A wasm engine made with threads is closed with `engine.close()`.
+ */
+function engineOf(engine: Engine | EngineName): Engine {
+  return typeof engine === 'string' ? createEngine(engine) : engine;
+}
+
+/**
+ * Reads and checks a model.json, onto the wasm engine unless another is named: its
+ * predictions (predictImage, classifyPixels) and `evaluate` run there, as `eval` runs them.
+ */
+export function readModelFile(
+  file: string,
+  engine: Engine | EngineName = 'wasm',
+): Promise<modelFile.LoadedModel> {
+  return modelFile.readModelFile(file, engineOf(engine));
+}
+
+/** readModelFile's check of model.json text; `file` names it in errors. */
+export function parseModel(
+  text: string,
+  file: string,
+  engine: Engine | EngineName = 'wasm',
+): modelFile.LoadedModel {
+  return modelFile.parseModel(text, file, engineOf(engine));
 }

@@ -278,7 +278,15 @@ describe('the tfjs shadow model', () => {
     const { TfjsShadow } = await import('../src/check/tfjsShadow.js');
     const { softmaxRegression, MNIST_INPUT } = await import('../src/model/network.js');
     const { Random } = await import('../src/random.js');
-    const network = softmaxRegression(MNIST_INPUT, ['a', 'b', 'c'], 'xavier', new Random(1));
+    const { ReferenceEngine } = await import('../src/model/referenceEngine.js');
+    const engine = new ReferenceEngine();
+    const network = softmaxRegression(
+      MNIST_INPUT,
+      ['a', 'b', 'c'],
+      'xavier',
+      new Random(1),
+      engine,
+    );
     const shadow = new TfjsShadow(await loadTfjs(), network, {
       epochs: 1,
       batchSize: 10,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compare } from '../src/check/finiteDifferences.js';
 import { loadDataset } from '../src/data/dataset.js';
-import { referenceEngine, type Engine } from '../src/model/engine.js';
+import type { Engine } from '../src/model/engine.js';
+import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { buildNetwork, MNIST_INPUT, type Architecture } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { evaluate } from '../src/train/evaluate.js';
@@ -12,6 +13,7 @@ import { WasmEngine } from '../src/wasm/engine.js';
 import { MNIST, runCli } from './helpers.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 3000, testLimit: 1000 });
+const referenceEngine = new ReferenceEngine();
 
 /**
  * float32 sums in another order agree to float32 tolerance: within 1e-3 of each value, or of
@@ -147,7 +149,7 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
     });
     for (const threads of [1, 2]) {
       const engine = new WasmEngine(threads);
-      const rows = engine.compressImages(images, count, pixels);
+      const rows = engine.rows.compress(images, count, pixels);
       engine.close();
       let k = 0;
       let wrong = 0;

@@ -11,6 +11,8 @@ import { UserError } from '../src/errors.js';
 import { parseModel } from '../src/model/modelFile.js';
 import { Random } from '../src/random.js';
 import { createEngine } from '../src/wasm/engine.js';
+
+const reference = createEngine('reference');
 import { ROOT, runCli, temporaryFolder, writeDataFolder } from './helpers.js';
 
 const folder = temporaryFolder();
@@ -343,19 +345,19 @@ describe('model.json that the engines could not run', () => {
     it(`refuses ${name}`, () => {
       const model = tiny() as Tiny;
       spoil(model);
-      expect(() => parseModel(JSON.stringify(model), 'model.json')).toThrow(message);
+      expect(() => parseModel(JSON.stringify(model), 'model.json', reference)).toThrow(message);
     });
   }
 
   it('reads the tiny model itself, on both engines alike', () => {
     const x = Float32Array.from([10, 200, 0, 255], (p) => p / 255);
-    const reference = parseModel(JSON.stringify(tiny()), 'model.json').network.predict(x, 1);
+    const ref = parseModel(JSON.stringify(tiny()), 'model.json', reference).network.predict(x, 1);
     const wasm = parseModel(
       JSON.stringify(tiny()),
       'model.json',
       createEngine('wasm', 1),
     ).network.predict(x, 1);
-    expect(Array.from(wasm)).toEqual(Array.from(reference).map((p) => expect.closeTo(p, 6)));
+    expect(Array.from(wasm)).toEqual(Array.from(ref).map((p) => expect.closeTo(p, 6)));
   });
 
   it('a 2-class model on MNIST is refused by eval and predict --index alike', () => {
@@ -529,7 +531,9 @@ describe('fuzz: model.json', () => {
       const text = mutateJson(original, random);
       let reference: Float32Array;
       try {
-        reference = parseModel(text, 'model.json').network.predict(x, 1).slice();
+        reference = parseModel(text, 'model.json', createEngine('reference'))
+          .network.predict(x, 1)
+          .slice();
       } catch (error) {
         expect(error, String(error)).toBeInstanceOf(UserError);
         continue;

@@ -13,6 +13,7 @@ import {
   type Architecture,
   type Network,
 } from '../src/model/network.js';
+import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { Random } from '../src/random.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { learningRateAt, OPTIMIZER_DEFAULTS, type OptimizerName } from '../src/train/optimizers.js';
@@ -21,10 +22,11 @@ import { MNIST, runCli, temporaryFolder } from './helpers.js';
 import { readHistory } from '../src/train/runFiles.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 20000, testLimit: 2000 });
+const reference = new ReferenceEngine();
 const MLP: Architecture = { hidden: [64], activation: 'relu', batchnorm: true, init: 'auto' };
 
 function network(architecture: Architecture = MLP, seed = 1): Network {
-  return buildNetwork(MNIST_INPUT, MNIST.classes, architecture, new Random(seed));
+  return buildNetwork(MNIST_INPUT, MNIST.classes, architecture, new Random(seed), reference);
 }
 
 function config(optimizer: OptimizerName, overrides: Partial<TrainConfig> = {}): TrainConfig {
@@ -124,7 +126,7 @@ describe('a small network on real MNIST', async () => {
   });
 
   it('round-trips through model.json with BatchNorm, bit for bit', () => {
-    const { network: read } = parseModel(serializeModel(mlp, {}), 'model.json');
+    const { network: read } = parseModel(serializeModel(mlp, {}), 'model.json', reference);
     expect(read.layers.map((l) => l.type)).toEqual(['dense', 'batchnorm', 'relu', 'dense']);
     const bn = mlp.layers[1] as BatchNorm;
     const readBn = read.layers[1] as BatchNorm;

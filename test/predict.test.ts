@@ -10,10 +10,18 @@ import { argmax } from '../src/model/tensor.js';
 import { Random } from '../src/random.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { train } from '../src/train/trainer.js';
+import { WasmEngine } from '../src/wasm/engine.js';
 import { MNIST, runCli, temporaryFolder } from './helpers.js';
 
 const data = await loadDataset(MNIST, { testLimit: 300 });
-const network = softmaxRegression(MNIST_INPUT, MNIST.classes, 'zeros', new Random(1));
+// on the engine `predict` runs by default, whose predictions are evaluate's, bit for bit
+const network = softmaxRegression(
+  MNIST_INPUT,
+  MNIST.classes,
+  'zeros',
+  new Random(1),
+  new WasmEngine(),
+);
 await train(network, data, {
   epochs: 1,
   batchSize: 100,

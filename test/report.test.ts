@@ -9,6 +9,7 @@ import { loadDataset } from '../src/data/dataset.js';
 import { readPngGrey } from '../src/data/png.js';
 import { serializeModel } from '../src/model/modelFile.js';
 import { buildNetwork, MNIST_INPUT, type Architecture } from '../src/model/network.js';
+import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { Random } from '../src/random.js';
 import { OPTIMIZER_DEFAULTS } from '../src/train/optimizers.js';
 import { train } from '../src/train/trainer.js';
@@ -17,9 +18,10 @@ import { MNIST, runCli, temporaryFolder } from './helpers.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 3000, testLimit: 300 });
 const folder = temporaryFolder();
+const reference = new ReferenceEngine();
 
 async function trainedModelFile(architecture: Architecture, name: string) {
-  const network = buildNetwork(MNIST_INPUT, MNIST.classes, architecture, new Random(2));
+  const network = buildNetwork(MNIST_INPUT, MNIST.classes, architecture, new Random(2), reference);
   await train(network, data, {
     epochs: 1,
     batchSize: 100,

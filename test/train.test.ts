@@ -9,6 +9,7 @@ import {
   shortestFloat32ByPrecision,
 } from '../src/model/modelFile.js';
 import { MNIST_INPUT, softmaxRegression, type Network } from '../src/model/network.js';
+import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { Random } from '../src/random.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { train, type TrainConfig } from '../src/train/trainer.js';
@@ -16,6 +17,7 @@ import { MNIST } from './helpers.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 5000, testLimit: 2000 });
 const CLASSES = MNIST.classes;
+const reference = new ReferenceEngine();
 
 async function trainSmall(config: Partial<TrainConfig> = {}, init: 'zeros' | 'xavier' = 'zeros') {
   const full: TrainConfig = {
@@ -26,7 +28,7 @@ async function trainSmall(config: Partial<TrainConfig> = {}, init: 'zeros' | 'xa
     shuffle: true,
     ...config,
   };
-  const network = softmaxRegression(MNIST_INPUT, CLASSES, init, new Random(full.seed));
+  const network = softmaxRegression(MNIST_INPUT, CLASSES, init, new Random(full.seed), reference);
   const history = await train(network, data, full);
   return { network, history };
 }
@@ -72,7 +74,7 @@ describe('model.json', () => {
     weights[0] = -0; // −0 and the smallest float32 survive too
     weights[1] = 1.401298464324817e-45;
     const text = serializeModel(network, { note: 'test' });
-    const { network: read, training } = parseModel(text, 'model.json');
+    const { network: read, training } = parseModel(text, 'model.json', reference);
     expect(training).toEqual({ note: 'test' });
     expect(Buffer.from(weightsOf(read).buffer)).toEqual(Buffer.from(weights.buffer));
     expect(Object.is(weightsOf(read)[0], -0)).toBe(true);
@@ -129,7 +131,12 @@ describe('model.json', () => {
   });
 
   const valid = () =>
-    JSON.parse(serializeModel(softmaxRegression(MNIST_INPUT, CLASSES, 'zeros', new Random(1)), {}));
+    JSON.parse(
+      serializeModel(
+        softmaxRegression(MNIST_INPUT, CLASSES, 'zeros', new Random(1), reference),
+        {},
+      ),
+    );
   const cases: [string, (json: ReturnType<typeof valid>) => unknown, RegExp][] = [
     ['a wrong format', (j) => (j.format = 'other'), /not an mnist-softmax model/],
     ['a wrong version', (j) => (j.version = 2), /model version 2 is not supported/],
@@ -158,20 +165,20 @@ describe('model.json', () => {
     it(`refuses ${name}, naming the file`, () => {
       const json = valid();
       mutate(json);
-      expect(() => parseModel(JSON.stringify(json), 'm.json')).toThrow(ModelError);
-      expect(() => parseModel(JSON.stringify(json), 'm.json')).toThrow(message);
-      expect(() => parseModel(JSON.stringify(json), 'm.json')).toThrow(/^m\.json: /);
+      expect(() => parseModel(JSON.stringify(json), 'm.json', reference)).toThrow(ModelError);
+      expect(() => parseModel(JSON.stringify(json), 'm.json', reference)).toThrow(message);
+      expect(() => parseModel(JSON.stringify(json), 'm.json', reference)).toThrow(/^m\.json: /);
     });
   }
 
   it('refuses invalid JSON and non-finite numbers', () => {
-    expect(() => parseModel('{"format": ', 'm.json')).toThrow(/m.json: not valid JSON/);
+    expect(() => parseModel('{"format": ', 'm.json', reference)).toThrow(/m.json: not valid JSON/);
     const text = serializeModel(
-      softmaxRegression(MNIST_INPUT, CLASSES, 'zeros', new Random(1)),
+      softmaxRegression(MNIST_INPUT, CLASSES, 'zeros', new Random(1), reference),
       {},
     );
-    expect(() => parseModel(text.replace('"bias": [0,', '"bias": [1e999,'), 'm.json')).toThrow(
-      /"bias"\[0\] is null|not a number finite as float32/,
-    );
+    expect(() =>
+      parseModel(text.replace('"bias": [0,', '"bias": [1e999,'), 'm.json', reference),
+    ).toThrow(/"bias"\[0\] is null|not a number finite as float32/);
   });
 });

@@ -6,14 +6,16 @@
 
 import type { Dataset } from '../data/dataset.js';
 import { compare } from './finiteDifferences.js';
-import { referenceEngine, type Engine } from '../model/engine.js';
+import type { Engine } from '../model/engine.js';
 import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';
 import { argmax } from '../model/tensor.js';
 import { Random } from '../random.js';
 import { LossBuffers, lossAndGradient } from '../train/losses.js';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerName } from '../train/optimizers.js';
+import { ReferenceEngine } from '../model/referenceEngine.js';
+import { SUM_BLOCK } from '../wasm/blocks.js';
 import { WasmEngine } from '../wasm/engine.js';
-import { choose, SUM_BLOCK } from '../wasm/kernelTable.js';
+import { choose, DENSE_BACKWARD, DENSE_FORWARD, type TableRow } from '../wasm/kernelTable.js';
 
 /** float32 sums in another order: within 1e-3 of each value, or of 1% of the tensor's largest. */
 export const ENGINE_TOLERANCE = 1e-3;
@@ -118,12 +120,12 @@ function denseKernels(network: Network, batch: number, shuffled: boolean): strin
     const columns = sparse && !shuffled && batch > SUM_BLOCK;
     const c = { sparse, outputs: layer.outputs, batch, training: true, columns };
     sparse = false;
-    const kernels = (reference: string, training = true) =>
-      choose(reference, { ...c, training }).kernels.join(' + ');
+    const kernels = (row: TableRow, training = true) =>
+      choose(row, { ...c, training }).kernels.join(' + ');
     return [
-      `${layer.inputs}→${layer.outputs} forward: ${kernels('model/dense.ts denseForward')}` +
-        ` (inference: ${kernels('model/dense.ts denseForward', false)});` +
-        ` backward: ${kernels('model/dense.ts denseBackward')}`,
+      `${layer.inputs}→${layer.outputs} forward: ${kernels(DENSE_FORWARD)}` +
+        ` (inference: ${kernels(DENSE_FORWARD, false)});` +
+        ` backward: ${kernels(DENSE_BACKWARD)}`,
     ];
   });
 }
@@ -211,7 +213,7 @@ export function checkEngines(
     const wasmEngine = new WasmEngine(configuration.threads);
     prepare(wasmEngine);
     try {
-      const reference = step(build(referenceEngine), data, configuration);
+      const reference = step(build(new ReferenceEngine()), data, configuration);
       const wasmNetwork = build(wasmEngine);
       const wasm = step(wasmNetwork, data, configuration, reference.gradients).tensors;
       const { batch, shuffled = false } = configuration;

@@ -141,7 +141,7 @@ async function benchEngine(
   const log = eventLog(logged, data);
   const history = await train(network, data, { ...config, logEvery: log.logEvery }, log.hooks);
   log.close();
-  engine.close?.();
+  engine.close();
   const ms = median(history.map((epoch) => epoch.seconds * 1000));
   const method =
     `median of ${epochs} epochs after ${WARM_UP_STEPS} warm-up steps` +
@@ -169,7 +169,8 @@ async function benchTfjs(
   };
   const model = buildTfjsModel(tf, spec);
   // the same shuffled batches as ours, densified as a tfjs user would feed them
-  const source = createEngine('reference').batches(MNIST_INPUT, data.train, BATCH_SIZE);
+  const reference = createEngine('reference');
+  const source = reference.batches(MNIST_INPUT, data.train, BATCH_SIZE);
   const order = Uint32Array.from({ length: data.train.count }, (_, i) => i);
   new Random(1).shuffle(order);
   source.startEpoch(order);
@@ -186,7 +187,7 @@ async function benchTfjs(
   const times = await timeTfjsBatches(tf, model, batches, inputSize, classes);
   model.dispose();
   const flops = flopsPerSample(
-    buildNetwork(MNIST_INPUT, data.classes, workload.architecture, new Random(1)),
+    buildNetwork(MNIST_INPUT, data.classes, workload.architecture, new Random(1), reference),
   );
   const method =
     count === batchesPerEpoch

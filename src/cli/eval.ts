@@ -1,5 +1,6 @@
 // `mnist-softmax eval`: a saved model on the test set.
 
+import type { Engine } from '../model/engine.js';
 import { readModelFile } from '../model/modelFile.js';
 import { evaluate } from '../train/evaluate.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
@@ -17,7 +18,16 @@ export interface EvalOptions {
 }
 
 export async function evalCommand(options: EvalOptions): Promise<void> {
-  const model = await readModelFile(options.model, createEngine(options.engine, options.threads));
+  const engine = createEngine(options.engine, options.threads);
+  try {
+    await evalOn(engine, options);
+  } finally {
+    engine.close(); // its threads
+  }
+}
+
+async function evalOn(engine: Engine, options: EvalOptions): Promise<void> {
+  const model = await readModelFile(options.model, engine);
   const { network } = model;
   const data = await testDataFor(model, options.model, options.data, options.testLimit);
   const result = evaluate(network, data.test, options.batchSize);

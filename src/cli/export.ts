@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { readModelFile } from '../model/modelFile.js';
+import { ReferenceEngine } from '../model/referenceEngine.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
 import { writeFileAtomic, writeFolderAtomic } from '../train/runFiles.js';
 
@@ -62,7 +63,8 @@ function checkTargets(options: ExportOptions): void {
 export async function exportCommand(options: ExportOptions): Promise<void> {
   if (!options.tfjs && !options.png) throw new UsageError('export needs --tfjs DIR or --png FILE');
   checkTargets(options);
-  const { network } = await readModelFile(options.model);
+  // the weights are only read: plain arrays (the reference engine) hold them
+  const { network } = await readModelFile(options.model, new ReferenceEngine());
   if (options.png) {
     const png = weightsPng(weightTiles(network), network.input.height, network.input.width);
     writeFileAtomic(options.png, png);

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UserError } from '../errors.js';
 import {
+  choiceOption,
   dataOption,
   engineOption,
   integerOption,
@@ -13,6 +14,7 @@ import {
   threadsOption,
 } from '../train/options.js';
 import { trainOptions } from '../train/trainOptions.js';
+import { ENGINES } from '../wasm/engineNames.js';
 import { columnsOf, wrap } from './format.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -173,6 +175,7 @@ program
     ),
   )
   .addOption(modelDataOption())
+  .addOption(engineOption())
   .option('--show', 'draw each prepared 28×28 input: what the model saw', false)
   .option('--json', 'print {predictions: [{file, label, probabilities}]} as JSON', false)
   .action(async (images, options) => {
@@ -229,6 +232,14 @@ program
     new Option('--max-runs <n>', 'runs started from the page that train at once (others wait)')
       .default(availableParallelism(), 'the number of cores')
       .argParser(integerOption('--max-runs', 1, 64)),
+  )
+  .addOption(
+    new Option(
+      '--engine <name>',
+      "the engine of the page's predictions and evaluations (each run names its own)",
+    )
+      .default('wasm')
+      .argParser(choiceOption('--engine', ENGINES)),
   )
   .action(async (options) => {
     const { studioCommand } = await import('./studio.js');

@@ -2,8 +2,10 @@
 
 import { readPngGrey } from '../data/png.js';
 import { UsageError } from '../errors.js';
+import type { Engine } from '../model/engine.js';
 import { readModelFile } from '../model/modelFile.js';
 import { classifyPixels, predictImage } from '../model/predict.js';
+import { createEngine, type EngineName } from '../wasm/engine.js';
 import { drawImage, percent } from './format.js';
 import { testDataFor } from './modelData.js';
 
@@ -14,6 +16,7 @@ export interface PredictOptions {
   show: boolean;
   index?: number;
   data?: string;
+  engine: EngineName;
 }
 
 interface Prediction {
@@ -28,7 +31,17 @@ export async function predictCommand(images: string[], options: PredictOptions):
   if (images.length === 0 && options.index === undefined) {
     throw new UsageError('predict needs IMAGE files or --index N');
   }
-  const model = await readModelFile(options.model);
+  // one thread: a few images are too small to share among threads
+  const engine = createEngine(options.engine, 1);
+  try {
+    await predictOn(engine, images, options);
+  } finally {
+    engine.close();
+  }
+}
+
+async function predictOn(engine: Engine, images: string[], options: PredictOptions) {
+  const model = await readModelFile(options.model, engine);
   const { network } = model;
   const { height, width } = network.input;
   const predictions: Prediction[] = [];

@@ -3,12 +3,14 @@
 import { availableParallelism } from 'node:os';
 import { EXIT, UserError } from '../errors.js';
 import { Studio } from '../studio/server.js';
+import type { EngineName } from '../wasm/engine.js';
 
 export interface StudioCommandOptions {
   runs: string;
   host: string;
   port: number;
   maxRuns: number;
+  engine: EngineName;
 }
 
 export async function studioCommand(options: StudioCommandOptions): Promise<void> {

@@ -7,6 +7,12 @@ import type { Split } from '../data/dataset.js';
 import type { Engine, LayerInput } from './engine.js';
 import type { InputSpec } from './network.js';
 
+/** x[at + i] = pixels[i] · scale + offset: a network's inputs from an image's bytes. */
+export function pixelInputs(x: Float32Array, at: number, pixels: Uint8Array, input: InputSpec) {
+  const { scale, offset } = input;
+  for (let i = 0; i < pixels.length; i++) x[at + i] = pixels[i] * scale + offset;
+}
+
 export interface Batch {
   input: LayerInput;
   /** (size) */
@@ -51,12 +57,10 @@ export class DenseBatches implements BatchSource {
   /** Gathers samples order[start .. start + size): x = pixel · scale + offset. */
   batch(start: number, size: number): Batch {
     const { split, inputSize, x, labels, order } = this;
-    const { scale, offset } = this.input;
     for (let k = 0; k < size; k++) {
       const sample = order ? order[start + k] : start + k;
       const pixels = split.images.subarray(sample * inputSize, (sample + 1) * inputSize);
-      const row = k * inputSize;
-      for (let i = 0; i < inputSize; i++) x[row + i] = pixels[i] * scale + offset;
+      pixelInputs(x, k * inputSize, pixels, this.input);
       labels[k] = split.labels[sample];
     }
     return { input: x, labels, size, dense: () => x.subarray(0, size * inputSize) };

@@ -4,7 +4,7 @@
 // in logits; the softmax that follows is fused with the loss.
 
 import { ACTIVATIONS, saturation, type ActivationName } from './activations.js';
-import { isSparse, referenceEngine, type Engine, type LayerInput } from './engine.js';
+import { isDense, type Engine, type LayerInput } from './engine.js';
 import { FieldReader, type KerasLayer, type LayerRecord } from './layerRecord.js';
 
 const { finiteFloat32 } = FieldReader;
@@ -70,7 +70,7 @@ function engineArray(engine: Engine, length: number, values?: Float32Array, fill
 }
 
 function denseInput(x: LayerInput, type: string): Float32Array {
-  if (isSparse(x)) throw new Error(`a ${type} layer cannot take sparse input`);
+  if (!isDense(x)) throw new Error(`a ${type} layer takes dense input`);
   return x;
 }
 
@@ -91,12 +91,12 @@ export class Dense implements Layer {
    * gradient is then zero (and its rounding noise would be blown up by Adam). It stays zero.
    */
   constructor(
+    private readonly engine: Engine,
     readonly inputs: number,
     readonly outputs: number,
     weights?: Float32Array,
     bias?: Float32Array,
     readonly trainsBias = true,
-    private readonly engine: Engine = referenceEngine,
   ) {
     this.weights = engineArray(engine, inputs * outputs, weights);
     this.bias = engineArray(engine, outputs, bias);
@@ -164,7 +164,7 @@ export class Dense implements Layer {
   static read(fields: FieldReader, { inputs, beforeBatchnorm, engine }: ReadContext): Dense {
     const weights = fields.rows('weights', inputs);
     const bias = fields.floats('bias', weights.columns);
-    return new Dense(inputs, weights.columns, weights.values, bias, !beforeBatchnorm, engine);
+    return new Dense(engine, inputs, weights.columns, weights.values, bias, !beforeBatchnorm);
   }
 
   keras(): KerasLayer {
@@ -205,11 +205,11 @@ export class BatchNorm implements Layer {
   private readonly inputGradient: Scratch;
 
   constructor(
+    private readonly engine: Engine,
     readonly inputs: number,
     readonly epsilon = BATCHNORM_EPSILON,
     readonly momentum = BATCHNORM_MOMENTUM,
     state?: BatchNormState,
-    private readonly engine: Engine = referenceEngine,
   ) {
     this.outputs = inputs;
     this.gamma = engineArray(engine, inputs, state?.gamma, 1);
@@ -318,7 +318,7 @@ export class BatchNorm implements Layer {
     };
     const negative = state.movingVariance.findIndex((v) => v < 0);
     if (negative >= 0) fields.where(`"movingVariance"[${negative}] is negative`);
-    return new BatchNorm(inputs, epsilon as number, momentum as number, state, engine);
+    return new BatchNorm(engine, inputs, epsilon as number, momentum as number, state);
   }
 
   keras(): KerasLayer {
@@ -337,9 +337,9 @@ export class Activation implements Layer {
   private lastOutput: Float32Array = new Float32Array(0);
 
   constructor(
+    private readonly engine: Engine,
     readonly type: ActivationName,
     readonly inputs: number,
-    private readonly engine: Engine = referenceEngine,
   ) {
     this.outputs = inputs;
     this.output = new Scratch(engine);
@@ -393,7 +393,7 @@ export const LAYER_READERS: Record<string, (fields: FieldReader, context: ReadCo
   ...Object.fromEntries(
     ACTIVATIONS.map((name) => [
       name,
-      (_: FieldReader, { inputs, engine }: ReadContext) => new Activation(name, inputs, engine),
+      (_: FieldReader, { inputs, engine }: ReadContext) => new Activation(engine, name, inputs),
     ]),
   ),
 };

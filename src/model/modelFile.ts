@@ -3,7 +3,7 @@
 
 import { ModelError } from '../errors.js';
 import { readInputFile } from '../inputFile.js';
-import { referenceEngine, type Engine } from './engine.js';
+import type { Engine } from './engine.js';
 import { FieldReader } from './layerRecord.js';
 import { Dense, LAYER_READERS, type Layer } from './layers.js';
 import { Network, type InputSpec } from './network.js';
@@ -176,10 +176,7 @@ export interface LoadedModel {
 /** Larger model files are refused unread (a JavaScript string holds at most about 512 MB). */
 const MAX_MODEL_BYTES = 500 * 1024 * 1024;
 
-export async function readModelFile(
-  file: string,
-  engine: Engine = referenceEngine,
-): Promise<LoadedModel> {
+export async function readModelFile(file: string, engine: Engine): Promise<LoadedModel> {
   let text: string;
   try {
     text = readInputFile(file, MAX_MODEL_BYTES, 'a model.json').toString('utf8');
@@ -197,11 +194,7 @@ export function isObject(value: unknown): value is Json {
 }
 
 /** Parses and validates model.json text; every problem names the file and, where any, the layer. */
-export function parseModel(
-  text: string,
-  file: string,
-  engine: Engine = referenceEngine,
-): LoadedModel {
+export function parseModel(text: string, file: string, engine: Engine): LoadedModel {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -4,9 +4,10 @@
 import { UsageError } from '../errors.js';
 import type { Random } from '../random.js';
 import type { ActivationName } from './activations.js';
-import { referenceEngine, type Engine, type LayerInput } from './engine.js';
+import type { Engine, LayerInput } from './engine.js';
 import { Activation, BatchNorm, Dense, type Layer, type Parameter } from './layers.js';
 import { softmaxForward } from './softmax.js';
+import { predictions } from './tensor.js';
 
 /** How pixels become network inputs: x = pixel · scale + offset, row-major. */
 export interface InputSpec {
@@ -20,12 +21,22 @@ export const MNIST_INPUT: InputSpec = { height: 28, width: 28, scale: 1 / 255, o
 
 export type Init = 'zeros' | 'xavier' | 'he';
 
+/** Whether every value is a whole number 0–255: pixels that sparse rows can hold as bytes. */
+function isBytes(values: ArrayLike<number>): boolean {
+  if (values instanceof Uint8Array) return true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(Number.isInteger(v) && v >= 0 && v <= 255)) return false;
+  }
+  return true;
+}
+
 export class Network {
   constructor(
     readonly input: InputSpec,
     readonly classes: string[],
     readonly layers: Layer[],
-    readonly engine: Engine = referenceEngine,
+    readonly engine: Engine,
   ) {}
 
   private predictInput: Float32Array = new Float32Array(0);
@@ -56,6 +67,41 @@ export class Network {
     if (this.predictInput.length < x.length) this.predictInput = this.engine.allocate(x.length);
     this.predictInput.set(x);
     const logits = this.forward(this.predictInput.subarray(0, x.length), batch, false);
+    return this.softmax(logits, batch);
+  }
+
+  /**
+   * pixels: `count` images of values 0–255 (height × width each) → probabilities: (count,
+   * classes), and each image's predicted class (the argmax of its logits), in inference mode.
+   * Images of whole bytes go in as the engine's batches give them (Engine.imageInput): the
+   * logits and classes of `evaluate` (and `eval`), bit for bit. Other values go in as dense
+   * floats, pixel · scale + offset.
+   */
+  classify(
+    pixels: ArrayLike<number>,
+    count: number,
+  ): { probabilities: Float32Array; predicted: Uint8Array } {
+    if (pixels.length !== count * this.inputSize) {
+      throw new Error(`${count} images of ${this.inputSize} pixels, not ${pixels.length} values`);
+    }
+    let logits: Float32Array;
+    if (isBytes(pixels)) {
+      const images = pixels instanceof Uint8Array ? pixels : Uint8Array.from(pixels);
+      logits = this.forward(this.engine.imageInput(this.input, images, count), count, false);
+    } else {
+      const { scale, offset } = this.input;
+      const x = Float32Array.from(pixels, (p) => p * scale + offset);
+      if (this.predictInput.length < x.length) this.predictInput = this.engine.allocate(x.length);
+      this.predictInput.set(x);
+      logits = this.forward(this.predictInput.subarray(0, x.length), count, false);
+    }
+    const predicted = new Uint8Array(count);
+    predictions(predicted, logits, count, this.classes.length);
+    return { probabilities: this.softmax(logits, count), predicted };
+  }
+
+  /** logits: (batch, classes) → a new array of their softmax. */
+  private softmax(logits: Float32Array, batch: number): Float32Array {
     const probabilities = new Float32Array(batch * this.classes.length);
     softmaxForward(probabilities, logits, batch, this.classes.length);
     return probabilities;
@@ -180,22 +226,22 @@ export function buildNetwork(
   classes: string[],
   architecture: Architecture,
   random: Random,
-  engine: Engine = referenceEngine,
+  engine: Engine,
 ): Network {
   checkArchitecture(architecture);
   const layers: Layer[] = [];
   let size = input.height * input.width;
   for (const width of architecture.hidden) {
     const weights = initialWeights(initFor(architecture, true), size, width, random);
-    layers.push(new Dense(size, width, weights, undefined, !architecture.batchnorm, engine));
+    layers.push(new Dense(engine, size, width, weights, undefined, !architecture.batchnorm));
     if (architecture.batchnorm) {
-      layers.push(new BatchNorm(width, undefined, undefined, undefined, engine));
+      layers.push(new BatchNorm(engine, width));
     }
-    layers.push(new Activation(architecture.activation, width, engine));
+    layers.push(new Activation(engine, architecture.activation, width));
     size = width;
   }
   const weights = initialWeights(initFor(architecture, false), size, classes.length, random);
-  layers.push(new Dense(size, classes.length, weights, undefined, true, engine));
+  layers.push(new Dense(engine, size, classes.length, weights));
   return new Network(input, classes, layers, engine);
 }
 
@@ -204,8 +250,9 @@ export function softmaxRegression(
   classes: string[],
   init: Init,
   random: Random,
+  engine: Engine,
 ): Network {
-  return buildNetwork(input, classes, { ...SOFTMAX_REGRESSION, init }, random);
+  return buildNetwork(input, classes, { ...SOFTMAX_REGRESSION, init }, random, engine);
 }
 
 /** A short description: "784-256-10 (batchnorm, relu)". */

@@ -6,7 +6,6 @@ import { MAX_PNG_PIXELS } from '../data/png.js';
 import { prepareDigit, type GreyImage } from '../data/prepare.js';
 import { UsageError } from '../errors.js';
 import type { Network } from './network.js';
-import { argmax } from './tensor.js';
 
 export interface Classification {
   /** The most likely class's name. */
@@ -39,11 +38,10 @@ function checkPixels(pixels: ArrayLike<number>, count: number, what: string): vo
  * inputs). Throws UsageError for anything else.
  */
 export function classifyPixels(network: Network, pixels: ArrayLike<number>): Classification {
-  const { height, width, scale, offset } = network.input;
+  const { height, width } = network.input;
   checkPixels(pixels, height * width, `classifyPixels: the ${height}×${width} model's pixels`);
-  const x = Float32Array.from(pixels, (p) => p * scale + offset);
-  const probabilities = Array.from(network.predict(x, 1));
-  return { label: network.classes[argmax(probabilities)], probabilities };
+  const { probabilities, predicted } = network.classify(pixels, 1); // on the network's engine
+  return { label: network.classes[predicted[0]], probabilities: Array.from(probabilities) };
 }
 
 export interface ImagePrediction extends Classification {

@@ -12,3 +12,13 @@ export function argmax(values: ArrayLike<number>, offset = 0, length = values.le
   }
   return best;
 }
+
+/** predicted[n] = argmax of sample n's logits: (batch, classes) → (batch). */
+export function predictions(
+  predicted: Uint8Array,
+  logits: Float32Array,
+  batch: number,
+  classes: number,
+): void {
+  for (let n = 0; n < batch; n++) predicted[n] = argmax(logits, n * classes, classes);
+}

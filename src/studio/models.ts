@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset, resolveDataSource, type Dataset, type Split } from '../data/dataset.js';
 import { readModelFile } from '../model/modelFile.js';
+import { createEngine, type EngineName } from '../wasm/engine.js';
 import type { Network } from '../model/network.js';
 import { classifyPixels } from '../model/predict.js';
 import { weightsPng, weightTiles, largestWeight } from '../report/weights.js';
@@ -54,6 +55,9 @@ async function evaluateInSlices(network: Network, split: Split) {
 }
 
 export class Models {
+  /** `engine`: what the models are read onto, each onto one of its own (see `network`). */
+  constructor(private readonly engine: EngineName) {}
+
   private readonly networks = new Map<string, Cached<Network>>();
   private readonly evaluations = new Map<string, Cached<RunEvaluation>>();
   private readonly pictures = new Map<string, Cached<{ png: Buffer; largest: number }>>();
@@ -74,7 +78,9 @@ export class Models {
     if (version === null) return null;
     const cached = this.networks.get(folder);
     if (cached?.version === version) return cached.value;
-    const { network } = await readModelFile(join(folder, 'model.json'));
+    // each model gets an engine of its own, whose memory goes with it when the next replaces
+    // it (a wasm engine's memory is never freed); on one thread, nothing to stop
+    const { network } = await readModelFile(join(folder, 'model.json'), createEngine(this.engine));
     this.networks.set(folder, { version, value: network });
     return network;
   }

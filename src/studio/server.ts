@@ -25,6 +25,7 @@ import { isIP } from 'node:net';
 import { join, sep } from 'node:path';
 import { compareRuns } from '../report/compare.js';
 import { runCurves } from '../report/series.js';
+import type { EngineName } from '../wasm/engine.js';
 import { LESSONS } from './lessons.js';
 import { Models } from './models.js';
 import { RUN_ID, Runs } from './runs.js';
@@ -67,6 +68,8 @@ export interface StudioOptions {
   port: number;
   maxRuns: number;
   threads: number;
+  /** The engine of the page's predictions and evaluations (each run names its own). */
+  engine: EngineName;
 }
 
 class HttpError extends Error {
@@ -124,7 +127,7 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 
 export class Studio {
   readonly runs: Runs;
-  private readonly models = new Models();
+  private readonly models: Models;
   private readonly server: Server;
   private readonly streams = new Set<ServerResponse>();
   private poll: NodeJS.Timeout | null = null;
@@ -133,6 +136,7 @@ export class Studio {
 
   constructor(private readonly options: StudioOptions) {
     this.runs = new Runs(options.runs, options.maxRuns, options.threads);
+    this.models = new Models(options.engine);
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (response.headersSent) return response.destroy();

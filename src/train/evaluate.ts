@@ -4,7 +4,6 @@ import type { Split } from '../data/dataset.js';
 import { DataError } from '../errors.js';
 import type { Engine } from '../model/engine.js';
 import type { InputSpec, Network } from '../model/network.js';
-import { argmax } from '../model/tensor.js';
 import type { BatchSource } from '../model/batches.js';
 import { LossBuffers, lossAndGradient, type LossName } from './losses.js';
 
@@ -92,19 +91,20 @@ export function evaluate(
   };
 }
 
-/** The first `limit` images of `split` that the network gets wrong, with what it predicted. */
+/**
+ * The first `limit` images of `split` that the network gets wrong, with what it predicted (as
+ * `evaluate` counts them: Network.classify gives its logits).
+ */
 export function firstMistakes(
   network: Network,
   split: Split,
   limit: number,
 ): { index: number; predicted: number }[] {
   const size = split.height * split.width;
-  const { scale, offset } = network.input;
   const mistakes: { index: number; predicted: number }[] = [];
   for (let n = 0; n < split.count && mistakes.length < limit; n++) {
     const pixels = split.images.subarray(n * size, (n + 1) * size);
-    const x = Float32Array.from(pixels, (p) => p * scale + offset);
-    const predicted = argmax(network.predict(x, 1));
+    const [predicted] = network.classify(pixels, 1).predicted;
     if (predicted !== split.labels[n]) mistakes.push({ index: n, predicted });
   }
   return mistakes;

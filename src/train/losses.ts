@@ -9,7 +9,8 @@ import {
   squaredErrorBackward,
   squaredErrorForward,
 } from '../model/softmax.js';
-import { predictions, type Engine } from '../model/engine.js';
+import type { Engine } from '../model/engine.js';
+import { predictions } from '../model/tensor.js';
 
 export type LossName = 'cross-entropy' | 'mse';
 export const LOSSES: readonly LossName[] = ['cross-entropy', 'mse'];

@@ -2,7 +2,7 @@
 // with the engine's update kernels (src/model/updates.ts). The rules are those of tfjs'
 // tf.train optimisers, so that `train --check-tfjs` can replay them step for step.
 
-import { referenceEngine, type Engine } from '../model/engine.js';
+import type { Engine } from '../model/engine.js';
 import type { Parameter } from '../model/layers.js';
 import { EXIT, UserError } from '../errors.js';
 
@@ -194,8 +194,8 @@ function restoreArrays(
  */
 export function createOptimizer(
   config: OptimizerConfig,
-  weightDecay = 0,
-  engine: Engine = referenceEngine,
+  weightDecay: number,
+  engine: Engine,
 ): Optimizer {
   switch (config.name) {
     case 'sgd':

@@ -5,19 +5,22 @@
 
 import type { Split } from '../data/dataset.js';
 import type { Batch, BatchSource } from '../model/batches.js';
-import type { ColumnBlocks, CompressedRows, SparseRows } from '../model/engine.js';
 import type { InputSpec } from '../model/network.js';
 import type { WasmEngine } from './engine.js';
-
-/** Pixels an image may have for sparse rows (their indices are 16 bits). */
-export const MAX_SPARSE_PIXELS = 65536;
+import {
+  MAX_SPARSE_PIXELS,
+  type ColumnBlocks,
+  type CompressedRows,
+  type SparseRows,
+} from './sparseRows.js';
 
 /** Sparse rows for `count` samples and `nonzero` pixels, in the engine's memory. */
 function engineRows(engine: WasmEngine, count: number, nonzero: number): CompressedRows {
+  const { memory } = engine;
   return {
-    rowStart: engine.allocateWords(count + 1),
-    index: engine.allocateHalves(nonzero),
-    value: engine.allocateBytes(nonzero),
+    rowStart: memory.words(count + 1),
+    index: memory.halves(nonzero),
+    value: memory.bytes(nonzero),
   };
 }
 
@@ -42,7 +45,7 @@ function compressedSplit(engine: WasmEngine, split: Split): Compressed {
     if (split.height * split.width > MAX_SPARSE_PIXELS) {
       throw new Error('sparse rows index pixels with 16 bits');
     }
-    const rows = engine.compressImages(split.images, split.count, split.height * split.width);
+    const rows = engine.rows.compress(split.images, split.count, split.height * split.width);
     kept = { rows, columns: new Map() };
     byEngine.set(split, kept);
   }
@@ -76,7 +79,7 @@ export class SparseBatches implements BatchSource {
     this.compressed = compressedSplit(engine, split);
     this.source = this.compressed.rows;
     this.rows = this.source;
-    this.order = engine.allocateWords(split.count);
+    this.order = engine.memory.words(split.count);
     this.labels = new Uint8Array(split.count);
   }
 
@@ -87,7 +90,7 @@ export class SparseBatches implements BatchSource {
   startEpoch(order: Uint32Array | null): void {
     const { split, engine, source } = this;
     const prefetched = this.prefetching && order !== null && equal(this.spareOrder!, order);
-    engine.finishBackground();
+    engine.kernels.finish();
     this.prefetching = false;
     if (prefetched) {
       [this.copy, this.spare] = [this.spare, this.copy];
@@ -98,7 +101,7 @@ export class SparseBatches implements BatchSource {
       if (order === null) this.rows = source;
       else {
         this.copy ??= this.ownRows();
-        engine.gatherRows(this.copy, source, this.order);
+        engine.rows.gather(this.copy, source, this.order);
         this.rows = this.copy;
       }
     }
@@ -115,17 +118,18 @@ export class SparseBatches implements BatchSource {
    */
   prefetch(order: Uint32Array): void {
     const { engine } = this;
-    if (!engine.canWorkInBackground) return;
-    engine.finishBackground();
+    if (!engine.kernels.threaded) return;
+    engine.kernels.finish();
     this.spare ??= this.ownRows();
-    this.spareOrder ??= engine.allocateWords(this.split.count);
+    this.spareOrder ??= engine.memory.words(this.split.count);
     this.spareOrder.set(order);
-    engine.gatherRows(this.spare, this.source, this.spareOrder, true);
+    engine.rows.gather(this.spare, this.source, this.spareOrder, true);
     this.prefetching = true;
   }
 
   batch(start: number, size: number): Batch {
     const rows: SparseRows = {
+      form: 'sparse rows',
       rowStart: this.rows.rowStart.subarray(start, start + size + 1),
       index: this.rows.index,
       value: this.rows.value,
@@ -146,7 +150,7 @@ export class SparseBatches implements BatchSource {
     let columns = this.compressed.columns.get(key);
     if (!columns) {
       const inputs = this.split.height * this.split.width;
-      columns = this.engine.columnBlocks(rows, size, inputs);
+      columns = this.engine.rows.columnBlocks(rows, size, inputs);
       this.compressed.columns.set(key, columns);
     }
     return columns;
