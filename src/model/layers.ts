@@ -1,7 +1,7 @@
 // Layers hold their parameters, gradients and the buffers of one forward pass; the math lives in
-// the kernel files (dense.ts, batchnorm.ts, activations.ts, softmax.ts), run by an engine
-// (engine.ts): the readable reference, or WebAssembly. A network is a list of layers that ends
-// in logits; the softmax that follows is fused with the loss.
+// the kernel files (dense.ts, batchnorm.ts, activations.ts, softmax.ts), run by the engine each
+// layer is given (engine.ts): the readable reference, or WebAssembly. A network is a list of
+// layers that ends in logits; the softmax that follows is fused with the loss.
 
 import { ACTIVATIONS, saturation, type ActivationName } from './activations.js';
 import { isDense, type Engine, type LayerInput } from './engine.js';

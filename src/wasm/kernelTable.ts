@@ -4,7 +4,7 @@
 // choice whose condition holds (`choose`) and decides nothing itself. The other functions have
 // one kernel each, which the engine calls. Kernels: src/wasm/assembly.
 
-import type { LayerInput } from '../model/engine.js';
+import { isDense, type LayerInput } from '../model/engine.js';
 import { BLOCK, SAMPLES_BLOCK, SUM_BLOCK } from './blocks.js';
 import type { Kernels } from './kernels.js';
 import { pointer as p } from './memory.js';
@@ -60,11 +60,11 @@ export function choose<C extends Choice>(row: TableRow<C>, c: DenseCase): C {
 const always = () => true;
 
 function dense(x: LayerInput): Float32Array {
-  if (!(x instanceof Float32Array)) throw new Error('a dense kernel was given sparse rows');
+  if (!isDense(x)) throw new Error('a dense kernel was given sparse rows');
   return x;
 }
 
-/** Model/dense.ts denseForward's arguments, with what decides among its kernels. */
+/** The arguments of model/dense.ts denseForward, with what decides among its kernels. */
 export interface DenseForwardCall extends DenseCase {
   out: Float32Array;
   x: LayerInput;
@@ -151,7 +151,7 @@ export const DENSE_FORWARD: TableRow<Dispatch<DenseForwardCall>> = {
   ],
 };
 
-/** Model/dense.ts denseBackward's arguments, with what decides among its kernels. */
+/** The arguments of model/dense.ts denseBackward, with what decides among its kernels. */
 export interface DenseBackwardCall extends DenseCase {
   dx: Float32Array | null;
   dW: Float32Array;
