@@ -1,6 +1,7 @@
 // `mnist-softmax compare RUN...`: runs overlaid in one self-contained page, seeds grouped.
 
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { compareHtml, compareRuns } from '../report/compare.js';
 import { writeFileAtomic } from '../train/runFiles.js';
@@ -23,7 +24,7 @@ export function compareCommand(folders: string[], options: CompareOptions): void
   if (out && existsSync(out) && !options.force) {
     throw new UserError(`--out ${out}: already exists; pass --force to overwrite it`, EXIT.input);
   }
-  const comparison = compareRuns(folders.map(readRun));
+  const comparison = compareRuns(folders.map(readRun), out && dirname(resolve(out)));
   if (out) writeFileAtomic(out, compareHtml(comparison));
   if (options.json) {
     process.stdout.write(JSON.stringify(comparison) + '\n');

@@ -2,6 +2,7 @@
 // in their seed grouped into one mean with a min–max band, and compare.html, one self-contained
 // page with every run's curves overlaid, the differing options and the final metrics.
 
+import { relative, sep } from 'node:path';
 import type { EventLine, StepEvent } from '../train/records.js';
 import type { RunRecord } from '../train/runReader.js';
 import { coarsenWindows } from '../train/stepWindows.js';
@@ -52,6 +53,12 @@ function comparedRun(record: RunRecord): ComparedRun {
   };
 }
 
+/** A link from a page in `from` to the folder `to`, ending in '/': "../runs/a/". */
+function folderLink(from: string, to: string): string {
+  const path = relative(from, to).split(sep).map(encodeURIComponent).join('/');
+  return path ? `${path}/` : '';
+}
+
 /**
  * The members' event logs with their step lines merged to the widest stride among them (a long
  * log's lines are merged windows, see train/stepWindows.ts), so that their points align.
@@ -68,9 +75,10 @@ function alignedEvents(members: RunRecord[]): EventLine[][] {
 
 /**
  * Compares runs: groups those whose options are all equal but for the seed (a group of one is
- * a line; of more, a mean with a band), and labels each by the options that set it apart.
+ * a line; of more, a mean with a band), and labels each by the options that set it apart. With
+ * `pageFolder` (where compare.html goes), each entry links its runs' folders from there.
  */
-export function compareRuns(records: RunRecord[]): Comparison {
+export function compareRuns(records: RunRecord[], pageFolder?: string): Comparison {
   const differing = differingKeys(records);
   const groups = new Map<string, RunRecord[]>();
   for (const record of records) {
@@ -82,8 +90,12 @@ export function compareRuns(records: RunRecord[]): Comparison {
     const curves = members.map((record, i) => runCurves(events[i], record.history));
     const label = describe(members[0].config, differing);
     const runs = members.map((record) => record.id);
+    const files =
+      pageFolder === undefined
+        ? {}
+        : { files: members.map((record) => folderLink(pageFolder, record.folder)) };
     if (members.length === 1) {
-      return { label: label ? `${runs[0]}: ${label}` : runs[0], runs, curves: curves[0] };
+      return { label: label ? `${runs[0]}: ${label}` : runs[0], runs, curves: curves[0], ...files };
     }
     const seeds = members.map((record) => plainValue(record.config.seed)).join(', ');
     const band = curvesBand(curves);
@@ -93,6 +105,7 @@ export function compareRuns(records: RunRecord[]): Comparison {
       curves: band.mean,
       low: band.low,
       high: band.high,
+      ...files,
     };
   });
   return { runs: records.map(comparedRun), differing, entries };

@@ -80,7 +80,7 @@ export function reportHtml(input: ReportInput): string {
   const configRows = Object.entries(config)
     .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(plainValue(v))}</td></tr>`)
     .join('');
-  const charts = chartsHtml([{ label: 'run', runs: [], curves }]);
+  const charts = chartsHtml([{ label: 'this run', runs: [], curves, files: [''] }]);
   const validated = history.some((m) => m.validationAccuracy !== undefined);
   const validation = (m: EpochMetrics) =>
     validated

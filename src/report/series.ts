@@ -1,16 +1,26 @@
 // A run's curves as the report, `compare` and the studio draw them: every series against the
-// step. Plain data (no Node.js, no DOM), so the browser pages use it too.
+// step, with each point's epoch and elapsed training time (so the charts can use either as x).
+// Plain data (no Node.js, no DOM), so the browser pages use it too.
 
 import type { EventLine, HistoryLine } from '../train/records.js';
 
 export interface RunCurves {
   /** Steps of the training points: the event log's lines, or each epoch's end without one. */
   steps: number[];
+  /** The same points in epochs: e − 1 + (the share of epoch e done), 1 at the first epoch's end. */
+  epochs: number[];
+  /**
+   * The same points in seconds of training (metrics' `seconds`, summed over the epochs before
+   * and spread evenly over the epoch's batches); null in an epoch not finished yet.
+   */
+  seconds: (number | null)[];
   /** Mean train loss and accuracy of the steps since the point before. */
   trainLoss: number[];
   trainAccuracy: number[];
   /** The test set after each epoch, at the epoch's last step. */
   testSteps: number[];
+  testEpochs: number[];
+  testSeconds: (number | null)[];
   testLoss: number[];
   testAccuracy: number[];
   /** The validation split at the same steps (empty without one). */
@@ -30,8 +40,28 @@ function columns(rows: number[][]): number[][] {
   return Array.from({ length: width }, (_, c) => rows.map((row) => row[c]));
 }
 
+/**
+ * Seconds of training at (epoch e, share f of it done): the seconds of epochs 1…e−1 plus f times
+ * epoch e's, from the history (one line per finished epoch); null if epoch e is not in it.
+ */
+function elapsed(history: HistoryLine[]): (epoch: number, fraction: number) => number | null {
+  const before = new Map<number, number>();
+  const took = new Map<number, number>();
+  let sum = 0;
+  for (const line of history) {
+    before.set(line.epoch, sum);
+    took.set(line.epoch, line.seconds);
+    sum += line.seconds;
+  }
+  return (epoch, fraction) => {
+    const start = before.get(epoch);
+    return start === undefined ? null : start + fraction * took.get(epoch)!;
+  };
+}
+
 /** A run's curves from its event log, or (a run without one) from its per-epoch history. */
 export function runCurves(events: EventLine[], history: HistoryLine[]): RunCurves {
+  const time = elapsed(history);
   const logged = events.filter((line) => line.type === 'step');
   const epochs = events.filter((line) => line.type === 'epoch');
   const tests = epochs.length > 0 ? epochs : history.map((m) => ({ ...m, step: m.steps }));
@@ -41,6 +71,8 @@ export function runCurves(events: EventLine[], history: HistoryLine[]): RunCurve
       ? logged
       : history.map((m) => ({
           step: m.steps,
+          epoch: m.epoch,
+          epochFraction: 1,
           loss: m.trainLoss,
           accuracy: m.trainAccuracy,
           gradientNorms: m.gradientNorms,
@@ -49,9 +81,13 @@ export function runCurves(events: EventLine[], history: HistoryLine[]): RunCurve
         }));
   return {
     steps: train.map((point) => point.step),
+    epochs: train.map((point) => point.epoch - 1 + point.epochFraction),
+    seconds: train.map((point) => time(point.epoch, point.epochFraction)),
     trainLoss: train.map((point) => point.loss),
     trainAccuracy: train.map((point) => point.accuracy),
     testSteps: tests.map((m) => m.step),
+    testEpochs: tests.map((m) => m.epoch),
+    testSeconds: tests.map((m) => time(m.epoch, 1)),
     testLoss: tests.map((m) => m.testLoss),
     testAccuracy: tests.map((m) => m.testAccuracy),
     validationLoss: validated.map((m) => m.validationLoss!),
@@ -81,17 +117,22 @@ export function curvesBand(runs: RunCurves[]): CurvesBand {
   };
   const layers = (pick: (curves: RunCurves) => number[][]) =>
     Math.min(...runs.map((curves) => pick(curves).length));
+  const first = (v: number[]) => v[0];
+  // the runs' mean time, unknown if one's is
+  const meanTime = (pick: (curves: RunCurves) => (number | null)[]) =>
+    reduce(
+      (c) => pick(c).map((v) => v ?? NaN),
+      (v) => v.reduce((a, b) => a + b, 0) / v.length,
+    ).map((v) => (Number.isNaN(v) ? null : v));
   const combine = (how: (values: number[]) => number): RunCurves => ({
-    steps: reduce(
-      (c) => c.steps,
-      (v) => v[0],
-    ),
+    steps: reduce((c) => c.steps, first),
+    epochs: reduce((c) => c.epochs, first),
+    seconds: meanTime((c) => c.seconds),
     trainLoss: reduce((c) => c.trainLoss, how),
     trainAccuracy: reduce((c) => c.trainAccuracy, how),
-    testSteps: reduce(
-      (c) => c.testSteps,
-      (v) => v[0],
-    ),
+    testSteps: reduce((c) => c.testSteps, first),
+    testEpochs: reduce((c) => c.testEpochs, first),
+    testSeconds: meanTime((c) => c.testSeconds),
     testLoss: reduce((c) => c.testLoss, how),
     testAccuracy: reduce((c) => c.testAccuracy, how),
     validationLoss: reduce((c) => c.validationLoss, how),
@@ -123,6 +164,8 @@ export interface CurvesEntry {
   /** A group's lowest and highest values (absent for a single run). */
   low?: RunCurves;
   high?: RunCurves;
+  /** Where each of `runs`' files are, ending in '/' (metrics.csv etc. are linked from there). */
+  files?: string[];
 }
 
 /** Runs side by side (`compare --json`, the studio): see report/compare.ts. */

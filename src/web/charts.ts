@@ -1,267 +1,525 @@
-// The charts of the report, `compare` and the studio, drawn by uPlot (small, fast, canvas) from
-// runs' curves: loss and accuracy against the step, each dense layer's gradient norm on a log
-// scale, the share of dead or saturated units. One drawing code for the three pages.
+// The charts of the report, `compare` and the studio, drawn by uPlot (small, fast, canvas), with
+// the controls a reader needs: x axis as step, epoch or training time, smoothing (TensorBoard's),
+// log or linear y, drag-to-zoom with a Reset zoom button, the values at the cursor in the legend,
+// and links to each run's metrics files. One drawing code for the three pages.
+//
+// The reader's choices (x axis, smoothing, log/linear, zoom) outlive a redraw: the studio draws
+// again whenever a live run logs, and a chart must not jump back under the reader's cursor.
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { CurvesEntry, RunCurves } from '../report/series.js';
+import type { CurvesEntry } from '../report/series.js';
+import {
+  duration,
+  logRange,
+  logTickLabel,
+  logTicks,
+  positive,
+  shareRange,
+  smooth,
+  tickLabel,
+  valueLabel,
+} from './chartScales.js';
+import { chartSpecs, type ChartSpec, type Line, type XAxis } from './chartSpecs.js';
+import './charts.css';
 
-/** Tableau's ten colours (as matplotlib's default cycle). */
-export const PALETTE = [
-  '#1f77b4',
-  '#d62728',
-  '#2ca02c',
-  '#ff7f0e',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
-
-interface Line {
-  label: string;
-  colour: string;
-  x: number[];
-  y: number[];
-  /** Points only (per-epoch test figures), or a dashed line with points. */
-  style: 'line' | 'dashed' | 'points';
-  /** A group's lowest and highest values, drawn as a band around the line. */
-  low?: number[];
-  high?: number[];
-}
-
-interface ChartSpec {
-  name: string;
-  title: string;
-  yLabel: string;
-  lines: Line[];
-  log?: boolean;
-  percent?: boolean;
-  /** The y axis' range, shared by charts that must be read against each other. */
-  range?: [number, number];
-}
+export { PALETTE } from './chartSpecs.js';
 
 const HEIGHT = 260;
+const FONT = '12px sans-serif';
+const X_TITLES: Record<XAxis, string> = {
+  step: 'step',
+  epoch: 'epoch',
+  time: 'training time',
+};
+
+/** The reader's choices, kept across redraws (and shared by every chart of the page). */
+const settings = { x: 'step' as XAxis, smoothing: 0 };
+/** Log (true) or linear, as the reader toggled it, by chart name. */
+const scales = new Map<string, boolean>();
+/** The x range zoomed into, by chart name and runs. */
+const zooms = new Map<string, [number, number]>();
+
+interface Drawn {
+  entries: CurvesEntry[];
+  plots: uPlot[];
+  grid: HTMLElement;
+  downloads: HTMLElement;
+  time: HTMLOptionElement;
+}
+const drawn = new Map<HTMLElement, Drawn>();
 
 function alpha(colour: string, opacity: number): string {
   const value = parseInt(colour.slice(1), 16);
   return `rgba(${value >> 16},${(value >> 8) & 255},${value & 255},${opacity})`;
 }
 
-/** A log scale cannot show zero: such values are left out. */
-function positive(values: number[]): (number | null)[] {
-  return values.map((v) => (v > 0 && Number.isFinite(v) ? v : null));
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
 }
 
-function legend(spec: ChartSpec): HTMLElement {
-  const list = document.createElement('div');
-  list.className = 'chart-legend';
-  for (const line of spec.lines) {
-    const item = document.createElement('span');
-    const swatch = document.createElement('i');
-    swatch.className = `swatch ${line.style}`;
-    swatch.style.borderColor = line.colour;
-    if (line.low) swatch.style.background = alpha(line.colour, 0.25);
-    item.append(swatch, line.label + (line.low ? ' (mean, min–max band)' : ''));
-    list.append(item);
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** A legend's marker, drawn as the chart draws the line: its colour, dash, dots, band. */
+function swatch(line: Line): SVGSVGElement {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('class', 'swatch');
+  svg.setAttribute('width', '24');
+  svg.setAttribute('height', '12');
+  svg.setAttribute('aria-hidden', 'true');
+  const add = (tag: string, attributes: Record<string, string>) => {
+    const node = document.createElementNS(SVG, tag);
+    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+    svg.append(node);
+  };
+  if (line.low)
+    add('rect', { x: '0', y: '1', width: '24', height: '10', fill: alpha(line.colour, 0.25) });
+  if (line.style !== 'points') {
+    add('line', {
+      x1: '1',
+      x2: '23',
+      y1: '6',
+      y2: '6',
+      stroke: line.colour,
+      'stroke-width': '2',
+      ...(line.dash ? { 'stroke-dasharray': line.dash.map((d) => d / 2).join(' ') } : {}),
+    });
   }
-  return list;
+  if (line.style !== 'line') add('circle', { cx: '12', cy: '6', r: '4', fill: line.colour });
+  return svg;
 }
 
-function draw(container: HTMLElement, spec: ChartSpec): uPlot {
+/** The index of the value in ascending `xs` nearest to `x`. */
+function nearest(xs: number[], x: number): number {
+  let low = 0;
+  let high = xs.length - 1;
+  while (high - low > 1) {
+    const middle = (low + high) >> 1;
+    if (xs[middle] <= x) low = middle;
+    else high = middle;
+  }
+  return Math.abs(xs[high] - x) < Math.abs(xs[low] - x) ? high : low;
+}
+
+function xLabel(axis: XAxis, x: number): string {
+  if (axis === 'time') return duration(x);
+  if (axis === 'epoch') return `epoch ${+x.toFixed(2)}`;
+  return `step ${x.toLocaleString('en-US')}`;
+}
+
+/** The colours of the page's theme (page.css / charts.css set them, dark mode too). */
+function theme(target: HTMLElement) {
+  const style = getComputedStyle(target);
+  const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  return { text: read('--chart-text', '#222'), grid: read('--chart-grid', 'rgba(0,0,0,0.12)') };
+}
+
+let measurer: CanvasRenderingContext2D | null = null;
+/** The width of the widest tick label, so the axis title never overlaps the ticks. */
+function labelsWidth(values: string[] | null): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer || !values) return 40;
+  measurer.font = FONT;
+  return Math.max(0, ...values.map((v) => measurer!.measureText(v ?? '').width));
+}
+
+interface Shown {
+  line: Line;
+  xs: number[];
+  ys: (number | null)[];
+  raw: (number | null)[] | null;
+}
+
+/** The points of `line` that have an x on `axis`. */
+function pointsOn(line: Line, axis: XAxis, pick: number[]): { xs: number[]; keep: number[] } {
+  const xs: number[] = [];
+  const keep: number[] = [];
+  line.x[axis].forEach((x, i) => {
+    if (x !== null && x !== undefined && i < pick.length) {
+      xs.push(x);
+      keep.push(i);
+    }
+  });
+  return { xs, keep };
+}
+
+/** One chart: its heading and buttons, the uPlot canvas, a legend that reads the cursor. */
+function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HTMLElement): uPlot {
+  const axis = settings.x;
+  const log = scales.get(spec.name) ?? spec.log;
+  const weight = settings.smoothing;
+  const clean = log ? positive : (values: (number | null)[]) => values;
+
   const tables: uPlot.AlignedData[] = [];
-  const series: uPlot.Series[] = [{ label: 'step' }];
+  const series: uPlot.Series[] = [{ label: X_TITLES[axis] }];
   const bands: uPlot.Band[] = [];
-  const clean = spec.log ? positive : (values: number[]) => values;
+  const shown: Shown[] = [];
   for (const line of spec.lines) {
+    const { xs, keep } = pointsOn(line, axis, line.y);
+    const pick = (values: number[]) => keep.map((i) => values[i]);
+    const ys = pick(line.y);
+    const smoothing = line.smoothed ? weight : 0;
+    const common = { spanGaps: true, scale: 'y' };
+    if (smoothing > 0) {
+      // the raw curve, faint, behind the smoothed one
+      tables.push([xs, clean(ys)]);
+      series.push({
+        ...common,
+        label: `${line.label} (raw)`,
+        stroke: alpha(line.colour, 0.25),
+        width: 1,
+        dash: line.dash,
+        points: { show: false },
+      });
+    }
+    const smoothed = smooth(ys, smoothing);
+    shown.push({ line, xs, ys: smoothed, raw: smoothing > 0 ? ys : null });
     const index = series.length;
-    tables.push([line.x, clean(line.y)]);
+    tables.push([xs, clean(smoothed)]);
     series.push({
+      ...common,
       label: line.label,
       stroke: line.colour,
       width: line.style === 'points' ? 0 : 2,
-      dash: line.style === 'dashed' ? [6, 4] : undefined,
-      spanGaps: true,
-      points: { show: line.style !== 'line', size: 6, fill: line.colour },
+      dash: line.dash,
+      points: { show: line.style !== 'line', size: 7, fill: line.colour, stroke: line.colour },
       ...(line.style === 'points' ? { paths: () => null } : {}),
     });
     if (line.low && line.high) {
-      tables.push([line.x, clean(line.high)], [line.x, clean(line.low)]);
+      tables.push(
+        [xs, clean(smooth(pick(line.high), smoothing))],
+        [xs, clean(smooth(pick(line.low), smoothing))],
+      );
       const edge = {
+        ...common,
         stroke: alpha(line.colour, 0.4),
         width: 1,
-        spanGaps: true,
         points: { show: false },
       };
       series.push({ ...edge, label: `${line.label} max` }, { ...edge, label: `${line.label} min` });
       bands.push({ series: [index + 1, index + 2], fill: alpha(line.colour, 0.2) });
     }
   }
-  const format = spec.percent
-    ? (v: number) => `${(100 * v).toFixed(1)}%`
-    : (v: number) =>
-        Math.abs(v) >= 1e-3 || v === 0 ? String(+v.toPrecision(3)) : v.toExponential(0);
-  const width = Math.max(320, container.clientWidth || 640);
+  const data = uPlot.join(tables);
+  const xs = data[0] as number[];
+  const extent: [number, number] = [xs[0] ?? 0, xs[xs.length - 1] ?? 1];
+
+  const head = figure.querySelector<HTMLElement>('.chart-head')!;
+  const place = figure.querySelector<HTMLElement>('.chart-plot')!;
+  const legend = figure.querySelector<HTMLElement>('.chart-legend')!;
+  const reset = head.querySelector<HTMLButtonElement>('button.reset')!;
+  const colours = theme(target);
+  const axisStyle = {
+    stroke: colours.text,
+    font: FONT,
+    labelFont: `bold ${FONT}`,
+    grid: { stroke: colours.grid, width: 1, filter: (_: uPlot, splits: number[]) => splits },
+    ticks: { stroke: colours.grid, width: 1, filter: (_: uPlot, splits: number[]) => splits },
+  };
+  const yTicks = log
+    ? {
+        splits: (_: uPlot, _i: number, min: number, max: number) => logTicks(min, max),
+        filter: (_: uPlot, splits: number[]) => splits,
+        values: (_: uPlot, splits: number[]) => splits.map(logTickLabel),
+      }
+    : {
+        values: (_: uPlot, splits: number[], _i: number, _space: number, spacing: number) =>
+          splits.map((v) => tickLabel(v, spacing, spec.percent)),
+      };
+
   const chart = new uPlot(
     {
-      title: spec.title,
-      width,
+      width: Math.max(200, place.clientWidth || 600),
       height: HEIGHT,
       series,
       bands,
       legend: { show: false },
+      cursor: { sync: { key: target.id || 'charts' }, drag: { x: true, y: false } },
       scales: {
         x: { time: false },
-        y: {
-          ...(spec.log ? { distr: 3, log: 10 } : {}),
-          ...(spec.range ? { range: () => spec.range! } : {}),
-        },
+        y: log
+          ? { distr: 3, log: 10, range: (_, min, max) => logRange(min, max) }
+          : spec.percent
+            ? { range: (_, min, max) => shareRange(min, max) }
+            : {},
       },
       axes: [
-        { label: 'step' },
         {
+          ...axisStyle,
+          label: X_TITLES[axis],
+          labelSize: 24,
+          values: (_, splits) =>
+            splits.map((v) => (axis === 'time' ? duration(v) : v.toLocaleString('en-US'))),
+        },
+        {
+          ...axisStyle,
+          ...yTicks,
           label: spec.yLabel,
-          size: 64,
-          values: (_, splits) => splits.map((v) => (v == null ? '' : format(v))),
+          labelSize: 22,
+          labelGap: 2,
+          gap: 5,
+          size: (_, values) => Math.ceil(labelsWidth(values)) + 14,
         },
       ],
+      hooks: {
+        setCursor: [(u) => showValues(u.cursor.idx ?? null)],
+        setScale: [
+          (u, scale) => {
+            if (scale === 'x') zoomed(u);
+            if (scale === 'y') figure.dataset.yTicks = yTickText(u);
+          },
+        ],
+        ready: [
+          (u) => {
+            const range = zooms.get(key);
+            if (range) u.setScale('x', { min: range[0], max: range[1] });
+            figure.dataset.yTicks = yTickText(u);
+          },
+        ],
+      },
     },
-    uPlot.join(tables),
-    container,
+    data,
+    place,
   );
-  container.append(legend(spec));
-  container.dataset.chart = spec.name;
-  container.dataset.lines = String(spec.lines.length);
-  container.dataset.bands = String(bands.length);
+
+  /** The y tick labels drawn (for screen readers and tests: the canvas has no text). */
+  function yTickText(u: uPlot): string {
+    const { min, max } = u.scales.y;
+    if (min === undefined || max === undefined) return '';
+    if (log) return logTicks(min, max).map(logTickLabel).join(' ');
+    // uPlot's own choice of spacing is internal: a nice spacing for ~5 ticks, as it would pick
+    const raw = (max - min) / 5;
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const spacing = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+    const ticks: string[] = [];
+    for (let v = Math.ceil(min / spacing) * spacing; v <= max + 1e-12; v += spacing) {
+      ticks.push(tickLabel(v, spacing, spec.percent));
+    }
+    return ticks.join(' ');
+  }
+
+  function zoomed(u: uPlot): void {
+    const { min, max } = u.scales.x;
+    if (min === undefined || max === undefined) return;
+    const slack = 1e-9 * Math.max(1, Math.abs(extent[1] - extent[0]));
+    const inside = min > extent[0] + slack || max < extent[1] - slack;
+    if (inside) zooms.set(key, [min, max]);
+    else zooms.delete(key);
+    reset.disabled = !inside;
+    figure.dataset.zoomed = String(inside);
+  }
+  reset.onclick = () => {
+    zooms.delete(key);
+    chart.setScale('x', { min: extent[0], max: extent[1] });
+  };
+
+  // the legend: a marker in the line's colour and dash, its label, its value at the cursor
+  const header = element('li', { className: 'chart-at' });
+  const values: HTMLElement[] = [];
+  legend.replaceChildren(header);
+  for (const { line } of shown) {
+    const value = element('span', { className: 'value' });
+    values.push(value);
+    const item = element('li', {}, swatch(line), element('span', {}, line.label), value);
+    item.dataset.colour = line.colour;
+    item.dataset.label = line.label;
+    if (line.about) item.title = line.about;
+    legend.append(item);
+  }
+  function showValues(index: number | null): void {
+    const x = index === null ? null : (data[0][index] as number);
+    header.textContent = x === null ? 'last values (hover for others)' : `at ${xLabel(axis, x)}`;
+    shown.forEach((row, r) => {
+      if (row.xs.length === 0) return void (values[r].textContent = '–');
+      const i = x === null ? row.xs.length - 1 : nearest(row.xs, x);
+      const y = valueLabel(row.ys[i], spec.percent);
+      const raw = row.raw ? ` (raw ${valueLabel(row.raw[i], spec.percent)})` : '';
+      const where = x !== null && row.xs[i] !== x ? ` at ${xLabel(axis, row.xs[i])}` : '';
+      values[r].textContent = `${y}${raw}${where}`;
+    });
+  }
+  showValues(null);
+
+  figure.dataset.chart = spec.name;
+  figure.dataset.lines = String(spec.lines.length);
+  figure.dataset.bands = String(bands.length);
+  figure.dataset.scale = log ? 'log' : 'linear';
+  figure.dataset.x = axis;
   return chart;
 }
 
-/** The powers of ten around the positive values: one log axis for several charts. */
-function decades(values: number[]): [number, number] | undefined {
-  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
-  if (positive.length === 0) return undefined;
-  const low = Math.floor(Math.log10(Math.min(...positive)));
-  const high = Math.ceil(Math.log10(Math.max(...positive)));
-  return [10 ** low, 10 ** Math.max(high, low + 1)];
-}
-
-/** The per-layer charts' line labels: "dense 1 (first)", …, "dense 3 (output)". */
-function layerLabel(layer: number, layers: number): string {
-  if (layers === 1) return 'dense layer';
-  return (
-    `dense ${layer + 1}` + (layer === 0 ? ' (first)' : layer === layers - 1 ? ' (output)' : '')
-  );
-}
-
-function lossAndAccuracy(entries: CurvesEntry[]): ChartSpec[] {
-  const single = entries.length === 1;
-  const specs: ChartSpec[] = [];
-  for (const [name, train, test, validation, percent] of [
-    ['loss', 'trainLoss', 'testLoss', 'validationLoss', false],
-    ['accuracy', 'trainAccuracy', 'testAccuracy', 'validationAccuracy', true],
-  ] as const) {
-    const lines: Line[] = entries.flatMap((entry, e) => {
-      const { curves, low, high } = entry;
-      const colour = (k: number) => (single ? PALETTE[k] : PALETTE[e % PALETTE.length]);
-      const prefix = single ? '' : `${entry.label}: `;
-      return [
-        {
-          label: `${prefix}train`,
-          colour: colour(0),
-          x: curves.steps,
-          y: curves[train],
-          style: 'line' as const,
-          low: low?.[train],
-          high: high?.[train],
-        },
-        {
-          label: `${prefix}test (after each epoch)`,
-          colour: colour(1),
-          x: curves.testSteps,
-          y: curves[test],
-          style: single ? ('points' as const) : ('dashed' as const),
-        },
-        ...(curves[validation].length
-          ? [
-              {
-                label: `${prefix}validation (after each epoch)`,
-                colour: single ? PALETTE[2] : colour(0),
-                x: curves.testSteps,
-                y: curves[validation],
-                style: 'points' as const,
-              },
-            ]
-          : []),
-      ];
-    });
-    specs.push({ name, title: name, yLabel: name, lines, percent });
+/** A chart's frame: a heading with its buttons, the plot's place, the legend. */
+function frame(spec: ChartSpec, redraw: () => void): HTMLElement {
+  const id = `chart-${spec.name}-${Math.random().toString(36).slice(2, 8)}`;
+  const title = element('h3', { id, className: 'chart-title' }, spec.title);
+  const buttons = element('div', { className: 'chart-buttons' });
+  if (spec.scaleToggle) {
+    const log = scales.get(spec.name) ?? spec.log;
+    const toggle = element('button', { type: 'button', className: 'scale' }, 'Log scale');
+    toggle.setAttribute('aria-pressed', String(log));
+    toggle.title = 'Draw the y axis on a log scale (pressed) or a linear one';
+    toggle.onclick = () => {
+      scales.set(spec.name, !(scales.get(spec.name) ?? spec.log));
+      redraw();
+    };
+    buttons.append(toggle);
   }
-  return specs;
+  const reset = element(
+    'button',
+    { type: 'button', className: 'reset', disabled: true },
+    'Reset zoom',
+  );
+  reset.title = 'Show every point again (or double-click the chart)';
+  buttons.append(reset);
+  const figure = element(
+    'div',
+    { className: 'chart' },
+    element('div', { className: 'chart-head' }, title, buttons),
+    element('div', { className: 'chart-plot' }),
+    element('ul', { className: 'chart-legend' }),
+  );
+  figure.setAttribute('role', 'figure');
+  figure.setAttribute('aria-labelledby', id);
+  return figure;
 }
 
-function perLayer(
-  name: string,
-  title: string,
-  entry: CurvesEntry,
-  pick: (curves: RunCurves) => number[][],
-  label: (layer: number, layers: number) => string,
-  options: Partial<ChartSpec>,
-): ChartSpec | null {
-  const layers = pick(entry.curves);
-  if (layers.length === 0) return null;
-  const lines = layers.map((y, l) => ({
-    label: label(l, layers.length),
-    colour: PALETTE[l % PALETTE.length],
-    x: entry.curves.steps,
-    y,
-    style: 'line' as const,
-    low: entry.low ? pick(entry.low)[l] : undefined,
-    high: entry.high ? pick(entry.high)[l] : undefined,
-  }));
-  return { name, title, yLabel: '', lines, ...options };
+/** The controls for every chart of the page: x axis, smoothing, and how to zoom. */
+function controls(redraw: () => void): { bar: HTMLElement; time: HTMLOptionElement } {
+  const select = element('select', { name: 'x-axis' });
+  const time = element('option', { value: 'time' }, 'training time');
+  select.append(
+    element('option', { value: 'step' }, 'step'),
+    element('option', { value: 'epoch' }, 'epoch'),
+    time,
+  );
+  select.value = settings.x;
+  select.onchange = () => {
+    settings.x = select.value as XAxis;
+    zooms.clear();
+    redraw();
+  };
+  const slider = element('input', {
+    type: 'range',
+    name: 'smoothing',
+    min: '0',
+    max: '0.99',
+    step: '0.01',
+    value: String(settings.smoothing),
+  });
+  const shown = element('output', {}, settings.smoothing.toFixed(2));
+  slider.oninput = () => {
+    settings.smoothing = Number(slider.value);
+    shown.textContent = settings.smoothing.toFixed(2);
+    redraw();
+  };
+  const bar = element(
+    'div',
+    { className: 'chart-controls' },
+    element('label', {}, 'x axis ', select),
+    element('label', {}, 'Smoothing ', slider, shown),
+    element(
+      'p',
+      { className: 'chart-hint' },
+      'Hover a chart to read its values. Drag across it to zoom in; ',
+      'Reset zoom (or a double-click) shows it all again.',
+    ),
+  );
+  bar.setAttribute('role', 'group');
+  bar.setAttribute('aria-label', 'Chart options');
+  slider.title = 'Exponential moving average of the per-step curves, as TensorBoard smooths';
+  return { bar, time };
+}
+
+/** Links to each run's metrics files, as CSV and JSON (for pages that know where they are). */
+function downloads(entries: CurvesEntry[]): Node[] {
+  const items = entries.flatMap((entry) =>
+    (entry.files ?? []).map((base, r) => {
+      const link = (file: string, what: string) => {
+        const a = element('a', { href: `${base}${file}`, download: '' }, file);
+        a.title = what;
+        return a;
+      };
+      return element(
+        'li',
+        {},
+        `${entry.runs[r] ?? entry.label}: `,
+        link('metrics.csv', 'one row per epoch, CSV'),
+        ' · ',
+        link('metrics.json', 'the configuration and every epoch, JSON'),
+        ' · ',
+        link('metrics.jsonl', 'one JSON line per epoch'),
+      );
+    }),
+  );
+  if (items.length === 0) return [];
+  return [element('p', {}, 'Metrics of each run, per epoch:'), element('ul', {}, ...items)];
+}
+
+function render(target: HTMLElement, state: Drawn): void {
+  for (const plot of state.plots) plot.destroy();
+  const specs = chartSpecs(state.entries);
+  const runs = state.entries.flatMap((entry) => entry.runs).join(',');
+  const figures = specs.map((spec) => frame(spec, () => render(target, state)));
+  state.grid.replaceChildren(...figures);
+  state.plots = specs.map((spec, s) => drawChart(figures[s], spec, `${spec.name}|${runs}`, target));
+  state.downloads.replaceChildren(...downloads(state.entries));
+  const timed = state.entries.some((entry) => entry.curves.seconds?.some((v) => v !== null));
+  state.time.disabled = !timed;
+  state.time.textContent = timed ? 'training time' : 'training time (after an epoch)';
 }
 
 /**
- * The chart specifications for one run (its lines in fixed colours: train, test) or several
- * (one colour per run or group, a group's train figures with their band): loss, accuracy, then
- * per run its layers' gradient norms (log scale, one range for all runs) and, for networks with
- * hidden layers, the share of dead or saturated units.
+ * Draws the charts of `entries` into `target`, replacing what was there but the controls (so a
+ * redraw keeps the reader's focus and choices).
  */
-function chartSpecs(entries: CurvesEntry[]): ChartSpec[] {
-  const specs = lossAndAccuracy(entries);
-  const range = decades(entries.flatMap((entry) => entry.curves.gradientNorms.flat()));
-  for (const entry of entries) {
-    const suffix = entries.length === 1 ? '' : `: ${entry.label}`;
-    const gradient = perLayer(
-      'gradient-norms',
-      `‖∂L/∂W‖₂ of each dense layer (log scale)${suffix}`,
-      entry,
-      (curves) => curves.gradientNorms,
-      layerLabel,
-      { log: true, yLabel: '‖∂L/∂W‖₂', range: entries.length > 1 ? range : undefined },
-    );
-    const saturation = perLayer(
-      'saturation',
-      `dead ReLUs or saturated sigmoid/tanh outputs${suffix}`,
-      entry,
-      (curves) => curves.saturation,
-      (l) => `hidden layer ${l + 1}`,
-      { percent: true, yLabel: 'share of units' },
-    );
-    for (const spec of [gradient, saturation]) if (spec) specs.push(spec);
+export function drawCharts(target: HTMLElement, entries: CurvesEntry[]): uPlot[] {
+  let state = drawn.get(target);
+  if (!state || !target.contains(state.grid)) {
+    const redraw = () => render(target, state!);
+    const { bar, time } = controls(redraw);
+    state = {
+      entries,
+      plots: [],
+      grid: element('div', { className: 'chart-grid' }),
+      downloads: element('div', { className: 'chart-downloads' }),
+      time,
+    };
+    target.replaceChildren(bar, state.grid, state.downloads);
+    drawn.set(target, state);
+    // the charts follow their box's width (a phone turned, a window resized)
+    const fresh = state;
+    let width = 0;
+    new ResizeObserver(() => {
+      if (fresh.grid.clientWidth === width) return;
+      width = fresh.grid.clientWidth;
+      for (const plot of fresh.plots) {
+        const place = plot.root.parentElement;
+        if (place) plot.setSize({ width: Math.max(200, place.clientWidth), height: HEIGHT });
+      }
+    }).observe(fresh.grid);
   }
-  return specs;
+  state.entries = entries;
+  render(target, state);
+  return state.plots;
 }
 
-/** Draws the charts of `entries` into `target`, replacing what was there. */
-export function drawCharts(target: HTMLElement, entries: CurvesEntry[]): uPlot[] {
+/** Removes the charts of `target` (and their controls). */
+export function clearCharts(target: HTMLElement): void {
+  const state = drawn.get(target);
+  if (state) for (const plot of state.plots) plot.destroy();
+  drawn.delete(target);
   target.replaceChildren();
-  return chartSpecs(entries).map((spec) => {
-    const container = document.createElement('div');
-    container.className = 'chart';
-    target.append(container);
-    return draw(container, spec);
+}
+
+// the charts follow the page's light or dark theme
+if (typeof window !== 'undefined') {
+  window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    for (const [target, state] of drawn) render(target, state);
   });
 }

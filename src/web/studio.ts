@@ -5,8 +5,7 @@
 import { prepareDigit } from '../data/prepare.js';
 import type { Comparison, RunCurves } from '../report/series.js';
 import type { RunEvaluation, RunSummary } from '../studio/api.js';
-import { drawCharts } from './charts.js';
-import './page.css';
+import { clearCharts, drawCharts } from './charts.js';
 import './studio.css';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -170,6 +169,9 @@ async function renderDetails(id: string): Promise<void> {
   if (selected.size === 1 && selected.has(id)) details.replaceChildren(...parts);
 }
 
+/** Where the server hands out a run's files (its metrics, for the charts' download links). */
+const runFiles = (id: string) => `/runs/${encodeURIComponent(id)}/`;
+
 async function renderSelection(force = false): Promise<void> {
   const ids = runs.map((run) => run.id).filter((id) => selected.has(id));
   const state = JSON.stringify(runs.filter((run) => selected.has(run.id)));
@@ -185,7 +187,7 @@ async function renderSelection(force = false): Promise<void> {
   if (ids.length === 0) {
     title.textContent = 'No run selected';
     summary.textContent = '';
-    charts.replaceChildren();
+    clearCharts(charts);
     details.replaceChildren();
     return;
   }
@@ -195,7 +197,10 @@ async function renderSelection(force = false): Promise<void> {
     summary.textContent = json.differing.length
       ? `They differ in ${json.differing.join(', ')}; runs differing only in seed are drawn as a mean with a min–max band.`
       : 'They have the same options.';
-    drawCharts(charts, json.entries);
+    drawCharts(
+      charts,
+      json.entries.map((entry) => ({ ...entry, files: entry.runs.map(runFiles) })),
+    );
     details.replaceChildren();
     return;
   }
@@ -206,7 +211,7 @@ async function renderSelection(force = false): Promise<void> {
     summary.textContent = `${listed.status}…`;
     stop.hidden = false;
     stop.onclick = () => void api(`/api/runs/${id}/stop`, {});
-    charts.replaceChildren();
+    clearCharts(charts);
     details.replaceChildren();
     return;
   }
@@ -218,7 +223,7 @@ async function renderSelection(force = false): Promise<void> {
     `${run.epochs} epochs, ${run.steps} steps, test accuracy ${percent(run.testAccuracy)}.`;
   stop.hidden = !(run.startedHere && ['running', 'starting', 'queued'].includes(run.status));
   stop.onclick = () => void api(`/api/runs/${id}/stop`, {});
-  drawCharts(charts, [{ label: id, runs: [id], curves: run.curves }]);
+  drawCharts(charts, [{ label: id, runs: [id], curves: run.curves, files: [runFiles(id)] }]);
   // the model changes once an epoch: its pictures are fetched again only then
   const epochShown = `${id}:${run.epochs}`;
   if (epochShown === detailsShown) return;
