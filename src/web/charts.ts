@@ -269,17 +269,22 @@ function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HT
       ],
       hooks: {
         setCursor: [(u) => showValues(u.cursor.idx ?? null)],
-        setScale: [
-          (u, scale) => {
-            if (scale === 'x') zoomed(u);
-            if (scale === 'y') figure.dataset.yTicks = yTickText(u);
-          },
-        ],
+        setScale: [(u, scale) => scale === 'x' && zoomed(u)],
         ready: [
           (u) => {
             const range = zooms.get(key);
             if (range) u.setScale('x', { min: range[0], max: range[1] });
-            figure.dataset.yTicks = yTickText(u);
+          },
+        ],
+        // the y tick labels drawn, for tests and scripts (the canvas holds no text)
+        draw: [
+          (u) => {
+            const drawn = (axis: number) =>
+              ((u.axes[axis] as { _values?: (string | null)[] })._values ?? [])
+                .filter((v) => v)
+                .join(' | ');
+            figure.dataset.xTicks = drawn(0);
+            figure.dataset.yTicks = drawn(1);
           },
         ],
       },
@@ -287,22 +292,6 @@ function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HT
     data,
     place,
   );
-
-  /** The y tick labels drawn (for screen readers and tests: the canvas has no text). */
-  function yTickText(u: uPlot): string {
-    const { min, max } = u.scales.y;
-    if (min === undefined || max === undefined) return '';
-    if (log) return logTicks(min, max).map(logTickLabel).join(' ');
-    // uPlot's own choice of spacing is internal: a nice spacing for ~5 ticks, as it would pick
-    const raw = (max - min) / 5;
-    const power = 10 ** Math.floor(Math.log10(raw));
-    const spacing = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
-    const ticks: string[] = [];
-    for (let v = Math.ceil(min / spacing) * spacing; v <= max + 1e-12; v += spacing) {
-      ticks.push(tickLabel(v, spacing, spec.percent));
-    }
-    return ticks.join(' ');
-  }
 
   function zoomed(u: uPlot): void {
     const { min, max } = u.scales.x;
