@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The charts (report, compare, studio) driven in real Chromium as a person would: by visible
 // names and roles, hovering, dragging, pressing buttons, on a wide screen, a phone and in dark
 // mode. Real short runs of real MNIST, trained by the CLI.
