@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The charts (report, compare, studio) driven in real Chromium as a person would: by visible
 // names and roles, hovering, dragging, pressing buttons, on a wide screen, a phone and in dark
 // mode. Real short runs of real MNIST, trained by the CLI.
@@ -107,13 +106,13 @@ describe.skipIf(!haveChromium)('charts people can read', () => {
     const markers = await loss.locator('.chart-legend li[data-label]').evaluateAll((items) =>
       items.map((item) => {
         const mark = item.querySelector('svg circle, svg line')!;
-        const style = getComputedStyle(mark);
+        const style = mark.ownerDocument.defaultView!.getComputedStyle(mark);
         return mark.tagName === 'circle' ? style.fill : style.stroke;
       }),
     );
     expect(markers).toEqual(['rgb(31, 119, 180)', 'rgb(214, 39, 40)', 'rgb(44, 160, 44)']);
     // and the chart draws points of exactly those colours
-    const painted = await loss.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const painted = await loss.locator('canvas').evaluate((canvas) => {
       const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
       const count = new Map<string, number>();
       for (let i = 0; i < data.length; i += 4) {
@@ -217,9 +216,9 @@ describe.skipIf(!haveChromium)('charts people can read', () => {
   it('fits a 390 px wide screen without sideways scrolling', async () => {
     for (const url of [report, pathToFileURL(comparePage).href]) {
       const { page } = await open(url, 390);
-      const overflow = await page.evaluate(
-        () => document.documentElement.scrollWidth - window.innerWidth,
-      );
+      const overflow = await page
+        .locator('html')
+        .evaluate((html) => html.scrollWidth - html.ownerDocument.defaultView!.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       const widths = await page
         .locator('.chart canvas')
@@ -232,7 +231,7 @@ describe.skipIf(!haveChromium)('charts people can read', () => {
   it('is readable in dark mode: light text on a dark chart', async () => {
     const { page } = await open(report, 1400, true);
     const colours = await chart(page, 'loss').evaluate((figure) => {
-      const style = getComputedStyle(figure);
+      const style = figure.ownerDocument.defaultView!.getComputedStyle(figure);
       return [style.backgroundColor, style.color];
     });
     const luminance = (rgb: string) => {
@@ -244,7 +243,7 @@ describe.skipIf(!haveChromium)('charts people can read', () => {
     // the axes' labels are drawn in the light text colour
     const light = await chart(page, 'loss')
       .locator('canvas')
-      .evaluate((canvas: HTMLCanvasElement) => {
+      .evaluate((canvas) => {
         const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
         let count = 0;
         for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 200 && data[i] > 200) count++;
@@ -278,7 +277,7 @@ describe.skipIf(!haveChromium)('charts people can read', () => {
     for (const name of ['metrics.csv', 'metrics.json', 'metrics.jsonl']) {
       const hrefs = await page
         .getByRole('link', { name, exact: true })
-        .evaluateAll((links) => links.map((link) => (link as HTMLAnchorElement).href));
+        .evaluateAll((links) => links.map((link) => (link as unknown as { href: string }).href));
       expect(hrefs).toHaveLength(2);
       expect(hrefs.map((href) => fileURLToPath(href))).toEqual([
         join(runs.ce, name),
