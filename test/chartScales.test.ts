@@ -1,0 +1,80 @@
+// The numbers behind the charts: TensorBoard's smoothing, share and log axes, each point's epoch
+// and training time (from a real run's event log and history).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCurves } from '../src/report/series.js';
+import type { EventLine, HistoryLine } from '../src/train/records.js';
+import { logTicks, shareRange, smooth, tickLabel } from '../src/web/chartScales.js';
+import { runCli, temporaryFolder } from './helpers.js';
+
+describe('chart scales', () => {
+  it('smooths as TensorBoard does: a debiased exponential moving average', () => {
+    // by hand: w = 0.5; m1 = 0.5·2 = 1 → 1/(1−0.5) = 2; m2 = 0.5 + 0.5·4 = 2.5 → 2.5/0.75
+    expect(smooth([2, 4], 0.5)).toEqual([2, 2.5 / 0.75]);
+    expect(smooth([3, 3, 3], 0.9).map((v) => +v!.toFixed(12))).toEqual([3, 3, 3]); // no pull to 0
+    expect(smooth([1, null, 3], 0)).toEqual([1, null, 3]);
+    expect(smooth([1, NaN, 1], 0.5)).toEqual([1, NaN, 1]);
+  });
+
+  it('keeps share axes within 0–100%, at least one point wide', () => {
+    expect(shareRange(0, 0)).toEqual([0, 0.01]); // was −5000…10000% for all-zero curves
+    expect(shareRange(0.9, 1)).toEqual([0.89, 1]);
+    const [low, high] = shareRange(0.0005, 0.0011);
+    expect(low).toBe(0);
+    expect(high).toBeLessThanOrEqual(0.011);
+    // ticks every 0.2 points read 0.2%, 0.4%, not "0.1% 0.1% 0.1%"
+    expect([0, 0.002, 0.004].map((v) => tickLabel(v, 0.002, true))).toEqual([
+      '0.0%',
+      '0.2%',
+      '0.4%',
+    ]);
+    expect(tickLabel(0.5, 0.2, true)).toBe('50%');
+  });
+
+  it('gives a log axis within one decade several ticks', () => {
+    expect(logTicks(0.28, 0.52)).toEqual([0.3, 0.4, 0.5]);
+    expect(logTicks(0.05, 3)).toEqual([0.05, 0.1, 0.2, 0.5, 1, 2]);
+    expect(logTicks(1e-4, 1e3)).toEqual([1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000]);
+  });
+
+  it("gives each point its epoch and seconds of training, from a real run's files", () => {
+    const out = join(temporaryFolder(), 'run');
+    const trained = runCli([
+      'train',
+      '--train-limit',
+      '1000',
+      '--test-limit',
+      '200',
+      '--epochs',
+      '2',
+      '--no-progress',
+      '--out',
+      out,
+    ]);
+    expect(trained.status).toBe(0);
+    const lines = (file: string) =>
+      readFileSync(join(out, file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+    const history = lines('metrics.jsonl') as HistoryLine[];
+    const curves = runCurves(lines('events.jsonl') as EventLine[], history);
+    // 10 steps an epoch, one event line each
+    expect(curves.epochs).toHaveLength(20);
+    expect(curves.epochs[0]).toBeCloseTo(0.1, 12);
+    expect(curves.epochs[9]).toBe(1);
+    expect(curves.epochs[19]).toBe(2);
+    expect(curves.testEpochs).toEqual([1, 2]);
+    const [first, second] = history.map((line) => line.seconds);
+    expect(curves.seconds[9]).toBeCloseTo(first, 12);
+    expect(curves.seconds[19]).toBeCloseTo(first + second, 12);
+    expect(curves.seconds[4]).toBeCloseTo(first / 2, 12);
+    expect(curves.testSeconds).toEqual([curves.seconds[9], curves.seconds[19]]);
+    // an epoch not in the history (a run still in it) has no time yet
+    expect(
+      runCurves(lines('events.jsonl') as EventLine[], history.slice(0, 1)).seconds[19],
+    ).toBeNull();
+  });
+});
