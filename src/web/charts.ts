@@ -480,6 +480,7 @@ export function drawCharts(target: HTMLElement, entries: CurvesEntry[]): uPlot[]
       time,
     };
     target.replaceChildren(bar, state.grid, state.downloads);
+    target.classList.add('charts-area');
     drawn.set(target, state);
     // the charts follow their box's width (a phone turned, a window resized)
     const fresh = state;
@@ -504,6 +505,7 @@ export function clearCharts(target: HTMLElement): void {
   if (state) for (const plot of state.plots) plot.destroy();
   drawn.delete(target);
   target.replaceChildren();
+  target.classList.remove('charts-area');
 }
 
 // the charts follow the page's light or dark theme
