@@ -39,6 +39,8 @@ const settings = { x: 'step' as XAxis, smoothing: 0 };
 const scales = new Map<string, boolean>();
 /** The x range zoomed into, by chart name and runs. */
 const zooms = new Map<string, [number, number]>();
+/** Where the cursor is over a chart, by chart name and runs: a redraw puts it back. */
+const cursors = new Map<string, { left: number; top: number }>();
 
 interface Drawn {
   entries: CurvesEntry[];
@@ -153,6 +155,7 @@ function pointsOn(line: Line, axis: XAxis, pick: number[]): { xs: number[]; keep
 function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HTMLElement): uPlot {
   const axis = settings.x;
   const log = scales.get(spec.name) ?? spec.log;
+  const restore = cursors.get(key);
   const weight = settings.smoothing;
   const clean = log ? positive : (values: (number | null)[]) => values;
 
@@ -233,6 +236,32 @@ function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HT
           splits.map((v) => tickLabel(v, spacing, spec.percent)),
       };
 
+  // the legend: a marker in the line's colour and dash, its label, its value at the cursor
+  const header = element('li', { className: 'chart-at' });
+  const values: HTMLElement[] = [];
+  legend.replaceChildren(header);
+  for (const { line } of shown) {
+    const value = element('span', { className: 'value' });
+    values.push(value);
+    const item = element('li', {}, swatch(line), element('span', {}, line.label), value);
+    item.dataset.colour = line.colour;
+    item.dataset.label = line.label;
+    if (line.about) item.title = line.about;
+    legend.append(item);
+  }
+  function showValues(index: number | null): void {
+    const x = index === null ? null : (data[0][index] as number);
+    header.textContent = x === null ? 'last values (hover for others)' : `at ${xLabel(axis, x)}`;
+    shown.forEach((row, r) => {
+      if (row.xs.length === 0) return void (values[r].textContent = '–');
+      const i = x === null ? row.xs.length - 1 : nearest(row.xs, x);
+      const y = valueLabel(row.ys[i], spec.percent);
+      const raw = row.raw ? ` (raw ${valueLabel(row.raw[i], spec.percent)})` : '';
+      const where = x !== null && row.xs[i] !== x ? ` at ${xLabel(axis, row.xs[i])}` : '';
+      values[r].textContent = `${y}${raw}${where}`;
+    });
+  }
+
   const chart = new uPlot(
     {
       width: Math.max(200, place.clientWidth || 600),
@@ -268,7 +297,14 @@ function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HT
         },
       ],
       hooks: {
-        setCursor: [(u) => showValues(u.cursor.idx ?? null)],
+        setCursor: [
+          (u) => {
+            const { left = -1, top = -1, idx } = u.cursor;
+            if (left >= 0 && idx !== null && idx !== undefined) cursors.set(key, { left, top });
+            else cursors.delete(key);
+            showValues(idx ?? null);
+          },
+        ],
         setScale: [(u, scale) => scale === 'x' && zoomed(u)],
         ready: [
           (u) => {
@@ -303,37 +339,12 @@ function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HT
     reset.disabled = !inside;
     figure.dataset.zoomed = String(inside);
   }
+  if (restore) chart.setCursor(restore);
+  else showValues(null);
   reset.onclick = () => {
     zooms.delete(key);
     chart.setScale('x', { min: extent[0], max: extent[1] });
   };
-
-  // the legend: a marker in the line's colour and dash, its label, its value at the cursor
-  const header = element('li', { className: 'chart-at' });
-  const values: HTMLElement[] = [];
-  legend.replaceChildren(header);
-  for (const { line } of shown) {
-    const value = element('span', { className: 'value' });
-    values.push(value);
-    const item = element('li', {}, swatch(line), element('span', {}, line.label), value);
-    item.dataset.colour = line.colour;
-    item.dataset.label = line.label;
-    if (line.about) item.title = line.about;
-    legend.append(item);
-  }
-  function showValues(index: number | null): void {
-    const x = index === null ? null : (data[0][index] as number);
-    header.textContent = x === null ? 'last values (hover for others)' : `at ${xLabel(axis, x)}`;
-    shown.forEach((row, r) => {
-      if (row.xs.length === 0) return void (values[r].textContent = '–');
-      const i = x === null ? row.xs.length - 1 : nearest(row.xs, x);
-      const y = valueLabel(row.ys[i], spec.percent);
-      const raw = row.raw ? ` (raw ${valueLabel(row.raw[i], spec.percent)})` : '';
-      const where = x !== null && row.xs[i] !== x ? ` at ${xLabel(axis, row.xs[i])}` : '';
-      values[r].textContent = `${y}${raw}${where}`;
-    });
-  }
-  showValues(null);
 
   figure.dataset.chart = spec.name;
   figure.dataset.lines = String(spec.lines.length);

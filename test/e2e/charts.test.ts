@@ -203,6 +203,14 @@ describe.skipIf(!haveChromium)('charts people can read', () => {
     const [train, test] = await legend(loss);
     expect(train.value).toMatch(/^[\d.]+ \(raw [\d.]+\)$/);
     expect(test.value).not.toMatch(/raw/); // per-epoch points are not smoothed
+    // a redraw (here: the keyboard moves the slider) keeps the reading under the mouse
+    const reading = await loss.locator('.chart-at').textContent();
+    await page.getByLabel('Smoothing').focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect(
+      page.getByRole('group', { name: 'Chart options' }).locator('output').textContent(),
+    ).resolves.toBe('0.89');
+    await expect(chart(page, 'loss').locator('.chart-at').textContent()).resolves.toBe(reading);
     await page.getByLabel('x axis').selectOption('epoch');
     await hover(chart(page, 'loss'), 0.5);
     await expect(chart(page, 'loss').locator('.chart-at').textContent()).resolves.toMatch(
