@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCurves } from '../src/report/series.js';
+import { runCurves, type CurvesEntry, type RunCurves } from '../src/report/series.js';
+import { chartSpecs } from '../src/web/chartSpecs.js';
 import type { EventLine, HistoryLine } from '../src/train/records.js';
 import { logTicks, shareRange, smooth, tickLabel } from '../src/web/chartScales.js';
 import { runCli, temporaryFolder } from './helpers.js';
@@ -76,5 +77,29 @@ describe('chart scales', () => {
     expect(
       runCurves(lines('events.jsonl') as EventLine[], history.slice(0, 1)).seconds[19],
     ).toBeNull();
+  });
+
+  it('draws losses spanning more than three decades (a diverged run) on a log axis first', () => {
+    const curves = (loss: number[]): RunCurves => ({
+      ...runCurves([], []),
+      steps: loss.map((_, i) => i + 1),
+      epochs: loss.map((_, i) => (i + 1) / loss.length),
+      seconds: loss.map(() => null),
+      trainLoss: loss,
+      trainAccuracy: loss.map(() => 0.5),
+    });
+    const entry = (label: string, loss: number[]): CurvesEntry => ({
+      label,
+      runs: [label],
+      curves: curves(loss),
+    });
+    const scale = (entries: CurvesEntry[]) =>
+      chartSpecs(entries).map((spec) => [spec.name, spec.log, spec.scaleToggle]);
+    const calm = entry('calm', [2.3, 0.5, 0.3]);
+    expect(scale([calm])).toEqual([
+      ['loss', false, true],
+      ['accuracy', false, false],
+    ]);
+    expect(scale([calm, entry('diverged', [2.3, 812, 640])])[0]).toEqual(['loss', true, true]);
   });
 });

@@ -62,6 +62,24 @@ function runName(entry: CurvesEntry): string {
 const trainX = (c: RunCurves) => ({ step: c.steps, epoch: c.epochs, time: c.seconds });
 const testX = (c: RunCurves) => ({ step: c.testSteps, epoch: c.testEpochs, time: c.testSeconds });
 
+/**
+ * Whether lines' values span more than three powers of ten (a diverged run's loss of ~800 beside
+ * others' 0.3): a linear axis would flatten all but the largest, so a log axis is drawn first.
+ */
+function spansDecades(lines: Line[]): boolean {
+  let low = Infinity;
+  let high = 0;
+  for (const line of lines) {
+    for (const v of line.y) {
+      if (v > 0 && Number.isFinite(v)) {
+        low = Math.min(low, v);
+        high = Math.max(high, v);
+      }
+    }
+  }
+  return high / low > 1000;
+}
+
 function lossAndAccuracy(entries: CurvesEntry[]): ChartSpec[] {
   const single = entries.length === 1;
   const specs: ChartSpec[] = [];
@@ -117,7 +135,7 @@ function lossAndAccuracy(entries: CurvesEntry[]): ChartSpec[] {
       yLabel: name,
       lines,
       percent,
-      log: false,
+      log: !percent && spansDecades(lines),
       scaleToggle: !percent,
     });
   }

@@ -341,6 +341,28 @@ function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HT
   }
   if (restore) chart.setCursor(restore);
   else showValues(null);
+
+  // the keyboard reads the values too: focus the plot, then ← → (Home, End) move the cursor
+  place.tabIndex = 0;
+  place.setAttribute('role', 'img');
+  place.setAttribute(
+    'aria-label',
+    `${spec.title} against ${X_TITLES[axis]}; the arrow keys move the cursor, the legend reads its values`,
+  );
+  place.onkeydown = (event) => {
+    const last = xs.length - 1;
+    const at = chart.cursor.idx ?? last;
+    const moves: Record<string, number> = {
+      ArrowLeft: Math.max(0, at - 1),
+      ArrowRight: Math.min(last, at + 1),
+      Home: 0,
+      End: last,
+    };
+    if (!(event.key in moves) || last < 0) return;
+    event.preventDefault();
+    const left = chart.valToPos(xs[moves[event.key]], 'x');
+    chart.setCursor({ left, top: chart.over.clientHeight / 2 });
+  };
   reset.onclick = () => {
     zooms.delete(key);
     chart.setScale('x', { min: extent[0], max: extent[1] });

@@ -96,6 +96,15 @@ describe.skipIf(!haveChromium)('charts people can read', () => {
     await expect(chart(page, 'accuracy').locator('.chart-at').textContent()).resolves.toBe(
       await header.textContent(),
     );
+    // and without a mouse: the plot takes the focus, the arrow keys move the cursor
+    await page.mouse.move(0, 0);
+    const plot = loss.getByRole('img', { name: /^loss against step/ });
+    await plot.focus();
+    await page.keyboard.press('End');
+    const end = (await header.textContent())!;
+    expect(end).toMatch(/^at step \d+$/);
+    await page.keyboard.press('ArrowLeft');
+    await expect(header.textContent()).resolves.toBe(`at step ${Number(end.slice(8)) - 1}`);
     expect(errors).toEqual([]);
     await page.close();
   });
