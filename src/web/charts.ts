@@ -48,6 +48,7 @@ interface Drawn {
   grid: HTMLElement;
   downloads: HTMLElement;
   time: HTMLOptionElement;
+  resized?: ResizeObserver;
 }
 const drawn = new Map<HTMLElement, Drawn>();
 
@@ -502,7 +503,13 @@ function render(target: HTMLElement, state: Drawn): void {
  */
 export function drawCharts(target: HTMLElement, entries: CurvesEntry[]): uPlot[] {
   let state = drawn.get(target);
-  if (!state || !target.contains(state.grid)) {
+  if (state && !target.contains(state.grid)) {
+    // the page emptied the target itself: forget what was drawn there
+    for (const plot of state.plots) plot.destroy();
+    state.resized?.disconnect();
+    state = undefined;
+  }
+  if (!state) {
     const redraw = () => render(target, state!);
     const { bar, time } = controls(redraw);
     state = {
@@ -518,14 +525,15 @@ export function drawCharts(target: HTMLElement, entries: CurvesEntry[]): uPlot[]
     // the charts follow their box's width (a phone turned, a window resized)
     const fresh = state;
     let width = 0;
-    new ResizeObserver(() => {
+    state.resized = new ResizeObserver(() => {
       if (fresh.grid.clientWidth === width) return;
       width = fresh.grid.clientWidth;
       for (const plot of fresh.plots) {
         const place = plot.root.parentElement;
         if (place) plot.setSize({ width: Math.max(200, place.clientWidth), height: HEIGHT });
       }
-    }).observe(fresh.grid);
+    });
+    state.resized.observe(fresh.grid);
   }
   state.entries = entries;
   render(target, state);
@@ -536,6 +544,7 @@ export function drawCharts(target: HTMLElement, entries: CurvesEntry[]): uPlot[]
 export function clearCharts(target: HTMLElement): void {
   const state = drawn.get(target);
   if (state) for (const plot of state.plots) plot.destroy();
+  state?.resized?.disconnect();
   drawn.delete(target);
   target.replaceChildren();
   target.classList.remove('charts-area');

@@ -245,6 +245,18 @@ describe.skipIf(!haveChromium)('charts people can read', () => {
     }
   });
 
+  it('follows the width of its box when the window narrows', async () => {
+    const { page } = await open(report, 1400);
+    const right = () =>
+      page
+        .locator('.chart canvas')
+        .evaluateAll((all) => Math.max(...all.map((c) => c.getBoundingClientRect().right)));
+    expect(await right()).toBeGreaterThan(1000);
+    await page.setViewportSize({ width: 390, height: 900 });
+    await expect.poll(right).toBeLessThanOrEqual(390);
+    await page.close();
+  });
+
   it('is readable in dark mode: light text on a dark chart', async () => {
     const { page } = await open(report, 1400, true);
     const colours = await chart(page, 'loss').evaluate((figure) => {
