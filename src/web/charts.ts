@@ -143,8 +143,8 @@ interface Shown {
 function pointsOn(line: Line, axis: XAxis, pick: number[]): { xs: number[]; keep: number[] } {
   const xs: number[] = [];
   const keep: number[] = [];
-  line.x[axis].forEach((x, i) => {
-    if (x !== null && x !== undefined && i < pick.length) {
+  (line.x[axis] ?? []).forEach((x, i) => {
+    if (x !== null && Number.isFinite(x) && i < pick.length) {
       xs.push(x);
       keep.push(i);
     }
