@@ -55,7 +55,10 @@ function elapsed(history: HistoryLine[]): (epoch: number, fraction: number) => n
   }
   return (epoch, fraction) => {
     const start = before.get(epoch);
-    return start === undefined ? null : start + fraction * took.get(epoch)!;
+    // to the millisecond: the pages embed thousands of these
+    return start === undefined
+      ? null
+      : Math.round(1000 * (start + fraction * took.get(epoch)!)) / 1000;
   };
 }
 
@@ -81,7 +84,7 @@ export function runCurves(events: EventLine[], history: HistoryLine[]): RunCurve
         }));
   return {
     steps: train.map((point) => point.step),
-    epochs: train.map((point) => point.epoch - 1 + point.epochFraction),
+    epochs: train.map((point) => +(point.epoch - 1 + point.epochFraction).toPrecision(6)),
     seconds: train.map((point) => time(point.epoch, point.epochFraction)),
     trainLoss: train.map((point) => point.loss),
     trainAccuracy: train.map((point) => point.accuracy),
