@@ -3,7 +3,8 @@
 
 import type { RunStatus } from '../train/records.js';
 
-export type StudioStatus = RunStatus | 'queued' | 'starting';
+/** A run folder the studio cannot read (a file damaged or linking out) is `unreadable`. */
+export type StudioStatus = RunStatus | 'queued' | 'starting' | 'unreadable';
 
 export interface RunSummary {
   id: string;

@@ -1,21 +1,46 @@
 // The studio's runs: every run folder in its runs folder (whoever started it, read as `compare`
-// reads them, again only when its files changed), and the `train` processes it started itself,
-// at most `maxRuns` at a time (the others wait in a queue).
+// reads them, again only when its files changed, its event log from where the last look left
+// off), and the `train` processes it started itself, at most `maxRuns` at a time; up to
+// MAX_QUEUED more wait in a queue, without a folder until they start.
+//
+// Nothing is read through a link out of the runs folder: a run folder, or one of the files read
+// from it, that resolves outside it is not a run here. A run whose files cannot be read is listed
+// as `unreadable`, with the reason, and the others are listed as ever.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT, UserError } from '../errors.js';
+import { isObject } from '../model/modelFile.js';
 import { EVENTS_FILE } from '../train/eventLog.js';
-import { createDefaultRunFolder, LOCK_FILE } from '../train/runFolder.js';
-import { HISTORY_FILE } from '../train/runFiles.js';
-import { isRunFolder, readRun, type RunRecord } from '../train/runReader.js';
+import { LOCK_FILE, timestamp } from '../train/runFolder.js';
+import { createFolder, errorCode, HISTORY_FILE } from '../train/runFiles.js';
+import { isRunFolder, readRunWith, type RunRecord } from '../train/runReader.js';
 import type { RunSummary } from './api.js';
+import { EventTail } from './eventTail.js';
 
 const CLI = fileURLToPath(new URL('../../bin/mnist-softmax.js', import.meta.url));
 
-/** A run's id is its folder's name: letters, digits, `.`, `_`, `-`, not starting with `.`. */
-export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+/**
+ * A run's id is its folder's name, whatever it is (`my run`, `über`, `run(1)`), but not a hidden
+ * one (`.x`, `..`) and never a path (no `/`).
+ */
+export const RUN_ID = /^[^./\0][^/\0]{0,254}$/u;
+
+/** Runs started from the page that wait for a free slot; more are refused (429). */
+export const MAX_QUEUED = 16;
+
+/** The files the studio reads from a run folder: each must stay inside the runs folder. */
+const READ_FILES = [EVENTS_FILE, HISTORY_FILE, 'metrics.json', 'model.json', LOCK_FILE];
 
 interface Child {
   id: string;
@@ -27,22 +52,30 @@ interface Child {
   exitCode?: number | null;
 }
 
+/** A run folder as last read: a record, or why it cannot be read. */
+interface Entry {
+  signature: string;
+  tail: EventTail;
+  record?: RunRecord;
+  problem?: string;
+}
+
 /** What changes when a run folder changes: its log, its history, its lock. */
 function signature(folder: string): string {
   const part = (name: string) => {
     try {
       const stat = statSync(join(folder, name));
-      return `${stat.size}:${stat.mtimeMs}`;
+      return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
     } catch {
       return '-';
     }
   };
-  return [EVENTS_FILE, HISTORY_FILE, LOCK_FILE].map(part).join('|');
+  return [EVENTS_FILE, HISTORY_FILE, 'metrics.json', LOCK_FILE].map(part).join('|');
 }
 
 export class Runs {
   readonly folder: string;
-  private readonly records = new Map<string, { signature: string; record: RunRecord }>();
+  private readonly entries = new Map<string, Entry>();
   private readonly children = new Map<string, Child>();
   private readonly queue: Child[] = [];
 
@@ -55,32 +88,81 @@ export class Runs {
     this.folder = resolve(folder);
   }
 
-  /** The run's folder, or null for an id that is not one of this folder's runs. */
-  private pathOf(id: string): string | null {
-    if (!RUN_ID.test(id)) return null;
-    const folder = join(this.folder, id);
-    return existsSync(folder) ? folder : null;
+  /** True when `path` resolves (through any links) to a place inside the runs folder. */
+  private inside(path: string): boolean {
+    try {
+      return realpathSync(path).startsWith(realpathSync(this.folder) + sep);
+    } catch {
+      return false;
+    }
   }
 
-  /** A run as its folder says now (read again only if its files changed), or null. */
-  record(id: string): RunRecord | null {
+  /** The run's folder, or null for an id that is not one of this folder's runs. */
+  pathOf(id: string): string | null {
+    if (!RUN_ID.test(id)) return null;
+    const folder = join(this.folder, id);
+    return existsSync(folder) && this.inside(folder) ? folder : null;
+  }
+
+  /** A run folder as it is now (read again only if its files changed), or null if none. */
+  private entry(id: string): Entry | null {
     const folder = this.pathOf(id);
     if (!folder || !isRunFolder(folder)) return null;
     const now = signature(folder);
-    const cached = this.records.get(id);
-    if (cached?.signature === now) return cached.record;
-    try {
-      const record = readRun(folder);
-      this.records.set(id, { signature: now, record });
-      return record;
-    } catch {
-      return null; // removed while it was read
+    let entry = this.entries.get(id);
+    if (entry?.signature === now) return entry;
+    entry ??= { signature: now, tail: new EventTail(join(folder, EVENTS_FILE)) };
+    entry.signature = now;
+    this.entries.set(id, entry);
+    const outside = READ_FILES.find(
+      (name) => existsSync(join(folder, name)) && !this.inside(join(folder, name)),
+    );
+    if (outside) {
+      entry.record = undefined;
+      entry.problem = `${outside} links out of the runs folder`;
+      return entry;
     }
+    try {
+      const tail = entry.tail;
+      const record = readRunWith(folder, () => tail.read());
+      // a history line that is not an epoch's (a file damaged by hand) is left out
+      record.history = record.history.filter(
+        (line) => isObject(line) && typeof line.epoch === 'number',
+      );
+      entry.record = record;
+      entry.problem = undefined;
+    } catch (error) {
+      if (!existsSync(folder)) return null; // removed while it was read
+      entry.record = undefined;
+      entry.problem = (error as Error).message;
+    }
+    return entry;
+  }
+
+  /** A run as its folder says now, or null (no such run, or it cannot be read: see `problem`). */
+  record(id: string): RunRecord | null {
+    return this.entry(id)?.record ?? null;
+  }
+
+  /** Why a run folder cannot be read, or null. */
+  problem(id: string): string | null {
+    return this.entry(id)?.problem ?? null;
   }
 
   private summary(id: string): RunSummary | null {
     const child = this.children.get(id);
-    const record = this.record(id);
+    const entry = this.entry(id);
+    const record = entry?.record;
+    const blank = {
+      config: {},
+      epochs: 0,
+      steps: 0,
+      lastStep: 0,
+      testAccuracy: null,
+      testLoss: null,
+      startedHere: Boolean(child),
+    };
+    if (entry?.problem) return { id, status: 'unreadable', message: entry.problem, ...blank };
     if (!record) {
       if (!child) return null;
       const failed = child.exitCode !== undefined;
@@ -89,13 +171,7 @@ export class Runs {
         id,
         status: failed ? 'failed' : child.process ? 'starting' : 'queued',
         ...(failed ? { message: lines[lines.length - 1] } : {}),
-        config: {},
-        epochs: 0,
-        steps: 0,
-        lastStep: 0,
-        testAccuracy: null,
-        testLoss: null,
-        startedHere: true,
+        ...blank,
       };
     }
     const last = record.history[record.history.length - 1];
@@ -122,6 +198,7 @@ export class Runs {
       // no runs folder yet: the first run makes it
     }
     const ids = new Set([...names, ...this.children.keys()]);
+    for (const id of this.entries.keys()) if (!ids.has(id)) this.entries.delete(id); // removed
     return [...ids]
       .sort()
       .reverse()
@@ -129,40 +206,94 @@ export class Runs {
       .filter((summary) => summary !== null);
   }
 
-  /** Starts a `train` with checked arguments (queued while `maxRuns` run); returns its id. */
+  /** Whether `count` more runs can start or wait (MAX_QUEUED wait at most). */
+  hasRoom(count: number): boolean {
+    const free = Math.max(0, this.maxRuns - this.running());
+    return this.queue.length + Math.max(0, count - free) <= MAX_QUEUED;
+  }
+
+  /**
+   * Starts a `train` with checked arguments, or queues it while `maxRuns` run; returns its id,
+   * the name its folder gets when it starts. Refuses (UserError) when no folder can be made.
+   */
   start(args: string[]): string {
-    const folder = createDefaultRunFolder(this.folder);
-    const child: Child = { id: basename(folder), folder, args, stderr: '' };
-    this.children.set(child.id, child);
-    this.queue.push(child);
-    this.startQueued();
-    return child.id;
+    this.checkFolder();
+    const id = this.freeName();
+    const child: Child = { id, folder: join(this.folder, id), args, stderr: '' };
+    if (this.running() < this.maxRuns) this.launch(child);
+    else this.queue.push(child);
+    this.children.set(id, child);
+    return id;
+  }
+
+  /** The runs folder exists (made if need be) and can take new folders, or a UserError says why. */
+  private checkFolder(): void {
+    try {
+      if (existsSync(this.folder) && !statSync(this.folder).isDirectory()) {
+        throw Object.assign(new Error(), { code: 'ENOTDIR' });
+      }
+      createFolder(this.folder);
+      accessSync(this.folder, constants.W_OK);
+    } catch (error) {
+      throw new UserError(
+        `${this.folder}: cannot create the runs folder (${errorCode(error)})`,
+        EXIT.input,
+      );
+    }
+  }
+
+  /** A default run name (a timestamp, then `-2`, `-3`, …) that no folder and no queued run has. */
+  private freeName(): string {
+    const stamp = timestamp(new Date());
+    for (let n = 1; n <= 1000; n++) {
+      const id = n === 1 ? stamp : `${stamp}-${n}`;
+      if (!this.children.has(id) && !existsSync(join(this.folder, id))) return id;
+    }
+    throw new UserError(`${this.folder}: no free run name for ${stamp}`, EXIT.input);
   }
 
   private running(): number {
     return [...this.children.values()].filter((c) => c.process && c.exitCode === undefined).length;
   }
 
+  /** Makes the run's folder (its own: a name taken since it was queued fails) and starts it. */
+  private launch(child: Child): void {
+    try {
+      mkdirSync(child.folder);
+    } catch (error) {
+      throw new UserError(
+        `${child.folder}: cannot create the run folder (${errorCode(error)})`,
+        EXIT.input,
+      );
+    }
+    const args = ['train', '--out', child.folder, '--no-progress'];
+    args.push('--threads', String(this.threads), ...child.args);
+    // a process group of its own: a Ctrl-C in the studio's terminal reaches it once, from
+    // close(), not twice (a second SIGINT would make it quit at once)
+    const process_ = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    child.process = process_;
+    process_.stderr!.setEncoding('utf8');
+    process_.stderr!.on('data', (text: string) => {
+      child.stderr = (child.stderr + text).slice(-4000);
+    });
+    process_.on('exit', (code) => {
+      child.exitCode = code;
+      this.startQueued();
+    });
+  }
+
   private startQueued(): void {
     while (this.queue.length > 0 && this.running() < this.maxRuns) {
       const child = this.queue.shift()!;
-      const args = ['train', '--out', child.folder, '--no-progress'];
-      args.push('--threads', String(this.threads), ...child.args);
-      // a process group of its own: a Ctrl-C in the studio's terminal reaches it once, from
-      // close(), not twice (a second SIGINT would make it quit at once)
-      const process_ = spawn(process.execPath, [CLI, ...args], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        detached: true,
-      });
-      child.process = process_;
-      process_.stderr!.setEncoding('utf8');
-      process_.stderr!.on('data', (text: string) => {
-        child.stderr = (child.stderr + text).slice(-4000);
-      });
-      process_.on('exit', (code) => {
-        child.exitCode = code;
-        this.startQueued();
-      });
+      try {
+        this.launch(child);
+      } catch (error) {
+        child.stderr = (error as Error).message;
+        child.exitCode = EXIT.input;
+      }
     }
   }
 
@@ -176,8 +307,7 @@ export class Runs {
     const queued = this.queue.indexOf(child);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      this.children.delete(id);
-      rmSync(child.folder, { recursive: true, force: true }); // the empty folder made for it
+      this.children.delete(id); // it has no folder yet
       return 'stopping';
     }
     if (!child.process || child.exitCode !== undefined) return 'not running';
@@ -185,8 +315,9 @@ export class Runs {
     return 'stopping';
   }
 
-  /** Stops every run started here (the studio is closing). */
+  /** Stops every run started here (the studio is closing); the queued ones never start. */
   close(): void {
+    for (const child of this.queue) this.children.delete(child.id);
     this.queue.length = 0;
     for (const child of this.children.values()) {
       if (child.process && child.exitCode === undefined) child.process.kill('SIGINT');

@@ -98,7 +98,7 @@ function sendJson(response: ServerResponse, status: number, value: unknown) {
 }
 
 /** Loopback names and IP literals can be trusted as Host; another name only if it was --host. */
-function hostAllowed(host: string | undefined, port: number, bound: string): boolean {
+export function hostAllowed(host: string | undefined, port: number, bound: string): boolean {
   if (!host) return false;
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d+)$/.exec(host);
   if (!match || Number(match[2]) !== port) return false;

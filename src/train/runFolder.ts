@@ -69,7 +69,7 @@ export interface LockHolder {
 }
 
 /** `2026-11-22T05-30-12` in local time: sorts by date, safe in every file system. */
-function timestamp(now: Date): string {
+export function timestamp(now: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
     `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}` +

@@ -70,8 +70,19 @@ function readConfig(folder: string, events: EventLine[]): Record<string, unknown
   return starts[starts.length - 1] ?? {};
 }
 
+/** A run's event log as read: its lines, the step lines merged into windows of `stepStride`. */
+export interface RunLog {
+  events: EventLine[];
+  stepStride: number;
+}
+
 /** Reads a run folder, or refuses, naming it, a folder that holds no run. */
 export function readRun(path: string): RunRecord {
+  return readRunWith(path, readLog);
+}
+
+/** readRun with another reader of the event log (the studio's reads only what was appended). */
+export function readRunWith(path: string, readLog: (folder: string) => RunLog): RunRecord {
   const folder = resolve(path);
   let isFolder: boolean;
   try {
@@ -104,7 +115,7 @@ export function readRun(path: string): RunRecord {
  * The event log in bounded memory: its step lines merged as they are read (StepWindows), the
  * other lines kept, in the log's order.
  */
-function readLog(folder: string): { events: EventLine[]; stepStride: number } {
+function readLog(folder: string): RunLog {
   const steps = new StepWindows();
   const others: EventLine[] = [];
   const at: number[] = [];
