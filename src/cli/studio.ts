@@ -1,5 +1,7 @@
-// `mnist-softmax studio`: the live web page, served until Ctrl-C.
+// `mnist-softmax studio`: the live web page, served until Ctrl-C, SIGTERM or SIGHUP (its
+// terminal closed): each stops the runs started here, as Ctrl-C stops a `train`.
 
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { EXIT, UserError } from '../errors.js';
 import { Studio } from '../studio/server.js';
@@ -13,7 +15,18 @@ export interface StudioCommandOptions {
   engine: EngineName;
 }
 
+/** The signals that end the studio; none leaves its runs training without it. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export async function studioCommand(options: StudioCommandOptions): Promise<void> {
+  // a missing folder is made by the first run; a file in its place can never hold one
+  let isFile = false;
+  try {
+    isFile = !statSync(options.runs).isDirectory();
+  } catch {
+    // none yet
+  }
+  if (isFile) throw new UserError(`--runs ${options.runs}: exists and is not a folder`, EXIT.input);
   const cores = availableParallelism();
   const studio = new Studio({
     ...options,
@@ -34,12 +47,10 @@ export async function studioCommand(options: StudioCommandOptions): Promise<void
   console.error('Ctrl-C to stop (the runs started here stop too, their finished epochs kept)');
   await new Promise<void>((resolve) => {
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
   await studio.close();
 }

@@ -4,8 +4,14 @@
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset, resolveDataSource, type Dataset, type Split } from '../data/dataset.js';
-import { readModelFile } from '../model/modelFile.js';
+import {
+  checkDataFits,
+  loadDataset,
+  resolveDataSource,
+  type Dataset,
+  type Split,
+} from '../data/dataset.js';
+import { readModelFile, type LoadedModel } from '../model/modelFile.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
 import type { Network } from '../model/network.js';
 import { classifyPixels } from '../model/predict.js';
@@ -58,7 +64,7 @@ export class Models {
   /** `engine`: what the models are read onto, each onto one of its own (see `network`). */
   constructor(private readonly engine: EngineName) {}
 
-  private readonly networks = new Map<string, Cached<Network>>();
+  private readonly models = new Map<string, Cached<LoadedModel>>();
   private readonly evaluations = new Map<string, Cached<RunEvaluation>>();
   private readonly pictures = new Map<string, Cached<{ png: Buffer; largest: number }>>();
   private readonly datasets = new Map<string, Promise<Dataset>>();
@@ -72,17 +78,25 @@ export class Models {
     }
   }
 
-  /** The run's network as of its last finished epoch, or null before the first. */
-  async network(folder: string): Promise<Network | null> {
+  /**
+   * The run's model as of its last finished epoch, or null before the first. A damaged
+   * model.json is a ModelError naming it (the server answers 409).
+   */
+  private async model(folder: string): Promise<LoadedModel | null> {
     const version = this.version(folder);
     if (version === null) return null;
-    const cached = this.networks.get(folder);
+    const cached = this.models.get(folder);
     if (cached?.version === version) return cached.value;
     // each model gets an engine of its own, whose memory goes with it when the next replaces
     // it (a wasm engine's memory is never freed); on one thread, nothing to stop
-    const { network } = await readModelFile(join(folder, 'model.json'), createEngine(this.engine));
-    this.networks.set(folder, { version, value: network });
-    return network;
+    const model = await readModelFile(join(folder, 'model.json'), createEngine(this.engine));
+    this.models.set(folder, { version, value: model });
+    return model;
+  }
+
+  /** The run's network as of its last finished epoch, or null before the first. */
+  async network(folder: string): Promise<Network | null> {
+    return (await this.model(folder))?.network ?? null;
   }
 
   /** Probabilities of the classes for one image, `pixels` 0–255 light ink on black. */
@@ -113,7 +127,7 @@ export class Models {
     const key = data ?? 'mnist';
     let dataset = this.datasets.get(key);
     if (!dataset) {
-      dataset = loadDataset(resolveDataSource(data), { trainLimit: 1 });
+      dataset = loadDataset(resolveDataSource(data), { testOnly: true });
       this.datasets.set(key, dataset);
       dataset.catch(() => this.datasets.delete(key));
     }
@@ -122,13 +136,22 @@ export class Models {
 
   /** The model on its data set's test images: confusion matrix and misclassified digits. */
   async evaluation(folder: string, config: Record<string, unknown>): Promise<RunEvaluation | null> {
-    const network = await this.network(folder);
-    if (!network) return null;
+    const model = await this.model(folder);
+    if (!model) return null;
+    const { network } = model;
     const version = this.version(folder)!;
     const cached = this.evaluations.get(folder);
     if (cached?.version === version) return cached.value;
     const limit = typeof config.testLimit === 'number' ? config.testLimit : Infinity;
-    const { test: all } = await this.dataset(config.data as string | undefined);
+    // the data the model records (an absolute folder), as `eval` finds it: the run's --data may
+    // be relative to wherever it was trained
+    const data = model.data?.source ?? (typeof config.data === 'string' ? config.data : undefined);
+    const { test: all } = await this.dataset(data);
+    checkDataFits(resolveDataSource(data), all, {
+      file: join(folder, 'model.json'),
+      ...network.input,
+      classes: network.classes.length,
+    });
     const count = Math.min(all.count, limit);
     const size = all.height * all.width;
     const test = {

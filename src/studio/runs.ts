@@ -88,13 +88,18 @@ export class Runs {
     this.folder = resolve(folder);
   }
 
-  /** True when `path` resolves (through any links) to a place inside the runs folder. */
-  private inside(path: string): boolean {
+  /** Where `path` resolves (through any links), if that is inside the runs folder; else null. */
+  realInside(path: string): string | null {
     try {
-      return realpathSync(path).startsWith(realpathSync(this.folder) + sep);
+      const real = realpathSync(path);
+      return real.startsWith(realpathSync(this.folder) + sep) ? real : null;
     } catch {
-      return false;
+      return null;
     }
+  }
+
+  private inside(path: string): boolean {
+    return this.realInside(path) !== null;
   }
 
   /** The run's folder, or null for an id that is not one of this folder's runs. */

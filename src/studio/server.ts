@@ -6,29 +6,41 @@
 //   GET  /api/runs/:id             one run, with its curves (as compare draws them)
 //   GET  /api/runs/:id/evaluation  its model on the test set: confusion, misclassified digits
 //   GET  /api/runs/:id/weights.png its weight tiles as of its last epoch
-//   GET  /api/compare?runs=a,b     runs overlaid, seeds grouped (as `compare --json`)
+//   GET  /api/compare?run=a&run=b  runs overlaid, seeds grouped (as `compare --json`); also
+//                                  ?runs=a,b
 //   GET  /api/lessons              the lessons: name, title, claim and the runs' options
 //   POST /api/runs                 train options as JSON (camelCase) → 201 {"id", "warnings"},
-//                                  400 {"errors"}
+//                                  400 {"errors"}; 429 when MAX_QUEUED runs wait already; 409
+//                                  when the runs folder cannot take a new run folder
 //   POST /api/runs/:id/stop        interrupt a run started here, as Ctrl-C does
-//   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"}
+//   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"} (429: all or none)
 //   POST /api/predict              {"run", "pixels"} → {"label", "probabilities"}
 //   GET  /api/stream               server-sent events: `runs` (the list) whenever a run changes
 //
-// Safety: it serves its own assets and the files inside its runs folder, nothing else; a request
-// whose Host is not this server's (DNS rebinding) or whose Origin is foreign (a cross-site POST)
-// is refused; POSTs must be JSON and small; train options are checked before any process starts.
+// A run's id in a path is its folder's name, URL-encoded (`/api/runs/my%20run`). A run whose files
+// cannot be read (a damaged model.json) answers 409 with one line naming the file.
+//
+// Safety: it serves its own assets and the files inside its runs folder, nothing else (no link
+// out of it is followed); a request whose Host is not this server's (DNS rebinding) or whose
+// Origin is foreign (a cross-site POST) is refused; POSTs must be JSON, small and sent within
+// BODY_SECONDS; train options are checked before any process starts. The files of run folders
+// are served sandboxed (`Content-Security-Policy: sandbox`): a page in a run folder (report.html,
+// or one put there by hand) runs in an origin of its own, and cannot call the API as the studio.
+// What it holds is bounded: a live-stream client that stops reading is dropped once
+// STREAM_BUFFER bytes wait for it (the page's EventSource reconnects), at most MAX_QUEUED runs
+// wait, and an event log is read from where the last look left off.
 
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
 import { compareRuns } from '../report/compare.js';
 import { runCurves } from '../report/series.js';
 import type { EngineName } from '../wasm/engine.js';
 import { LESSONS } from './lessons.js';
 import { Models } from './models.js';
-import { RUN_ID, Runs } from './runs.js';
+import { MAX_QUEUED, RUN_ID, Runs } from './runs.js';
 import { trainRequest } from './trainRequest.js';
 
 const WEB = new URL('../../dist/web/', import.meta.url);
@@ -52,15 +64,24 @@ const RUN_FILES: Record<string, string> = {
 };
 
 const MAX_BODY = 64 * 1024;
+/** A request body must arrive within this many seconds (one sent a byte a second is cut off). */
+const BODY_SECONDS = 5;
+/** Bytes of events waiting for a live-stream client before it is dropped as not reading. */
+const STREAM_BUFFER = 1024 * 1024;
 /** How often the runs folder is looked at for changes, in milliseconds. */
 const POLL_MS = 300;
 
 const PAGE_POLICY =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " +
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-/** report.html carries its own script and pictures inline, and needs nothing else. */
+/**
+ * A run folder's files run in a sandbox, an origin of their own: report.html carries its own
+ * script and pictures inline and needs nothing else; no popup, no form, no call as the studio.
+ */
+const RUN_FILE_POLICY = "default-src 'none'; sandbox";
 const REPORT_POLICY =
-  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; " +
+  'sandbox allow-scripts';
 
 export interface StudioOptions {
   runs: string;
@@ -82,13 +103,19 @@ class HttpError extends Error {
   }
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string | Buffer) {
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  policy = type.startsWith('text/html') ? PAGE_POLICY : "default-src 'none'",
+) {
   response.writeHead(status, {
     'Content-Type': type,
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
-    'Content-Security-Policy': type.startsWith('text/html') ? PAGE_POLICY : "default-src 'none'",
+    'Content-Security-Policy': policy,
   });
   response.end(body);
 }
@@ -97,13 +124,35 @@ function sendJson(response: ServerResponse, status: number, value: unknown) {
   send(response, status, 'application/json; charset=utf-8', JSON.stringify(value));
 }
 
-/** Loopback names and IP literals can be trusted as Host; another name only if it was --host. */
+/**
+ * Loopback names and IP literals can be trusted as Host; another name only if it was --host. The
+ * port must be this server's; a Host without one means 80, HTTP's default (as browsers send it).
+ */
 export function hostAllowed(host: string | undefined, port: number, bound: string): boolean {
   if (!host) return false;
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d+)$/.exec(host);
-  if (!match || Number(match[2]) !== port) return false;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d+))?$/.exec(host);
+  if (!match || Number(match[2] ?? 80) !== port) return false;
   const name = match[1].replace(/^\[|\]$/g, '').toLowerCase();
   return name === 'localhost' || isIP(name) !== 0 || name === bound.toLowerCase();
+}
+
+/** Whether an Origin header names this Host (`http://localhost` is `localhost:80`). */
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    const from = new URL(origin);
+    return from.protocol === 'http:' && from.host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+/** The path's segments, URL-decoded (`my%20run` is the run `my run`). */
+function segments(path: string): string[] {
+  try {
+    return path.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    throw new HttpError(400, `not a valid URL path: ${path}`);
+  }
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -111,15 +160,36 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   if (!/^application\/json\b/i.test(type)) {
     throw new HttpError(415, 'the body must be JSON (Content-Type: application/json)');
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (error: HttpError) => {
+      clearTimeout(timer);
+      request.removeAllListeners('data');
+      request.pause();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => fail(new HttpError(408, `the body did not arrive within ${BODY_SECONDS} s`)),
+      BODY_SECONDS * 1000,
+    );
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY)
+        return fail(new HttpError(413, `the body is larger than ${MAX_BODY} bytes`));
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw new HttpError(400, 'the body is not valid JSON');
   }
@@ -140,11 +210,17 @@ export class Studio {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (response.headersSent) return response.destroy();
+        // a body not read to its end (too slow, too large): the connection cannot be reused
+        if (!request.complete) response.shouldKeepAlive = false;
         if (error instanceof HttpError) {
           sendJson(response, error.status, error.body ?? { error: error.message });
+        } else if (error instanceof UserError) {
+          // a run's files (a damaged model.json, a runs folder that cannot take a run)
+          sendJson(response, 409, { error: error.message });
         } else {
           sendJson(response, 500, { error: `internal error: ${(error as Error).message}` });
         }
+        if (!request.complete) response.on('finish', () => request.socket.destroySoon());
       });
     });
   }
@@ -162,12 +238,14 @@ export class Studio {
     });
   }
 
-  /** Stops the runs started here (as Ctrl-C would) and the server. */
+  /** Stops the runs started here (as Ctrl-C would) and the server, with its connections. */
   close(): Promise<void> {
     if (this.poll) clearInterval(this.poll);
     this.runs.close();
     for (const stream of this.streams) stream.end();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    return closed;
   }
 
   /** Tells every open stream the list of runs when it changed. */
@@ -176,7 +254,20 @@ export class Studio {
     const list = JSON.stringify(this.runs.list());
     if (list === this.lastList) return;
     this.lastList = list;
-    for (const stream of this.streams) stream.write(`event: runs\ndata: ${list}\n\n`);
+    for (const stream of this.streams) this.tell(stream, list);
+  }
+
+  /**
+   * Sends the list to one stream, or drops a client that has left STREAM_BUFFER bytes unread
+   * (memory that would grow with every change for as long as it stays connected).
+   */
+  private tell(stream: ServerResponse, list: string): void {
+    if (stream.writableLength > STREAM_BUFFER) {
+      this.streams.delete(stream);
+      stream.destroy();
+      return;
+    }
+    stream.write(`event: runs\ndata: ${list}\n\n`);
   }
 
   private checkOrigin(request: IncomingMessage): void {
@@ -185,7 +276,7 @@ export class Studio {
       throw new HttpError(403, `refused: Host ${JSON.stringify(host ?? '')} is not this studio`);
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== `http://${host}`) {
+    if (origin !== undefined && !sameOrigin(origin, host!)) {
       throw new HttpError(403, `refused: requests from ${JSON.stringify(origin)} are not allowed`);
     }
   }
@@ -195,7 +286,7 @@ export class Studio {
     const url = new URL(request.url ?? '/', 'http://studio');
     const path = url.pathname;
     const method = request.method ?? 'GET';
-    const parts = path.split('/').slice(1);
+    const parts = segments(path);
 
     if (method === 'GET' && ASSETS[path]) {
       const [file, type] = ASSETS[path];
@@ -221,7 +312,10 @@ export class Studio {
       return sendJson(response, 200, this.runs.list());
     }
     if (method === 'GET' && resource === 'compare' && parts.length === 2) {
-      const ids = (url.searchParams.get('runs') ?? '').split(',').filter(Boolean);
+      const ids = [
+        ...url.searchParams.getAll('run'),
+        ...(url.searchParams.get('runs') ?? '').split(',').filter(Boolean),
+      ];
       const records = ids.map((runId) => this.record(runId));
       return sendJson(response, 200, compareRuns(records));
     }
@@ -246,6 +340,7 @@ export class Studio {
     if (method === 'POST' && resource === 'runs' && parts.length === 2) {
       const checked = trainRequest(await readJson(request));
       if (!checked.ok) throw new HttpError(400, 'bad train options', { errors: checked.errors });
+      this.checkRoom(1);
       const id = this.runs.start(checked.args);
       return sendJson(response, 201, { id, warnings: checked.warnings });
     }
@@ -257,11 +352,13 @@ export class Studio {
     if (method === 'POST' && resource === 'lessons' && parts.length === 3) {
       const lesson = LESSONS.find((candidate) => candidate.name === id);
       if (!lesson) throw new HttpError(404, `no such lesson: ${id}`);
-      const ids = lesson.runs.map((options) => {
-        const checked = trainRequest(options);
-        if (!checked.ok) throw new Error(`lesson ${id}: ${JSON.stringify(checked.errors)}`);
-        return this.runs.start(checked.args);
+      const checked = lesson.runs.map((options) => {
+        const result = trainRequest(options);
+        if (!result.ok) throw new Error(`lesson ${id}: ${JSON.stringify(result.errors)}`);
+        return result;
       });
+      this.checkRoom(checked.length);
+      const ids = checked.map((result) => this.runs.start(result.args));
       return sendJson(response, 201, { ids });
     }
     if (method === 'POST' && resource === 'predict' && parts.length === 2) {
@@ -270,30 +367,33 @@ export class Studio {
     throw new HttpError(404, `no such API: ${method} ${path}`);
   }
 
+  /** Refuses (429) runs that would make more than MAX_QUEUED wait. */
+  private checkRoom(count: number): void {
+    if (!this.runs.hasRoom(count)) {
+      throw new HttpError(
+        429,
+        `the queue is full: ${MAX_QUEUED} runs wait already; stop one or wait for one to start`,
+      );
+    }
+  }
+
   private record(id: string) {
     const record = id && RUN_ID.test(id) ? this.runs.record(id) : null;
-    if (!record) throw new HttpError(404, `no such run: ${id}`);
-    return record;
+    if (record) return record;
+    const problem = id && RUN_ID.test(id) ? this.runs.problem(id) : null;
+    if (problem) throw new HttpError(409, `run ${id}: ${problem}`);
+    throw new HttpError(404, `no such run: ${id}`);
   }
 
   private runFile(response: ServerResponse, id: string, name: string): void {
     const type = RUN_FILES[name];
-    if (!type || !RUN_ID.test(id)) throw new HttpError(404, 'no such file');
-    let file: string;
-    try {
-      // symlinks (a run's epoch files while it trains) must stay inside the runs folder
-      file = realpathSync(join(this.runs.folder, id, name));
-      if (!file.startsWith(realpathSync(this.runs.folder) + sep)) throw new Error('outside');
-    } catch {
-      throw new HttpError(404, 'no such file');
-    }
+    // the run folder, and the file through its links (a run's epoch files while it trains),
+    // must stay inside the runs folder
+    const folder = type ? this.runs.pathOf(id) : null;
+    const file = folder ? this.runs.realInside(join(folder, name)) : null;
+    if (!file) throw new HttpError(404, 'no such file');
     const body = readFileSync(file);
-    if (name === 'report.html') {
-      response.setHeader('Content-Security-Policy', REPORT_POLICY);
-      response.writeHead(200, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' });
-      return void response.end(body);
-    }
-    send(response, 200, type, body);
+    send(response, 200, type, body, name === 'report.html' ? REPORT_POLICY : RUN_FILE_POLICY);
   }
 
   private stream(response: ServerResponse): void {
@@ -302,7 +402,7 @@ export class Studio {
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
     });
-    response.write(`event: runs\ndata: ${JSON.stringify(this.runs.list())}\n\n`);
+    this.tell(response, JSON.stringify(this.runs.list()));
     this.streams.add(response);
     response.on('close', () => this.streams.delete(response));
   }

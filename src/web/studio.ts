@@ -37,11 +37,14 @@ async function api<T>(path: string, body?: unknown): Promise<{ status: number; j
   return { status: response.status, json: (await response.json()) as T };
 }
 
+/** A run's path in the API: its id is a folder's name, any name (`my run`, `über`). */
+const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
+
 const percent = (value: number | null) => (value === null ? '–' : `${(100 * value).toFixed(2)}%`);
 
 /** "784-256-10 (batchnorm, relu), adam": what a run trains, in a few words. */
 function describe(run: RunSummary): string {
-  const { model, optimizer, loss } = run.config as Record<string, string | undefined>;
+  const { model, optimizer, loss } = (run.config ?? {}) as Record<string, string | undefined>;
   if (!model) return '';
   return [model, optimizer, loss === 'mse' ? 'squared error' : null].filter(Boolean).join(', ');
 }
@@ -120,9 +123,14 @@ function digit(pixels: Uint8Array, width: number, height: number): HTMLCanvasEle
 
 async function renderDetails(id: string): Promise<void> {
   const details = byId('details');
-  const weights = await fetch(`/api/runs/${id}/weights.png`);
-  const { json: evaluation } = await api<RunEvaluation | null>(`/api/runs/${id}/evaluation`);
+  const weights = await fetch(`${runPath(id)}/weights.png`);
+  const answer = await api<RunEvaluation | { error: string } | null>(`${runPath(id)}/evaluation`);
+  const evaluation = answer.status === 200 ? (answer.json as RunEvaluation | null) : null;
   const parts: HTMLElement[] = [];
+  // a model that cannot be read (a damaged model.json): the server's line says why
+  if (answer.status !== 200 && answer.json && 'error' in answer.json) {
+    parts.push(element('p', { class: 'error' }, answer.json.error));
+  }
   if (weights.status === 200) {
     const largest = Number(weights.headers.get('X-Largest-Weight'));
     const image = element('img', { alt: 'learned weights', id: 'weights' });
@@ -192,7 +200,8 @@ async function renderSelection(force = false): Promise<void> {
     return;
   }
   if (ids.length > 1) {
-    const { json } = await api<Comparison>(`/api/compare?runs=${ids.join(',')}`);
+    const query = ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
+    const { json } = await api<Comparison>(`/api/compare?${query}`);
     title.textContent = `${ids.length} runs overlaid`;
     summary.textContent = json.differing.length
       ? `They differ in ${json.differing.join(', ')}; runs differing only in seed are drawn as a mean with a min–max band.`
@@ -206,23 +215,30 @@ async function renderSelection(force = false): Promise<void> {
   }
   const id = ids[0];
   const listed = runs.find((run) => run.id === id)!;
-  if (listed.status === 'queued' || listed.status === 'starting') {
+  if (listed.status === 'unreadable') {
     title.textContent = `Run ${id}`;
-    summary.textContent = `${listed.status}…`;
-    stop.hidden = false;
-    stop.onclick = () => void api(`/api/runs/${id}/stop`, {});
+    summary.textContent = `unreadable: ${listed.message ?? ''}`;
     clearCharts(charts);
     details.replaceChildren();
     return;
   }
-  const { status, json: run } = await api<RunSummary & { curves: RunCurves }>(`/api/runs/${id}`);
+  if (listed.status === 'queued' || listed.status === 'starting') {
+    title.textContent = `Run ${id}`;
+    summary.textContent = `${listed.status}…`;
+    stop.hidden = false;
+    stop.onclick = () => void api(`${runPath(id)}/stop`, {});
+    clearCharts(charts);
+    details.replaceChildren();
+    return;
+  }
+  const { status, json: run } = await api<RunSummary & { curves: RunCurves }>(runPath(id));
   if (status !== 200) return;
   title.textContent = `Run ${id}`;
   summary.textContent =
     `${run.status}${run.message ? ` (${run.message})` : ''}. ${describe(run)}; ` +
     `${run.epochs} epochs, ${run.steps} steps, test accuracy ${percent(run.testAccuracy)}.`;
   stop.hidden = !(run.startedHere && ['running', 'starting', 'queued'].includes(run.status));
-  stop.onclick = () => void api(`/api/runs/${id}/stop`, {});
+  stop.onclick = () => void api(`${runPath(id)}/stop`, {});
   drawCharts(charts, [{ label: id, runs: [id], curves: run.curves, files: [runFiles(id)] }]);
   // the model changes once an epoch: its pictures are fetched again only then
   const epochShown = `${id}:${run.epochs}`;
