@@ -113,20 +113,24 @@ export class Runs {
   private entry(id: string): Entry | null {
     const folder = this.pathOf(id);
     if (!folder || !isRunFolder(folder)) return null;
-    const now = signature(folder);
     let entry = this.entries.get(id);
-    if (entry?.signature === now) return entry;
-    entry ??= { signature: now, tail: new EventTail(join(folder, EVENTS_FILE)) };
-    entry.signature = now;
-    this.entries.set(id, entry);
+    if (!entry) {
+      entry = { signature: '', tail: new EventTail(join(folder, EVENTS_FILE)) };
+      this.entries.set(id, entry);
+    }
+    // looked at every time: a link swapped in changes no size or time the signature sees
     const outside = READ_FILES.find(
       (name) => existsSync(join(folder, name)) && !this.inside(join(folder, name)),
     );
     if (outside) {
+      entry.signature = '';
       entry.record = undefined;
       entry.problem = `${outside} links out of the runs folder`;
       return entry;
     }
+    const now = signature(folder);
+    if (entry.signature === now) return entry;
+    entry.signature = now;
     try {
       const tail = entry.tail;
       const record = readRunWith(folder, () => tail.read());
@@ -238,10 +242,17 @@ export class Runs {
         throw Object.assign(new Error(), { code: 'ENOTDIR' });
       }
       createFolder(this.folder);
-      accessSync(this.folder, constants.W_OK);
     } catch (error) {
       throw new UserError(
         `${this.folder}: cannot create the runs folder (${errorCode(error)})`,
+        EXIT.input,
+      );
+    }
+    try {
+      accessSync(this.folder, constants.W_OK);
+    } catch (error) {
+      throw new UserError(
+        `${this.folder}: cannot create run folders in it (${errorCode(error)})`,
         EXIT.input,
       );
     }

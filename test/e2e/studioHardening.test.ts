@@ -202,6 +202,12 @@ beforeAll(async () => {
   cpSync(join(runs, 'rel'), join(runs, 'damaged'), { recursive: true });
   writeFileSync(join(runs, 'damaged', 'model.json'), '{"format": "mnist-softmax-model", "lay');
   for (const name of ODD_NAMES) writeRun(join(runs, name), CONFIG);
+  // a summary whose configuration is null, and files of no run at all
+  writeRun(join(runs, 'null-config'), CONFIG);
+  writeFileSync(join(runs, 'null-config', 'metrics.json'), '{"config": null, "epochs": []}');
+  mkdirSync(join(runs, 'garbage'));
+  writeFileSync(join(runs, 'garbage', 'metrics.jsonl'), 'null\n[1,2]\n');
+  writeFileSync(join(runs, 'garbage', 'events.jsonl'), '"text"\n');
   studio = await startStudio(runs, [], elsewhere);
 });
 
@@ -271,11 +277,6 @@ describe('what the studio serves', () => {
   });
 
   it('lists a run whose metrics.json says "config": null, and every other run with it', async () => {
-    writeRun(join(runs, 'null-config'), CONFIG);
-    writeFileSync(join(runs, 'null-config', 'metrics.json'), '{"config": null, "epochs": []}');
-    mkdirSync(join(runs, 'garbage'));
-    writeFileSync(join(runs, 'garbage', 'metrics.jsonl'), 'null\n[1,2]\n');
-    writeFileSync(join(runs, 'garbage', 'events.jsonl'), '"text"\n');
     const list = await listRuns(studio.port);
     const ids = list.map((run) => run.id);
     for (const id of ['rel', 'damaged', 'null-config', ...ODD_NAMES]) expect(ids).toContain(id);
@@ -350,9 +351,10 @@ describe('the studio in Chromium', () => {
       try {
         const { page, errors } = await pageWithErrors(browser);
         await page.goto(`http://127.0.0.1:${studio.port}/`);
-        await page.waitForSelector('[data-testid=run-item][data-id=rel]');
+        await page.waitForSelector('[data-testid=run-item][data-id=rel]', { timeout: 10_000 });
         const listed = await listRuns(studio.port);
         expect(await page.locator('[data-testid=run-item]').count()).toBe(listed.length);
+        expect(errors).toEqual([]);
         for (const id of [...ODD_NAMES, 'null-config', 'garbage', 'damaged']) {
           const item = page.locator(`[data-testid=run-item][data-id="${CSS_escape(id)}"]`);
           await item.locator('input').check();
