@@ -208,6 +208,13 @@ beforeAll(async () => {
   mkdirSync(join(runs, 'garbage'));
   writeFileSync(join(runs, 'garbage', 'metrics.jsonl'), 'null\n[1,2]\n');
   writeFileSync(join(runs, 'garbage', 'events.jsonl'), '"text"\n');
+  // links out of the runs folder: a run folder, and a run's log; a link to a run inside is fine
+  const outside = join(root, 'outside');
+  writeRun(join(outside, 'secret'), { ...CONFIG, secret: 'do not show' });
+  symlinkSync(join(outside, 'secret'), join(runs, 'linked'));
+  symlinkSync(join(runs, '_first'), join(runs, 'alias'));
+  mkdirSync(join(runs, 'leaky'));
+  symlinkSync(join(outside, 'secret', 'events.jsonl'), join(runs, 'leaky', 'events.jsonl'));
   studio = await startStudio(runs, [], elsewhere);
 });
 
@@ -233,11 +240,6 @@ describe('what the studio serves', () => {
   });
 
   it('reads no run folder that links out of --runs, not through the JSON API either', async () => {
-    const outside = join(root, 'outside');
-    writeRun(join(outside, 'secret'), { ...CONFIG, secret: 'do not show' });
-    symlinkSync(join(outside, 'secret'), join(runs, 'linked'));
-    // a link to a run inside the runs folder is fine
-    symlinkSync(join(runs, '_first'), join(runs, 'alias'));
     const list = await listRuns(studio.port);
     expect(list.map((run) => run.id)).not.toContain('linked');
     expect(list.map((run) => run.id)).toContain('alias');
@@ -254,6 +256,14 @@ describe('what the studio serves', () => {
       expect(answer.text).not.toContain('do not show');
     }
     expect((await raw(studio.port, 'GET', '/api/runs/alias')).status).toBe(200);
+    // a run folder inside whose log links out: listed as unreadable, its log not read
+    const leaky = (await listRuns(studio.port)).find((run) => run.id === 'leaky');
+    expect(leaky).toMatchObject({ status: 'unreadable', config: {}, lastStep: 0 });
+    expect(leaky!.message).toMatch(/events\.jsonl links out of the runs folder/);
+    const one = await raw(studio.port, 'GET', '/api/runs/leaky');
+    expect(one.status).toBe(409);
+    expect(one.text).not.toContain('do not show');
+    expect((await raw(studio.port, 'GET', '/runs/leaky/events.jsonl')).status).toBe(404);
   });
 
   it('lists runs of every folder name, and serves each by its URL-encoded name', async () => {
@@ -355,13 +365,20 @@ describe('the studio in Chromium', () => {
         const listed = await listRuns(studio.port);
         expect(await page.locator('[data-testid=run-item]').count()).toBe(listed.length);
         expect(errors).toEqual([]);
-        for (const id of [...ODD_NAMES, 'null-config', 'garbage', 'damaged']) {
+        for (const id of [...ODD_NAMES, 'null-config', 'garbage', 'leaky', 'damaged']) {
           const item = page.locator(`[data-testid=run-item][data-id="${CSS_escape(id)}"]`);
           await item.locator('input').check();
           await page
             .locator('#selection-title')
             .filter({ hasText: new RegExp(`^Run ${escapeRegExp(id)}$`) })
             .waitFor();
+          if (id === 'damaged') {
+            // its model cannot be read: the page says why, in the server's line
+            await page
+              .locator('#details .error')
+              .filter({ hasText: /model\.json: / })
+              .waitFor();
+          }
           await page.waitForTimeout(300);
           await item.locator('input').uncheck();
         }
