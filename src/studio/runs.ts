@@ -60,7 +60,7 @@ interface Entry {
   problem?: string;
 }
 
-/** What changes when a run folder changes: its log, its history, its lock. */
+/** What changes when a run folder changes: its log (appended or replaced), history, summary, lock. */
 function signature(folder: string): string {
   const part = (name: string) => {
     try {
@@ -78,6 +78,7 @@ export class Runs {
   private readonly entries = new Map<string, Entry>();
   private readonly children = new Map<string, Child>();
   private readonly queue: Child[] = [];
+  private realFolder: string | undefined;
 
   constructor(
     folder: string,
@@ -91,8 +92,10 @@ export class Runs {
   /** Where `path` resolves (through any links), if that is inside the runs folder; else null. */
   realInside(path: string): string | null {
     try {
+      // the runs folder's own real path, once it exists (the first run may make it)
+      this.realFolder ??= realpathSync(this.folder);
       const real = realpathSync(path);
-      return real.startsWith(realpathSync(this.folder) + sep) ? real : null;
+      return real.startsWith(this.realFolder + sep) ? real : null;
     } catch {
       return null;
     }
