@@ -17,13 +17,13 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../errors.js';
 import { isObject } from '../model/modelFile.js';
 import { EVENTS_FILE } from '../train/eventLog.js';
 import { LOCK_FILE, timestamp } from '../train/runFolder.js';
-import { createFolder, errorCode, HISTORY_FILE } from '../train/runFiles.js';
+import { errorCode, HISTORY_FILE } from '../train/runFiles.js';
 import { isRunFolder, readRunWith, type RunRecord } from '../train/runReader.js';
 import type { RunSummary } from './api.js';
 import { EventTail } from './eventTail.js';
@@ -71,6 +71,25 @@ function signature(folder: string): string {
     }
   };
   return [EVENTS_FILE, HISTORY_FILE, 'metrics.json', LOCK_FILE].map(part).join('|');
+}
+
+/**
+ * Makes a folder and its missing parents, one plain mkdir each: a recursive mkdir spins forever
+ * where the kernel refuses a folder its parent has (`/proc/nope`), and a POST never answered.
+ */
+function makeFolders(path: string): void {
+  const missing: string[] = [];
+  for (let folder = path; !existsSync(folder); folder = dirname(folder)) {
+    missing.unshift(folder);
+    if (dirname(folder) === folder) break;
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw error; // made meanwhile by another process
+    }
+  }
 }
 
 export class Runs {
@@ -244,7 +263,7 @@ export class Runs {
       if (existsSync(this.folder) && !statSync(this.folder).isDirectory()) {
         throw Object.assign(new Error(), { code: 'ENOTDIR' });
       }
-      createFolder(this.folder);
+      makeFolders(this.folder);
     } catch (error) {
       throw new UserError(
         `${this.folder}: cannot create the runs folder (${errorCode(error)})`,

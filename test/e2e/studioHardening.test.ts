@@ -634,6 +634,22 @@ describe('the studio and its runs folder', () => {
     await exited(server.child);
   });
 
+  it('answers at once where the kernel refuses the runs folder (/proc/nope), and spins nowhere', async () => {
+    const server = await startStudio('/proc/nope');
+    const begin = Date.now();
+    const answer = await Promise.race([
+      postJson(server.port, '/api/runs', { epochs: 1 }),
+      sleep(10_000).then(() => ({ status: 0, text: '{"error": "no answer in 10 s"}' })),
+    ]);
+    expect(answer.status).toBe(409);
+    expect(JSON.parse(answer.text).error).toMatch(
+      /^\/proc\/nope: cannot create the runs folder \(ENOENT\)$/,
+    );
+    expect(Date.now() - begin).toBeLessThan(2000);
+    server.child.kill('SIGKILL'); // a studio spinning in mkdir answers no signal
+    await exited(server.child);
+  });
+
   it('stops its runs when its terminal closes (SIGHUP), as on SIGTERM', async () => {
     const folder = join(root, 'hangup');
     const server = await startStudio(folder);
