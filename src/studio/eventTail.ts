@@ -1,43 +1,55 @@
 // A run's events.jsonl as it grows, read from where the last look left off: a studio watching a
 // long run parses each appended line once, not the whole log at every change (a 60 MB log took
-// seconds a look). The same lines as readEvents: a line that does not parse, or is not an event
-// (an object with a numeric step), ends the log; a last line without its newline waits for it.
-// A log replaced (a resume rewrites it, cut back to its checkpoint) or shortened is read again
-// from its start.
+// seconds a look). The same log as readRun reads at once (runReader.ts): its step lines merged
+// into windows (StepWindows, bounded memory), the other lines kept; a line that does not parse
+// ends the log, one that parses but is not an event is refused naming the file and the line.
+// A last line without its newline waits for it (it is being appended). A log replaced (a resume
+// rewrites it, cut back to its checkpoint) or shortened is read again from its start.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { EventLine } from '../train/records.js';
+import { DataError, EXIT, UserError } from '../errors.js';
+import { MAX_LINE_BYTES } from '../inputFile.js';
+import { recordProblem, type EventLine } from '../train/records.js';
+import { MAX_OTHER_EVENTS, type RunLog } from '../train/runReader.js';
+import { StepWindows } from '../train/stepWindows.js';
 
 /** Bytes read at a time: a long log is read in pieces, never held whole. */
 const PIECE = 1 << 20;
 
 export class EventTail {
-  private events: EventLine[] = [];
+  private steps = new StepWindows();
+  /** The lines besides steps, and the line number of each (to merge them back in order). */
+  private others: EventLine[] = [];
+  private at: number[] = [];
+  /** Lines seen so far (numbered from 1, as readLines numbers them). */
+  private lines = 0;
   /** Bytes of the file read so far, and the file they were read from (device:inode). */
   private offset = 0;
   private identity = '';
   /** The start of a line whose newline has not been written yet. */
   private partial: Buffer = Buffer.alloc(0);
-  /** A line that is not an event ended the log: nothing after it counts. */
+  /** A line that does not parse ended the log: nothing after it counts. */
   private ended = false;
+  /** A line that is not an event: the log is refused until it is replaced. */
+  private problem: UserError | null = null;
 
   constructor(private readonly file: string) {}
 
-  /** The log's lines as of now (none while it has no file). */
-  read(): EventLine[] {
+  /** The log as of now (empty while it has no file); throws UserError for a damaged one. */
+  read(): RunLog {
     let descriptor: number;
     try {
       descriptor = openSync(this.file, 'r');
     } catch {
       this.restart('');
-      return this.events;
+      return this.log();
     }
     try {
       const stat = fstatSync(descriptor);
       const identity = `${stat.dev}:${stat.ino}`;
       if (identity !== this.identity || stat.size < this.offset) this.restart(identity);
       const piece = Buffer.alloc(Math.min(PIECE, Math.max(0, stat.size - this.offset)));
-      while (!this.ended && this.offset < stat.size) {
+      while (!this.ended && !this.problem && this.offset < stat.size) {
         const length = readSync(descriptor, piece, 0, piece.length, this.offset);
         if (length === 0) break;
         this.offset += length;
@@ -46,46 +58,82 @@ export class EventTail {
     } finally {
       closeSync(descriptor);
     }
-    return this.events;
+    if (this.problem) throw this.problem;
+    return this.log();
   }
 
   private restart(identity: string): void {
-    this.events = [];
+    this.steps = new StepWindows();
+    this.others = [];
+    this.at = [];
+    this.lines = 0;
     this.offset = 0;
     this.identity = identity;
     this.partial = Buffer.alloc(0);
     this.ended = false;
+    this.problem = null;
   }
 
-  /** Parses the whole lines of `bytes` (after what was left of the last piece). */
+  /** The kept lines, steps and others merged back into the log's order. */
+  private log(): RunLog {
+    const { lines, at } = this.steps;
+    const events: EventLine[] = [];
+    for (let i = 0, j = 0; i < this.others.length || j < lines.length;) {
+      if (j === lines.length || (i < this.others.length && this.at[i] < at[j])) {
+        events.push(this.others[i++]);
+      } else events.push(lines[j++]);
+    }
+    return { events, stepStride: this.steps.stride };
+  }
+
+  /** Takes the whole lines of `bytes` (after what was left of the last piece). */
   private take(bytes: Buffer): void {
     const text = Buffer.concat([this.partial, bytes]);
     const end = text.lastIndexOf(0x0a);
     this.partial = Buffer.from(text.subarray(end + 1));
+    if (this.partial.length > MAX_LINE_BYTES) {
+      this.problem = new DataError(
+        `${this.file}: line ${this.lines + 1} is longer than ${MAX_LINE_BYTES} bytes`,
+      );
+      return;
+    }
     if (end < 0) return;
-    for (const line of text.subarray(0, end).toString('utf8').split('\n')) {
-      if (line.length === 0) continue;
-      const event = parseEvent(line);
-      if (!event) {
-        this.ended = true;
-        this.partial = Buffer.alloc(0);
-        return;
-      }
-      this.events.push(event);
+    // whole lines only: a newline byte never occurs inside a UTF-8 character
+    for (const line of text.toString('utf8', 0, end).split('\n')) {
+      this.lines += 1;
+      if (line.length > 0 && !this.add(line)) return;
     }
   }
-}
 
-function parseEvent(line: string): EventLine | null {
-  try {
-    const value = JSON.parse(line) as unknown;
-    const isEvent =
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value) &&
-      typeof (value as { step?: unknown }).step === 'number';
-    return isEvent ? (value as EventLine) : null;
-  } catch {
-    return null;
+  /** One line of the log; false when it ends the log or is refused. */
+  private add(text: string): boolean {
+    let line: unknown;
+    try {
+      line = JSON.parse(text);
+    } catch {
+      this.ended = true; // cut by a crash: the log ends here, as readRun reads it
+      return false;
+    }
+    const problem = recordProblem(line, 'event');
+    if (problem) {
+      this.problem = new UserError(`${this.file}: line ${this.lines}: ${problem}`, EXIT.input);
+      return false;
+    }
+    const event = line as EventLine;
+    if (event.type === 'step') {
+      this.steps.add(event, this.lines);
+      return true;
+    }
+    if (this.others.length === MAX_OTHER_EVENTS) {
+      this.problem = new UserError(
+        `${this.file}: more than ${MAX_OTHER_EVENTS} lines of starts, epochs and ends; ` +
+          'not the log of a run',
+        EXIT.input,
+      );
+      return false;
+    }
+    this.others.push(event);
+    this.at.push(this.lines);
+    return true;
   }
 }

@@ -17,13 +17,12 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../errors.js';
-import { isObject } from '../model/modelFile.js';
 import { EVENTS_FILE } from '../train/eventLog.js';
 import { LOCK_FILE, timestamp } from '../train/runFolder.js';
-import { errorCode, HISTORY_FILE } from '../train/runFiles.js';
+import { createFolder, errorCode, HISTORY_FILE } from '../train/runFiles.js';
 import { isRunFolder, readRunWith, type RunRecord } from '../train/runReader.js';
 import type { RunSummary } from './api.js';
 import { EventTail } from './eventTail.js';
@@ -71,25 +70,6 @@ function signature(folder: string): string {
     }
   };
   return [EVENTS_FILE, HISTORY_FILE, 'metrics.json', LOCK_FILE].map(part).join('|');
-}
-
-/**
- * Makes a folder and its missing parents, one plain mkdir each: a recursive mkdir spins forever
- * where the kernel refuses a folder its parent has (`/proc/nope`), and a POST never answered.
- */
-function makeFolders(path: string): void {
-  const missing: string[] = [];
-  for (let folder = path; !existsSync(folder); folder = dirname(folder)) {
-    missing.unshift(folder);
-    if (dirname(folder) === folder) break;
-  }
-  for (const folder of missing) {
-    try {
-      mkdirSync(folder);
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error; // made meanwhile by another process
-    }
-  }
 }
 
 export class Runs {
@@ -155,12 +135,7 @@ export class Runs {
     entry.signature = now;
     try {
       const tail = entry.tail;
-      const record = readRunWith(folder, () => tail.read());
-      // a history line that is not an epoch's (a file damaged by hand) is left out
-      record.history = record.history.filter(
-        (line) => isObject(line) && typeof line.epoch === 'number',
-      );
-      entry.record = record;
+      entry.record = readRunWith(folder, () => tail.read());
       entry.problem = undefined;
     } catch (error) {
       if (!existsSync(folder)) return null; // removed while it was read
@@ -260,10 +235,7 @@ export class Runs {
   /** The runs folder exists (made if need be) and can take new folders, or a UserError says why. */
   private checkFolder(): void {
     try {
-      if (existsSync(this.folder) && !statSync(this.folder).isDirectory()) {
-        throw Object.assign(new Error(), { code: 'ENOTDIR' });
-      }
-      makeFolders(this.folder);
+      createFolder(this.folder); // one mkdir per missing folder: it ends, even under /proc
     } catch (error) {
       throw new UserError(
         `${this.folder}: cannot create the runs folder (${errorCode(error)})`,

@@ -156,7 +156,13 @@ function writeRun(folder: string, config: unknown, epochs = 2): void {
       testAccuracy: 0.9 + epoch / 100,
     };
     lines.push({ type: 'epoch', step: epoch * 40, ...metrics });
-    history.push({ ...metrics, seconds: 1, samplesPerSecond: 1, steps: epoch * 40 });
+    history.push({
+      ...metrics,
+      seconds: 1,
+      samplesPerSecond: 1,
+      steps: epoch * 40,
+      gradientNorms: [0.5],
+    });
   }
   lines.push({ type: 'end', step: epochs * 40, epoch: epochs, status: 'finished', time });
   const jsonl = (values: unknown[]) => values.map((value) => JSON.stringify(value) + '\n').join('');
@@ -292,10 +298,19 @@ describe('what the studio serves', () => {
     for (const id of ['rel', 'damaged', 'null-config', ...ODD_NAMES]) expect(ids).toContain(id);
     for (const run of list) expect([run.id, typeof run.config]).toEqual([run.id, 'object']);
     for (const run of list) expect(run.config).not.toBeNull();
-    expect(ids).toContain('garbage');
+    // marked unreadable, each with the line that says why
+    const byId = new Map(list.map((run) => [run.id, run]));
+    expect(byId.get('null-config')).toMatchObject({ status: 'unreadable', config: {} });
+    expect(byId.get('null-config')!.message).toMatch(
+      /null-config[/\\]metrics\.json: its "config" is not an object \(null\)$/,
+    );
+    expect(byId.get('garbage')).toMatchObject({ status: 'unreadable', config: {} });
+    expect(byId.get('garbage')!.message).toMatch(
+      /garbage[/\\]events\.jsonl: line 1: not an object/,
+    );
     const garbage = await raw(studio.port, 'GET', '/api/runs/garbage');
-    expect(garbage.status).toBe(200);
-    expect(JSON.parse(garbage.text)).toMatchObject({ id: 'garbage', config: {}, epochs: 0 });
+    expect(garbage.status).toBe(409);
+    expect(JSON.parse(garbage.text).error).toMatch(/^run garbage: .*events\.jsonl: line 1: /);
   });
 
   it('evaluates a run trained with a relative --data, as `eval` does, from another folder', async () => {
@@ -478,7 +493,18 @@ describe('what the studio holds', () => {
     // a run that grows: the list changes at every poll of the studio
     let step = 100;
     const grow = setInterval(() => {
-      const line = { type: 'step', step: step++, epoch: 1, epochFraction: 0.5, loss: 1 };
+      const line = {
+        type: 'step',
+        step: step++,
+        epoch: 1,
+        epochFraction: 0.5,
+        loss: 1,
+        accuracy: 0.5,
+        learningRate: 0.001,
+        gradientNorms: [0.5],
+        weightNorms: [1],
+        saturation: [],
+      };
       appendFileSync(join(crowd, 'growing', 'events.jsonl'), JSON.stringify(line) + '\n');
     }, 100);
     await sleep(10_000);
