@@ -731,6 +731,7 @@ describe('Host on the default port', () => {
       port: 80,
       maxRuns: 1,
       threads: 1,
+      engine: 'reference',
     });
     try {
       await server.listen();
