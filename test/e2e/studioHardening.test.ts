@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -683,14 +684,19 @@ describe('the studio and its runs folder', () => {
     expect(answer.status).toBe(201);
     const { id } = JSON.parse(answer.text) as { id: string };
     const events = join(folder, id, 'events.jsonl');
-    await until('the run training', 60_000, async () =>
-      (await listRuns(server.port)).some((run) => run.id === id && run.status === 'running'),
-    );
-    const pid = JSON.parse(readFileSync(events, 'utf8').split('\n')[0]).pid as number;
+    // training: its log's start line names its process
+    const pid = await until('the run training', 60_000, async () => {
+      const running = (await listRuns(server.port)).some(
+        (run) => run.id === id && run.status === 'running',
+      );
+      const start = existsSync(events) ? readFileSync(events, 'utf8').split('\n')[0] : '';
+      return running && start ? (JSON.parse(start).pid as number) : null;
+    });
     server.child.kill('SIGHUP');
     await exited(server.child);
     try {
       const end = await until('the run to end', 30_000, () => {
+        if (!existsSync(events)) return null;
         const last = readFileSync(events, 'utf8').trim().split('\n').pop()!;
         return last.includes('"type":"end"') ? JSON.parse(last) : null;
       });
