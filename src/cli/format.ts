@@ -6,23 +6,77 @@ export function columnsOf(stream: NodeJS.WriteStream): number {
 }
 
 /**
- * `text` folded at spaces into lines of at most `width` columns, the later ones indented: for
- * sentences on a terminal (a word longer than the line stays whole).
+ * The width of --help: the terminal's (less one), else $COLUMNS's (as `COLUMNS=40 mnist-softmax
+ * train --help | less` asks), else 80.
  */
-export function wrap(text: string, width: number, indent = '  '): string {
-  if (text.length <= width) return text;
+export function helpWidthOf(stream: NodeJS.WriteStream): number {
+  if (stream.isTTY) return columnsOf(stream);
+  const columns = Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 1 ? columns - 1 : 80;
+}
+
+/** The narrowest terminal every line is made to fit (less one column, as columnsOf). */
+export const NARROWEST = 39;
+
+/**
+ * `parts` joined by `separator` into lines of at most `width` columns, the later lines starting
+ * with `indent`: a part is never split unless it is longer than a line by itself (then after a
+ * "/" when it can, as a long path; else where the line ends). Numbers hold no spaces, so
+ * folding at spaces never splits one.
+ */
+export function pack(parts: string[], width: number, indent = '  ', separator = ' '): string {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(' ')) {
-    const next = line ? `${line} ${word}` : `${lines.length ? indent : ''}${word}`;
-    if (line && next.length > width) {
-      lines.push(line);
-      line = `${indent}${word}`;
+  let prefix = 0; // the current line's indent
+  for (const part of parts) {
+    if (!line) {
+      line = part;
+    } else if (line.length + separator.length + part.length <= width) {
+      line += separator + part;
     } else {
-      line = next;
+      lines.push(line);
+      line = indent + part;
+      prefix = indent.length;
+    }
+    // a part longer than a line: cut after its last "/" that fits, else where the line ends
+    while (line.length > width && width > indent.length) {
+      const slash = line.lastIndexOf('/', width - 1);
+      const at = slash >= prefix ? slash + 1 : width;
+      lines.push(line.slice(0, at));
+      line = indent + line.slice(at);
+      prefix = indent.length;
     }
   }
   return [...lines, line].join('\n');
+}
+
+/**
+ * `text` folded at spaces into lines of at most `width` columns, the later ones indented (beyond
+ * the line's own indent): for sentences on a terminal. Line breaks in `text` stay.
+ */
+export function wrap(text: string, width: number, indent = '  '): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.length <= width) return line;
+      const own = /^ */.exec(line)![0];
+      const words = glueUnits(line.slice(own.length).split(/ +/));
+      return pack([own + words[0], ...words.slice(1)], width, own + indent);
+    })
+    .join('\n');
+}
+
+/** Units that stay on the line of the number before them ("0.38 s", not "0.38⏎s"). */
+const UNIT = /^(s|ms|MB|GB|KB|bytes?)[),.;:]*$/;
+
+function glueUnits(words: string[]): string[] {
+  const glued: string[] = [];
+  for (const word of words) {
+    const last = glued.length - 1;
+    if (last >= 0 && UNIT.test(word) && /\d$/.test(glued[last])) glued[last] += ` ${word}`;
+    else glued.push(word);
+  }
+  return glued;
 }
 
 export function percent(fraction: number, digits = 2): string {
@@ -64,46 +118,78 @@ export function drawImage(pixels: Uint8Array, height: number, width: number): st
   return lines.join('\n');
 }
 
-const BARS = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
-
-/** The step of an axis over [low, high] with at most about 10 steps: 1, 2 or 5 × 10ⁿ. */
+/** The step of an axis over a span with at most about 10 steps: 1, 2 or 5 × 10ⁿ. */
 function niceStep(span: number): number {
   const rough = span / 10;
   const power = 10 ** Math.floor(Math.log10(rough));
-  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough)!;
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough * (1 - 1e-9))!;
+}
+
+export interface Axis {
+  low: number;
+  high: number;
+  /** The axis's values as written: `low` and `high` with as many decimals as its step needs. */
+  lowText: string;
+  highText: string;
 }
 
 /**
- * A bar per row (the test accuracy per epoch), on an axis from a round value below the
- * smallest to one above the largest, labelled on a line above the bars: so that small
- * differences show and bar lengths can still be read. `scale` turns values into the axis's
- * labels (100 and '%' for fractions).
+ * The axis of a dot plot of `values` (already scaled, e.g. percentages): from a round value at
+ * or below the smallest to one at or above the largest, at least `minSpan` wide, within
+ * [floor, ceiling]. It need not start at 0: dots, unlike bars, are read by their position.
  */
-export function barChart(
-  rows: { label: string; value: number; text: string }[],
-  width = 40,
-  scale = { factor: 100, unit: '%' },
-): string {
-  const values = rows.map((r) => r.value * scale.factor);
+export function dotAxis(
+  values: number[],
+  unit = '%',
+  minSpan = 1,
+  floor = 0,
+  ceiling = 100,
+): Axis {
   const min = Math.min(...values);
   const max = Math.max(...values);
-  // equal values (one epoch) get an axis of about their own size
-  const step = niceStep(max > min ? max - min : Math.abs(max) || 1);
-  let low = Math.floor(min / step + 1e-9) * step;
-  const high =
-    Math.ceil(max / step - 1e-9) * step + (Math.ceil(max / step) * step === low ? step : 0);
-  if (low === min && low > 0) low -= step; // the smallest still gets a bar
+  const step = niceStep(Math.max(max - min, minSpan));
+  const middle = (min + max) / 2;
+  let low = Math.floor(Math.min(min, middle - minSpan / 2) / step + 1e-9) * step;
+  let high = Math.ceil(Math.max(max, middle + minSpan / 2) / step - 1e-9) * step;
+  if (high > ceiling) [low, high] = [Math.max(floor, low - (high - ceiling)), ceiling];
+  if (low < floor) [low, high] = [floor, Math.min(ceiling, high + (floor - low))];
   const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return {
+    low,
+    high,
+    lowText: `${low.toFixed(digits)}${unit}`,
+    highText: `${high.toFixed(digits)}${unit}`,
+  };
+}
+
+/**
+ * A dot plot, a row per item (the test accuracy per epoch), fitting `columns`: the row's label,
+ * a track of dots from `axis.low` to `axis.high` with ● at the value's place (the nearest of
+ * its cells), and the value written out. The axis's two ends are labelled on a line above.
+ * `factor` turns values into the axis's units (100 for fractions shown as percentages).
+ */
+export function dotPlot(
+  rows: { label: string; value: number; text: string }[],
+  columns: number,
+  axis: Axis,
+  factor = 100,
+): string {
   const labelWidth = Math.max(...rows.map((r) => r.label.length));
-  const lowText = `${low.toFixed(digits)}${scale.unit}`;
-  const highText = `${high.toFixed(digits)}${scale.unit}`;
-  const axis =
-    `${' '.repeat(labelWidth)} ${lowText}` +
-    `${highText.padStart(Math.max(1, width - lowText.length))}`;
-  const bars = rows.map(({ label, text }, i) => {
-    const eighths = Math.round(((values[i] - low) / (high - low)) * width * 8);
-    const bar = '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? BARS[(eighths % 8) - 1] : '');
-    return `${label.padStart(labelWidth)} ${bar.padEnd(width)} ${text}`;
+  const textWidth = Math.max(...rows.map((r) => r.text.length));
+  const room = columns - labelWidth - textWidth - 2;
+  const track = Math.max(axis.lowText.length + axis.highText.length + 1, Math.min(40, room));
+  const header =
+    ' '.repeat(labelWidth + 1) + axis.lowText + axis.highText.padStart(track - axis.lowText.length);
+  const lines = rows.map(({ label, value, text }) => {
+    const cell = dotCell(value * factor, axis, track);
+    const dots = '·'.repeat(cell) + '●' + '·'.repeat(track - cell - 1);
+    return `${label.padStart(labelWidth)} ${dots} ${text.padStart(textWidth)}`;
   });
-  return [axis, ...bars].join('\n');
+  return [header, ...lines].join('\n');
+}
+
+/** The cell (0 … track − 1) of `value` on `axis`: its place between the ends, rounded. */
+export function dotCell(value: number, axis: Axis, track: number): number {
+  const place = (value - axis.low) / (axis.high - axis.low);
+  return Math.min(track - 1, Math.max(0, Math.round(place * (track - 1))));
 }

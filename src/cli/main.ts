@@ -15,7 +15,8 @@ import {
 } from '../train/options.js';
 import { trainOptions } from '../train/trainOptions.js';
 import { ENGINES } from '../wasm/engineNames.js';
-import { columnsOf, wrap } from './format.js';
+import { columnsOf, helpWidthOf, wrap } from './format.js';
+import { examplesText, helpConfiguration, outputConfiguration } from './help.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -29,8 +30,8 @@ const program = new Command('mnist-softmax')
   .version(version)
   .option('--debug', 'print stack traces of errors')
   .showSuggestionAfterError()
-  .configureHelp({ showGlobalOptions: true })
-  .configureOutput({ outputError: (text, write) => write(`mnist-softmax: ${text}`) })
+  .configureHelp(helpConfiguration)
+  .configureOutput(outputConfiguration)
   .exitOverride();
 
 const train = program
@@ -291,9 +292,8 @@ const EXAMPLES: Record<string, string[]> = {
 for (const command of program.commands) {
   const examples = EXAMPLES[command.name()];
   if (examples) {
-    command.addHelpText(
-      'after',
-      `\nExamples:\n${examples.map((line) => `  $ ${line}`).join('\n')}`,
+    command.addHelpText('after', ({ error }) =>
+      examplesText(examples, helpWidthOf(error ? process.stderr : process.stdout)),
     );
   }
 }
@@ -310,9 +310,12 @@ function reportError(error: unknown): number {
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  console.error(`mnist-softmax: internal error: ${message}`);
+  console.error(wrap(`mnist-softmax: internal error: ${message}`, columnsOf(process.stderr)));
   if (debug) console.error(error instanceof Error ? error.stack : error);
-  else console.error('(run again with --debug for the stack trace, and please report it)');
+  else {
+    const hint = '(run again with --debug for the stack trace, and please report it)';
+    console.error(wrap(hint, columnsOf(process.stderr)));
+  }
   return EXIT.failed;
 }
 

@@ -7,7 +7,9 @@ import { optionWarnings, type RunOptions } from '../train/defaults.js';
 import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
-import { barChart, columnsOf, percent, wrap } from './format.js';
+import { grouped, plural } from '../numbers.js';
+import { epochLine } from './epochLine.js';
+import { columnsOf, dotAxis, dotPlot, percent, wrap } from './format.js';
 import { EpochProgress } from './progress.js';
 
 export interface TrainOptions extends RunOptions {
@@ -36,21 +38,21 @@ function printEvents(options: TrainOptions) {
     if (event.type === 'started') {
       const { dataset: data, config } = event;
       note(
-        `${data.name}: ${data.train} training` +
-          (data.validation ? `, ${data.validation} validation (held out)` : '') +
-          ` and ${data.test} test images of ` +
+        `${data.name}: ${grouped(data.train)} training` +
+          (data.validation ? `, ${grouped(data.validation)} validation (held out)` : '') +
+          ` and ${plural(data.test, 'test image')} of ` +
           `${data.height}×${data.width}, loaded in ${event.loadSeconds.toFixed(2)} s`,
       );
       const training =
         config.optimizer === 'lbfgs'
-          ? `lbfgs (full batch), at most ${config.epochs} iterations`
+          ? `lbfgs (full batch), at most ${plural(config.epochs, 'iteration')}`
           : `${config.optimizer} at ${config.learningRate}` +
             (config.lrSchedule === 'constant' ? '' : ` (${config.lrSchedule} schedule)`) +
-            `, ${config.steps === null ? `${config.epochs} epochs` : `${config.steps} steps`}` +
+            `, ${config.steps === null ? plural(config.epochs, 'epoch') : plural(config.steps, 'step')}` +
             ` of batches of ${config.batchSize}`;
       note(`model ${config.model}, ${config.loss} loss, ${training}`);
       if (event.resumedAfter) {
-        console.error(`--resume: continuing ${event.folder} after epoch ${event.resumedAfter}`);
+        note(`--resume: continuing ${event.folder} after epoch ${event.resumedAfter}`);
       }
       epochs = event.epochs;
       progress = new EpochProgress(options.progress, epochs);
@@ -60,7 +62,7 @@ function printEvents(options: TrainOptions) {
     } else if (event.type === 'epoch') {
       progress.endEpoch();
       const check = event.check ? tfjsCheckText(event.check) : '';
-      log(epochLine(event.metrics, epochs, showRate, width) + check);
+      log(epochLine(event.metrics, epochs, showRate, width, check));
     } else if (event.type !== 'log') {
       progress.endEpoch(); // the run ended (a line of the event log is not an end)
     }
@@ -73,7 +75,7 @@ export async function trainCommand(
   options: TrainOptions,
   given: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  const warn = (message: string) => console.error(message);
+  const warn = (message: string) => console.error(wrap(message, columnsOf(process.stderr)));
   if (!options.resume) {
     for (const warning of optionWarnings(options, given)) warn(`warning: ${warning}`);
   }
@@ -108,12 +110,14 @@ export async function trainCommand(
       return;
     }
     const say = (line: string) => console.log(wrap(line, columnsOf(process.stdout)));
-    console.log('\ntest accuracy per epoch:');
-    console.log(barChart(result.epochs.map((m) => bar(m))));
+    const rows = result.epochs.map((m) => dot(m));
+    const axis = dotAxis(rows.map((row) => 100 * row.value));
+    say(`\ntest accuracy per epoch (axis from ${axis.lowText} to ${axis.highText}):`);
+    console.log(dotPlot(rows, columnsOf(process.stdout), axis));
     const kept = result.epochs.find((m) => m.epoch === result.kept.epoch) ?? last;
     if (result.stoppedEarly) {
       say(
-        `\nstopped early: no better validation accuracy in the last ${last.epoch - kept.epoch} epochs`,
+        `\nstopped early: no better validation accuracy in the last ${plural(last.epoch - kept.epoch, 'epoch')}`,
       );
     }
     if (kept !== last) {
@@ -124,7 +128,7 @@ export async function trainCommand(
     }
     say(
       `\ntest accuracy ${percent(kept.testAccuracy)} (loss ${kept.testLoss.toFixed(4)}) ` +
-        `after ${last.steps} steps in ${result.seconds.toFixed(1)} s; run saved to ` +
+        `after ${plural(last.steps, 'step')} in ${result.seconds.toFixed(1)} s; run saved to ` +
         `${placement.resume ?? relativeFolder(result.folder, options.out)} ` +
         '(report.html, weights.png, curves.svg, metrics, model.json)',
     );
@@ -133,7 +137,7 @@ export async function trainCommand(
   }
 }
 
-function bar(metrics: EpochMetrics) {
+function dot(metrics: EpochMetrics) {
   const text = percent(metrics.testAccuracy);
   return { label: String(metrics.epoch), value: metrics.testAccuracy, text };
 }
@@ -143,43 +147,9 @@ function relativeFolder(folder: string, out: string | undefined): string {
   return out ?? relative(process.cwd(), folder);
 }
 
-/**
- * An epoch's line, as much of it as fits in `width` columns: everything when it fits; then
- * without the samples per second, then with short labels, then without the learning rate and
- * the seconds. The epoch, train, validation and test figures are always there (about 60
- * columns).
- */
-export function epochLine(
-  metrics: EpochMetrics,
-  epochs: number,
-  showRate = false,
-  width = Infinity,
-): string {
-  const { validationAccuracy: validation } = metrics;
-  const epoch = `epoch ${String(metrics.epoch).padStart(String(epochs).length)}/${epochs}`;
-  const rate = showRate ? `lr ${metrics.learningRate.toPrecision(3)}` : '';
-  const seconds = `${metrics.seconds.toFixed(2)} s`;
-  const speed = `${Math.round(metrics.samplesPerSecond)} samples/s`;
-  const figures = (long: boolean) => [
-    `train ${long ? 'loss ' : ''}${metrics.trainLoss.toFixed(4)} ${long ? 'acc ' : ''}` +
-      percent(metrics.trainAccuracy),
-    validation === undefined ? '' : `val ${long ? 'acc ' : ''}${percent(validation)}`,
-    `test ${long ? 'loss ' : ''}${metrics.testLoss.toFixed(4)} ${long ? 'acc ' : ''}` +
-      percent(metrics.testAccuracy),
-  ];
-  const candidates = [
-    [epoch, rate, ...figures(true), seconds, speed],
-    [epoch, rate, ...figures(true), seconds],
-    [epoch, rate, ...figures(false), seconds],
-    [epoch, ...figures(false), seconds],
-    [epoch, ...figures(false)],
-  ].map((parts) => parts.filter(Boolean).join('  '));
-  return candidates.find((line) => line.length <= width) ?? candidates[candidates.length - 1];
-}
-
 function tfjsCheckText(check: CompanionEpoch): string {
   return (
-    `  tfjs: max |Δw| ${check.maxAbsWeightDiff.toExponential(2)}` +
+    `tfjs: max |Δw| ${check.maxAbsWeightDiff.toExponential(2)}` +
     ` |Δloss| ${check.lossDiff.toExponential(2)}`
   );
 }
@@ -189,7 +159,8 @@ async function startCompanion(network: Network, config: TrainConfig): Promise<Co
   const { loadTfjs } = await import('../check/tfjs.js');
   const { TfjsShadow, MAX_WEIGHT_DRIFT } = await import('../check/tfjsShadow.js');
   const oracle = await loadTfjs();
-  console.error(`--check-tfjs: training the same model in ${oracle.backend} alongside`);
+  const line = `--check-tfjs: training the same model in ${oracle.backend} alongside`;
+  console.error(wrap(line, columnsOf(process.stderr)));
   const shadow = new TfjsShadow(oracle, network, config);
   return {
     backend: oracle.backend,
@@ -216,7 +187,8 @@ function interruptOnSignals(beforeMessage: () => void) {
       process.exit(EXIT.interrupted);
     }
     requested = true;
-    console.error(`\n${signal}: stopping after this batch (again to quit at once)`);
+    const message = `${signal}: stopping after this batch (again to quit at once)`;
+    console.error(`\n${wrap(message, columnsOf(process.stderr))}`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
