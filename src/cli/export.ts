@@ -7,6 +7,7 @@ import { readModelFile } from '../model/modelFile.js';
 import { ReferenceEngine } from '../model/referenceEngine.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
 import { writeFileAtomic, writeFolderAtomic } from '../train/runFiles.js';
+import { factor, significant } from '../numbers.js';
 
 export interface ExportOptions {
   model: string;
@@ -78,7 +79,8 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
     writeFolderAtomic(options.tfjs, await tfjsArtifacts(tf, network), Boolean(options.force));
     console.error(
       `TensorFlow.js LayersModel written to ${options.tfjs} (model.json, weights.bin); ` +
-        `its input is pixel × ${network.input.scale} + ${network.input.offset}`,
+        `its input is pixel × ${factor(network.input.scale)}` +
+        (network.input.offset ? ` + ${significant(network.input.offset)}` : ''),
     );
   }
 }

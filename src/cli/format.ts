@@ -138,13 +138,7 @@ export interface Axis {
  * or below the smallest to one at or above the largest, at least `minSpan` wide, within
  * [floor, ceiling]. It need not start at 0: dots, unlike bars, are read by their position.
  */
-export function dotAxis(
-  values: number[],
-  unit = '%',
-  minSpan = 1,
-  floor = 0,
-  ceiling = 100,
-): Axis {
+export function dotAxis(values: number[], unit = '%', minSpan = 1, floor = 0, ceiling = 100): Axis {
   const min = Math.min(...values);
   const max = Math.max(...values);
   const step = niceStep(Math.max(max - min, minSpan));

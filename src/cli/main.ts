@@ -51,7 +51,7 @@ for (const option of trainOptions()) train.addOption(option);
 program
   .command('eval')
   .description('loss, accuracy, per-class accuracy and confusion matrix of a model on the test set')
-  .requiredOption('--model <file>', 'model.json written by train')
+  .requiredOption('--model <file>', 'model.json written by train (or its run folder)')
   .addOption(modelDataOption())
   .addOption(
     new Option('--batch-size <n>', 'samples per forward pass')
@@ -164,7 +164,7 @@ program
     'classify PNG images (any size, colour or grey; drawings welcome) or test-set samples',
   )
   .argument('[images...]', 'PNG files ("-": one read from standard input)')
-  .requiredOption('--model <file>', 'model.json written by train')
+  .requiredOption('--model <file>', 'model.json written by train (or its run folder)')
   .addOption(
     new Option('--top <k>', 'how many of the most likely classes to print')
       .default(3)
@@ -187,7 +187,7 @@ program
 program
   .command('export')
   .description('write a model as a TensorFlow.js LayersModel, or its weights as a picture')
-  .requiredOption('--model <file>', 'model.json written by train')
+  .requiredOption('--model <file>', 'model.json written by train (or its run folder)')
   .option('--tfjs <dir>', 'folder for a tfjs LayersModel: model.json and weights.bin')
   .option(
     '--png <file>',

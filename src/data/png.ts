@@ -12,6 +12,37 @@ const MAX_PNG_BYTES = 64 * 1024 * 1024;
 /** Pixels a PNG may declare: 25 million (5000 × 5000, 100 MB decoded as RGBA). */
 export const MAX_PNG_PIXELS = 25_000_000;
 
+/** PNG's signature, the first 8 bytes of every PNG file. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Other images, by their first bytes: named when one is given where a PNG is read. */
+const OTHER_SIGNATURES: [string, (bytes: Buffer) => boolean][] = [
+  ['a JPEG', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
+  ['a GIF', (b) => b.toString('latin1', 0, 4) === 'GIF8'],
+  [
+    'a WebP',
+    (b) => b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP',
+  ],
+  ['a BMP', (b) => b.toString('latin1', 0, 2) === 'BM'],
+  ['a TIFF', (b) => ['II*\0', 'MM\0*'].includes(b.toString('latin1', 0, 4))],
+  ['an SVG', (b) => /^\s*(<\?xml|<svg)/.test(b.toString('utf8', 0, 100))],
+];
+
+/** Refuses, by its first 8 bytes, a file that is not a PNG, naming the format it is in if known. */
+function checkPngSignature(bytes: Buffer, file: string): void {
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return;
+  const other = OTHER_SIGNATURES.find(([, matches]) => matches(bytes))?.[0];
+  const what =
+    bytes.length === 0
+      ? 'an empty file'
+      : other
+        ? `${other} image`
+        : "its first bytes are not PNG's signature";
+  throw new DataError(
+    `${file}: not a readable PNG image: ${what} (only PNG is read; convert it to PNG first)`,
+  );
+}
+
 /**
  * Refuses, from its header alone, a PNG that declares no pixels or more than MAX_PNG_PIXELS:
  * decoding a small file that declares 30000 × 30000 would take gigabytes.
@@ -37,6 +68,7 @@ function checkPngSize(bytes: Buffer, file: string): void {
  */
 export function readPngGrey(file: string): GreyImage {
   const bytes = readInputFile(file, MAX_PNG_BYTES, 'a PNG image');
+  checkPngSignature(bytes, file);
   checkPngSize(bytes, file);
   let png: PNG;
   try {

@@ -1,6 +1,8 @@
 // model.json: a network written layer by layer, readable by people and by other programs.
 // Every float is written with just enough digits to read back as the same float32 bits.
 
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ModelError } from '../errors.js';
 import { readInputFile } from '../inputFile.js';
 import type { Engine } from './engine.js';
@@ -176,7 +178,24 @@ export interface LoadedModel {
 /** Larger model files are refused unread (a JavaScript string holds at most about 512 MB). */
 const MAX_MODEL_BYTES = 500 * 1024 * 1024;
 
+/** `file`, or the model.json of a run folder named instead; a folder without one is refused. */
+export function modelFileIn(file: string): string {
+  let folder: boolean;
+  try {
+    folder = statSync(file).isDirectory();
+  } catch {
+    return file; // readInputFile says why
+  }
+  if (!folder) return file;
+  const inside = join(file, 'model.json');
+  if (existsSync(inside)) return inside;
+  throw new ModelError(
+    `${file} is a folder with no model.json: give the model.json that train wrote in its run folder`,
+  );
+}
+
 export async function readModelFile(file: string, engine: Engine): Promise<LoadedModel> {
+  file = modelFileIn(file);
   let text: string;
   try {
     text = readInputFile(file, MAX_MODEL_BYTES, 'a model.json').toString('utf8');

@@ -4,6 +4,7 @@ import type { Dataset } from '../data/dataset.js';
 import { DivergenceError, InterruptedError } from '../errors.js';
 import { Activation, Dense, type Parameter } from '../model/layers.js';
 import type { Network } from '../model/network.js';
+import { significant } from '../numbers.js';
 import { Random } from '../random.js';
 import type { EpochMetrics, StepLog } from './records.js';
 import type { Batch } from '../model/batches.js';
@@ -166,7 +167,7 @@ function trainStep(
   const meanLoss = batchLoss / size;
   if (!(meanLoss <= LOSS_LIMIT) || !Number.isFinite(gradientNorm)) {
     const what = !(meanLoss <= LOSS_LIMIT)
-      ? `the loss is ${meanLoss}`
+      ? `the loss is ${significant(meanLoss)}`
       : `the gradient norm is ${gradientNorm}`;
     throw new DivergenceError(
       `training diverged in epoch ${epoch}, batch ${batchNumber}: ${what}; ` +
