@@ -117,7 +117,9 @@ describe('the run report', () => {
     expect(result.status).toBe(0);
     for (const file of ['weights.png', 'curves.svg', 'report.html'])
       expect(existsSync(join(out, file))).toBe(true);
-    expect(result.stdout).toMatch(/test accuracy per epoch:\n +\d+%\s+\d+%\n1 .*%\n2 .*%/);
+    expect(result.stdout).toMatch(
+      /test accuracy per epoch \(axis from (\d+(?:\.\d+)?%) to (\d+(?:\.\d+)?%)\):\n +\1\s+\2\n1 ·*●·* .*%\n2 ·*●·* .*%/,
+    );
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/(src|href)="https?:/); // self-contained
     expect(html).not.toMatch(/<script[^>]* src=/);

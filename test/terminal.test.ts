@@ -4,7 +4,6 @@
 
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { barChart } from '../src/cli/format.js';
 import { ROOT, temporaryFolder } from './helpers.js';
 
 /** Runs `train …` on a terminal of `columns`; `interrupt` types ^C once the bar has shown. */
@@ -79,26 +78,4 @@ describe('on an 80-column terminal', () => {
   });
 });
 
-describe('the accuracy chart', () => {
-  it('labels its axis, so that bar lengths can be read', () => {
-    const rows = [0.9648, 0.9654].map((value, i) => ({
-      label: String(i + 1),
-      value,
-      text: `${(100 * value).toFixed(2)}%`,
-    }));
-    const [axis, ...bars] = barChart(rows, 40).split('\n');
-    const [low, high] = axis
-      .trim()
-      .split(/\s+/)
-      .map((label) => parseFloat(label));
-    expect(low).toBeLessThan(96.48);
-    expect(high).toBeGreaterThanOrEqual(96.54);
-    // each bar is as long as its value's place between the labels says (to an eighth of a cell)
-    const eighths = (line: string) =>
-      [...line].reduce((sum, c) => sum + (c === '█' ? 8 : '▏▎▍▌▋▊▉'.indexOf(c) + 1), 0);
-    rows.forEach(({ value }, i) => {
-      const expected = ((100 * value - low) / (high - low)) * 40 * 8;
-      expect(Math.abs(eighths(bars[i]) - expected)).toBeLessThanOrEqual(0.5 + 1e-9);
-    });
-  });
-});
+// The accuracy chart's axis and dots: test/terminalFormat.test.ts, at 40 to 120 columns.

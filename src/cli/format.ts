@@ -20,25 +20,31 @@ export const NARROWEST = 39;
 
 /**
  * `parts` joined by `separator` into lines of at most `width` columns, the later lines starting
- * with `indent`: a part is never split unless it is longer than a line by itself (then after a
- * "/" when it can, as a long path; else where the line ends). Numbers hold no spaces, so
- * folding at spaces never splits one.
+ * with `indent`. A part longer than a line by itself is folded at its own spaces; a word longer
+ * than a line is cut after a "/" when it can (a long path), else where the line ends. Numbers
+ * hold no spaces, so folding at spaces never splits one.
  */
 export function pack(parts: string[], width: number, indent = '  ', separator = ' '): string {
+  // each word with what joins it to the one before: `separator` between parts, else a space
+  const words = parts.flatMap((part) =>
+    (indent + part).length > width
+      ? part.split(/(?<=\S) +/).map((word, i) => ({ word, join: i ? ' ' : separator }))
+      : [{ word: part, join: separator }],
+  );
   const lines: string[] = [];
   let line = '';
   let prefix = 0; // the current line's indent
-  for (const part of parts) {
+  for (const { word, join } of words) {
     if (!line) {
-      line = part;
-    } else if (line.length + separator.length + part.length <= width) {
-      line += separator + part;
+      line = word;
+    } else if (line.length + join.length + word.length <= width) {
+      line += join + word;
     } else {
       lines.push(line);
-      line = indent + part;
+      line = indent + word;
       prefix = indent.length;
     }
-    // a part longer than a line: cut after its last "/" that fits, else where the line ends
+    // a word longer than a line: cut after its last "/" that fits, else where the line ends
     while (line.length > width && width > indent.length) {
       const slash = line.lastIndexOf('/', width - 1);
       const at = slash >= prefix ? slash + 1 : width;
