@@ -135,7 +135,7 @@ describe.skipIf(!haveFashion)('a model that knows its data', () => {
     expect(recorded).toMatchObject({ source: 'fashion', name: 'fashion-mnist', testCount: 10000 });
     expect(recorded.testFingerprint).toMatch(/^[0-9a-f]{16}$/);
     const scored = runCli(['eval', '--model', model]);
-    expect(scored.stdout).toMatch(/^fashion-mnist test set, 10000 images: accuracy \d\d\.\d\d%/);
+    expect(scored.stdout).toMatch(/^fashion-mnist test set, 10,000 images: accuracy \d\d\.\d\d%/);
     const predicted = runCli(['predict', '--model', model, '--index', '0']);
     expect(predicted.stdout).toMatch(/\(true label Ankle boot\)/);
   });

@@ -6,6 +6,8 @@ import { EXIT, UsageError, UserError } from '../errors.js';
 import { compareHtml, compareRuns } from '../report/compare.js';
 import { writeFileAtomic } from '../train/runFiles.js';
 import { readRun } from '../train/runReader.js';
+import { plural } from '../numbers.js';
+import { columnsOf, wrap } from './format.js';
 
 export interface CompareOptions {
   out?: string;
@@ -31,10 +33,10 @@ export function compareCommand(folders: string[], options: CompareOptions): void
     return;
   }
   const groups = comparison.entries.filter((entry) => entry.runs.length > 1).length;
-  console.log(
-    `${folders.length} runs compared` +
-      (groups ? `, ${groups} group${groups > 1 ? 's' : ''} of seeds` : '') +
-      (comparison.differing.length ? `; they differ in ${comparison.differing.join(', ')}` : '') +
-      `: ${out}`,
-  );
+  const line =
+    `${plural(folders.length, 'run')} compared` +
+    (groups ? `, ${plural(groups, 'group')} of seeds` : '') +
+    (comparison.differing.length ? `; they differ in ${comparison.differing.join(', ')}` : '') +
+    `: ${out}`;
+  console.log(wrap(line, columnsOf(process.stdout)));
 }

@@ -4,7 +4,8 @@ import type { Engine } from '../model/engine.js';
 import { readModelFile } from '../model/modelFile.js';
 import { evaluate } from '../train/evaluate.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
-import { percent, table } from './format.js';
+import { plural } from '../numbers.js';
+import { columnsOf, percent, table, wrap } from './format.js';
 import { testDataFor } from './modelData.js';
 
 export interface EvalOptions {
@@ -38,10 +39,10 @@ async function evalOn(engine: Engine, options: EvalOptions): Promise<void> {
     return;
   }
   const classes = network.classes;
-  console.log(
-    `${data.name} test set, ${result.count} images: ` +
-      `accuracy ${percent(result.accuracy)}, loss ${result.loss.toFixed(4)}\n`,
-  );
+  const summary =
+    `${data.name} test set, ${plural(result.count, 'image')}: ` +
+    `accuracy ${percent(result.accuracy)}, loss ${result.loss.toFixed(4)}\n`;
+  console.log(wrap(summary, columnsOf(process.stdout)));
   console.log('per class:');
   console.log(
     table([

@@ -8,6 +8,7 @@ import { ReferenceEngine } from '../model/referenceEngine.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
 import { writeFileAtomic, writeFolderAtomic } from '../train/runFiles.js';
 import { factor, significant } from '../numbers.js';
+import { columnsOf, wrap } from './format.js';
 
 export interface ExportOptions {
   model: string;
@@ -69,7 +70,7 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
   if (options.png) {
     const png = weightsPng(weightTiles(network), network.input.height, network.input.width);
     writeFileAtomic(options.png, png);
-    console.error(`weights picture written to ${options.png}`);
+    console.error(wrap(`weights picture written to ${options.png}`, columnsOf(process.stderr)));
   }
   if (options.tfjs) {
     const { loadTfjs } = await import('../check/tfjs.js');
@@ -77,10 +78,10 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
     const { tf } = await loadTfjs();
     // the folder whole or not at all: an interrupted export leaves no model.json without weights
     writeFolderAtomic(options.tfjs, await tfjsArtifacts(tf, network), Boolean(options.force));
-    console.error(
+    const written =
       `TensorFlow.js LayersModel written to ${options.tfjs} (model.json, weights.bin); ` +
-        `its input is pixel × ${factor(network.input.scale)}` +
-        (network.input.offset ? ` + ${significant(network.input.offset)}` : ''),
-    );
+      `its input is pixel × ${factor(network.input.scale)}` +
+      (network.input.offset ? ` + ${significant(network.input.offset)}` : '');
+    console.error(wrap(written, columnsOf(process.stderr)));
   }
 }

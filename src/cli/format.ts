@@ -105,18 +105,28 @@ export function table(rows: string[][], alignRight = true, textColumns: number[]
 
 const SHADES = [' ', '░', '▒', '▓', '█'];
 
-/** An image of bytes drawn two characters per pixel (terminal cells are about twice as tall). */
-export function drawImage(pixels: Uint8Array, height: number, width: number): string {
-  const border = `+${'-'.repeat(2 * width)}+`;
+/**
+ * An image of bytes drawn two characters per pixel (terminal cells are about twice as tall as
+ * wide); where that is wider than `columns` (a 28-pixel image wants 58), one character per
+ * pixel and a line per two rows (their mean), which keeps the shape.
+ */
+export function drawImage(
+  pixels: Uint8Array,
+  height: number,
+  width: number,
+  columns = Infinity,
+): string {
+  const narrow = 2 * width + 2 > columns;
+  const border = `+${'-'.repeat(narrow ? width : 2 * width)}+`;
   const lines = [border];
-  for (let r = 0; r < height; r++) {
+  const shade = (value: number) =>
+    SHADES[Math.min(SHADES.length - 1, Math.floor((value / 256) * SHADES.length))];
+  for (let r = 0; r < height; r += narrow ? 2 : 1) {
     let line = '|';
     for (let c = 0; c < width; c++) {
-      const shade =
-        SHADES[
-          Math.min(SHADES.length - 1, Math.floor((pixels[r * width + c] / 256) * SHADES.length))
-        ];
-      line += shade + shade;
+      const below = narrow && r + 1 < height ? pixels[(r + 1) * width + c] : pixels[r * width + c];
+      const value = (pixels[r * width + c] + below) / 2;
+      line += narrow ? shade(value) : shade(value) + shade(value);
     }
     lines.push(line + '|');
   }

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readIdxFile, type IdxArray } from '../data/idx.js';
 import { UsageError, DataError } from '../errors.js';
-import { drawImage, table } from './format.js';
+import { plural } from '../numbers.js';
+import { columnsOf, drawImage, table, wrap } from './format.js';
 
 export interface InspectOptions {
   index: number;
@@ -70,14 +71,14 @@ export async function inspectCommand(file: string, options: InspectOptions): Pro
     );
     return;
   }
-  console.log(
-    `${file}\n  type ${array.type}, dims ${array.dims.join('×')}, ${count} images of ${height}×${width}`,
-  );
-  console.log(
+  const columns = columnsOf(process.stdout);
+  const header = `${file}\n  type ${array.type}, dims ${array.dims.join('×')}, ${plural(count, 'image')} of ${height}×${width}`;
+  console.log(wrap(header, columns));
+  const image =
     `\nimage ${options.index}` +
-      (label === undefined ? '' : `, label ${label} (from ${labelsFile})`),
-  );
-  console.log(drawImage(pixels, height, width));
+    (label === undefined ? '' : `, label ${label} (from ${labelsFile})`);
+  console.log(wrap(image, columns));
+  console.log(drawImage(pixels, height, width, columns));
 }
 
 async function readLabel(file: string, index: number, images: number): Promise<number> {

@@ -3,6 +3,7 @@
 
 import { checkDataFits, loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
 import type { LoadedModel } from '../model/modelFile.js';
+import { columnsOf, wrap } from './format.js';
 
 export async function testDataFor(
   model: LoadedModel,
@@ -12,9 +13,8 @@ export async function testDataFor(
 ): Promise<Dataset> {
   const source = resolveDataSource(data ?? model.data?.source);
   if (data !== undefined && model.data && source.name !== model.data.name) {
-    console.error(
-      `warning: ${file} was trained on ${model.data.name}; scoring it on ${source.name}'s test set`,
-    );
+    const warning = `warning: ${file} was trained on ${model.data.name}; scoring it on ${source.name}'s test set`;
+    console.error(wrap(warning, columnsOf(process.stderr)));
   }
   const dataset = await loadDataset(source, { testOnly: true, testLimit });
   const { input, classes } = model.network;

@@ -6,7 +6,7 @@ import type { Engine } from '../model/engine.js';
 import { readModelFile } from '../model/modelFile.js';
 import { classifyPixels, predictImage } from '../model/predict.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
-import { drawImage, percent } from './format.js';
+import { columnsOf, drawImage, percent, wrap } from './format.js';
 import { testDataFor } from './modelData.js';
 
 export interface PredictOptions {
@@ -50,7 +50,8 @@ async function predictOn(engine: Engine, images: string[], options: PredictOptio
   for (const file of images) {
     const { label, probabilities, pixels } = predictImage(network, readPngGrey(file));
     if (!pixels.some((pixel) => pixel > 0)) {
-      console.error(`warning: ${file}: no ink found (a blank image): its prediction means nothing`);
+      const warning = `warning: ${file}: no ink found (a blank image): its prediction means nothing`;
+      console.error(wrap(warning, columnsOf(process.stderr)));
     }
     predictions.push({ file, label, probabilities });
     shown.push(pixels);
@@ -85,6 +86,6 @@ async function predictOn(engine: Engine, images: string[], options: PredictOptio
     for (const { label, probability } of ranked) {
       console.log(`  ${label.padEnd(12)} ${percent(probability).padStart(7)}`);
     }
-    if (options.show) console.log(drawImage(shown[p], height, width));
+    if (options.show) console.log(drawImage(shown[p], height, width, columnsOf(process.stdout)));
   });
 }
