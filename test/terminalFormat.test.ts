@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { epochLine } from '../src/cli/epochLine.js';
-import { dotAxis, dotCell, dotPlot, wrap } from '../src/cli/format.js';
+import { dotAxis, dotCell, dotPlot, drawImage, wrap } from '../src/cli/format.js';
 import { examplesText } from '../src/cli/help.js';
 import { factor, grouped, plural, significant } from '../src/numbers.js';
 import type { EpochMetrics } from '../src/train/records.js';
@@ -140,6 +140,25 @@ describe('the examples at the end of --help', () => {
       .map((line) => line.slice(4).split(/ +# /)[0].trim());
     expect(commands).toEqual(examples.map((e) => e.split(/ +# /)[0].trim()));
     expect(numbers(text)).toContain('1.6666667e-5');
+  });
+});
+
+describe('a drawn digit', () => {
+  // a 28×28 square ring: ink on rows and columns 4 and 23
+  const pixels = new Uint8Array(28 * 28);
+  for (let i = 4; i < 24; i++) {
+    for (const j of [4, 23]) pixels[j * 28 + i] = pixels[i * 28 + j] = 255;
+  }
+
+  it.each(TERMINALS)('fits %i columns, keeping its shape', (columns) => {
+    const drawn = drawImage(pixels, 28, 28, columns - 1);
+    expectFits(drawn, columns - 1);
+    const lines = drawn.split('\n');
+    // two characters a pixel where 58 columns fit, else one a pixel and a line per two rows
+    const wide = columns - 1 >= 58;
+    expect(lines).toHaveLength(wide ? 30 : 16);
+    expect(lines[1 + (wide ? 4 : 2)].replace(/[^░▒▓█]/g, '')).toHaveLength(wide ? 40 : 20);
+    expect(lines[1 + (wide ? 10 : 5)].replace(/[^░▒▓█]/g, '')).toHaveLength(wide ? 4 : 2);
   });
 });
 
