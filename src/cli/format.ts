@@ -157,10 +157,11 @@ export interface Axis {
 export function dotAxis(values: number[], unit = '%', minSpan = 1, floor = 0, ceiling = 100): Axis {
   const min = Math.min(...values);
   const max = Math.max(...values);
-  const step = niceStep(Math.max(max - min, minSpan));
-  const middle = (min + max) / 2;
-  let low = Math.floor(Math.min(min, middle - minSpan / 2) / step + 1e-9) * step;
-  let high = Math.ceil(Math.max(max, middle + minSpan / 2) / step - 1e-9) * step;
+  // a span narrower than minSpan gets ends on a grid of minSpan / 2: round labels (92.0–93.0%)
+  const step = max - min < minSpan ? minSpan / 2 : niceStep(max - min);
+  let low = Math.floor(min / step + 1e-9) * step;
+  let high = Math.ceil(max / step - 1e-9) * step;
+  if (high - low < minSpan - 1e-9) high = low + minSpan;
   if (high > ceiling) [low, high] = [Math.max(floor, low - (high - ceiling)), ceiling];
   if (low < floor) [low, high] = [floor, Math.min(ceiling, high + (floor - low))];
   const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
