@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPngGrey } from '../src/data/png.js';
 import { readModelFile, serializeModel } from '../src/model/modelFile.js';
+import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { MNIST_INPUT, softmaxRegression } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { MNIST, runCli, temporaryFolder } from './helpers.js';
@@ -13,12 +14,13 @@ import { MNIST, runCli, temporaryFolder } from './helpers.js';
 const folder = temporaryFolder();
 const run = join(folder, 'run');
 mkdirSync(run);
-const network = softmaxRegression(MNIST_INPUT, MNIST.classes, 'xavier', new Random(3));
+const engine = new ReferenceEngine();
+const network = softmaxRegression(MNIST_INPUT, MNIST.classes, 'xavier', new Random(3), engine);
 writeFileSync(join(run, 'model.json'), serializeModel(network, {}));
 
 describe('--model', () => {
   it('reads a run folder’s model.json', async () => {
-    const model = await readModelFile(run);
+    const model = await readModelFile(run, engine);
     expect(serializeModel(model.network, {})).toBe(serializeModel(network, {}));
     const result = runCli(['predict', '--model', run, '--index', '0']);
     expect(result.stderr).toBe('');
@@ -29,7 +31,7 @@ describe('--model', () => {
   it('names a folder with no model.json and says what to give', async () => {
     const empty = join(folder, 'empty');
     mkdirSync(empty);
-    await expect(readModelFile(empty)).rejects.toThrow(
+    await expect(readModelFile(empty, engine)).rejects.toThrow(
       `${empty} is a folder with no model.json: give the model.json that train wrote`,
     );
     const result = runCli(['eval', '--model', empty]);
