@@ -11,6 +11,7 @@ import {
   engineOption,
   integerOption,
   modelDataOption,
+  numberOption,
   threadsOption,
 } from '../train/options.js';
 import { trainOptions } from '../train/trainOptions.js';
@@ -185,6 +186,32 @@ program
   });
 
 program
+  .command('explain')
+  .description(
+    'one sample through a model, laid open: each layer, z, p, both losses and their gradients, one SGD step, and the same in TensorFlow.js',
+  )
+  .argument('[image]', 'a PNG (prepared as predict prepares drawings); needs --label')
+  .requiredOption('--model <file>', 'model.json written by train')
+  .addOption(
+    new Option('--index <n>', 'test-set image N instead of a PNG').argParser(
+      integerOption('--index', 0),
+    ),
+  )
+  .option('--label <k>', 'the target class (required with IMAGE; default: the test label)')
+  .addOption(
+    new Option('--lr <rate>', 'learning rate of the SGD step shown')
+      .argParser(numberOption('--lr', 0))
+      .default(undefined, "the model's training rate if recorded, else 0.5"),
+  )
+  .addOption(modelDataOption())
+  .addOption(engineOption())
+  .option('--json', 'print every tensor, named and complete, and the formulas as JSON', false)
+  .action(async (image, options) => {
+    const { explainCommand } = await import('./explain.js');
+    commandExitCode = await explainCommand(image, options);
+  });
+
+program
   .command('export')
   .description('write a model as a TensorFlow.js LayersModel, or its weights as a picture')
   .requiredOption('--model <file>', 'model.json written by train (or its run folder)')
@@ -275,6 +302,11 @@ const EXAMPLES: Record<string, string[]> = {
     'mnist-softmax predict --model runs/a/model.json digit.png --show',
     'cat digit.png | mnist-softmax predict --model model.json -   # stdin',
     'mnist-softmax predict --model model.json --index 0 --json',
+  ],
+  explain: [
+    'mnist-softmax explain --model runs/a/model.json --index 0',
+    'mnist-softmax explain --model model.json digit.png --label 3 --lr 0.5',
+    'mnist-softmax explain --model model.json --index 7 --json > step.json',
   ],
   export: [
     'mnist-softmax export --model model.json --tfjs tfjs-model',

@@ -109,3 +109,38 @@ export function batchnormBackward(
     }
   }
 }
+
+/**
+ * Backward of inference mode, given dy = ∂L/∂y, with the moving statistics held constant:
+ *   x̂_nj = (x_nj − moving μ_j) / √(moving σ²_j + ε)
+ *   dβ_j = Σ_n dy_nj      dγ_j = Σ_n dy_nj x̂_nj      dx_nj = dy_nj γ_j / √(moving σ²_j + ε)
+ * Training never runs it (it normalises by the batch's statistics); `explain` does, for a step
+ * on one sample, whose own variance is 0. dx, dgamma and dbeta are overwritten.
+ */
+export function batchnormBackwardInference(
+  dx: Floats,
+  dgamma: Floats,
+  dbeta: Floats,
+  dout: Floats,
+  x: Floats,
+  gamma: Floats,
+  movingMean: Floats,
+  movingVariance: Floats,
+  batch: number,
+  features: number,
+  epsilon: number,
+): void {
+  for (let j = 0; j < features; j++) {
+    const inverseStd = 1 / Math.sqrt(movingVariance[j] + epsilon);
+    let sumDy = 0;
+    let sumDyXHat = 0;
+    for (let n = 0; n < batch; n++) {
+      const i = n * features + j;
+      sumDy += dout[i];
+      sumDyXHat += dout[i] * (x[i] - movingMean[j]) * inverseStd;
+      dx[i] = dout[i] * gamma[j] * inverseStd;
+    }
+    dbeta[j] = sumDy;
+    dgamma[j] = sumDyXHat;
+  }
+}
