@@ -142,7 +142,7 @@ async function explainOn(
     [learningRate, learningRateSource] = [options.lr, '--lr'];
   } else if (typeof recorded === 'number' && recorded > 0 && Number.isFinite(recorded)) {
     learningRate = recorded;
-    learningRateSource = `the model's training rate (its optimiser: ${optimizer})`;
+    learningRateSource = `the model's training rate; it trained with ${optimizer}`;
   } else {
     learningRate = DEFAULT_STEP_RATE;
     learningRateSource = `the default: the model records no training rate`;
@@ -276,6 +276,14 @@ function fittedTable(columns: string[][], width: number): string {
     .join('\n\n');
 }
 
+/** `text` wrapped at spaces into `width` columns, every line indented by two spaces. */
+function indented(text: string, width: number): string {
+  return wrap(text, width - 2)
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
 function norm(values: ArrayLike<number>, start = 0, end = values.length, stride = 1): number {
   let sum = 0;
   for (let i = start; i < end; i += stride) sum += values[i] * values[i];
@@ -299,11 +307,10 @@ function layerLines(e: Explanation, width: number): string[] {
     if (layer.statistics) {
       const { movingMean, movingVariance, epsilon } = layer.statistics;
       lines.push(
-        wrap(
-          `  inference mode: the moving statistics, not this batch of 1's (whose variance is 0): ` +
+        indented(
+          `inference mode: the moving statistics, not this batch of 1's (whose variance is 0): ` +
             `moving mean ${range(movingMean)}, moving variance ${range(movingVariance)}, ε ${epsilon}`,
           width,
-          '    ',
         ),
       );
     }
@@ -313,11 +320,10 @@ function layerLines(e: Explanation, width: number): string[] {
     }
     const zeros = layer.output.filter((v) => v === 0).length;
     lines.push(
-      wrap(
-        `  out: ${range(layer.output)}, ‖out‖ ${short(norm(layer.output))}` +
+      indented(
+        `out: ${range(layer.output)}, ‖out‖ ${short(norm(layer.output))}` +
           (layer.type === 'relu' ? `, ${zeros} of ${layer.outputs} zero` : ''),
         width,
-        '    ',
       ),
     );
   }
@@ -333,21 +339,22 @@ function stepLines(e: Explanation, source: string, width: number): string[] {
   ];
   const lastDense = ce.parameters.filter((p) => p.type === 'dense' && p.name === 'weights').pop()!;
   const classes = e.classes.length;
+  // ‖ΔW‖ = lr ‖dW‖: the step's size (float32's θ after − θ before loses steps below its rounding)
   const classNorm = (step: StepRecord, c: number) => {
-    const update = step.parameters.find(
+    const gradient = step.parameters.find(
       (p) => p.layer === lastDense.layer && p.name === 'weights',
-    )!.update;
-    return norm(update, c, update.length, classes);
+    )!.gradient;
+    return e.learningRate * norm(gradient, c, gradient.length, classes);
   };
   if (ce.parameters.length > 2) {
-    lines.push('', '‖Δθ‖ per parameter:');
+    lines.push('', '‖Δθ‖ = lr ‖dL/dθ‖ per parameter:');
     const names = ce.parameters.map((p) => `${p.layer} ${p.type} ${p.name}`);
     lines.push(
       fittedTable(
         [
           ['layer', ...names],
-          ['CE', ...ce.parameters.map((p) => short(norm(p.update)))],
-          ['MSE', ...mse.parameters.map((p) => short(norm(p.update)))],
+          ['CE', ...ce.parameters.map((p) => short(e.learningRate * norm(p.gradient)))],
+          ['MSE', ...mse.parameters.map((p) => short(e.learningRate * norm(p.gradient)))],
         ],
         width,
       ),
@@ -356,7 +363,8 @@ function stepLines(e: Explanation, source: string, width: number): string[] {
   lines.push(
     '',
     wrap(
-      `‖ΔW‖ per class (the column of layer ${lastDense.layer}'s weights into it), p before and after:`,
+      `‖ΔW‖ = lr ‖dW‖ per class (the column of layer ${lastDense.layer}'s weights into it), ` +
+        'p before and after each step:',
       width,
     ),
   );
@@ -405,7 +413,7 @@ function tfjsLines(tfjs: TfjsComparison, width: number): string[] {
   return [
     wrap(
       `The same sample in TensorFlow.js autodiff (${tfjs.backend}): largest |difference| ` +
-        `${short(worst)}, ${verdict} the target ${TFJS_TARGET}`,
+        `${short(worst)}, ${verdict} the target 1e-5`,
       width,
     ),
     table(
@@ -429,7 +437,8 @@ export function renderExplanation(result: ExplainResult, width: number): string 
   const ratio = norm(se.dlogits) / norm(ce.dlogits);
   const out: string[] = [
     wrap(`${result.sample.description}, target class ${label} (${result.targetSource})`, width),
-    wrap(`model ${result.model}: ${result.network}, ${result.engine} engine`, width),
+    wrap(`model: ${result.network}, ${result.engine} engine, from`, width),
+    indented(result.model.replace(/\//g, '/ '), width).replace(/\/ /g, '/'),
     wrap(
       'One sample as a batch of 1, every number from the kernels training runs; BatchNorm in ' +
         'inference mode (its moving statistics), for the step too.',
