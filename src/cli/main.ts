@@ -199,9 +199,10 @@ program
   )
   .option('--label <k>', 'the target class (required with IMAGE; default: the test label)')
   .addOption(
-    new Option('--lr <rate>', 'learning rate of the SGD step shown')
-      .argParser(numberOption('--lr', 0))
-      .default(undefined, "the model's training rate if recorded, else 0.5"),
+    new Option(
+      '--lr <rate>',
+      "learning rate of the SGD step shown (default: the model's training rate if model.json records one, else 0.5)",
+    ).argParser(numberOption('--lr', 0)),
   )
   .addOption(modelDataOption())
   .addOption(engineOption())
