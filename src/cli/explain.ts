@@ -54,7 +54,7 @@ export async function explainCommand(
   const result = await explain(image, options);
   if (options.json) process.stdout.write(JSON.stringify(explanationJson(result)) + '\n');
   else
-    console.log(renderExplanation(result, Math.max(40, Math.min(80, columnsOf(process.stdout)))));
+    console.log(renderExplanation(result, Math.max(30, Math.min(80, columnsOf(process.stdout)))));
   if (!(result.tfjs.maxAbsDiff < TFJS_TARGET)) {
     console.error(
       `mnist-softmax: explain: the largest difference from TensorFlow.js, ` +
@@ -427,7 +427,7 @@ function tfjsLines(tfjs: TfjsComparison, width: number): string[] {
   ];
 }
 
-/** The explanation as text of at most `width` columns (at least 40). */
+/** The explanation as text of at most `width` columns (read well from 40). */
 export function renderExplanation(result: ExplainResult, width: number): string {
   const e = result.explanation;
   const { height, width: columns, scale, offset } = result.input;

@@ -50,7 +50,7 @@ function plain(output: string): string {
 }
 
 const COMMANDS = ['', 'train', 'eval', 'inspect', 'examples', 'gradcheck', 'bench', 'predict'];
-const MORE = ['export', 'compare', 'studio'];
+const MORE = ['export', 'compare', 'studio', 'explain'];
 
 describe.each([40, 50])('on a terminal of %i columns', (columns) => {
   it('train: the header, a warning, the bar, the epoch lines, the chart and the summary fit', async () => {
