@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError } from '../src/errors.js';
-import { RUN_DEFAULTS } from '../src/train/defaults.js';
+import { RUN_DEFAULTS } from '../src/run/options.js';
 import { readEvents } from '../src/train/eventLog.js';
 import type { EndEvent, EpochEvent, StartEvent, StepEvent } from '../src/train/records.js';
 import { startRun } from '../src/train/run.js';

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LEARNING_RATES, defaultLogEvery } from '../train/defaults.js';
+import { DEFAULT_LEARNING_RATES, defaultLogEvery } from '../run/options.js';
 import { EventLog } from '../train/eventLog.js';
 import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
 import { Dense } from '../model/layers.js';

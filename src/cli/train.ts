@@ -3,7 +3,7 @@
 import { relative } from 'node:path';
 import type { Network } from '../model/network.js';
 import { EXIT } from '../errors.js';
-import { optionWarnings, type RunOptions } from '../train/defaults.js';
+import { libraryOption, OPTIONS, optionWarnings, type TrainOptions } from '../run/options.js';
 import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
@@ -12,7 +12,8 @@ import { epochLine } from './epochLine.js';
 import { columnsOf, dotAxis, dotPlot, percent, wrap } from './format.js';
 import { EpochProgress } from './progress.js';
 
-export interface TrainOptions extends RunOptions {
+/** The command line's options: the library's, where the run goes, and what is printed. */
+export interface TrainCommandOptions extends TrainOptions {
   out?: string;
   force: boolean;
   resume?: string;
@@ -25,7 +26,7 @@ export interface TrainOptions extends RunOptions {
  * Prints a run's events: the header on stderr, a progress bar, one line per epoch, as wide as
  * the terminal it goes to (when it goes to one). `stopProgress` removes the bar for good.
  */
-function printEvents(options: TrainOptions) {
+function printEvents(options: TrainCommandOptions) {
   const stream = options.json ? process.stderr : process.stdout;
   const log = (line: string) => (options.json ? console.error(line) : console.log(line));
   const width = columnsOf(stream);
@@ -72,7 +73,7 @@ function printEvents(options: TrainOptions) {
 
 /** `given`: the options set on the command line (not by default). */
 export async function trainCommand(
-  options: TrainOptions,
+  options: TrainCommandOptions,
   given: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const warn = (message: string) => console.error(wrap(message, columnsOf(process.stderr)));
@@ -89,7 +90,7 @@ export async function trainCommand(
       epochs: options.resume && given.has('epochs') ? options.epochs : undefined,
       threads: options.threads,
     };
-    const result = await startRun(options, placement, {
+    const result = await startRun(runOptionsOf(options, given), placement, {
       onEvent: display.onEvent,
       shouldStop: stop.requested,
       companion: startCompanion,
@@ -135,6 +136,21 @@ export async function trainCommand(
   } finally {
     stop.release();
   }
+}
+
+/**
+ * What the command line passes to the run: the run's own options and the engine (not where it
+ * goes, nor what is printed). A resume brings its own options: only an engine asked for now.
+ */
+function runOptionsOf(options: TrainCommandOptions, given: ReadonlySet<string>) {
+  const passed: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    if (!libraryOption(spec)) continue;
+    if (options.resume && !(spec.name === 'engine' && given.has('engine'))) continue;
+    const value = (options as unknown as Record<string, unknown>)[spec.name];
+    if (value !== undefined) passed[spec.name] = value;
+  }
+  return passed as Partial<TrainOptions>;
 }
 
 function dot(metrics: EpochMetrics) {

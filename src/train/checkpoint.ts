@@ -121,6 +121,7 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
     Array.isArray(value) ? value : invalid(`${what} is not a list`);
 
   const { state, data } = json as Record<string, unknown>;
+  if (!isObject(json.options)) invalid('"options" is not an object');
   if (!isObject(state)) return invalid('"state" is not an object');
   if (!isCount(state.epoch, 1)) invalid('"state.epoch" is not a whole number ≥ 1');
   if (!isCount(state.step, 0)) invalid('"state.step" is not a whole number ≥ 0');

@@ -2,7 +2,7 @@
 // accuracy (the earliest of equals); and when to stop early, after `patience` epochs without a
 // better one. Only the validation split chooses: the test set never does.
 
-import type { KeepRule } from './defaults.js';
+import type { KeepRule } from '../run/options.js';
 import type { EpochMetrics } from './records.js';
 
 export interface Kept {

@@ -17,7 +17,6 @@ import {
   type Split,
 } from '../data/dataset.js';
 import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
-import { optionsProblem } from './trainOptions.js';
 import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
 import {
   buildNetwork,
@@ -40,12 +39,18 @@ import type { Batch } from '../model/batches.js';
 import { checkpointFile, checkResumeData, readResumePoint, restoreNetwork } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
 import {
+  checkOptions,
   defaultLogEvery,
   learningRateOf,
+  libraryOption,
+  OptionValueError,
+  recordOf,
   resolveOptions,
   RUN_DEFAULTS,
+  type ResolvedOptions,
   type RunOptions,
-} from './defaults.js';
+  type TrainOptions,
+} from '../run/options.js';
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper, type Kept } from './keep.js';
 import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
@@ -59,9 +64,6 @@ import {
 } from './trainer.js';
 import { trainLbfgs } from './lbfgs.js';
 import type { EndEvent, EpochMetrics, StepLog } from './records.js';
-
-/** A run's options as it uses them: preset applied, epochs chosen. */
-type ResolvedOptions = ReturnType<typeof resolveOptions<RunOptions>>;
 
 /** Where a run goes and how this process runs it (not saved: a resume may choose again). */
 export interface RunPlacement {
@@ -160,49 +162,76 @@ function architectureOf(options: RunOptions): Architecture {
  * checked before its folder is made; a resumed run's folder is locked before its checkpoint is
  * read (a run still writing it holds the lock), and its saved options apply.
  */
-function openRun(requested: Partial<RunOptions>, placement: RunPlacement, hooks: RunHooks) {
+function openRun(requested: unknown, placement: RunPlacement, hooks: RunHooks) {
+  // options from the library API are checked as the command line checks its own
+  const given = checkOptions(requested ?? {}, libraryOption) as Partial<TrainOptions>;
   if (!placement.resume) {
-    // options from the library API are checked as the command line checks its own
-    const problem = optionsProblem(requested);
-    if (problem) throw new UsageError(problem);
-    const applied = resolveOptions({ ...RUN_DEFAULTS, ...requested } as RunOptions);
-    checkArchitecture(architectureOf(applied));
+    const applied = resolveOptions({ ...RUN_DEFAULTS, ...given } as TrainOptions);
+    const architecture = architectureOf(applied);
+    checkArchitecture(architecture);
     const source = resolveDataSource(applied.data);
     const folder = openRunFolder(placement.out, { force: placement.force });
-    return { options: applied, source, checkpoint: null, folder };
+    return { options: applied, architecture, source, checkpoint: null, folder };
   }
   const folder = openRunFolder(placement.resume, { resume: true });
   try {
-    const { options: saved, checkpoint } = readResumePoint<RunOptions & { epochs: number }>(
+    const { options: saved, checkpoint } = readResumePoint<{ epochs: number }>(
       placement.resume,
       placement.epochs,
     );
-    const problem = optionsProblem(saved);
-    if (problem) {
-      throw new UserError(`--resume ${placement.resume}: checkpoint.json: ${problem}`, EXIT.input);
-    }
-    if (saved.optimizer === 'lbfgs') {
-      throw new UsageError(
-        `--resume ${placement.resume}: an L-BFGS run cannot continue (its curvature memory is ` +
-          'not saved); run it again, it takes seconds',
-      );
-    }
-    if (saved.checkTfjs) {
-      hooks.warn?.('--resume: the tfjs cross-check does not continue across a resume');
-    }
-    // an option missing (from a checkpoint older than the option) takes its default
-    const resumed = resolveOptions({ ...RUN_DEFAULTS, ...saved, checkTfjs: false });
-    checkArchitecture(architectureOf(resumed));
+    const resumed = resumedOptions(saved, given, placement.resume, hooks);
+    const architecture = architectureOf(resumed);
+    checkArchitecture(architecture);
     const source = resolveDataSource(resumed.data);
-    return { options: resumed, source, checkpoint, folder };
+    return { options: resumed, architecture, source, checkpoint, folder };
   } catch (error) {
     folder.release();
     throw error;
   }
 }
 
+/**
+ * A resumed run's options: its checkpoint's (an option missing, from a checkpoint older than
+ * the option, takes its default), and the engine asked for now. A checkpoint written before the
+ * record kept only the run's own options also holds the command line's (out, force, threads …):
+ * they are checked, and only the engine is taken from them when none is asked for now.
+ */
+function resumedOptions(
+  saved: unknown,
+  given: Partial<TrainOptions>,
+  folder: string,
+  hooks: RunHooks,
+): ResolvedOptions {
+  let checked: Partial<TrainOptions>;
+  try {
+    checked = checkOptions(saved, () => true) as Partial<TrainOptions>;
+  } catch (error) {
+    const problem =
+      error instanceof OptionValueError || error instanceof UsageError
+        ? error.message
+        : 'its options are not an object';
+    throw new UserError(`--resume ${folder}: checkpoint.json: ${problem}`, EXIT.input);
+  }
+  if (checked.optimizer === 'lbfgs') {
+    throw new UsageError(
+      `--resume ${folder}: an L-BFGS run cannot continue (its curvature memory is ` +
+        'not saved); run it again, it takes seconds',
+    );
+  }
+  if (checked.checkTfjs) {
+    hooks.warn?.('--resume: the tfjs cross-check does not continue across a resume');
+  }
+  return resolveOptions({
+    ...RUN_DEFAULTS,
+    ...recordOf(checked),
+    engine: given.engine ?? checked.engine ?? RUN_DEFAULTS.engine,
+    checkTfjs: false,
+  } as TrainOptions);
+}
+
 function describeRun(
   options: ResolvedOptions,
+  architecture: Architecture,
   data: Dataset,
   config: TrainConfig,
   network: Network,
@@ -215,7 +244,7 @@ function describeRun(
     hidden: options.hidden,
     activation: options.hidden.length ? options.activation : null,
     batchnorm: options.batchnorm,
-    init: describeInit(architectureOf(options)),
+    init: describeInit(architecture),
     loss: options.loss,
     optimizer: options.optimizer,
     ...(options.optimizer === 'momentum' ? { momentum: options.momentum } : {}),
@@ -274,14 +303,17 @@ function trainConfig(options: ResolvedOptions): TrainConfig {
  * whatever happens.
  */
 export async function startRun(
-  requested: Partial<RunOptions>,
+  requested: Partial<TrainOptions>,
   placement: RunPlacement = {},
   hooks: RunHooks = {},
 ): Promise<RunResult> {
   const emit = hooks.onEvent ?? (() => {});
-  const { options, source, checkpoint, folder } = openRun(requested, placement, hooks);
+  const { options, architecture, source, checkpoint, folder } = openRun(
+    requested,
+    placement,
+    hooks,
+  );
   const out = folder.path;
-  const architecture = architectureOf(options);
   const finished: EpochMetrics[] = [];
   let engine: Engine | null = null;
   let companion: Companion | null = null;
@@ -322,7 +354,7 @@ export async function startRun(
       checkResumeData(checkpoint, trainingData, out);
       restoreNetwork(network, checkpoint.arrays, out);
     }
-    const runConfig = describeRun(options, data, config, network);
+    const runConfig = describeRun(options, architecture, data, config, network);
     folder.epochFiles.open();
     const history = new MetricsHistory(out);
     finished.push(...history.start(checkpoint?.state.epoch ?? 0, checkpoint?.history));
@@ -392,7 +424,7 @@ export async function startRun(
           const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
           folder.epochFiles.commit(metrics.epoch, [
             ['model.json', keeper.model(serialize)],
-            checkpointFile(options, trainingData, state, network),
+            checkpointFile(recordOf(options), trainingData, state, network),
             ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
           ]);
           curves.drawAfterEpoch(finished);
