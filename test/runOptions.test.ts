@@ -16,8 +16,14 @@ describe('train() at the library’s door', () => {
   it('types values as the command line would, and records only the run’s options', async () => {
     const out = join(temporaryFolder(), 'run');
     // text for a number, a number for a list: as `--epochs 2 --hidden 16` would give them
-    const options = { ...SMALL, epochs: '2', hidden: 16 } as unknown as Record<string, never>;
-    const result = await train(options, { out, threads: 1 });
+    const options = { ...SMALL, epochs: '2', hidden: 16, momentum: 0.5 } as unknown as Record<
+      string,
+      never
+    >;
+    const warnings: string[] = [];
+    const result = await train(options, { out, threads: 1 }, { warn: (w) => warnings.push(w) });
+    // the library warns of what the run ignores, as the command line does
+    expect(warnings).toEqual(['warning: --momentum has no effect with --optimizer adam']);
     expect(result.config.epochs).toBe(2);
     expect(result.config.hidden).toEqual([16]);
     const saved = readJson(join(out, 'checkpoint.json')).options;

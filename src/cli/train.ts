@@ -77,9 +77,6 @@ export async function trainCommand(
   given: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const warn = (message: string) => console.error(wrap(message, columnsOf(process.stderr)));
-  if (!options.resume) {
-    for (const warning of optionWarnings(options, given)) warn(`warning: ${warning}`);
-  }
   const display = printEvents(options);
   const stop = interruptOnSignals(display.stopProgress);
   try {
@@ -139,14 +136,15 @@ export async function trainCommand(
 }
 
 /**
- * What the command line passes to the run: the run's own options and the engine (not where it
- * goes, nor what is printed). A resume brings its own options: only an engine asked for now.
+ * What the command line passes to the run: the options given on it (the others take the same
+ * defaults in the run), of the run and the process (not where it goes, nor what is printed).
+ * The run warns of those it would ignore. A resume brings its own: only an engine asked for now.
  */
 function runOptionsOf(options: TrainCommandOptions, given: ReadonlySet<string>) {
   const passed: Record<string, unknown> = {};
   for (const spec of OPTIONS) {
-    if (!libraryOption(spec)) continue;
-    if (options.resume && !(spec.name === 'engine' && given.has('engine'))) continue;
+    if (!libraryOption(spec) || !given.has(spec.name)) continue;
+    if (options.resume && spec.name !== 'engine') continue;
     const value = (options as unknown as Record<string, unknown>)[spec.name];
     if (value !== undefined) passed[spec.name] = value;
   }

@@ -751,27 +751,32 @@ export function resolveOptions<Options extends RunOptions & { checkTfjs?: boolea
 }
 
 /**
- * The options given (by the user, not by default) that a run would ignore: a warning each.
- * Throws UsageError for one that contradicts a preset (which would silently override it).
+ * The options given (by the user, not by default: the keys of `given`) that the run, as
+ * `resolved`, would ignore: a warning each. Throws UsageError for one that contradicts a preset
+ * (which would silently override it).
  */
-export function optionWarnings(options: RunOptions, given: ReadonlySet<string>): string[] {
-  const { optimizer, hidden } = resolveOptions(options);
-  if (options.preset) {
-    const preset = PRESETS[options.preset] as Record<string, unknown>;
-    for (const name of given) {
-      const value = (options as unknown as Record<string, unknown>)[name];
-      if (name in preset && JSON.stringify(value) !== JSON.stringify(preset[name])) {
+export function optionWarnings(
+  given: Partial<RunOptions>,
+  resolved: Pick<RunOptions, 'optimizer' | 'hidden' | 'preset' | 'steps'>,
+): string[] {
+  const names = new Set(Object.keys(given));
+  const { optimizer, hidden, preset } = resolved;
+  if (preset) {
+    const set = PRESETS[preset] as Record<string, unknown>;
+    for (const name of names) {
+      const value = (given as Record<string, unknown>)[name];
+      if (name in set && JSON.stringify(value) !== JSON.stringify(set[name])) {
         throw new UsageError(
-          `${flagOf(name)} ${String(value)} contradicts --preset ${options.preset}, ` +
-            `which sets ${flagOf(name)} ${String(preset[name])}`,
+          `${flagOf(name)} ${String(value)} contradicts --preset ${preset}, ` +
+            `which sets ${flagOf(name)} ${String(set[name])}`,
         );
       }
     }
   }
   const warnings: string[] = [];
-  const unused = (names: string[], why: string) => {
-    for (const name of names) {
-      if (given.has(name)) warnings.push(`${flagOf(name)} has no effect ${why}`);
+  const unused = (list: string[], why: string) => {
+    for (const name of list) {
+      if (names.has(name)) warnings.push(`${flagOf(name)} has no effect ${why}`);
     }
   };
   if (optimizer !== 'momentum') unused(['momentum'], `with --optimizer ${optimizer}`);
@@ -781,7 +786,7 @@ export function optionWarnings(options: RunOptions, given: ReadonlySet<string>):
   if (hidden.length === 0) {
     unused(['activation'], 'without hidden layers (--hidden)');
   }
-  if (options.steps !== undefined) unused(['epochs'], 'with --steps, which sets the length');
+  if (given.steps !== undefined) unused(['epochs'], 'with --steps, which sets the length');
   if (optimizer === 'lbfgs') {
     unused(
       ['lr', 'lrSchedule', 'batchSize', 'steps', 'shuffle'],

@@ -68,7 +68,7 @@ function checkTogether(options: Record<string, unknown>, errors: Map<string, str
   const requested = { ...RUN_DEFAULTS, ...options } as TrainOptions;
   let warnings: string[] = [];
   const checks = [
-    () => (warnings = optionWarnings(requested, new Set(Object.keys(options)))),
+    () => (warnings = optionWarnings(options, resolveOptions(requested))),
     () => checkArchitecture(resolveOptions(requested)),
     () => resolveDataSource(options.data as string | undefined),
   ];

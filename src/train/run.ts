@@ -44,6 +44,7 @@ import {
   learningRateOf,
   libraryOption,
   OptionValueError,
+  optionWarnings,
   recordOf,
   resolveOptions,
   RUN_DEFAULTS,
@@ -167,6 +168,7 @@ function openRun(requested: unknown, placement: RunPlacement, hooks: RunHooks) {
   const given = checkOptions(requested ?? {}, libraryOption) as Partial<TrainOptions>;
   if (!placement.resume) {
     const applied = resolveOptions({ ...RUN_DEFAULTS, ...given } as TrainOptions);
+    for (const warning of optionWarnings(given, applied)) hooks.warn?.(`warning: ${warning}`);
     const architecture = architectureOf(applied);
     checkArchitecture(architecture);
     const source = resolveDataSource(applied.data);
