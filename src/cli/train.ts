@@ -3,7 +3,7 @@
 import { relative } from 'node:path';
 import type { Network } from '../model/network.js';
 import { EXIT } from '../errors.js';
-import { libraryOption, OPTIONS, optionWarnings, type TrainOptions } from '../run/options.js';
+import { libraryOption, OPTIONS, type TrainOptions } from '../run/options.js';
 import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
