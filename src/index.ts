@@ -9,7 +9,7 @@
 import type { Engine } from './model/engine.js';
 import * as modelFile from './model/modelFile.js';
 import type { TrainOptions } from './run/options.js';
-import { startRun, type RunHooks, type RunPlacement, type RunResult } from './train/run.js';
+import { startRun, type RunHooks, type RunPlacement, type RunResult } from './run/run.js';
 import { createEngine, type EngineName } from './wasm/engine.js';
 
 // data
@@ -48,7 +48,7 @@ export {
   type RunOptions,
   type TrainOptions,
 } from './run/options.js';
-export type { RunConfig, RunEvent, RunHooks, RunPlacement, RunResult } from './train/run.js';
+export type { RunConfig, RunEvent, RunHooks, RunPlacement, RunResult } from './run/run.js';
 export type { EpochMetrics, StepLog } from './train/records.js';
 export { evaluate, type Evaluation } from './train/evaluate.js';
 

@@ -19,7 +19,7 @@ import { evaluate } from '../src/train/evaluate.js';
 import { learningRateAt, OPTIMIZER_DEFAULTS, type OptimizerName } from '../src/train/optimizers.js';
 import { train, type TrainConfig } from '../src/train/trainer.js';
 import { MNIST, runCli, temporaryFolder } from './helpers.js';
-import { readHistory } from '../src/train/runFiles.js';
+import { readHistory } from '../src/run/runFiles.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 20000, testLimit: 2000 });
 const reference = new ReferenceEngine();

@@ -8,7 +8,7 @@ import { encodeIdx, readIdxFile } from '../src/data/idx.js';
 import { DataError } from '../src/errors.js';
 import { Random } from '../src/random.js';
 import { MNIST, ROOT, runCli, temporaryFolder } from './helpers.js';
-import { readHistory } from '../src/train/runFiles.js';
+import { readHistory } from '../src/run/runFiles.js';
 
 describe('fuzzing the IDX reader with mutated real files', async () => {
   const realImages = await readIdxFile(findIdxFile(MNIST.folder, 't10k-images', 3));

@@ -10,7 +10,7 @@ import type { RunSummary } from '../src/studio/api.js';
 import { LESSONS } from '../src/studio/lessons.js';
 import { trainRequest } from '../src/studio/trainRequest.js';
 import { RUN_DEFAULTS, type RunOptions } from '../src/run/options.js';
-import { startRun } from '../src/train/run.js';
+import { startRun } from '../src/run/run.js';
 import { haveChromium, launchChromium, pageWithErrors, chartsOf } from './browser.js';
 import { ROOT, runCli, temporaryFolder } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LEARNING_RATES, defaultLogEvery } from '../run/options.js';
-import { EventLog } from '../train/eventLog.js';
+import { EventLog } from '../run/eventLog.js';
 import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
 import { Dense } from '../model/layers.js';
 import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';

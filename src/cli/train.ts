@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import type { Network } from '../model/network.js';
 import { EXIT } from '../errors.js';
 import { libraryOption, OPTIONS, type TrainOptions } from '../run/options.js';
-import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
+import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../run/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
 import { grouped, plural } from '../numbers.js';

@@ -14,7 +14,6 @@ import {
   loadDataset,
   resolveDataSource,
   type Dataset,
-  type Split,
 } from '../data/dataset.js';
 import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
 import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
@@ -30,14 +29,11 @@ import {
 } from '../model/network.js';
 import type { Engine } from '../model/engine.js';
 import { Random } from '../random.js';
-import { curvesSvg } from '../report/curves.js';
-import { reportHtml } from '../report/html.js';
-import { runCurves, type RunCurves } from '../report/series.js';
-import { largestWeight, weightsPng, weightTiles } from '../report/weights.js';
+import { CurvesFile, reportFiles } from '../report/runReport.js';
+import { runCurves } from '../report/series.js';
 import { createEngine } from '../wasm/engine.js';
 import type { Batch } from '../model/batches.js';
 import { checkpointFile, checkResumeData, readResumePoint, restoreNetwork } from './checkpoint.js';
-import { evaluate } from './evaluate.js';
 import {
   checkOptions,
   defaultLogEvery,
@@ -51,7 +47,7 @@ import {
   type ResolvedOptions,
   type RunOptions,
   type TrainOptions,
-} from '../run/options.js';
+} from './options.js';
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper, type Kept } from './keep.js';
 import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
@@ -62,9 +58,9 @@ import {
   type BatchProgress,
   type TrainConfig,
   type TrainHooks,
-} from './trainer.js';
-import { trainLbfgs } from './lbfgs.js';
-import type { EndEvent, EpochMetrics, StepLog } from './records.js';
+} from '../train/trainer.js';
+import { trainLbfgs } from '../train/lbfgs.js';
+import type { EndEvent, EpochMetrics, StepLog } from '../train/records.js';
 
 /** Where a run goes and how this process runs it (not saved: a resume may choose again). */
 export interface RunPlacement {
@@ -390,7 +386,7 @@ export async function startRun(
     const tfjsCheck = companion
       ? { backend: companion.backend, epochs: [] as CompanionEpoch[] }
       : undefined;
-    const curves = new CurvesFile(join(out, 'curves.svg'));
+    const curves = new CurvesFile((svg) => writeFileAtomic(join(out, 'curves.svg'), svg));
     const started = performance.now();
     const trainHooks: TrainHooks = {
       afterBatch: (batch, progress) => {
@@ -459,7 +455,15 @@ export async function startRun(
       kept.epoch === last.epoch
         ? network
         : parseModel(readFileSync(join(out, 'model.json'), 'utf8'), 'model.json', engine).network;
-    writeReport(out, runConfig, finished, stepCurves, keptNetwork, data.test);
+    for (const [name, contents] of reportFiles(
+      runConfig,
+      finished,
+      stepCurves,
+      keptNetwork,
+      data.test,
+    )) {
+      writeFileAtomic(join(out, name), contents);
+    }
     const result: RunResult = {
       folder: resolve(out),
       config: runConfig,
@@ -544,53 +548,4 @@ function datasetSummary(data: Dataset) {
     height: data.train.height,
     width: data.train.width,
   };
-}
-
-/**
- * curves.svg, redrawn after an epoch at most once a second (and at the end): drawing takes time
- * linear in the epochs so far, and a run of many short epochs must stay linear in all.
- */
-class CurvesFile {
-  private drawn = -Infinity;
-
-  constructor(private readonly file: string) {}
-
-  /** Draws the curves and writes them; returns the picture. */
-  draw(history: EpochMetrics[]): string {
-    const svg = curvesSvg(history);
-    writeFileAtomic(this.file, svg);
-    this.drawn = performance.now();
-    return svg;
-  }
-
-  /** Draws them unless they were drawn less than a second ago. */
-  drawAfterEpoch(history: EpochMetrics[]): void {
-    if (performance.now() - this.drawn >= 1000) this.draw(history);
-  }
-}
-
-/** weights.png and report.html, from the final network and a full look at the test set. */
-function writeReport(
-  out: string,
-  config: Record<string, unknown>,
-  history: EpochMetrics[],
-  curves: RunCurves,
-  network: Network,
-  test: Split,
-): void {
-  const tiles = weightTiles(network);
-  const weights = weightsPng(tiles, network.input.height, network.input.width);
-  writeFileAtomic(join(out, 'weights.png'), weights);
-  const evaluation = evaluate(network, test);
-  const html = reportHtml({
-    config,
-    history,
-    curves,
-    weights,
-    largestWeight: largestWeight(tiles),
-    evaluation,
-    network,
-    test,
-  });
-  writeFileAtomic(join(out, 'report.html'), html);
 }

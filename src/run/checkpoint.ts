@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { isObject } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
-import type { EpochMetrics } from './records.js';
-import type { TrainState } from './trainer.js';
+import type { EpochMetrics } from '../train/records.js';
+import type { TrainState } from '../train/trainer.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'mnist-softmax-checkpoint';
