@@ -10,6 +10,7 @@ import { isObject } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainState } from '../train/trainer.js';
+import { ENGINES, type EngineName } from '../wasm/engineNames.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'mnist-softmax-checkpoint';
@@ -37,6 +38,12 @@ export interface TrainingData {
 
 export interface Checkpoint<Options> {
   options: Options;
+  /**
+   * The engine the run trained with: a resume continues with it (bit for bit) unless another is
+   * asked for. Not among the options: where and how a run trains is not the run's record. (Older
+   * checkpoints kept it in `options`.)
+   */
+  engine?: EngineName;
   /** Since version 3. */
   data?: TrainingData;
   /** Only in version 1 checkpoints; since version 2 the history is metrics.jsonl's. */
@@ -49,6 +56,7 @@ export interface Checkpoint<Options> {
 /** checkpoint.json's name and text, to be written together with the epoch's other files. */
 export function checkpointFile<Options>(
   options: Options,
+  engine: EngineName,
   data: TrainingData,
   state: TrainState,
   network: Network,
@@ -57,6 +65,7 @@ export function checkpointFile<Options>(
     format: FORMAT,
     version: VERSION,
     options,
+    engine,
     data,
     state: {
       epoch: state.epoch,
@@ -122,6 +131,9 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
 
   const { state, data } = json as Record<string, unknown>;
   if (!isObject(json.options)) invalid('"options" is not an object');
+  if (json.engine !== undefined && !ENGINES.includes(json.engine as EngineName)) {
+    invalid(`"engine" is not one of ${ENGINES.join(', ')}`);
+  }
   if (!isObject(state)) return invalid('"state" is not an object');
   if (!isCount(state.epoch, 1)) invalid('"state.epoch" is not a whole number ≥ 1');
   if (!isCount(state.step, 0)) invalid('"state.step" is not a whole number ≥ 0');
@@ -141,6 +153,7 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
   }
   return {
     options: json.options as Options,
+    ...(json.engine === undefined ? {} : { engine: json.engine as EngineName }),
     ...(json.version === 1 ? { history: json.history as EpochMetrics[] } : {}),
     ...(json.version === VERSION ? { data: data as unknown as TrainingData } : {}),
     state: {
