@@ -53,6 +53,21 @@ export interface Checkpoint<Options> {
   arrays: Float32Array[];
 }
 
+/**
+ * The position of a training that cannot continue from a saved state (L-BFGS: its curvature
+ * memory is not saved): its epoch and step, no order, no optimiser arrays. A resume of it is
+ * refused by its options (openRun.ts).
+ */
+export function positionOnly(epoch: number, step: number): TrainState {
+  return {
+    epoch,
+    step,
+    randomState: 0,
+    order: new Uint32Array(0),
+    optimizer: { t: epoch, arrays: [] },
+  };
+}
+
 /** checkpoint.json's name and text, to be written together with the epoch's other files. */
 export function checkpointFile<Options>(
   options: Options,

@@ -29,6 +29,7 @@ import { createEngine } from '../wasm/engine.js';
 import {
   checkpointFile,
   checkResumeData,
+  positionOnly,
   restoreNetwork,
   type TrainingData,
 } from './checkpoint.js';
@@ -250,7 +251,8 @@ function startLog(live: LiveRun, config: RunConfig, epoch: number): void {
 /** An epoch finished by the algorithm: its metrics, the state to continue from, whether to save. */
 interface FinishedEpoch {
   metrics: EpochMetrics;
-  state: TrainState;
+  /** null: the algorithm cannot continue from a saved state (L-BFGS). */
+  state: TrainState | null;
   save: boolean;
 }
 
@@ -322,7 +324,13 @@ function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: Finis
     const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
     folder.epochFiles.commit(metrics.epoch, [
       ['model.json', keeper.model(serialize)],
-      checkpointFile(recordOf(options), options.engine, run.trainingData, state, network),
+      checkpointFile(
+        recordOf(options),
+        options.engine,
+        run.trainingData,
+        state ?? positionOnly(metrics.epoch, metrics.steps),
+        network,
+      ),
       ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
     ]);
     run.curves.drawAfterEpoch(live.finished);
