@@ -11,23 +11,22 @@ import { LOSSES } from '../src/train/losses.js';
 import { OPTIMIZER_DEFAULTS, OPTIMIZERS, SCHEDULES } from '../src/train/optimizers.js';
 import {
   ACTIVATION_CHOICES,
-  checkOptions,
-  checkValue,
-  defaultLogEvery,
-  libraryOption,
   LOSS_CHOICES,
   OPTIMIZER_CHOICES,
   OPTIMIZER_SETTINGS,
   OPTIONS,
   OPTIONS_BY_NAME,
-  optionWarnings,
-  recordOf,
-  resolveOptions,
   RUN_DEFAULTS,
   SCHEDULE_CHOICES,
-  learningRateOf,
   type TrainOptions,
 } from '../src/run/options.js';
+import { checkOptions, checkValue, libraryOption, recordOf } from '../src/run/optionValues.js';
+import {
+  defaultLogEvery,
+  optionWarnings,
+  resolveOptions,
+  learningRateOf,
+} from '../src/run/optionRules.js';
 import { optionsMarkdown } from '../src/run/optionsDoc.js';
 import { trainRequest } from '../src/studio/trainRequest.js';
 import { dependentPlaceholders, formFields } from '../src/web/formFields.js';

@@ -4,13 +4,8 @@
 
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
-import {
-  DATA_OPTION_HELP,
-  OPTIONS_BY_NAME,
-  OptionValueError,
-  parseOptionText,
-  type OptionSpec,
-} from '../run/options.js';
+import { DATA_OPTION_HELP, OPTIONS_BY_NAME, type OptionSpec } from '../run/options.js';
+import { OptionValueError, parseOptionText } from '../run/optionValues.js';
 
 /** A commander parser checking text as the schema's `spec` does. */
 export function parserOf(spec: OptionSpec) {

@@ -3,7 +3,8 @@
 import { relative } from 'node:path';
 import type { Network } from '../model/network.js';
 import { EXIT } from '../errors.js';
-import { libraryOption, OPTIONS, type TrainOptions } from '../run/options.js';
+import { OPTIONS, type TrainOptions } from '../run/options.js';
+import { libraryOption } from '../run/optionValues.js';
 import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../run/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';

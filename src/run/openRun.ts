@@ -4,17 +4,9 @@ import { resolveDataSource } from '../data/dataset.js';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { checkArchitecture } from '../model/network.js';
 import { readResumePoint } from './checkpoint.js';
-import {
-  checkOptions,
-  libraryOption,
-  OptionValueError,
-  optionWarnings,
-  recordOf,
-  resolveOptions,
-  RUN_DEFAULTS,
-  type ResolvedOptions,
-  type TrainOptions,
-} from './options.js';
+import { RUN_DEFAULTS, type TrainOptions } from './options.js';
+import { checkOptions, libraryOption, OptionValueError, recordOf } from './optionValues.js';
+import { optionWarnings, resolveOptions, type ResolvedOptions } from './optionRules.js';
 import { architectureOf } from './runConfig.js';
 import type { RunHooks, RunPlacement } from './runEvents.js';
 import { openRunFolder } from './runFolder.js';

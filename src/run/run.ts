@@ -36,7 +36,9 @@ import {
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper } from './keep.js';
 import { openRun, type OpenedRun } from './openRun.js';
-import { defaultLogEvery, recordOf, type TrainOptions } from './options.js';
+import { type TrainOptions } from './options.js';
+import { recordOf } from './optionValues.js';
+import { defaultLogEvery } from './optionRules.js';
 import {
   datasetSummary,
   describeRun,

@@ -11,7 +11,8 @@ import {
   type Network,
 } from '../model/network.js';
 import { plannedEpochs, type TrainConfig } from '../train/trainer.js';
-import { learningRateOf, type ResolvedOptions, type RunOptions } from './options.js';
+import { type RunOptions } from './options.js';
+import { learningRateOf, type ResolvedOptions } from './optionRules.js';
 
 export function architectureOf(options: RunOptions): Architecture {
   return {

@@ -8,17 +8,13 @@ import { isObject } from '../model/modelFile.js';
 import { UserError } from '../errors.js';
 import { checkArchitecture } from '../model/network.js';
 import {
-  argumentsOf,
-  checkValue,
   OPTIONS_BY_NAME,
-  optionNamed,
-  OptionValueError,
-  optionWarnings,
-  resolveOptions,
   RUN_DEFAULTS,
   type OptionSpec,
   type TrainOptions,
 } from '../run/options.js';
+import { argumentsOf, checkValue, OptionValueError } from '../run/optionValues.js';
+import { optionNamed, optionWarnings, resolveOptions } from '../run/optionRules.js';
 
 /** The options a page may set: the run's own, and the engine; the rest is the studio's. */
 export const studioOption = (spec: OptionSpec) => spec.scope === 'run' || spec.studio === true;

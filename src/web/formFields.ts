@@ -6,11 +6,11 @@
 
 import {
   DEFAULT_LEARNING_RATES,
-  defaultEpochs,
   LBFGS_FIRST_STEP,
   OPTIONS_BY_NAME,
   type SolverName,
 } from '../run/options.js';
+import { defaultEpochs } from '../run/optionRules.js';
 
 /** The options the form shows, in its order. */
 export const FORM_OPTIONS = [
