@@ -5,7 +5,7 @@
 // resolver, and one that cannot resolve an import lets it pass unchecked), and it does not
 // depend on eslint's plugin API, which eslint 10 changed.
 
-/** Each folder of src/ and the folders it may import (the files at src/ top, errors.ts,
+/** Each folder of src/ and the folders it may import (the files at src/ top, errors.ts, numbers.ts,
  * random.ts and inputFile.ts, are below them all). */
 const LAYERS = {
   data: [],
@@ -22,7 +22,7 @@ const LAYERS = {
 };
 
 const folder = (name) => `^src/${name}/`;
-const TOP_FILES = '^src/(errors|random|inputFile)\\.ts$';
+const TOP_FILES = '^src/(errors|random|inputFile|numbers)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -38,7 +38,7 @@ module.exports = {
     })),
     {
       name: 'top-files',
-      comment: 'errors.ts, random.ts and inputFile.ts import only each other',
+      comment: 'errors.ts, numbers.ts, random.ts and inputFile.ts import only each other',
       severity: 'error',
       from: { path: TOP_FILES },
       to: { path: '^src/', pathNot: [TOP_FILES, '^src/types/'] },

@@ -33,6 +33,19 @@ export function integerOption(name: string, min: number, max = Number.MAX_SAFE_I
   }) as (text: string) => number;
 }
 
+/** A number option of another command (`explain --lr`): finite and above `min`. */
+export function numberOption(name: string, min: number) {
+  return parserOf({
+    name,
+    flag: name,
+    label: name,
+    kind: 'number',
+    min,
+    help: '',
+    scope: 'run',
+  }) as (text: string) => number;
+}
+
 /** A choice option of another command (`studio --engine`). */
 export function choiceOption<T extends string>(name: string, choices: readonly T[]) {
   return parserOf({
