@@ -1,6 +1,6 @@
 // mnist-softmax as a library: what the command line is built on. Read IDX files and data sets,
 // build or load a network, train it as a run (with its events), save and read model.json,
-// predict, and prepare a drawing as MNIST's digits were prepared.
+// export it as ONNX, predict, and prepare a drawing as MNIST's digits were prepared.
 //
 //   import { train, readModelFile, predictImage, readPngGrey } from 'mnist-softmax';
 //
@@ -39,6 +39,7 @@ export {
   type InputSpec,
 } from './model/network.js';
 export { serializeModel, type LoadedModel, type ModelData } from './model/modelFile.js';
+export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT, toOnnx } from './model/onnxExport.js';
 
 // training and evaluating
 export {

@@ -1,9 +1,10 @@
-// `mnist-softmax export`: a saved model for TensorFlow.js, or its weights as a picture.
+// `mnist-softmax export`: a saved model for TensorFlow.js or ONNX, or its weights as a picture.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { readModelFile } from '../model/modelFile.js';
+import { ONNX_INPUT, ONNX_OUTPUT, toOnnx } from '../model/onnxExport.js';
 import { ReferenceEngine } from '../model/referenceEngine.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
 import { writeFileAtomic, writeFolderAtomic } from '../run/runFiles.js';
@@ -13,6 +14,7 @@ import { columnsOf, wrap } from './format.js';
 export interface ExportOptions {
   model: string;
   tfjs?: string;
+  onnx?: string;
   png?: string;
   force?: boolean;
 }
@@ -29,10 +31,17 @@ function checkTargets(options: ExportOptions): void {
   const refuse = (option: string, what: string): never => {
     throw new UserError(`${option}: ${what}`, EXIT.input);
   };
-  if (options.png) {
-    if (resolve(options.png) === source) refuse(`--png ${options.png}`, 'is the source model');
-    if (existsSync(options.png) && !options.force) {
-      refuse(`--png ${options.png}`, 'already exists; pass --force to overwrite it');
+  for (const [option, file] of [
+    ['--png', options.png],
+    ['--onnx', options.onnx],
+  ] as const) {
+    if (!file) continue;
+    if (resolve(file) === source) refuse(`${option} ${file}`, 'is the source model');
+    if (existsSync(file) && statSync(file).isDirectory()) {
+      refuse(`${option} ${file}`, 'is a folder; name a file');
+    }
+    if (existsSync(file) && !options.force) {
+      refuse(`${option} ${file}`, 'already exists; pass --force to overwrite it');
     }
   }
   if (options.tfjs) {
@@ -63,7 +72,9 @@ function checkTargets(options: ExportOptions): void {
 }
 
 export async function exportCommand(options: ExportOptions): Promise<void> {
-  if (!options.tfjs && !options.png) throw new UsageError('export needs --tfjs DIR or --png FILE');
+  if (!options.tfjs && !options.onnx && !options.png) {
+    throw new UsageError('export needs --tfjs DIR, --onnx FILE or --png FILE');
+  }
   checkTargets(options);
   // the weights are only read: plain arrays (the reference engine) hold them
   const { network } = await readModelFile(options.model, new ReferenceEngine());
@@ -71,6 +82,14 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
     const png = weightsPng(weightTiles(network), network.input.height, network.input.width);
     writeFileAtomic(options.png, png);
     console.error(wrap(`weights picture written to ${options.png}`, columnsOf(process.stderr)));
+  }
+  if (options.onnx) {
+    // built whole (refusing a layer ONNX cannot express) before anything is written
+    writeFileAtomic(options.onnx, toOnnx(network));
+    console.error(
+      `ONNX model written to ${options.onnx}: input "${ONNX_INPUT}" (batch, ${network.inputSize}) ` +
+        `raw pixels 0–255, output "${ONNX_OUTPUT}" (batch, ${network.classes.length})`,
+    );
   }
   if (options.tfjs) {
     const { loadTfjs } = await import('../check/tfjs.js');

@@ -214,16 +214,19 @@ program
 
 program
   .command('export')
-  .description('write a model as a TensorFlow.js LayersModel, or its weights as a picture')
+  .description(
+    'write a model as a TensorFlow.js LayersModel or an ONNX model, or its weights as a picture',
+  )
   .requiredOption('--model <file>', 'model.json written by train (or its run folder)')
   .option('--tfjs <dir>', 'folder for a tfjs LayersModel: model.json and weights.bin')
+  .option('--onnx <file>', 'ONNX model (opset 17): raw pixels 0–255 in, class probabilities out')
   .option(
     '--png <file>',
     'PNG of the weights: one tile per class (blue +, red −), or per strongest unit',
   )
   .option(
     '--force',
-    'overwrite an existing --png file, write into a --tfjs folder with files',
+    'overwrite an existing --png or --onnx file, write into a --tfjs folder with files',
     false,
   )
   .action(async (options) => {
@@ -311,6 +314,7 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   export: [
     'mnist-softmax export --model model.json --tfjs tfjs-model',
+    'mnist-softmax export --model model.json --onnx model.onnx',
     'mnist-softmax export --model model.json --png weights.png',
   ],
   compare: [
