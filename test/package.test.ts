@@ -107,6 +107,7 @@ describe('the packed package, installed', () => {
     mnist('examples');
     mnist('gradcheck');
     mnist('export', '--model', 'a/model.json', '--tfjs', 'tfjs-model', '--png', 'weights.png');
+    mnist('export', '--model', 'a/model.json', '--onnx', 'model.onnx');
     mnist('compare', 'a', 'b', '--out', 'compare.html');
     mnist('bench', '--epochs', '1', '--tfjs-batches', '1', '--train-limit', '1000', '--json');
     // the studio serves until stopped: it must start and say where

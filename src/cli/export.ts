@@ -73,7 +73,7 @@ function checkTargets(options: ExportOptions): void {
 
 export async function exportCommand(options: ExportOptions): Promise<void> {
   if (!options.tfjs && !options.onnx && !options.png) {
-    throw new UsageError('export needs --tfjs DIR, --onnx FILE or --png FILE');
+    throw new UsageError('export needs --onnx FILE, --tfjs DIR or --png FILE');
   }
   checkTargets(options);
   // the weights are only read: plain arrays (the reference engine) hold them

@@ -137,7 +137,7 @@ describe('export --onnx', () => {
     expectRefusal(
       cli(['export', '--model', model]),
       2,
-      /export needs --tfjs DIR, --onnx FILE or --png FILE/,
+      /export needs --onnx FILE, --tfjs DIR or --png FILE/,
     );
     const help = cli(['export', '--help']);
     expect(help.stdout).toContain('--onnx <file>');
