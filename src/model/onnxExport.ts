@@ -1,6 +1,7 @@
 // A network as a standard ONNX model, for any ONNX runtime (Python, C#, Java, mobile, the web).
 // Built from each layer's Keras counterpart (layer.keras(), as the tfjs export is), so it knows
-// no layer class by name; written by the ONNX schema compiled with protobufjs (onnx-proto).
+// no layer class by name; encoded by protobufjs from ONNX's own schema, onnx.proto (ONNX 1.23.0,
+// Apache-2.0, kept verbatim beside this file and copied to dist/ by the build).
 //
 //   pixels: (batch, height·width) float32, raw 0–255
 //     → Mul(scale) → Add(offset)                        x = pixel · scale + offset
@@ -8,13 +9,12 @@
 //     → Softmax(axis −1)
 //   → probabilities: (batch, classes) float32
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import onnxProto, { type onnx as Onnx } from 'onnx-proto';
+import protobuf from 'protobufjs';
 import { UserError, EXIT } from '../errors.js';
 import type { KerasLayer } from './layerRecord.js';
 import type { Network } from './network.js';
-
-const { onnx } = onnxProto;
 
 /** Opset 17 (ONNX 1.12, IR version 8): read by onnxruntime 1.12 and later. */
 export const ONNX_OPSET = 17;
@@ -25,26 +25,73 @@ export const ONNX_OUTPUT = 'probabilities';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+/** onnx.proto's messages and enums, parsed once (a few milliseconds), when first needed. */
+let schema: ReturnType<typeof parseSchema> | null = null;
+
+function parseSchema() {
+  const text = readFileSync(new URL('./onnx.proto', import.meta.url), 'utf8');
+  const { root } = protobuf.parse(text); // field names in camelCase: raw_data is rawData
+  return {
+    ModelProto: root.lookupType('onnx.ModelProto'),
+    FLOAT: root.lookupEnum('onnx.TensorProto.DataType').values.FLOAT,
+    attribute: root.lookupEnum('onnx.AttributeProto.AttributeType').values,
+  };
+}
+
+function onnxSchema() {
+  return (schema ??= parseSchema());
+}
+
+// The messages built here, as protobufjs takes them: onnx.proto's fields, in camelCase.
+interface Attribute {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+}
+interface Tensor {
+  name: string;
+  dims: number[];
+  dataType: number;
+  rawData: Uint8Array;
+}
+interface Node {
+  opType: string;
+  name: string;
+  input: string[];
+  output: string[];
+  attribute: Attribute[];
+}
+interface ValueInfo {
+  name: string;
+  type: {
+    tensorType: {
+      elemType: number;
+      shape: { dim: ({ dimParam: string } | { dimValue: number })[] };
+    };
+  };
+}
+
 /** A float32 tensor as an initializer: its values little-endian in raw_data. */
-function tensor(name: string, dims: number[], values: ArrayLike<number>): Onnx.ITensorProto {
+function tensor(name: string, dims: number[], values: ArrayLike<number>): Tensor {
   const raw = new Uint8Array(4 * values.length);
   const view = new DataView(raw.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
-  return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw };
+  return { name, dims, dataType: onnxSchema().FLOAT, rawData: raw };
 }
 
-function floatAttribute(name: string, f: number): Onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f };
+function floatAttribute(name: string, f: number): Attribute {
+  return { name, type: onnxSchema().attribute.FLOAT, f };
 }
 
-function intAttribute(name: string, i: number): Onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INT, i };
+function intAttribute(name: string, i: number): Attribute {
+  return { name, type: onnxSchema().attribute.INT, i };
 }
 
 /** (batch, size) float32, the batch named (any size at run time). */
-function matrixInfo(name: string, size: number): Onnx.IValueInfoProto {
+function matrixInfo(name: string, size: number): ValueInfo {
   const dim = [{ dimParam: 'batch' }, { dimValue: size }];
-  const tensorType = { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } };
+  const tensorType = { elemType: onnxSchema().FLOAT, shape: { dim } };
   return { name, type: { tensorType } };
 }
 
@@ -52,11 +99,11 @@ const ACTIVATION_OPS: Record<string, string> = { relu: 'Relu', sigmoid: 'Sigmoid
 
 /** The graph's nodes and initializers, built layer by layer. */
 class GraphBuilder {
-  readonly nodes: Onnx.INodeProto[] = [];
-  readonly initializers: Onnx.ITensorProto[] = [];
+  readonly nodes: Node[] = [];
+  readonly initializers: Tensor[] = [];
 
   /** Adds a node of `op` on `inputs`; returns the name of its output. */
-  node(op: string, name: string, inputs: string[], attribute: Onnx.IAttributeProto[] = []) {
+  node(op: string, name: string, inputs: string[], attribute: Attribute[] = []) {
     const output = `${name}_out`;
     this.nodes.push({ opType: op, name, input: inputs, output: [output], attribute });
     return output;
@@ -133,7 +180,7 @@ export function toOnnx(network: Network): Uint8Array {
   graph.nodes[softmax].output = [ONNX_OUTPUT];
 
   const classes = network.classes.length;
-  const model: Onnx.IModelProto = {
+  const model = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'mnist-softmax',
@@ -158,5 +205,14 @@ export function toOnnx(network: Network): Uint8Array {
       'input.offset': String(offset),
     }).map(([key, value]) => ({ key, value })),
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  const { ModelProto } = onnxSchema();
+  const invalid = ModelProto.verify(model);
+  if (invalid) throw new Error(`the ONNX model built does not follow onnx.proto: ${invalid}`);
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/** An ONNX file's bytes back as a plain object of onnx.proto's fields (int64 as numbers). */
+export function decodeOnnx(bytes: Uint8Array): Record<string, unknown> {
+  const { ModelProto } = onnxSchema();
+  return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true });
 }
