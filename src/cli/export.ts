@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
-import { readModelFile } from '../model/modelFile.js';
+import { modelFileIn, readModelFile } from '../model/modelFile.js';
 import { ONNX_INPUT, ONNX_OUTPUT, toOnnx } from '../model/onnxExport.js';
 import { ReferenceEngine } from '../model/referenceEngine.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
@@ -27,7 +27,7 @@ const TFJS_FILES = ['model.json', 'weights.bin'];
  * holds files only with --force (which replaces a folder only if it holds an export). Checked before anything is read or written.
  */
 function checkTargets(options: ExportOptions): void {
-  const source = resolve(options.model);
+  const source = resolve(modelFileIn(options.model)); // a run folder's model.json
   const refuse = (option: string, what: string): never => {
     throw new UserError(`${option}: ${what}`, EXIT.input);
   };
@@ -86,10 +86,10 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
   if (options.onnx) {
     // built whole (refusing a layer ONNX cannot express) before anything is written
     writeFileAtomic(options.onnx, toOnnx(network));
-    console.error(
+    const written =
       `ONNX model written to ${options.onnx}: input "${ONNX_INPUT}" (batch, ${network.inputSize}) ` +
-        `raw pixels 0–255, output "${ONNX_OUTPUT}" (batch, ${network.classes.length})`,
-    );
+      `raw pixels 0–255, output "${ONNX_OUTPUT}" (batch, ${network.classes.length})`;
+    console.error(wrap(written, columnsOf(process.stderr)));
   }
   if (options.tfjs) {
     const { loadTfjs } = await import('../check/tfjs.js');
