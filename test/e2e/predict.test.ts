@@ -1,17 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/data/dataset.js';
-import { encodeGreyPng, readPngGrey } from '../src/data/png.js';
-import { prepareDigit } from '../src/data/prepare.js';
-import { serializeModel } from '../src/model/modelFile.js';
-import { softmaxRegression, MNIST_INPUT } from '../src/model/network.js';
-import { argmax } from '../src/model/tensor.js';
-import { Random } from '../src/random.js';
-import { evaluate } from '../src/train/evaluate.js';
-import { train } from '../src/train/trainer.js';
-import { WasmEngine } from '../src/wasm/engine.js';
-import { MNIST, runCli, temporaryFolder } from './helpers.js';
+import { loadDataset } from '../../src/data/dataset.js';
+import { encodeGreyPng, readPngGrey } from '../../src/data/png.js';
+import { prepareDigit } from '../../src/data/prepare.js';
+import { serializeModel } from '../../src/model/modelFile.js';
+import { softmaxRegression, MNIST_INPUT } from '../../src/model/network.js';
+import { argmax } from '../../src/model/tensor.js';
+import { Random } from '../../src/random.js';
+import { evaluate } from '../../src/train/evaluate.js';
+import { train } from '../../src/train/trainer.js';
+import { WasmEngine } from '../../src/wasm/engine.js';
+import { MNIST, runCli, temporaryFolder } from '../helpers.js';
 
 const data = await loadDataset(MNIST, { testLimit: 300 });
 // on the engine `predict` runs by default, whose predictions are evaluate's, bit for bit

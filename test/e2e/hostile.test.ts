@@ -6,14 +6,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeGreyPng } from '../src/data/png.js';
-import { UserError } from '../src/errors.js';
-import { parseModel } from '../src/model/modelFile.js';
-import { Random } from '../src/random.js';
-import { createEngine } from '../src/wasm/engine.js';
+import { encodeGreyPng } from '../../src/data/png.js';
+import { UserError } from '../../src/errors.js';
+import { parseModel } from '../../src/model/modelFile.js';
+import { Random } from '../../src/random.js';
+import { createEngine } from '../../src/wasm/engine.js';
 
 const reference = createEngine('reference');
-import { ROOT, runCli, temporaryFolder, writeDataFolder } from './helpers.js';
+import { ROOT, runCli, temporaryFolder, writeDataFolder } from '../helpers.js';
 
 const folder = temporaryFolder();
 const model = join(folder, 'run', 'model.json');

@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { findIdxFile, toSplit } from '../src/data/dataset.js';
-import { encodeIdx, readIdxFile } from '../src/data/idx.js';
-import { DataError } from '../src/errors.js';
-import { Random } from '../src/random.js';
-import { MNIST, ROOT, runCli, temporaryFolder } from './helpers.js';
-import { readHistory } from '../src/train/runFiles.js';
+import { findIdxFile, toSplit } from '../../src/data/dataset.js';
+import { encodeIdx, readIdxFile } from '../../src/data/idx.js';
+import { DataError } from '../../src/errors.js';
+import { Random } from '../../src/random.js';
+import { MNIST, ROOT, runCli, temporaryFolder } from '../helpers.js';
+import { readHistory } from '../../src/train/runFiles.js';
 
 describe('fuzzing the IDX reader with mutated real files', async () => {
   const realImages = await readIdxFile(findIdxFile(MNIST.folder, 't10k-images', 3));

@@ -4,10 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FASHION_FOLDER, holdOut, loadDataset } from '../src/data/dataset.js';
-import type { HistoryLine } from '../src/train/records.js';
-import { readHistory } from '../src/train/runFiles.js';
-import { MNIST, runCli, temporaryFolder, writeDataFolder } from './helpers.js';
+import { FASHION_FOLDER, holdOut, loadDataset } from '../../src/data/dataset.js';
+import type { HistoryLine } from '../../src/train/records.js';
+import { readHistory } from '../../src/train/runFiles.js';
+import { MNIST, runCli, temporaryFolder, writeDataFolder } from '../helpers.js';
 
 /** CI installs Debian's dataset-fashion-mnist (.ci/run), so there these tests always run. */
 const haveFashion = existsSync(FASHION_FOLDER) || process.env.CI === 'true';
