@@ -76,3 +76,16 @@ export function writeDataFolder(
   }
   return folder;
 }
+
+/** A test digit as a person would draw it: dark ink on white, 5× larger, off-centre on a canvas. */
+export function asDrawing(pixels: Uint8Array): { grey: Uint8Array; width: number; height: number } {
+  const width = 220;
+  const height = 180;
+  const grey = new Uint8Array(width * height).fill(255);
+  for (let y = 0; y < 140; y++) {
+    for (let x = 0; x < 140; x++) {
+      grey[(y + 25) * width + (x + 60)] = 255 - pixels[Math.floor(y / 5) * 28 + Math.floor(x / 5)];
+    }
+  }
+  return { grey, width, height };
+}

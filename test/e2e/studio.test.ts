@@ -5,12 +5,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DivergenceError } from '../../src/errors.js';
 import type { RunSummary } from '../../src/studio/api.js';
-import { LESSONS } from '../../src/studio/lessons.js';
-import { trainRequest } from '../../src/studio/trainRequest.js';
-import { RUN_DEFAULTS, type RunOptions } from '../../src/train/defaults.js';
-import { startRun } from '../../src/train/run.js';
 import { haveChromium, launchChromium, pageWithErrors, chartsOf } from '../browser.js';
 import { ROOT, runCli, temporaryFolder } from '../helpers.js';
 
@@ -284,25 +279,5 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       cli?.kill('SIGKILL');
       await browser.close();
     }
-  });
-});
-
-describe('studio lessons', () => {
-  it('asks only for runs the command line accepts', () => {
-    for (const lesson of LESSONS) {
-      for (const options of lesson.runs)
-        expect([lesson.name, trainRequest(options)]).toMatchObject([lesson.name, { ok: true }]);
-    }
-  });
-
-  it('shows a learning rate too large being caught', async () => {
-    const lesson = LESSONS.find((candidate) => candidate.name === 'learning-rates')!;
-    const largest = lesson.runs[lesson.runs.length - 1];
-    const run = startRun(
-      { ...RUN_DEFAULTS, ...(largest as Partial<RunOptions>) },
-      { out: join(temporaryFolder(), 'run'), threads: 1 },
-    );
-    await expect(run).rejects.toThrow(DivergenceError);
-    await expect(run).rejects.toThrow(/training diverged in epoch 1, batch \d+/);
   });
 });
