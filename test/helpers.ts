@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveDataSource } from '../src/data/dataset.js';
+import { Random } from '../src/random.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MNIST = resolveDataSource('mnist');
@@ -88,4 +89,52 @@ export function asDrawing(pixels: Uint8Array): { grey: Uint8Array; width: number
     }
   }
   return { grey, width, height };
+}
+
+/** A JSON value's paths, depth first: [] is the value itself. */
+function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof value !== 'object' || value === null) return [at];
+  const keys = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+  return [at, ...keys.flatMap((key) => paths((value as never)[key], [...at, key]))];
+}
+
+const ODD_VALUES: unknown[] = [
+  null,
+  -1,
+  0,
+  1e39,
+  -1e-300,
+  2 ** 53,
+  'gpu',
+  '',
+  [],
+  {},
+  true,
+  'A===',
+  [1],
+];
+
+/**
+ * One seeded mutation of a JSON text: a value replaced by an odd one, a key deleted, a base64
+ * string cut or changed, or the text cut short.
+ */
+export function mutateJson(text: string, random: Random): string {
+  const pick = (n: number) => Math.floor(random.next() * n);
+  if (random.next() < 0.1) return text.slice(0, pick(text.length));
+  const json = JSON.parse(text);
+  const all = paths(json).filter((path) => path.length > 0);
+  const path = all[pick(all.length)];
+  const parent = path.slice(0, -1).reduce((node: never, key) => node[key], json as never) as Record<
+    string | number,
+    unknown
+  >;
+  const key = path[path.length - 1];
+  const value = parent[key];
+  const kind = pick(3);
+  if (kind === 0 && !Array.isArray(parent)) delete parent[key];
+  else if (kind === 1 && typeof value === 'string' && value.length > 8) {
+    parent[key] =
+      random.next() < 0.5 ? value.slice(0, pick(value.length)) : `${value.slice(0, -4)}/8A=`;
+  } else parent[key] = ODD_VALUES[pick(ODD_VALUES.length)];
+  return JSON.stringify(json);
 }
