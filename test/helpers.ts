@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { resolveDataSource } from '../src/data/dataset.js';
+import { resolveDataSource, type Split } from '../src/data/dataset.js';
 import { Random } from '../src/random.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -137,4 +137,52 @@ export function mutateJson(text: string, random: Random): string {
       random.next() < 0.5 ? value.slice(0, pick(value.length)) : `${value.slice(0, -4)}/8A=`;
   } else parent[key] = ODD_VALUES[pick(ODD_VALUES.length)];
   return JSON.stringify(json);
+}
+
+/**
+ * model.json read with nothing from this project: apply the layers in order, BatchNorm with its
+ * moving statistics, in float32 arithmetic (Math.fround after each operation on stored values).
+ */
+export interface ModelJson {
+  input: { height: number; width: number; scale: number; offset: number };
+  layers: {
+    type: string;
+    weights: number[][];
+    bias: number[];
+    gamma: number[];
+    beta: number[];
+    movingMean: number[];
+    movingVariance: number[];
+    epsilon: number;
+  }[];
+}
+
+export function independentAccuracy(json: ModelJson, split: Split): number {
+  const inputs = json.input.height * json.input.width;
+  let correct = 0;
+  for (let n = 0; n < split.count; n++) {
+    let a: number[] = Array.from(split.images.subarray(n * inputs, (n + 1) * inputs), (p) =>
+      Math.fround(p * json.input.scale + json.input.offset),
+    );
+    for (const layer of json.layers) {
+      if (layer.type === 'dense') {
+        a = layer.bias.map((b: number, j: number) =>
+          Math.fround(a.reduce((sum, x, i) => sum + x * layer.weights[i][j], b)),
+        );
+      } else if (layer.type === 'batchnorm') {
+        a = a.map((x, j) =>
+          Math.fround(
+            x * (layer.gamma[j] / Math.sqrt(layer.movingVariance[j] + layer.epsilon)) +
+              (layer.beta[j] -
+                layer.movingMean[j] *
+                  (layer.gamma[j] / Math.sqrt(layer.movingVariance[j] + layer.epsilon))),
+          ),
+        );
+      } else if (layer.type === 'relu') {
+        a = a.map((x) => Math.max(0, x));
+      }
+    }
+    if (a.indexOf(Math.max(...a)) === split.labels[n]) correct++;
+  }
+  return correct / split.count;
 }
