@@ -113,6 +113,26 @@ describe('model.json that the engines could not run', () => {
     });
   }
 
+  it('refuses class names with control characters (escape sequences would reach the terminal)', () => {
+    for (const [index, name] of [
+      [0, '\u001b[2Ja'],
+      [1, 'b\u0007'],
+      [1, 'b\u009b'],
+    ] as const) {
+      const model = tiny();
+      model.classes[index] = name;
+      expect(() => parseModel(JSON.stringify(model), 'model.json')).toThrow(
+        `model.json: class name ${index} holds control characters: ${JSON.stringify(name)}`,
+      );
+    }
+    const model = tiny();
+    model.classes = ['naïve', 'tab free'];
+    expect(parseModel(JSON.stringify(model), 'model.json').network.classes).toEqual([
+      'naïve',
+      'tab free',
+    ]);
+  });
+
   it('reads the tiny model itself, on both engines alike', () => {
     const x = Float32Array.from([10, 200, 0, 255], (p) => p / 255);
     const ref = parseModel(JSON.stringify(tiny()), 'model.json', reference).network.predict(x, 1);
