@@ -8,6 +8,7 @@ import { loadDataset } from '../src/data/dataset.js';
 import { BatchNorm, Dense } from '../src/model/layers.js';
 import { parseModel, serializeModel } from '../src/model/modelFile.js';
 import { buildNetwork, MNIST_INPUT } from '../src/model/network.js';
+import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { Random } from '../src/random.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { OPTIMIZER_DEFAULTS } from '../src/train/optimizers.js';
@@ -15,11 +16,13 @@ import { train } from '../src/train/trainer.js';
 import { independentAccuracy, MNIST } from './helpers.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 3000, testLimit: 1000 });
+const reference = new ReferenceEngine();
 const mlp = buildNetwork(
   MNIST_INPUT,
   MNIST.classes,
   { hidden: [32], activation: 'relu', batchnorm: true, init: 'auto' },
   new Random(4),
+  reference,
 );
 await train(mlp, data, {
   epochs: 1,
@@ -41,7 +44,7 @@ describe('a BatchNorm network in model.json', () => {
   });
 
   it('round-trips bit for bit: the moving statistics too', () => {
-    const { network: read } = parseModel(serializeModel(mlp, {}), 'model.json');
+    const { network: read } = parseModel(serializeModel(mlp, {}), 'model.json', reference);
     expect(read.layers.map((l) => l.type)).toEqual(['dense', 'batchnorm', 'relu', 'dense']);
     const bn = mlp.layers[1] as BatchNorm;
     const readBn = read.layers[1] as BatchNorm;

@@ -21,7 +21,15 @@ function run(id: string, config: Record<string, unknown>, trainLosses: number[])
     learningRate: 0.1,
     gradientNorms: [trainLoss / 2],
   }));
-  return { folder: `/runs/${id}`, id, config, status: 'finished', history, events: [] };
+  return {
+    folder: `/runs/${id}`,
+    id,
+    config,
+    status: 'finished',
+    history,
+    events: [],
+    stepStride: 1,
+  };
 }
 
 const BASE = { model: '784-10', optimizer: 'sgd', lr: 0.1, loss: 'cross-entropy', seed: 1 };

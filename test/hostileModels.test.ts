@@ -121,13 +121,13 @@ describe('model.json that the engines could not run', () => {
     ] as const) {
       const model = tiny();
       model.classes[index] = name;
-      expect(() => parseModel(JSON.stringify(model), 'model.json')).toThrow(
+      expect(() => parseModel(JSON.stringify(model), 'model.json', reference)).toThrow(
         `model.json: class name ${index} holds control characters: ${JSON.stringify(name)}`,
       );
     }
     const model = tiny();
     model.classes = ['naïve', 'tab free'];
-    expect(parseModel(JSON.stringify(model), 'model.json').network.classes).toEqual([
+    expect(parseModel(JSON.stringify(model), 'model.json', reference).network.classes).toEqual([
       'naïve',
       'tab free',
     ]);

@@ -5,9 +5,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/dataset.js';
 import { UserError } from '../src/errors.js';
-import { referenceEngine, type Engine } from '../src/model/engine.js';
+import type { Engine } from '../src/model/engine.js';
 import type { Parameter } from '../src/model/layers.js';
 import { MNIST_INPUT, softmaxRegression } from '../src/model/network.js';
+import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { Random } from '../src/random.js';
 import {
   createOptimizer,
@@ -19,10 +20,11 @@ import { train } from '../src/train/trainer.js';
 import { WasmEngine } from '../src/wasm/engine.js';
 import { MNIST } from './helpers.js';
 
+const reference = new ReferenceEngine();
 const wasm = new WasmEngine(1);
 afterAll(() => wasm.close());
 const ENGINES: [string, Engine][] = [
-  ['reference', referenceEngine],
+  ['reference', reference],
   ['wasm', wasm],
 ];
 
@@ -224,7 +226,13 @@ describe('learning-rate schedules', () => {
       ['step', [0.5, 0.5, 0.05, 0.005]],
       ['cosine', [0.5, 0.426776695297, 0.25, 0.073223304703]],
     ] as const) {
-      const network = softmaxRegression(MNIST_INPUT, MNIST.classes, 'zeros', new Random(1));
+      const network = softmaxRegression(
+        MNIST_INPUT,
+        MNIST.classes,
+        'zeros',
+        new Random(1),
+        reference,
+      );
       const history = await train(network, data, {
         epochs: 4,
         batchSize: 100,
