@@ -1,12 +1,10 @@
-// Text for the terminal (src/cli/format.ts, the progress bar's layout, the epoch line), as pure
-// functions of their input and the terminal's width. test/terminalFormat.test.ts has the accuracy
-// chart; test/e2e/terminal.test.ts draws them on a real pseudo-terminal.
+// Text for the terminal (src/cli/format.ts, the progress bar's layout), as pure functions of
+// their input and the terminal's width. test/terminalFormat.test.ts has folding, the epoch line
+// and the accuracy chart; test/e2e/terminal.test.ts draws them on a real pseudo-terminal.
 
 import { describe, expect, it } from 'vitest';
 import { fitted } from '../src/cli/progress.js';
-import { epochLine } from '../src/cli/train.js';
-import { columnsOf, drawImage, percent, table, wrap } from '../src/cli/format.js';
-import type { EpochMetrics } from '../src/train/records.js';
+import { columnsOf, drawImage, percent, table } from '../src/cli/format.js';
 
 describe('lines that fit the terminal', () => {
   it('a terminal is one column narrower than it says (a full line wraps on some); a pipe is endless', () => {
@@ -14,62 +12,6 @@ describe('lines that fit the terminal', () => {
     expect(columnsOf(tty)).toBe(79);
     expect(columnsOf({ isTTY: true, columns: 0 } as NodeJS.WriteStream)).toBe(79);
     expect(columnsOf({ isTTY: false } as NodeJS.WriteStream)).toBe(Infinity);
-  });
-
-  it('wraps sentences at spaces, indenting the later lines; a longer word stays whole', () => {
-    expect(wrap('short enough', 12)).toBe('short enough');
-    expect(wrap('one two three four five', 9)).toBe('one two\n  three\n  four\n  five');
-    expect(wrap('a /very/long/path/that/does/not/fit end', 10)).toBe(
-      'a\n  /very/long/path/that/does/not/fit\n  end',
-    );
-    for (const line of wrap('the quick brown fox jumps over the lazy dog '.repeat(5), 30).split(
-      '\n',
-    ))
-      expect(line.length).toBeLessThanOrEqual(30);
-  });
-
-  /** Metrics with wide figures: four-digit epochs' worth of samples per second, 100.00%. */
-  const metrics: EpochMetrics = {
-    epoch: 7,
-    trainLoss: 0.123456,
-    trainAccuracy: 1,
-    testLoss: 0.234567,
-    testAccuracy: 0.98765,
-    validationLoss: 0.2,
-    validationAccuracy: 0.9876,
-    seconds: 12.345,
-    samplesPerSecond: 1234567.8,
-    steps: 4200,
-    learningRate: 0.00123456,
-    gradientNorms: [0.5],
-  };
-
-  it('an epoch line drops the speed, then the labels, then the rate and seconds, never a figure', () => {
-    const full = epochLine(metrics, 10, true);
-    expect(full).toBe(
-      'epoch  7/10  lr 0.00123  train loss 0.1235 acc 100.00%  val acc 98.76%  ' +
-        'test loss 0.2346 acc 98.77%  12.35 s  1234568 samples/s',
-    );
-    const shortest = 'epoch  7/10  train 0.1235 100.00%  val 98.76%  test 0.2346 98.77%';
-    expect(epochLine(metrics, 10, true, 40)).toBe(shortest); // what always shows, even too wide
-    let previous = full;
-    for (let width = full.length; width >= shortest.length; width--) {
-      const line = epochLine(metrics, 10, true, width);
-      expect(line.length, `width ${width}`).toBeLessThanOrEqual(width);
-      for (const figure of ['7/10', '0.1235', '100.00%', '98.76%', '0.2346', '98.77%'])
-        expect(line, `width ${width}`).toContain(figure);
-      expect(line.length).toBeLessThanOrEqual(previous.length);
-      previous = line;
-    }
-    // on an 80-column terminal: the short labels and the rate are 86 columns
-    expect(epochLine(metrics, 10, true, 79)).toBe(
-      'epoch  7/10  train 0.1235 100.00%  val 98.76%  test 0.2346 98.77%  12.35 s',
-    );
-    // no rate without a schedule, no validation without a split
-    const { validationAccuracy: _v, validationLoss: _l, ...plain } = metrics;
-    expect(epochLine(plain, 10)).toBe(
-      'epoch  7/10  train loss 0.1235 acc 100.00%  test loss 0.2346 acc 98.77%  12.35 s  1234568 samples/s',
-    );
   });
 
   it('the progress bar takes what the text leaves, 10 to 40 cells; the loss and accuracy go first', () => {
