@@ -8,8 +8,8 @@
 
 import type { Engine } from './model/engine.js';
 import * as modelFile from './model/modelFile.js';
-import type { RunOptions } from './train/defaults.js';
-import { startRun, type RunHooks, type RunPlacement, type RunResult } from './train/run.js';
+import type { TrainOptions } from './run/options.js';
+import { startRun, type RunHooks, type RunPlacement, type RunResult } from './run/run.js';
 import { createEngine, type EngineName } from './wasm/engine.js';
 
 // data
@@ -41,8 +41,14 @@ export {
 export { serializeModel, type LoadedModel, type ModelData } from './model/modelFile.js';
 
 // training and evaluating
-export { RUN_DEFAULTS, type RunOptions } from './train/defaults.js';
-export type { RunConfig, RunEvent, RunHooks, RunPlacement, RunResult } from './train/run.js';
+export {
+  OPTIONS,
+  RUN_DEFAULTS,
+  type OptionSpec,
+  type RunOptions,
+  type TrainOptions,
+} from './run/options.js';
+export type { RunConfig, RunEvent, RunHooks, RunPlacement, RunResult } from './run/run.js';
 export type { EpochMetrics, StepLog } from './train/records.js';
 export { evaluate, type Evaluation } from './train/evaluate.js';
 
@@ -72,7 +78,7 @@ export {
  * report; `hooks.onEvent` sees every event (started, step, log, epoch, finished …) as it comes.
  */
 export function train(
-  options: Partial<RunOptions> = {},
+  options: Partial<TrainOptions> = {},
   placement: RunPlacement = {},
   hooks: RunHooks = {},
 ): Promise<RunResult> {

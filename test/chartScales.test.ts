@@ -8,7 +8,7 @@ import { runCurves, type CurvesEntry, type RunCurves } from '../src/report/serie
 import { chartSpecs } from '../src/web/chartSpecs.js';
 import type { EventLine, HistoryLine } from '../src/train/records.js';
 import { logTicks, shareRange, smooth, tickLabel } from '../src/web/chartScales.js';
-import { startRun } from '../src/train/run.js';
+import { startRun } from '../src/run/run.js';
 import { temporaryFolder } from './helpers.js';
 
 describe('chart scales', () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../src/report/compare.js';
 import type { HistoryLine } from '../src/train/records.js';
-import type { RunRecord } from '../src/train/runReader.js';
+import type { RunRecord } from '../src/run/runReader.js';
 
 /** A finished run of 10 steps an epoch, without an event log: its curves come from its history. */
 function run(id: string, config: Record<string, unknown>, trainLosses: number[]): RunRecord {

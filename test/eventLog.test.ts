@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError } from '../src/errors.js';
-import { RUN_DEFAULTS } from '../src/train/defaults.js';
-import { readEvents } from '../src/train/eventLog.js';
+import { RUN_DEFAULTS } from '../src/run/options.js';
+import { readEvents } from '../src/run/eventLog.js';
 import type { EndEvent, EpochEvent, StartEvent, StepEvent } from '../src/train/records.js';
-import { startRun } from '../src/train/run.js';
-import { readHistory } from '../src/train/runFiles.js';
+import { startRun } from '../src/run/run.js';
+import { readHistory } from '../src/run/runFiles.js';
 import { temporaryFolder } from './helpers.js';
 
 /** 30 batches an epoch, logged every 7 steps: windows of 7, 7, 7, 7 and 2 steps. */

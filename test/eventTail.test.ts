@@ -6,7 +6,7 @@ import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventTail } from '../src/studio/eventTail.js';
-import { readRun } from '../src/train/runReader.js';
+import { readRun } from '../src/run/runReader.js';
 import { temporaryFolder } from './helpers.js';
 
 const START = JSON.stringify({ type: 'start', step: 0, epoch: 0, config: {}, pid: 1, time: 't' });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { parseModel } from '../src/model/modelFile.js';
 import { Random } from '../src/random.js';
-import { startRun } from '../src/train/run.js';
+import { startRun } from '../src/run/run.js';
 import { createEngine } from '../src/wasm/engine.js';
 import { mutateJson, temporaryFolder } from './helpers.js';
 

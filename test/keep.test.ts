@@ -2,7 +2,7 @@
 // on epochs made here. test/e2e/choosing.test.ts checks it on real runs through the CLI.
 
 import { describe, expect, it } from 'vitest';
-import { EpochKeeper } from '../src/train/keep.js';
+import { EpochKeeper } from '../src/run/keep.js';
 import type { EpochMetrics } from '../src/train/records.js';
 
 /** An epoch's metrics with this validation accuracy (the only figure the rule reads). */

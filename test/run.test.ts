@@ -4,9 +4,9 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError, UsageError } from '../src/errors.js';
-import { RUN_DEFAULTS } from '../src/train/defaults.js';
-import { startRun, type RunEvent } from '../src/train/run.js';
-import { readHistory } from '../src/train/runFiles.js';
+import { RUN_DEFAULTS } from '../src/run/options.js';
+import { startRun, type RunEvent } from '../src/run/run.js';
+import { readHistory } from '../src/run/runFiles.js';
 import { temporaryFolder } from './helpers.js';
 
 const SMALL = { ...RUN_DEFAULTS, trainLimit: 3000, testLimit: 500, epochs: 2 };

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createFolder } from '../src/train/runFiles.js';
-import { lockHolder, lockRunFolder, openRunFolder } from '../src/train/runFolder.js';
+import { createFolder } from '../src/run/runFiles.js';
+import { lockHolder, lockRunFolder, openRunFolder } from '../src/run/runFolder.js';
 import { temporaryFolder } from './helpers.js';
 
 function deadPid(): number {

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { StepEvent } from '../src/train/records.js';
-import { coarsenWindows, MAX_STEP_LINES, StepWindows } from '../src/train/stepWindows.js';
+import { coarsenWindows, MAX_STEP_LINES, StepWindows } from '../src/report/stepWindows.js';
 
 /** Windows of 12 steps, the last of each 600-step epoch shorter (as a run logs them). */
 function stepLines(count: number): StepEvent[] {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DivergenceError } from '../src/errors.js';
 import { LESSONS } from '../src/studio/lessons.js';
 import { trainRequest } from '../src/studio/trainRequest.js';
-import { RUN_DEFAULTS, type RunOptions } from '../src/train/defaults.js';
-import { startRun } from '../src/train/run.js';
+import { RUN_DEFAULTS, type RunOptions } from '../src/run/options.js';
+import { startRun } from '../src/run/run.js';
 import { temporaryFolder } from './helpers.js';
 
 describe('studio lessons', () => {

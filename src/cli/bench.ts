@@ -5,8 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LEARNING_RATES, defaultLogEvery } from '../train/defaults.js';
-import { EventLog } from '../train/eventLog.js';
+import { DEFAULT_LEARNING_RATES } from '../run/options.js';
+import { defaultLogEvery } from '../run/optionRules.js';
+import { EventLog } from '../run/eventLog.js';
 import { loadDataset, resolveDataSource, type Dataset } from '../data/dataset.js';
 import { Dense } from '../model/layers.js';
 import { buildNetwork, MNIST_INPUT, type Architecture, type Network } from '../model/network.js';

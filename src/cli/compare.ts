@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { compareHtml, compareRuns } from '../report/compare.js';
-import { writeFileAtomic } from '../train/runFiles.js';
-import { readRun } from '../train/runReader.js';
+import { writeFileAtomic } from '../run/runFiles.js';
+import { readRun } from '../run/runReader.js';
 import { plural } from '../numbers.js';
 import { columnsOf, wrap } from './format.js';
 

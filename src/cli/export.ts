@@ -6,7 +6,7 @@ import { EXIT, UsageError, UserError } from '../errors.js';
 import { readModelFile } from '../model/modelFile.js';
 import { ReferenceEngine } from '../model/referenceEngine.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
-import { writeFileAtomic, writeFolderAtomic } from '../train/runFiles.js';
+import { writeFileAtomic, writeFolderAtomic } from '../run/runFiles.js';
 import { factor, significant } from '../numbers.js';
 import { columnsOf, wrap } from './format.js';
 

@@ -13,8 +13,8 @@ import {
   modelDataOption,
   numberOption,
   threadsOption,
-} from '../train/options.js';
-import { trainOptions } from '../train/trainOptions.js';
+} from './options.js';
+import { trainOptions } from './trainOptions.js';
 import { ENGINES } from '../wasm/engineNames.js';
 import { columnsOf, helpWidthOf, wrap } from './format.js';
 import { examplesText, helpConfiguration, outputConfiguration } from './help.js';

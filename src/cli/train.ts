@@ -3,8 +3,9 @@
 import { relative } from 'node:path';
 import type { Network } from '../model/network.js';
 import { EXIT } from '../errors.js';
-import { optionWarnings, type RunOptions } from '../train/defaults.js';
-import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../train/run.js';
+import { OPTIONS, type TrainOptions } from '../run/options.js';
+import { libraryOption } from '../run/optionValues.js';
+import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../run/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
 import { grouped, plural } from '../numbers.js';
@@ -12,7 +13,8 @@ import { epochLine } from './epochLine.js';
 import { columnsOf, dotAxis, dotPlot, percent, wrap } from './format.js';
 import { EpochProgress } from './progress.js';
 
-export interface TrainOptions extends RunOptions {
+/** The command line's options: the library's, where the run goes, and what is printed. */
+export interface TrainCommandOptions extends TrainOptions {
   out?: string;
   force: boolean;
   resume?: string;
@@ -25,7 +27,7 @@ export interface TrainOptions extends RunOptions {
  * Prints a run's events: the header on stderr, a progress bar, one line per epoch, as wide as
  * the terminal it goes to (when it goes to one). `stopProgress` removes the bar for good.
  */
-function printEvents(options: TrainOptions) {
+function printEvents(options: TrainCommandOptions) {
   const stream = options.json ? process.stderr : process.stdout;
   const log = (line: string) => (options.json ? console.error(line) : console.log(line));
   const width = columnsOf(stream);
@@ -72,13 +74,10 @@ function printEvents(options: TrainOptions) {
 
 /** `given`: the options set on the command line (not by default). */
 export async function trainCommand(
-  options: TrainOptions,
+  options: TrainCommandOptions,
   given: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const warn = (message: string) => console.error(wrap(message, columnsOf(process.stderr)));
-  if (!options.resume) {
-    for (const warning of optionWarnings(options, given)) warn(`warning: ${warning}`);
-  }
   const display = printEvents(options);
   const stop = interruptOnSignals(display.stopProgress);
   try {
@@ -89,7 +88,7 @@ export async function trainCommand(
       epochs: options.resume && given.has('epochs') ? options.epochs : undefined,
       threads: options.threads,
     };
-    const result = await startRun(options, placement, {
+    const result = await startRun(runOptionsOf(options, given), placement, {
       onEvent: display.onEvent,
       shouldStop: stop.requested,
       companion: startCompanion,
@@ -135,6 +134,22 @@ export async function trainCommand(
   } finally {
     stop.release();
   }
+}
+
+/**
+ * What the command line passes to the run: the options given on it (the others take the same
+ * defaults in the run), of the run and the process (not where it goes, nor what is printed).
+ * The run warns of those it would ignore. A resume brings its own: only an engine asked for now.
+ */
+function runOptionsOf(options: TrainCommandOptions, given: ReadonlySet<string>) {
+  const passed: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    if (!libraryOption(spec) || !given.has(spec.name)) continue;
+    if (options.resume && spec.name !== 'engine') continue;
+    const value = (options as unknown as Record<string, unknown>)[spec.name];
+    if (value !== undefined) passed[spec.name] = value;
+  }
+  return passed as Partial<TrainOptions>;
 }
 
 function dot(metrics: EpochMetrics) {

@@ -3,9 +3,8 @@
 // page with every run's curves overlaid, the differing options and the final metrics.
 
 import { relative, sep } from 'node:path';
-import type { EventLine, StepEvent } from '../train/records.js';
-import type { RunRecord } from '../train/runReader.js';
-import { coarsenWindows } from '../train/stepWindows.js';
+import type { EventLine, RunRecord, StepEvent } from '../train/records.js';
+import { coarsenWindows } from './stepWindows.js';
 import { chartsHtml, escapeHtml as escape, plainValue } from './page.js';
 import {
   curvesBand,
@@ -61,7 +60,7 @@ function folderLink(from: string, to: string): string {
 
 /**
  * The members' event logs with their step lines merged to the widest stride among them (a long
- * log's lines are merged windows, see train/stepWindows.ts), so that their points align.
+ * log's lines are merged windows, see report/stepWindows.ts), so that their points align.
  */
 function alignedEvents(members: RunRecord[]): EventLine[][] {
   const stride = Math.max(...members.map((record) => record.stepStride));

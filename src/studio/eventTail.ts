@@ -10,8 +10,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DataError, EXIT, UserError } from '../errors.js';
 import { MAX_LINE_BYTES } from '../inputFile.js';
 import { recordProblem, type EventLine } from '../train/records.js';
-import { MAX_OTHER_EVENTS, type RunLog } from '../train/runReader.js';
-import { StepWindows } from '../train/stepWindows.js';
+import { MAX_OTHER_EVENTS, type RunLog } from '../run/runReader.js';
+import { StepWindows } from '../report/stepWindows.js';
 
 /** Bytes read at a time: a long log is read in pieces, never held whole. */
 const PIECE = 1 << 20;

@@ -20,10 +20,10 @@ import {
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../errors.js';
-import { EVENTS_FILE } from '../train/eventLog.js';
-import { LOCK_FILE, timestamp } from '../train/runFolder.js';
-import { createFolder, errorCode, HISTORY_FILE } from '../train/runFiles.js';
-import { isRunFolder, readRunWith, type RunRecord } from '../train/runReader.js';
+import { EVENTS_FILE } from '../run/eventLog.js';
+import { LOCK_FILE, timestamp } from '../run/runFolder.js';
+import { createFolder, errorCode, HISTORY_FILE } from '../run/runFiles.js';
+import { isRunFolder, readRunWith, type RunRecord } from '../run/runReader.js';
 import type { RunSummary } from './api.js';
 import { EventTail } from './eventTail.js';
 

@@ -1,49 +1,23 @@
 // A run asked for by the studio's page (`POST /api/runs`): train options as JSON, camelCase as in
-// metrics.json's config, checked by the very parsers of the command line, then turned into the
-// arguments of a `train`. Only options of this list reach a process, and only as parsed values.
+// metrics.json's config, checked by the schema (run/options.ts) as the command line checks them,
+// then turned into the arguments of a `train`. Only the options the schema lets the studio set
+// reach a process, and only as checked values. Errors are in the form's words, by field.
 
-import { parseOptionValue, trainOptionsByName } from '../train/trainOptions.js';
 import { resolveDataSource } from '../data/dataset.js';
 import { isObject } from '../model/modelFile.js';
 import { UserError } from '../errors.js';
 import { checkArchitecture } from '../model/network.js';
 import {
-  optionWarnings,
-  resolveOptions,
+  OPTIONS_BY_NAME,
   RUN_DEFAULTS,
-  type RunOptions,
-} from '../train/defaults.js';
+  type OptionSpec,
+  type TrainOptions,
+} from '../run/options.js';
+import { argumentsOf, checkValue, OptionValueError } from '../run/optionValues.js';
+import { optionNamed, optionWarnings, resolveOptions } from '../run/optionRules.js';
 
-/** The train options a page may set; the folder, its overwriting and the output are the studio's. */
-const ACCEPTED = new Set([
-  'data',
-  'epochs',
-  'batchSize',
-  'lr',
-  'seed',
-  'shuffle',
-  'trainLimit',
-  'testLimit',
-  'steps',
-  'hidden',
-  'activation',
-  'batchnorm',
-  'init',
-  'loss',
-  'optimizer',
-  'momentum',
-  'beta1',
-  'beta2',
-  'adamEpsilon',
-  'weightDecay',
-  'lrSchedule',
-  'logEvery',
-  'valSplit',
-  'keep',
-  'earlyStop',
-  'preset',
-  'engine',
-]);
+/** The options a page may set: the run's own, and the engine; the rest is the studio's. */
+export const studioOption = (spec: OptionSpec) => spec.scope === 'run' || spec.studio === true;
 
 export type TrainRequest =
   | { ok: true; args: string[]; options: Record<string, unknown>; warnings: string[] }
@@ -54,33 +28,31 @@ export function trainRequest(body: unknown): TrainRequest {
   if (!isObject(body)) {
     return { ok: false, errors: { '': 'the body must be a JSON object of train options' } };
   }
-  const byName = trainOptionsByName();
-  const errors: Record<string, string> = {};
+  // a Map, not an object: a key "__proto__" is an error like any other
+  const errors = new Map<string, string>();
   const args: string[] = [];
   const options: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(body)) {
-    const option = byName.get(name);
-    if (!option || !ACCEPTED.has(name)) {
-      errors[name] = `"${name}" is not a train option the studio accepts`;
+  for (const name of Object.keys(body)) {
+    const value = body[name];
+    const spec = OPTIONS_BY_NAME.get(name);
+    if (!spec || !studioOption(spec)) {
+      errors.set(name, `"${name}" is not a train option the studio accepts`);
       continue;
     }
     if (value === null || value === undefined) continue; // the default
     try {
-      const { args: given, parsed } = parseOptionValue(option, value);
-      args.push(...given);
-      options[name] = parsed;
+      const checked = checkValue(spec, value);
+      args.push(...argumentsOf(spec, checked));
+      options[name] = checked;
     } catch (error) {
-      errors[name] = (error as Error).message;
+      if (!(error instanceof OptionValueError)) throw error;
+      errors.set(name, error.formMessage);
     }
   }
-  const warnings = Object.keys(errors).length === 0 ? checkTogether(options, errors) : [];
-  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, args, options, warnings };
-}
-
-/** The option an error names first (`--early-stop needs …` → earlyStop): its field. */
-function fieldOf(message: string): string {
-  const flag = /--([a-z0-9-]+)/.exec(message)?.[1] ?? '';
-  return flag.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+  const warnings = errors.size === 0 ? checkTogether(options, errors) : [];
+  return errors.size
+    ? { ok: false, errors: Object.fromEntries(errors) }
+    : { ok: true, args, options, warnings };
 }
 
 /**
@@ -88,11 +60,11 @@ function fieldOf(message: string): string {
  * network's, the data's; each error goes to the field it names. Returns the warnings `train`
  * would print (options without effect).
  */
-function checkTogether(options: Record<string, unknown>, errors: Record<string, string>): string[] {
-  const requested = { ...RUN_DEFAULTS, ...options } as RunOptions;
+function checkTogether(options: Record<string, unknown>, errors: Map<string, string>): string[] {
+  const requested = { ...RUN_DEFAULTS, ...options } as TrainOptions;
   let warnings: string[] = [];
   const checks = [
-    () => (warnings = optionWarnings(requested, new Set(Object.keys(options)))),
+    () => (warnings = optionWarnings(options, resolveOptions(requested))),
     () => checkArchitecture(resolveOptions(requested)),
     () => resolveDataSource(options.data as string | undefined),
   ];
@@ -101,7 +73,8 @@ function checkTogether(options: Record<string, unknown>, errors: Record<string, 
       check();
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      errors[fieldOf(error.message)] ??= error.message;
+      const field = optionNamed(error.message);
+      if (!errors.has(field)) errors.set(field, error.message);
     }
   }
   return warnings;

@@ -23,7 +23,7 @@ import type { Dataset, Split } from '../data/dataset.js';
 import { DivergenceError, InterruptedError } from '../errors.js';
 import { Dense } from '../model/layers.js';
 import type { InputSpec, Network } from '../model/network.js';
-import { evaluate } from './evaluate.js';
+import { epochMetrics } from './epochs.js';
 import { LossBuffers, lossAndGradient } from './losses.js';
 import type { EpochMetrics } from './records.js';
 import type { TrainHooks } from './trainer.js';
@@ -287,8 +287,16 @@ export async function trainLbfgs(
     }
     const seconds = (performance.now() - started) / 1000;
     const gradientNorm = Math.sqrt(dot(gradient, gradient));
-    const test = evaluate(network, data.test);
-    const validation = data.validation ? evaluate(network, data.validation) : null;
+    const metrics = epochMetrics(network, data, {
+      epoch: iteration,
+      trainLoss: f,
+      trainAccuracy: accuracy,
+      seconds,
+      samples: split.count * (halvings + 1),
+      steps: iteration,
+      learningRate: searchFailed ? 0 : step,
+      gradientNorms: [gradientNorm],
+    });
     hooks.onLog?.({
       step: iteration,
       epoch: iteration,
@@ -300,21 +308,6 @@ export async function trainLbfgs(
       weightNorms: [Math.sqrt(network.engine.sumOfSquares(layer.weights))],
       saturation: [],
     });
-    const metrics: EpochMetrics = {
-      epoch: iteration,
-      trainLoss: f,
-      trainAccuracy: accuracy,
-      testLoss: test.loss,
-      testAccuracy: test.accuracy,
-      seconds,
-      samplesPerSecond: (split.count * (halvings + 1)) / seconds,
-      steps: iteration,
-      learningRate: searchFailed ? 0 : step,
-      gradientNorms: [gradientNorm],
-      ...(validation
-        ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }
-        : {}),
-    };
     history.push(metrics);
     const converged =
       searchFailed ||
@@ -325,14 +318,8 @@ export async function trainLbfgs(
     const last = converged || interrupted || iteration === config.iterations;
     const save = last || (performance.now() - saved) / 1000 >= SAVE_SECONDS;
     if (save) saved = performance.now();
-    const state = {
-      epoch: iteration,
-      step: iteration,
-      randomState: 0,
-      order: new Uint32Array(0),
-      optimizer: { t: iteration, arrays: [] },
-    };
-    const stop = await hooks.afterEpoch?.(metrics, state, save);
+    // no state to continue from: the curvature memory is not saved (a resume is refused)
+    const stop = await hooks.afterEpoch?.(metrics, null, save);
     if (interrupted) throw new InterruptedError(`interrupted after L-BFGS iteration ${iteration}`);
     if (stop === true || converged) break;
   }

@@ -163,3 +163,21 @@ const CHECKS = Object.fromEntries(
     }),
   ]),
 );
+
+/** A run as read from its folder (run/runReader.ts): what `compare` and the studio show. */
+export interface RunRecord {
+  /** The folder's absolute path. */
+  folder: string;
+  /** Its name: the run's id in the studio. */
+  id: string;
+  /** Its options, as metrics.json records them (or the event log, before a first epoch). */
+  config: Record<string, unknown>;
+  status: RunStatus;
+  /** The end's message for interrupted and failed runs. */
+  message?: string;
+  history: HistoryLine[];
+  /** Its event log, the step lines merged into wider windows for a long one (stepWindows.ts). */
+  events: EventLine[];
+  /** The log's step windows in each of `events`' step lines. */
+  stepStride: number;
+}

@@ -8,7 +8,7 @@ import { significant } from '../numbers.js';
 import { Random } from '../random.js';
 import type { EpochMetrics, StepLog } from './records.js';
 import type { Batch } from '../model/batches.js';
-import { evaluate } from './evaluate.js';
+import { epochMetrics } from './epochs.js';
 import { LossBuffers, lossAndGradient, type LossName } from './losses.js';
 import {
   createOptimizer,
@@ -56,14 +56,15 @@ export interface TrainHooks {
   /** After each batch's update, with that batch (for a shadow model, progress bars). */
   afterBatch?(batch: Batch, progress: BatchProgress): void | Promise<void>;
   /**
-   * After each epoch's evaluation, with what it takes to continue from here. `save` false marks
-   * an epoch between saves: its metrics are recorded, its model and checkpoint need not be
-   * written (L-BFGS's iterations, tens of milliseconds each). Returning true ends the training
-   * after this epoch (early stopping).
+   * After each epoch's evaluation, with what it takes to continue from here: null when the
+   * training cannot continue from a saved state (L-BFGS keeps its curvature memory only in
+   * memory). `save` false marks an epoch between saves: its metrics are recorded, its model and
+   * checkpoint need not be written (L-BFGS's iterations, tens of milliseconds each). Returning
+   * true ends the training after this epoch (early stopping).
    */
   afterEpoch?(
     metrics: EpochMetrics,
-    state: TrainState,
+    state: TrainState | null,
     save: boolean,
   ): void | boolean | Promise<void | boolean>;
   /** Checked after each batch: true stops the training (InterruptedError) before the next. */
@@ -312,29 +313,21 @@ export async function train(
           `try a smaller learning rate than ${learningRate}`,
       );
     }
-    const evaluating = config.evaluateEachEpoch !== false;
-    const test = evaluating
-      ? evaluate(network, data.test, config.evalBatchSize, loss)
-      : { loss: NaN, accuracy: NaN };
-    const validation =
-      evaluating && data.validation
-        ? evaluate(network, data.validation, config.evalBatchSize, loss)
-        : null;
-    const metrics: EpochMetrics = {
-      epoch,
-      trainLoss: sums.loss / sums.seen,
-      trainAccuracy: sums.correct / sums.seen,
-      testLoss: test.loss,
-      testAccuracy: test.accuracy,
-      seconds,
-      samplesPerSecond: sums.seen / seconds,
-      steps: step,
-      learningRate,
-      gradientNorms: Array.from(sums.gradientNorms, (sum) => sum / batches),
-      ...(validation
-        ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }
-        : {}),
-    };
+    const metrics = epochMetrics(
+      network,
+      data,
+      {
+        epoch,
+        trainLoss: sums.loss / sums.seen,
+        trainAccuracy: sums.correct / sums.seen,
+        seconds,
+        samples: sums.seen,
+        steps: step,
+        learningRate,
+        gradientNorms: Array.from(sums.gradientNorms, (sum) => sum / batches),
+      },
+      { loss, batchSize: config.evalBatchSize, evaluate: config.evaluateEachEpoch !== false },
+    );
     history.push(metrics);
     const stop = await hooks.afterEpoch?.(
       metrics,

@@ -6,6 +6,7 @@ import { prepareDigit } from '../data/prepare.js';
 import type { Comparison, RunCurves } from '../report/series.js';
 import type { RunEvaluation, RunSummary } from '../studio/api.js';
 import { clearCharts, drawCharts } from './charts.js';
+import { dependentPlaceholders, formFields, type FormField } from './formFields.js';
 import './studio.css';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -250,8 +251,45 @@ async function renderSelection(force = false): Promise<void> {
 
 // ---- starting runs ----
 
+/** One field of the form, as formFields() describes it, in its label. */
+function fieldElement(field: FormField): HTMLLabelElement {
+  if (field.control === 'checkbox') {
+    const box = element('input', { type: 'checkbox', name: field.name });
+    box.checked = field.value === true;
+    return element('label', { class: 'check' }, box, ` ${field.label}`);
+  }
+  const control =
+    field.control === 'select'
+      ? element(
+          'select',
+          { name: field.name },
+          ...field.choices!.map((choice) =>
+            element('option', { value: choice.value }, choice.text),
+          ),
+        )
+      : element('input', {
+          name: field.name,
+          ...(field.placeholder ? { placeholder: field.placeholder } : {}),
+        });
+  control.value = String(field.value);
+  return element('label', {}, `${field.label} `, control);
+}
+
 function setupForm(): void {
   const form = byId<HTMLFormElement>('start-form');
+  byId('form-fields').replaceWith(...formFields().map(fieldElement));
+  // the defaults that depend on other fields, shown as the fields' placeholders
+  const named = (name: string) => form.querySelector<HTMLInputElement>(`[name="${name}"]`)!;
+  const showDefaults = () => {
+    const shown = dependentPlaceholders({
+      optimizer: named('optimizer').value,
+      hidden: named('hidden').value,
+    });
+    named('lr').placeholder = shown.lr;
+    named('epochs').placeholder = shown.epochs;
+  };
+  form.addEventListener('input', showDefaults);
+  showDefaults();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const options: Record<string, unknown> = {};

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readHistory } from '../../src/train/runFiles.js';
+import { readHistory } from '../../src/run/runFiles.js';
 import { ROOT, runCli, temporaryFolder } from '../helpers.js';
 
 const CLI = join(ROOT, 'bin/mnist-softmax.js');

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readHistory } from '../../src/train/runFiles.js';
+import { readHistory } from '../../src/run/runFiles.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 
 describe('the CLI with hidden layers', () => {

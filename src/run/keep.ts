@@ -2,8 +2,8 @@
 // accuracy (the earliest of equals); and when to stop early, after `patience` epochs without a
 // better one. Only the validation split chooses: the test set never does.
 
-import type { KeepRule } from './defaults.js';
-import type { EpochMetrics } from './records.js';
+import type { KeepRule } from './options.js';
+import type { EpochMetrics } from '../train/records.js';
 
 export interface Kept {
   rule: KeepRule;

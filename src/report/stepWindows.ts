@@ -9,7 +9,7 @@
 // two logs of the same steps brought to the same stride hold the same windows: a group of seeds
 // stays aligned point by point.
 
-import type { StepEvent } from './records.js';
+import type { StepEvent } from '../train/records.js';
 
 /** At most this many step lines are kept (a page is a few thousand pixels wide). */
 export const MAX_STEP_LINES = 4096;

@@ -19,7 +19,12 @@ import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
 import { readLines } from '../inputFile.js';
 import { errorCode, writeFileAtomic } from './runFiles.js';
-import { recordProblem, type EpochEvent, type EpochMetrics, type EventLine } from './records.js';
+import {
+  recordProblem,
+  type EpochEvent,
+  type EpochMetrics,
+  type EventLine,
+} from '../train/records.js';
 
 export const EVENTS_FILE = 'events.jsonl';
 

@@ -14,7 +14,7 @@ import {
 import { basename, dirname, join, normalize, resolve } from 'node:path';
 import { UserError, EXIT } from '../errors.js';
 import { readLines } from '../inputFile.js';
-import { recordProblem, type EpochMetrics, type HistoryLine } from './records.js';
+import { recordProblem, type EpochMetrics, type HistoryLine } from '../train/records.js';
 
 /** Temporary files are named `.<name>.tmp-<pid>`; a run folder's leftovers match this. */
 export const TEMPORARY_FILE = /^\..+\.tmp-\d+$/;

@@ -6,27 +6,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
 import { eachEvent, EVENTS_FILE } from './eventLog.js';
-import type { EventLine, HistoryLine, RunStatus } from './records.js';
+import type { EventLine, RunRecord, RunStatus } from '../train/records.js';
 import { errorCode, HISTORY_FILE, readHistory } from './runFiles.js';
 import { lockHolder } from './runFolder.js';
-import { StepWindows } from './stepWindows.js';
+import { StepWindows } from '../report/stepWindows.js';
 
-export interface RunRecord {
-  /** The folder's absolute path. */
-  folder: string;
-  /** Its name: the run's id in the studio. */
-  id: string;
-  /** Its options, as metrics.json records them (or the event log, before a first epoch). */
-  config: Record<string, unknown>;
-  status: RunStatus;
-  /** The end's message for interrupted and failed runs. */
-  message?: string;
-  history: HistoryLine[];
-  /** Its event log, the step lines merged into wider windows for a long one (stepWindows.ts). */
-  events: EventLine[];
-  /** The log's step windows in each of `events`' step lines. */
-  stepStride: number;
-}
+export type { RunRecord } from '../train/records.js';
 
 /** Lines of a log besides its steps (starts, epochs, an end) kept at most: a run's are few. */
 export const MAX_OTHER_EVENTS = 100_000;

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { isObject } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
-import type { EpochMetrics } from './records.js';
-import type { TrainState } from './trainer.js';
+import type { EpochMetrics } from '../train/records.js';
+import type { TrainState } from '../train/trainer.js';
+import { ENGINES, type EngineName } from '../wasm/engineNames.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'mnist-softmax-checkpoint';
@@ -37,6 +38,12 @@ export interface TrainingData {
 
 export interface Checkpoint<Options> {
   options: Options;
+  /**
+   * The engine the run trained with: a resume continues with it (bit for bit) unless another is
+   * asked for. Not among the options: where and how a run trains is not the run's record. (Older
+   * checkpoints kept it in `options`.)
+   */
+  engine?: EngineName;
   /** Since version 3. */
   data?: TrainingData;
   /** Only in version 1 checkpoints; since version 2 the history is metrics.jsonl's. */
@@ -46,9 +53,25 @@ export interface Checkpoint<Options> {
   arrays: Float32Array[];
 }
 
+/**
+ * The position of a training that cannot continue from a saved state (L-BFGS: its curvature
+ * memory is not saved): its epoch and step, no order, no optimiser arrays. A resume of it is
+ * refused by its options (openRun.ts).
+ */
+export function positionOnly(epoch: number, step: number): TrainState {
+  return {
+    epoch,
+    step,
+    randomState: 0,
+    order: new Uint32Array(0),
+    optimizer: { t: epoch, arrays: [] },
+  };
+}
+
 /** checkpoint.json's name and text, to be written together with the epoch's other files. */
 export function checkpointFile<Options>(
   options: Options,
+  engine: EngineName,
   data: TrainingData,
   state: TrainState,
   network: Network,
@@ -57,6 +80,7 @@ export function checkpointFile<Options>(
     format: FORMAT,
     version: VERSION,
     options,
+    engine,
     data,
     state: {
       epoch: state.epoch,
@@ -121,6 +145,10 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
     Array.isArray(value) ? value : invalid(`${what} is not a list`);
 
   const { state, data } = json as Record<string, unknown>;
+  if (!isObject(json.options)) invalid('"options" is not an object');
+  if (json.engine !== undefined && !ENGINES.includes(json.engine as EngineName)) {
+    invalid(`"engine" is not one of ${ENGINES.join(', ')}`);
+  }
   if (!isObject(state)) return invalid('"state" is not an object');
   if (!isCount(state.epoch, 1)) invalid('"state.epoch" is not a whole number ≥ 1');
   if (!isCount(state.step, 0)) invalid('"state.step" is not a whole number ≥ 0');
@@ -140,6 +168,7 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
   }
   return {
     options: json.options as Options,
+    ...(json.engine === undefined ? {} : { engine: json.engine as EngineName }),
     ...(json.version === 1 ? { history: json.history as EpochMetrics[] } : {}),
     ...(json.version === VERSION ? { data: data as unknown as TrainingData } : {}),
     state: {

@@ -1,0 +1,425 @@
+// The Run API: one training run and its folder, from start (or resume) to report, in phases:
+//
+//   open     options checked, the folder locked (a resume: its checkpoint read)   openRun.ts
+//   prepare  engine, data, network (restored on resume), the folder's files, the event log
+//   train    the algorithm (mini-batch or L-BFGS), epoch by epoch …
+//   record   … each finished epoch's metrics, model, checkpoint and curves written together
+//   report   curves.svg, weights.png and report.html of the model kept; the result
+//   close    the event log's end, the model alongside disposed, the engine closed, the folder
+//            released (whatever happens)
+//
+// The CLI, the studio and the library drive runs through `startRun` and read its typed events
+// (runEvents.ts); none of them touches a run folder's files themselves.
+
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fingerprint, loadDataset, type Dataset } from '../data/dataset.js';
+import { DivergenceError, EXIT, InterruptedError, UserError } from '../errors.js';
+import type { Engine } from '../model/engine.js';
+import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
+import { buildNetwork, checkNetworkSize, MNIST_INPUT, type Network } from '../model/network.js';
+import { Random } from '../random.js';
+import { CurvesFile, reportFiles } from '../report/runReport.js';
+import { runCurves } from '../report/series.js';
+import { trainLbfgs } from '../train/lbfgs.js';
+import type { EndEvent, EpochMetrics } from '../train/records.js';
+import { train, type TrainConfig, type TrainHooks, type TrainState } from '../train/trainer.js';
+import { createEngine } from '../wasm/engine.js';
+import {
+  checkpointFile,
+  checkResumeData,
+  positionOnly,
+  restoreNetwork,
+  type TrainingData,
+} from './checkpoint.js';
+import { epochEvent, EventLog, readEvents } from './eventLog.js';
+import { EpochKeeper } from './keep.js';
+import { openRun, type OpenedRun } from './openRun.js';
+import { type TrainOptions } from './options.js';
+import { recordOf } from './optionValues.js';
+import { defaultLogEvery } from './optionRules.js';
+import {
+  datasetSummary,
+  describeRun,
+  trainConfig,
+  withValidation,
+  type RunConfig,
+} from './runConfig.js';
+import type {
+  Companion,
+  CompanionEpoch,
+  RunEvent,
+  RunHooks,
+  RunPlacement,
+  RunResult,
+} from './runEvents.js';
+import { MetricsHistory, metricsSummary, writeFileAtomic } from './runFiles.js';
+
+export type {
+  Companion,
+  CompanionEpoch,
+  RunConfig,
+  RunEvent,
+  RunHooks,
+  RunPlacement,
+  RunResult,
+} from './runEvents.js';
+
+/**
+ * Runs one training from start to report (or from its checkpoint, with `placement.resume`).
+ * Every finished epoch's metrics, curves, model and checkpoint are written together, so the
+ * folder always describes one epoch. Throws UserError on bad options or files, DivergenceError
+ * and InterruptedError with what was saved; the engine is closed and the folder released
+ * whatever happens.
+ */
+export async function startRun(
+  requested: Partial<TrainOptions>,
+  placement: RunPlacement = {},
+  hooks: RunHooks = {},
+): Promise<RunResult> {
+  const opened = openRun(requested, placement, hooks);
+  const live = liveRun(opened, hooks);
+  try {
+    const run = await prepare(opened, placement, hooks, live);
+    const seconds = await trainEpochs(run, live, hooks, (epoch) => record(run, live, epoch));
+    const result = report(run, live, seconds);
+    endLog(live, 'finished');
+    live.emit({ type: 'finished', result });
+    return result;
+  } catch (error) {
+    const stop = explainStop(error, live);
+    endLog(
+      live,
+      stop instanceof InterruptedError ? 'interrupted' : 'failed',
+      (stop as Error).message,
+    );
+    throw stop;
+  } finally {
+    close(live, opened);
+  }
+}
+
+/** What a run holds while it goes, and what `close` lets go of whatever happens. */
+interface LiveRun {
+  out: string;
+  emit(event: RunEvent): void;
+  /** Every finished epoch's metrics, a resumed run's earlier ones first. */
+  finished: EpochMetrics[];
+  /** The last step taken (for the event log's end). */
+  step: number;
+  engine: Engine | null;
+  events: EventLog | null;
+  companion: Companion | null;
+}
+
+function liveRun(opened: OpenedRun, hooks: RunHooks): LiveRun {
+  return {
+    out: opened.folder.path,
+    emit: hooks.onEvent ?? (() => {}),
+    finished: [],
+    step: opened.checkpoint?.state.step ?? 0,
+    engine: null,
+    events: null,
+    companion: null,
+  };
+}
+
+/** A run prepared to train: everything the train, record and report phases use. */
+type PreparedRun = OpenedRun & {
+  data: Dataset;
+  config: TrainConfig & { logEvery: number };
+  network: Network;
+  runConfig: RunConfig;
+  trainingData: TrainingData;
+  modelData: ModelData;
+  history: MetricsHistory;
+  keeper: EpochKeeper;
+  curves: CurvesFile;
+  tfjsCheck?: { backend: string; epochs: CompanionEpoch[] };
+};
+
+// ---- prepare ----
+
+/**
+ * The engine, the data, the network (restored from the checkpoint on a resume), the folder's
+ * files and event log opened, the `started` event; then the model to train alongside, if any.
+ */
+async function prepare(
+  opened: OpenedRun,
+  placement: RunPlacement,
+  hooks: RunHooks,
+  live: LiveRun,
+): Promise<PreparedRun> {
+  const { options, architecture, source, checkpoint, folder } = opened;
+  const { out } = live;
+  const engine = createEngine(options.engine, placement.threads ?? availableParallelism());
+  live.engine = engine;
+  const loadStarted = performance.now();
+  const data = withValidation(
+    await loadDataset(source, { trainLimit: options.trainLimit, testLimit: options.testLimit }),
+    options,
+  );
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const config = configFor(opened, data, hooks);
+  const network = networkFor(opened, data, config.batchSize, engine);
+  const trainingData = { count: data.train.count, fingerprint: fingerprint(data.train) };
+  if (checkpoint) {
+    checkResumeData(checkpoint, trainingData, out);
+    restoreNetwork(network, checkpoint.arrays, out);
+  }
+  const runConfig = describeRun(options, architecture, data, config, network);
+  folder.epochFiles.open();
+  const history = new MetricsHistory(out);
+  live.finished.push(...history.start(checkpoint?.state.epoch ?? 0, checkpoint?.history));
+  const keeper = new EpochKeeper(options.keep, options.earlyStop);
+  const modelData: ModelData = {
+    // a folder as an absolute path: eval and predict find it from anywhere
+    source: source.name === source.folder ? resolve(source.folder) : (options.data ?? 'mnist'),
+    name: data.name,
+    testCount: data.test.count,
+    testFingerprint: fingerprint(data.test),
+  };
+  if (checkpoint) keeper.restore(live.finished, readFileSync(join(out, 'model.json'), 'utf8'));
+  startLog(live, runConfig, checkpoint?.state.epoch ?? 0);
+  live.emit({
+    type: 'started',
+    folder: out,
+    config: runConfig,
+    dataset: datasetSummary(data),
+    loadSeconds,
+    resumedAfter: checkpoint?.state.epoch ?? 0,
+    epochs: runConfig.epochs,
+  });
+  live.companion =
+    options.checkTfjs && hooks.companion ? await hooks.companion(network, config) : null;
+  const tfjsCheck = live.companion
+    ? { backend: live.companion.backend, epochs: [] as CompanionEpoch[] }
+    : undefined;
+  const curves = new CurvesFile((svg) => writeFileAtomic(join(out, 'curves.svg'), svg));
+  return {
+    ...opened,
+    data,
+    config,
+    network,
+    runConfig,
+    trainingData,
+    modelData,
+    history,
+    keeper,
+    curves,
+    tfjsCheck,
+  };
+}
+
+/** The algorithm's configuration for this data: a batch larger than the data is the data. */
+function configFor(opened: OpenedRun, data: Dataset, hooks: RunHooks) {
+  const { options } = opened;
+  // the buffers are sized by the batch
+  const batchSize = Math.min(options.batchSize, data.train.count);
+  if (batchSize < options.batchSize && options.optimizer !== 'lbfgs') {
+    hooks.warn?.(
+      `warning: --batch-size ${options.batchSize} is more than the ${data.train.count} ` +
+        `training images: batches of ${batchSize}`,
+    );
+  }
+  return {
+    ...trainConfig(options),
+    batchSize,
+    logEvery: options.logEvery ?? defaultLogEvery(data.train.count, batchSize),
+  };
+}
+
+/** The network for this data, refused before it is built if it would not fit. */
+function networkFor(opened: OpenedRun, data: Dataset, batchSize: number, engine: Engine) {
+  const { architecture, options } = opened;
+  const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
+  checkNetworkSize(input.height * input.width, data.classes.length, architecture, batchSize);
+  return buildNetwork(input, data.classes, architecture, new Random(options.seed), engine);
+}
+
+/** The event log opened (cut back to the checkpoint's step on a resume) and its start line. */
+function startLog(live: LiveRun, config: RunConfig, epoch: number): void {
+  const { step } = live;
+  live.events = new EventLog(live.out);
+  live.events.start(step);
+  const time = new Date().toISOString();
+  live.events.add({ type: 'start', step, epoch, config, pid: process.pid, time });
+  live.events.flush();
+}
+
+// ---- train ----
+
+/** An epoch finished by the algorithm: its metrics, the state to continue from, whether to save. */
+interface FinishedEpoch {
+  metrics: EpochMetrics;
+  /** null: the algorithm cannot continue from a saved state (L-BFGS). */
+  state: TrainState | null;
+  save: boolean;
+}
+
+/**
+ * The training algorithm, mini-batch or L-BFGS, to the end or to a stop; `record` takes each
+ * finished epoch and says whether to stop early. Returns the seconds it took.
+ */
+async function trainEpochs(
+  run: PreparedRun,
+  live: LiveRun,
+  hooks: RunHooks,
+  record: (epoch: FinishedEpoch) => boolean,
+): Promise<number> {
+  const { options, network, data, config, checkpoint } = run;
+  const events = live.events!;
+  const trainHooks: TrainHooks = {
+    afterBatch: (batch, progress) => {
+      live.step = progress.step;
+      live.companion?.step(batch, progress.learningRate);
+      live.emit({ type: 'step', progress });
+    },
+    onLog: (log) => {
+      events.add({ type: 'step', ...log });
+      live.emit({ type: 'log', log });
+    },
+    afterEpoch: (metrics, state, save) => record({ metrics, state, save }),
+    shouldStop: hooks.shouldStop,
+  };
+  const started = performance.now();
+  if (options.optimizer === 'lbfgs') {
+    const iterations = options.epochs;
+    await trainLbfgs(network, data, { iterations, weightDecay: options.weightDecay }, trainHooks);
+  } else {
+    await train(network, data, config, trainHooks, checkpoint?.state);
+  }
+  return (performance.now() - started) / 1000;
+}
+
+// ---- record ----
+
+/**
+ * A finished epoch recorded: the history and the event log get its line; with `save`, its model
+ * (the one kept), checkpoint and metrics are committed together, and the curves redrawn. The
+ * model trained alongside is compared. Returns whether to stop early.
+ */
+function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: FinishedEpoch): boolean {
+  const { network, runConfig, modelData, keeper, history, tfjsCheck, folder, options } = run;
+  live.step = metrics.steps;
+  const companion = live.companion;
+  const check = companion?.endEpoch(metrics.epoch, metrics.trainLoss);
+  if (check) tfjsCheck!.epochs.push(check);
+  live.finished.push(metrics);
+  const serialize = () =>
+    serializeModel(
+      network,
+      {
+        ...runConfig,
+        epochsRun: metrics.epoch,
+        final: metrics,
+        kept: { rule: keeper.rule, epoch: metrics.epoch },
+      },
+      modelData,
+    );
+  keeper.offer(metrics, serialize);
+  history.append(check ? { ...metrics, tfjsCheck: { ...check } } : metrics);
+  live.events!.add(epochEvent(metrics));
+  live.events!.flush();
+  if (save) {
+    const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
+    folder.epochFiles.commit(metrics.epoch, [
+      ['model.json', keeper.model(serialize)],
+      checkpointFile(
+        recordOf(options),
+        options.engine,
+        run.trainingData,
+        state ?? positionOnly(metrics.epoch, metrics.steps),
+        network,
+      ),
+      ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
+    ]);
+    run.curves.drawAfterEpoch(live.finished);
+  }
+  live.emit({ type: 'epoch', metrics, check });
+  if (check && !(check.maxAbsWeightDiff <= companion!.maxWeightDrift)) {
+    throw new UserError(
+      `--check-tfjs: after epoch ${metrics.epoch} the weights differ from tfjs by ` +
+        `${check.maxAbsWeightDiff.toExponential(2)}, more than ${companion!.maxWeightDrift}`,
+      EXIT.failed,
+    );
+  }
+  return keeper.shouldStop();
+}
+
+// ---- report ----
+
+/** The curves drawn once more, weights.png and report.html of the model kept; the result. */
+function report(run: PreparedRun, live: LiveRun, seconds: number): RunResult {
+  const { out, finished } = live;
+  const { keeper, runConfig, tfjsCheck } = run;
+  run.curves.draw(finished);
+  const stepCurves = runCurves(readEvents(out), finished);
+  const { kept } = keeper;
+  const last = finished[finished.length - 1];
+  // the report shows the model kept, which is not the last epoch's when an earlier was better
+  const keptNetwork =
+    kept.epoch === last.epoch
+      ? run.network
+      : parseModel(readFileSync(join(out, 'model.json'), 'utf8'), 'model.json', live.engine!)
+          .network;
+  for (const [name, contents] of reportFiles(
+    runConfig,
+    finished,
+    stepCurves,
+    keptNetwork,
+    run.data.test,
+  )) {
+    writeFileAtomic(join(out, name), contents);
+  }
+  return {
+    folder: resolve(out),
+    config: runConfig,
+    epochs: finished,
+    last,
+    kept,
+    stoppedEarly: keeper.shouldStop() && last.epoch < runConfig.epochs,
+    seconds,
+    ...(tfjsCheck ? { tfjsCheck } : {}),
+  };
+}
+
+// ---- close ----
+
+/** Whatever happened: the model alongside disposed, the engine closed, the folder released. */
+function close(live: LiveRun, opened: OpenedRun): void {
+  live.companion?.dispose();
+  live.engine?.close?.();
+  opened.folder.release();
+}
+
+/** The event log's last line: how the run ended. (A log that cannot be written is let be.) */
+function endLog(live: LiveRun, status: EndEvent['status'], message?: string): void {
+  const { events, step } = live;
+  const epoch = live.finished.length;
+  try {
+    events?.add({ type: 'end', step, epoch, status, message, time: new Date().toISOString() });
+    events?.flush();
+  } catch {
+    // the run's own error says what went wrong with its folder
+  }
+}
+
+/** Adds what was saved to a stop's message, and reports the stop as an event. */
+function explainStop(error: unknown, live: LiveRun): unknown {
+  const { out, emit } = live;
+  const epochs = live.finished.length;
+  const saved = epochs
+    ? `every finished epoch (${epochs}) is saved in ${out}, model.json as of the last`
+    : 'no epoch had finished, so nothing was saved';
+  if (error instanceof InterruptedError) {
+    const next = epochs ? `; continue with: mnist-softmax train --resume ${out}` : '';
+    const message = `${error.message}; ${saved}${next}`;
+    emit({ type: 'interrupted', folder: out, epochs, message });
+    return new InterruptedError(message);
+  }
+  emit({ type: 'failed', folder: out, epochs, error });
+  if (error instanceof DivergenceError) return new DivergenceError(`${error.message}; ${saved}`);
+  return error;
+}
