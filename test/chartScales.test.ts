@@ -8,7 +8,8 @@ import { runCurves, type CurvesEntry, type RunCurves } from '../src/report/serie
 import { chartSpecs } from '../src/web/chartSpecs.js';
 import type { EventLine, HistoryLine } from '../src/train/records.js';
 import { logTicks, shareRange, smooth, tickLabel } from '../src/web/chartScales.js';
-import { runCli, temporaryFolder } from './helpers.js';
+import { startRun } from '../src/run/run.js';
+import { temporaryFolder } from './helpers.js';
 
 describe('chart scales', () => {
   it('smooths as TensorBoard does: a debiased exponential moving average', () => {
@@ -40,21 +41,10 @@ describe('chart scales', () => {
     expect(logTicks(1e-4, 1e3)).toEqual([1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000]);
   });
 
-  it("gives each point its epoch and seconds of training, from a real run's files", () => {
+  it("gives each point its epoch and seconds of training, from a real run's files", async () => {
     const out = join(temporaryFolder(), 'run');
-    const trained = runCli([
-      'train',
-      '--train-limit',
-      '1000',
-      '--test-limit',
-      '200',
-      '--epochs',
-      '2',
-      '--no-progress',
-      '--out',
-      out,
-    ]);
-    expect(trained.status).toBe(0);
+    // the run `train --train-limit 1000 --test-limit 200 --epochs 2` makes, in this process
+    await startRun({ trainLimit: 1000, testLimit: 200, epochs: 2 }, { out, threads: 1 });
     const lines = (file: string) =>
       readFileSync(join(out, file), 'utf8')
         .trim()

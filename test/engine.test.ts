@@ -10,7 +10,7 @@ import { LossBuffers, lossAndGradient } from '../src/train/losses.js';
 import { OPTIMIZER_DEFAULTS, type OptimizerName } from '../src/train/optimizers.js';
 import { train } from '../src/train/trainer.js';
 import { WasmEngine } from '../src/wasm/engine.js';
-import { MNIST, runCli } from './helpers.js';
+import { MNIST } from './helpers.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 3000, testLimit: 1000 });
 const referenceEngine = new ReferenceEngine();
@@ -313,13 +313,5 @@ describe('the engine check (gradcheck --engines)', () => {
     const failed = checks.filter((c) => !c.ok);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((c) => /^dweights|after|of parameter/.test(c.tensor))).toBe(true);
-  });
-
-  it('exits 0 from the command line when every check is OK', () => {
-    const result = runCli(['gradcheck', '--engines', '--json']);
-    expect(result.status).toBe(0);
-    const { ok, checks } = JSON.parse(result.stdout);
-    expect(ok).toBe(true);
-    expect(checks.length).toBeGreaterThan(200);
   });
 });

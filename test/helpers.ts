@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { resolveDataSource } from '../src/data/dataset.js';
+import { resolveDataSource, type Split } from '../src/data/dataset.js';
+import { Random } from '../src/random.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MNIST = resolveDataSource('mnist');
@@ -75,4 +76,113 @@ export function writeDataFolder(
     writeFileSync(join(folder, `${stem}-labels-idx1-ubyte`), labels);
   }
   return folder;
+}
+
+/** A test digit as a person would draw it: dark ink on white, 5× larger, off-centre on a canvas. */
+export function asDrawing(pixels: Uint8Array): { grey: Uint8Array; width: number; height: number } {
+  const width = 220;
+  const height = 180;
+  const grey = new Uint8Array(width * height).fill(255);
+  for (let y = 0; y < 140; y++) {
+    for (let x = 0; x < 140; x++) {
+      grey[(y + 25) * width + (x + 60)] = 255 - pixels[Math.floor(y / 5) * 28 + Math.floor(x / 5)];
+    }
+  }
+  return { grey, width, height };
+}
+
+/** A JSON value's paths, depth first: [] is the value itself. */
+function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof value !== 'object' || value === null) return [at];
+  const keys = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+  return [at, ...keys.flatMap((key) => paths((value as never)[key], [...at, key]))];
+}
+
+const ODD_VALUES: unknown[] = [
+  null,
+  -1,
+  0,
+  1e39,
+  -1e-300,
+  2 ** 53,
+  'gpu',
+  '',
+  [],
+  {},
+  true,
+  'A===',
+  [1],
+];
+
+/**
+ * One seeded mutation of a JSON text: a value replaced by an odd one, a key deleted, a base64
+ * string cut or changed, or the text cut short.
+ */
+export function mutateJson(text: string, random: Random): string {
+  const pick = (n: number) => Math.floor(random.next() * n);
+  if (random.next() < 0.1) return text.slice(0, pick(text.length));
+  const json = JSON.parse(text);
+  const all = paths(json).filter((path) => path.length > 0);
+  const path = all[pick(all.length)];
+  const parent = path.slice(0, -1).reduce((node: never, key) => node[key], json as never) as Record<
+    string | number,
+    unknown
+  >;
+  const key = path[path.length - 1];
+  const value = parent[key];
+  const kind = pick(3);
+  if (kind === 0 && !Array.isArray(parent)) delete parent[key];
+  else if (kind === 1 && typeof value === 'string' && value.length > 8) {
+    parent[key] =
+      random.next() < 0.5 ? value.slice(0, pick(value.length)) : `${value.slice(0, -4)}/8A=`;
+  } else parent[key] = ODD_VALUES[pick(ODD_VALUES.length)];
+  return JSON.stringify(json);
+}
+
+/**
+ * model.json read with nothing from this project: apply the layers in order, BatchNorm with its
+ * moving statistics, in float32 arithmetic (Math.fround after each operation on stored values).
+ */
+export interface ModelJson {
+  input: { height: number; width: number; scale: number; offset: number };
+  layers: {
+    type: string;
+    weights: number[][];
+    bias: number[];
+    gamma: number[];
+    beta: number[];
+    movingMean: number[];
+    movingVariance: number[];
+    epsilon: number;
+  }[];
+}
+
+export function independentAccuracy(json: ModelJson, split: Split): number {
+  const inputs = json.input.height * json.input.width;
+  let correct = 0;
+  for (let n = 0; n < split.count; n++) {
+    let a: number[] = Array.from(split.images.subarray(n * inputs, (n + 1) * inputs), (p) =>
+      Math.fround(p * json.input.scale + json.input.offset),
+    );
+    for (const layer of json.layers) {
+      if (layer.type === 'dense') {
+        a = layer.bias.map((b: number, j: number) =>
+          Math.fround(a.reduce((sum, x, i) => sum + x * layer.weights[i][j], b)),
+        );
+      } else if (layer.type === 'batchnorm') {
+        a = a.map((x, j) =>
+          Math.fround(
+            x * (layer.gamma[j] / Math.sqrt(layer.movingVariance[j] + layer.epsilon)) +
+              (layer.beta[j] -
+                layer.movingMean[j] *
+                  (layer.gamma[j] / Math.sqrt(layer.movingVariance[j] + layer.epsilon))),
+          ),
+        );
+      } else if (layer.type === 'relu') {
+        a = a.map((x) => Math.max(0, x));
+      }
+    }
+    if (a.indexOf(Math.max(...a)) === split.labels[n]) correct++;
+  }
+  return correct / split.count;
 }

@@ -1,12 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTfjs } from '../src/check/tfjs.js';
 import { TfjsShadow } from '../src/check/tfjsShadow.js';
-import { loadDataset, type Split } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset.js';
 import { batchnormForwardInference, batchnormForwardTraining } from '../src/model/batchnorm.js';
-import { BatchNorm, Dense } from '../src/model/layers.js';
-import { parseModel, serializeModel } from '../src/model/modelFile.js';
 import {
   buildNetwork,
   MNIST_INPUT,
@@ -15,11 +11,9 @@ import {
 } from '../src/model/network.js';
 import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { Random } from '../src/random.js';
-import { evaluate } from '../src/train/evaluate.js';
 import { learningRateAt, OPTIMIZER_DEFAULTS, type OptimizerName } from '../src/train/optimizers.js';
 import { train, type TrainConfig } from '../src/train/trainer.js';
-import { MNIST, runCli, temporaryFolder } from './helpers.js';
-import { readHistory } from '../src/run/runFiles.js';
+import { MNIST } from './helpers.js';
 
 const data = await loadDataset(MNIST, { trainLimit: 20000, testLimit: 2000 });
 const reference = new ReferenceEngine();
@@ -106,92 +100,6 @@ describe('BatchNorm against hand-computed values', () => {
   });
 });
 
-describe('a small network on real MNIST', async () => {
-  const mlp = network();
-  const full = await loadDataset(MNIST);
-  const history = await train(mlp, full, config('adam', { epochs: 2 }));
-
-  it('784-64(BatchNorm, ReLU)-10 with Adam passes 95% test accuracy', () => {
-    expect(history[1].testAccuracy).toBeGreaterThan(0.95);
-    expect(history[1].gradientNorms).toHaveLength(2);
-    expect(history[1].learningRate).toBe(0.001);
-  });
-
-  it('evaluates the same at batch size 1 and 1000', () => {
-    const one = evaluate(mlp, data.test, 1);
-    const thousand = evaluate(mlp, data.test, 1000);
-    expect(one.accuracy).toBe(thousand.accuracy);
-    expect(one.confusion).toEqual(thousand.confusion);
-    expect(one.loss).toBeCloseTo(thousand.loss, 6);
-  });
-
-  it('round-trips through model.json with BatchNorm, bit for bit', () => {
-    const { network: read } = parseModel(serializeModel(mlp, {}), 'model.json', reference);
-    expect(read.layers.map((l) => l.type)).toEqual(['dense', 'batchnorm', 'relu', 'dense']);
-    const bn = mlp.layers[1] as BatchNorm;
-    const readBn = read.layers[1] as BatchNorm;
-    for (const key of ['gamma', 'beta', 'movingMean', 'movingVariance'] as const) {
-      expect(Buffer.from(readBn[key].buffer)).toEqual(Buffer.from(bn[key].buffer));
-    }
-    expect(readBn.epsilon).toBe(1e-3);
-    expect((read.layers[0] as Dense).trainsBias).toBe(false);
-    expect(evaluate(read, data.test)).toEqual(evaluate(mlp, data.test));
-  });
-
-  it('an independent reader of model.json gets exactly the accuracy eval reports', () => {
-    const json = JSON.parse(serializeModel(mlp, {}));
-    expect(independentAccuracy(json, data.test)).toBe(evaluate(mlp, data.test).accuracy);
-  });
-});
-
-/**
- * model.json read with nothing from this project: apply the layers in order, BatchNorm with its
- * moving statistics, in float32 arithmetic (Math.fround after each operation on stored values).
- */
-interface ModelJson {
-  input: { height: number; width: number; scale: number; offset: number };
-  layers: {
-    type: string;
-    weights: number[][];
-    bias: number[];
-    gamma: number[];
-    beta: number[];
-    movingMean: number[];
-    movingVariance: number[];
-    epsilon: number;
-  }[];
-}
-
-function independentAccuracy(json: ModelJson, split: Split): number {
-  const inputs = json.input.height * json.input.width;
-  let correct = 0;
-  for (let n = 0; n < split.count; n++) {
-    let a: number[] = Array.from(split.images.subarray(n * inputs, (n + 1) * inputs), (p) =>
-      Math.fround(p * json.input.scale + json.input.offset),
-    );
-    for (const layer of json.layers) {
-      if (layer.type === 'dense') {
-        a = layer.bias.map((b: number, j: number) =>
-          Math.fround(a.reduce((sum, x, i) => sum + x * layer.weights[i][j], b)),
-        );
-      } else if (layer.type === 'batchnorm') {
-        a = a.map((x, j) =>
-          Math.fround(
-            x * (layer.gamma[j] / Math.sqrt(layer.movingVariance[j] + layer.epsilon)) +
-              (layer.beta[j] -
-                layer.movingMean[j] *
-                  (layer.gamma[j] / Math.sqrt(layer.movingVariance[j] + layer.epsilon))),
-          ),
-        );
-      } else if (layer.type === 'relu') {
-        a = a.map((x) => Math.max(0, x));
-      }
-    }
-    if (a.indexOf(Math.max(...a)) === split.labels[n]) correct++;
-  }
-  return correct / split.count;
-}
-
 describe('hand-written training replayed in tfjs (--check-tfjs)', () => {
   const small = { ...data, train: { ...data.train, count: 2000 } };
   const cases: [string, Architecture, TrainConfig][] = [
@@ -258,73 +166,4 @@ describe('learning-rate schedules and gradient norms', () => {
     const ratio = (norms: number[]) => norms[0] / norms[norms.length - 1];
     expect(ratio(sigmoid.gradientNorms)).toBeLessThan(0.1 * ratio(relu.gradientNorms));
   });
-});
-
-describe('the CLI with hidden layers', () => {
-  it('trains, saves, and eval reads the same accuracy at batch sizes 1 and 1000', () => {
-    const out = join(temporaryFolder(), 'run');
-    const result = runCli([
-      'train',
-      '--hidden',
-      '32',
-      '--batchnorm',
-      '--optimizer',
-      'adam',
-      '--train-limit',
-      '3000',
-      '--test-limit',
-      '500',
-      '--epochs',
-      '1',
-      '--json',
-      '--no-progress',
-      '--out',
-      out,
-    ]);
-    expect(result.status).toBe(0);
-    const trained = JSON.parse(result.stdout);
-    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
-    expect(metrics.config).toMatchObject({
-      model: '784-32-10 (batchnorm, relu)',
-      optimizer: 'adam',
-      learningRate: 0.005,
-    });
-    expect(readHistory(out)[0].gradientNorms).toHaveLength(2);
-    expect(readFileSync(join(out, 'metrics.csv'), 'utf8')).toMatch(
-      /^epoch,.*learningRate,gradientNorm1,gradientNorm2\n/,
-    );
-    for (const batchSize of ['1', '1000']) {
-      const evaluation = runCli([
-        'eval',
-        '--model',
-        join(out, 'model.json'),
-        '--test-limit',
-        '500',
-        '--batch-size',
-        batchSize,
-        '--json',
-      ]);
-      expect(JSON.parse(evaluation.stdout).accuracy).toBe(trained.testAccuracy);
-    }
-  });
-
-  const errors: [string[], RegExp][] = [
-    [['--hidden', '16', '--init', 'zeros'], /--init zeros works only for softmax regression/],
-    [['--batchnorm'], /--batchnorm needs hidden layers/],
-    [['--hidden', '0'], /--hidden must be at least 1/],
-    [['--hidden', '16,x'], /--hidden must be an integer/],
-    [['--optimizer', 'rmsprop'], /--optimizer must be one of sgd, momentum, adam/],
-    [['--momentum', '1'], /--momentum must be a number in \[0, 1\)/],
-    [['--weight-decay', '-1'], /--weight-decay must be at least 0/],
-    [['--lr-schedule', 'linear'], /--lr-schedule must be one of constant, step, cosine/],
-    [['--loss', 'hinge'], /--loss must be one of cross-entropy, mse/],
-  ];
-  for (const [args, message] of errors) {
-    it(`refuses ${args.join(' ')}`, () => {
-      const result = runCli(['train', ...args, '--out', join(temporaryFolder(), 'run')]);
-      expect(result.status).toBe(2);
-      expect(result.stderr).toMatch(message);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    });
-  }
 });

@@ -14,8 +14,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeGreyPng } from '../src/data/png.js';
-import { ROOT, temporaryFolder } from './helpers.js';
+import { encodeGreyPng } from '../../src/data/png.js';
+import { ROOT, temporaryFolder } from '../helpers.js';
 
 const MAX_INSTALL_BYTES = 150 * 1024 * 1024;
 

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Comparison } from '../src/report/series.js';
-import { chartsOf, haveChromium, launchChromium, pageWithErrors } from './browser.js';
-import { runCli, temporaryFolder } from './helpers.js';
+import type { Comparison } from '../../src/report/series.js';
+import { chartsOf, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { runCli, temporaryFolder } from '../helpers.js';
 
 const root = temporaryFolder();
 const SHORT = ['--train-limit', '2000', '--test-limit', '300', '--epochs', '2', '--no-progress'];

@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ROOT, temporaryFolder } from './helpers.js';
+import { ROOT, temporaryFolder } from '../helpers.js';
 
 /** Runs `train …` on a terminal of `columns`; `interrupt` types ^C once the bar has shown. */
 function onTerminal(args: string[], columns: number, interrupt = false): Promise<string> {

@@ -4,12 +4,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readPngGrey } from '../src/data/png.js';
-import { readModelFile, serializeModel } from '../src/model/modelFile.js';
-import { ReferenceEngine } from '../src/model/referenceEngine.js';
-import { MNIST_INPUT, softmaxRegression } from '../src/model/network.js';
-import { Random } from '../src/random.js';
-import { MNIST, runCli, temporaryFolder } from './helpers.js';
+import { readPngGrey } from '../../src/data/png.js';
+import { readModelFile, serializeModel } from '../../src/model/modelFile.js';
+import { ReferenceEngine } from '../../src/model/referenceEngine.js';
+import { MNIST_INPUT, softmaxRegression } from '../../src/model/network.js';
+import { Random } from '../../src/random.js';
+import { MNIST, runCli, temporaryFolder } from '../helpers.js';
 
 const folder = temporaryFolder();
 const run = join(folder, 'run');

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, temporaryFolder } from './helpers.js';
-import { readHistory } from '../src/run/runFiles.js';
+import { runCli, temporaryFolder } from '../helpers.js';
+import { readHistory } from '../../src/train/runFiles.js';
 
 const SMALL = ['--train-limit', '3000', '--test-limit', '1000', '--epochs', '2', '--no-progress'];
 
