@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FASHION_FOLDER } from '../../src/data/dataset.js';
 import type { HistoryLine } from '../../src/train/records.js';
-import { readHistory } from '../../src/train/runFiles.js';
+import { readHistory } from '../../src/run/runFiles.js';
 import { runCli, temporaryFolder, writeDataFolder } from '../helpers.js';
 
 /** CI installs Debian's dataset-fashion-mnist (.ci/run), so there these tests always run. */

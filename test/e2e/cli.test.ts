@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, temporaryFolder } from '../helpers.js';
-import { readHistory } from '../../src/train/runFiles.js';
+import { readHistory } from '../../src/run/runFiles.js';
 
 const SMALL = ['--train-limit', '3000', '--test-limit', '1000', '--epochs', '2', '--no-progress'];
 

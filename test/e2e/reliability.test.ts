@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, temporaryFolder } from '../helpers.js';
-import { readHistory } from '../../src/train/runFiles.js';
+import { readHistory } from '../../src/run/runFiles.js';
 
 describe('output folders', () => {
   it('refuses a path that is a file, or under a file, before any training', () => {

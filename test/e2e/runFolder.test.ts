@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.js';
 import { ROOT, runCli, temporaryFolder } from '../helpers.js';
-import { readHistory } from '../../src/train/runFiles.js';
+import { readHistory } from '../../src/run/runFiles.js';
 
 const CLI = join(ROOT, 'bin/mnist-softmax.js');
 /** A run short enough to start many, with epochs frequent enough to be killed between. */

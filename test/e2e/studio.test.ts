@@ -133,10 +133,20 @@ describe('studio over HTTP', () => {
     });
     expect(response.status).toBe(400);
     const { errors } = JSON.parse(response.text) as { errors: Record<string, string> };
-    expect(errors.epochs).toBe('--epochs must be an integer, not "two".');
-    expect(errors.hidden).toMatch(/--hidden must be an integer, not "x"/);
-    expect(errors.optimizer).toMatch(/--optimizer/);
+    // in the form's words, each by its field
+    expect(errors.epochs).toBe('epochs: must be an integer, not "two".');
+    expect(errors.hidden).toMatch(/^hidden layers: must be an integer, not "x"/);
+    expect(errors.optimizer).toMatch(/^optimizer: must be one of sgd, momentum, adam, lbfgs/);
     expect(errors.out).toMatch(/not a train option the studio accepts/);
+    // a key "__proto__" is refused by name, not lost
+    const proto = await raw(
+      'POST',
+      '/api/runs',
+      { 'Content-Type': 'application/json' },
+      '{"__proto__": {"epochs": 1}}',
+    );
+    expect(proto.status).toBe(400);
+    expect(JSON.parse(proto.text).errors.__proto__).toMatch(/"__proto__" is not a train option/);
     const rule = await postJson('/api/runs', { batchnorm: true });
     expect(JSON.parse(rule.text).errors.batchnorm).toMatch(/--batchnorm needs hidden layers/);
     expect((await listRuns()).map((run) => run.id)).toEqual(['model']);
@@ -174,7 +184,11 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       await page.click('[data-testid=start-run]');
       const error = form.locator('label:has([name=epochs]) + .error[data-error-for=epochs]');
       await error.waitFor();
-      expect(await error.textContent()).toBe('--epochs must be an integer, not "two".');
+      expect(await error.textContent()).toBe('epochs: must be an integer, not "two".');
+      // the form starts at the command line's defaults, and shows the learning rate's
+      expect(await form.locator('[name=optimizer]').inputValue()).toBe('adam');
+      expect(await form.locator('[name=lrSchedule]').inputValue()).toBe('cosine');
+      expect(await form.locator('[name=lr]').getAttribute('placeholder')).toMatch(/^0\.005/);
       expect(await page.locator('[data-testid=run-item]').count()).toBe(1);
 
       // a run from the form: it appears, runs, grows and finishes
