@@ -61,3 +61,39 @@ export function saturation(name: ActivationName, y: Floats, batch: number, units
   }
   return saturated / length;
 }
+
+/** Where a hidden layer's units sit on their activation curve in one forward pass. */
+export interface PreActivationStats {
+  /** Mean and standard deviation of the pre-activations x over all batch × units values. */
+  mean: number;
+  sd: number;
+  /**
+   * Mean derivative ∂y/∂x over the same values: sigmoid y (1 − y) (at most 1/4), tanh 1 − y²
+   * (at most 1), relu the share of outputs above 0 (the units passing the gradient).
+   */
+  slope: number;
+}
+
+/** The statistics of x → y of one forward pass, `length` = batch × units values (float64 sums). */
+export function preActivationStats(
+  name: ActivationName,
+  x: Floats,
+  y: Floats,
+  length: number,
+): PreActivationStats {
+  let sum = 0;
+  let squares = 0;
+  let slope = 0;
+  for (let i = 0; i < length; i++) {
+    sum += x[i];
+    squares += x[i] * x[i];
+    const v = y[i];
+    slope += name === 'sigmoid' ? v * (1 - v) : name === 'tanh' ? 1 - v * v : v > 0 ? 1 : 0;
+  }
+  const mean = sum / length;
+  return {
+    mean,
+    sd: Math.sqrt(Math.max(0, squares / length - mean * mean)),
+    slope: slope / length,
+  };
+}

@@ -3,7 +3,13 @@
 // layer is given (engine.ts): the readable reference, or WebAssembly. A network is a list of
 // layers that ends in logits; the softmax that follows is fused with the loss.
 
-import { ACTIVATIONS, saturation, type ActivationName } from './activations.js';
+import {
+  ACTIVATIONS,
+  preActivationStats,
+  saturation,
+  type ActivationName,
+  type PreActivationStats,
+} from './activations.js';
 import { isDense, type Engine, type LayerInput } from './engine.js';
 import { FieldReader, type KerasLayer, type LayerRecord } from './layerRecord.js';
 
@@ -335,6 +341,8 @@ export class Activation implements Layer {
   private readonly output: Scratch;
   private readonly inputGradient: Scratch;
   private lastOutput: Float32Array = new Float32Array(0);
+  /** The last forward pass's input x (the pre-activations), for `preActivation`. */
+  private lastInput: Float32Array = new Float32Array(0);
 
   constructor(
     private readonly engine: Engine,
@@ -347,7 +355,7 @@ export class Activation implements Layer {
   }
 
   forward(input: LayerInput, batch: number): Float32Array {
-    const x = denseInput(input, this.type);
+    const x = (this.lastInput = denseInput(input, this.type));
     const out = (this.lastOutput = this.output.get(batch * this.inputs));
     this.engine.activationForward(this.type, out, x, batch * this.inputs);
     return out;
@@ -364,6 +372,11 @@ export class Activation implements Layer {
   /** The share of units passing no gradient in the last forward pass (see `saturation`). */
   saturation(batch: number): number {
     return saturation(this.type, this.lastOutput, batch, this.inputs);
+  }
+
+  /** Mean and spread of the last forward pass's pre-activations, and the mean ∂y/∂x. */
+  preActivation(batch: number): PreActivationStats {
+    return preActivationStats(this.type, this.lastInput, this.lastOutput, batch * this.inputs);
   }
 
   parameters(): Parameter[] {

@@ -3,8 +3,8 @@
 //
 // A step line describes a window of steps ending at `step` (records.ts, StepLog). Two adjacent
 // windows make one: loss, accuracy and gradient norms are means over the window's steps, so the
-// wider window's are the two means weighted by their steps; the learning rate, the weight norms
-// and the saturation are those at the window's end, so the later window's. Kept lines always hold
+// wider window's are the two means weighted by their steps; the learning rate, the weight norms,
+// the saturation and the pre-activation statistics are those at the window's end, so the later window's. Kept lines always hold
 // `stride` of the log's windows (the last one up to that many), counted from the log's first, so
 // two logs of the same steps brought to the same stride hold the same windows: a group of seeds
 // stays aligned point by point.
@@ -37,6 +37,9 @@ export function mergeWindows(a: StepEvent, b: StepEvent, from: number): void {
   a.learningRate = b.learningRate;
   a.weightNorms = b.weightNorms;
   a.saturation = b.saturation;
+  a.preActivationMean = b.preActivationMean;
+  a.preActivationSd = b.preActivationSd;
+  a.activationSlope = b.activationSlope;
 }
 
 /** The log's step lines, as they are read, merged to at most MAX_STEP_LINES. */

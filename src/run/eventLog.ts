@@ -3,8 +3,9 @@
 //   {"type": "start", "step", "epoch", "config": {...}, "pid", "time"}   (at the start and at
 //                                               each resume: the run's configuration)
 //   {"type": "step", "step", "epoch", "epochFraction", "loss", "accuracy", "learningRate",
-//    "gradientNorms": [...], "weightNorms": [...], "saturation": [...]}   (a StepLog, every
-//                                               `logEvery` steps of an epoch and after its last)
+//    "gradientNorms": [...], "weightNorms": [...], "saturation": [...], "preActivationMean":
+//    [...], "preActivationSd": [...], "activationSlope": [...]}   (a StepLog, every `logEvery`
+//                                               steps of an epoch and after its last)
 //   {"type": "epoch", "step", "epoch", "trainLoss", "trainAccuracy", "testLoss", "testAccuracy"}
 //                                               (after each epoch's test pass)
 //   {"type": "end", "step", "epoch", "status", "message"?, "time"}

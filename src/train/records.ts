@@ -40,6 +40,15 @@ export interface StepLog {
   weightNorms: number[];
   /** For each hidden layer, the share of units passing no gradient (dead or saturated). */
   saturation: number[];
+  /**
+   * For each hidden layer, in the window's last batch: the mean and standard deviation of the
+   * pre-activations x (what enters the activation, after BatchNorm where there is one), and the
+   * mean activation derivative ∂y/∂x (sigmoid y(1 − y), tanh 1 − y², relu the share active).
+   * Absent from logs written before they were added.
+   */
+  preActivationMean?: number[];
+  preActivationSd?: number[];
+  activationSlope?: number[];
 }
 
 /** The first line of a run's log, and of each resume: what runs, who runs it, since when. */
@@ -97,6 +106,9 @@ const SHAPES = {
     gradientNorms: 'numbers',
     weightNorms: 'numbers',
     saturation: 'numbers',
+    preActivationMean: 'numbers?',
+    preActivationSd: 'numbers?',
+    activationSlope: 'numbers?',
   },
   epoch: {
     testLoss: 'number',

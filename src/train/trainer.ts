@@ -2,6 +2,7 @@
 
 import type { Dataset } from '../data/dataset.js';
 import { DivergenceError, InterruptedError } from '../errors.js';
+import type { PreActivationStats } from '../model/activations.js';
 import { Activation, Dense, type Parameter } from '../model/layers.js';
 import type { Network } from '../model/network.js';
 import { significant } from '../numbers.js';
@@ -98,6 +99,15 @@ const YIELD_EVERY = 50;
 export function plannedEpochs(config: TrainConfig, trainCount: number): number {
   if (config.steps === undefined) return config.epochs;
   return Math.ceil(config.steps / Math.ceil(trainCount / config.batchSize));
+}
+
+/** The step line's per-hidden-layer fields, from each activation's last forward pass. */
+function preActivations(stats: PreActivationStats[]) {
+  return {
+    preActivationMean: stats.map((s) => s.mean),
+    preActivationSd: stats.map((s) => s.sd),
+    activationSlope: stats.map((s) => s.slope),
+  };
 }
 
 /** What every step of a run uses. */
@@ -277,6 +287,7 @@ export async function train(
           gradientNorms: Array.from(window.gradientNorms, (sum) => sum / (b + 1 - loggedBatches)),
           weightNorms: denseLayers.map((layer) => Math.sqrt(engine.sumOfSquares(layer.weights))),
           saturation: activations.map((layer) => layer.saturation(batch.size)),
+          ...preActivations(activations.map((layer) => layer.preActivation(batch.size))),
         });
         logged = copySums(sums);
         loggedBatches = b + 1;
