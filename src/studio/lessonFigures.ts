@@ -1,0 +1,326 @@
+// What a lesson's runs showed: its claim's figures, computed from the arms' event logs (never
+// written in by hand), and the one chart of the quantity the claim is about, the arms overlaid.
+// Pure (types only), so the studio's server and the tests compute the same figures.
+//
+//   cross-entropy-vs-squared-error  mean ‖∂L/∂W‖ of the output layer, MSE / CE; test accuracy
+//   adam-vs-sgd-squared-error       the same ratio and the accuracy gap, under SGD and under Adam
+//   sigmoid-vs-relu                 per arm, mean ‖∂L/∂W‖ of the first layer / the output layer's;
+//                                   the ReLU arm's dead units, explained
+//   batchnorm                       per arm and hidden layer, the mean σ′(pre-activation) and
+//                                   the pre-activations' spread; the first layer's ‖∂L/∂W‖
+//   learning-rates                  per arm, the last loss, or the step where it diverged
+//
+// A mean is over the arm's step lines so far; while an arm runs, the figures say "so far".
+
+import type { EventLine, StepEvent } from '../train/records.js';
+import type { Lesson } from './lessons.js';
+
+/** One arm as its run folder reads (or, not started yet, without a log). */
+export interface ArmRecord {
+  status: string;
+  events: EventLine[];
+  /** The end's message (why a failed run stopped). */
+  message?: string;
+}
+
+export interface FigureLine {
+  /** The arm's index in the lesson (its colour), and the layer's index in the chart (its dash). */
+  arm: number;
+  layer: number;
+  label: string;
+  steps: number[];
+  y: number[];
+}
+
+export interface FigureChart {
+  title: string;
+  yLabel: string;
+  log: boolean;
+  percent: boolean;
+  lines: FigureLine[];
+}
+
+export interface LessonFigures {
+  /** True when every arm has ended: the figures are final. */
+  done: boolean;
+  /** The claim's figures, a sentence each. */
+  sentences: string[];
+  /** What the reader needs to read the chart (dead ReLUs), if anything. */
+  notes: string[];
+  chart: FigureChart;
+}
+
+const ENDED = new Set(['finished', 'failed', 'interrupted', 'stopped']);
+
+const stepLines = (arm: ArmRecord) =>
+  arm.events.filter((line): line is StepEvent => line.type === 'step');
+
+/** The mean of `pick` over an arm's step lines (NaN without any). */
+function meanOver(arm: ArmRecord, pick: (line: StepEvent) => number | undefined): number {
+  let sum = 0;
+  let count = 0;
+  for (const line of stepLines(arm)) {
+    const value = pick(line);
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      sum += value;
+      count++;
+    }
+  }
+  return count ? sum / count : NaN;
+}
+
+const lastStep = (arm: ArmRecord) => stepLines(arm).at(-1)?.step ?? 0;
+
+/** The test accuracy after the arm's last epoch, else its last window's train accuracy. */
+function accuracy(arm: ArmRecord): { value: number; what: string } {
+  const epochs = arm.events.filter((line) => line.type === 'epoch');
+  const last = epochs.at(-1);
+  if (last && last.type === 'epoch') return { value: last.testAccuracy, what: 'test' };
+  return { value: stepLines(arm).at(-1)?.accuracy ?? NaN, what: 'train (last batches)' };
+}
+
+/** Two significant digits: 85, 1.3, 0.21. */
+function two(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return Number(value.toPrecision(2)).toString();
+}
+
+/** A ratio as people read it: "1/85" below 1, "2.3×" above. */
+export function ratio(value: number): string {
+  if (!Number.isFinite(value) || value <= 0) return '–';
+  return value < 1 ? `1/${two(1 / value)}` : `${two(value)}×`;
+}
+
+const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(2)}%` : '–');
+
+/** "after 600 steps" or, while arms run, "so far (412 steps)". */
+function when(arms: ArmRecord[], done: boolean): string {
+  const steps = Math.max(...arms.map(lastStep));
+  return done ? `after ${steps} steps` : `so far (${steps} steps)`;
+}
+
+/** when(), as a sentence begins. */
+function When(arms: ArmRecord[], done: boolean): string {
+  const text = when(arms, done);
+  return text[0].toUpperCase() + text.slice(1);
+}
+
+/** One line per arm of a per-step series of each chosen layer. */
+function layerLines(
+  lesson: Lesson,
+  arms: ArmRecord[],
+  pick: (line: StepEvent) => number[] | undefined,
+  layers: (count: number) => { index: number; name: string }[],
+): FigureLine[] {
+  return arms.flatMap((arm, a) => {
+    const lines = stepLines(arm);
+    const count = lines.length ? (pick(lines[0])?.length ?? 0) : 0;
+    return layers(count).map(({ index, name }, l) => ({
+      arm: a,
+      layer: l,
+      label: `${lesson.arms[a]}: ${name}`,
+      steps: lines.map((line) => line.step),
+      y: lines.map((line) => pick(line)?.[index] ?? NaN),
+    }));
+  });
+}
+
+const outputLayer = (count: number) => (count ? [{ index: count - 1, name: 'output layer' }] : []);
+
+/** Mean ‖∂L/∂W‖ of the output layer over the arm's steps. */
+const outputNorm = (arm: ArmRecord) => meanOver(arm, (line) => line.gradientNorms.at(-1));
+
+function lossLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+  const [ce, mse] = arms;
+  const a = accuracy(ce);
+  const b = accuracy(mse);
+  return {
+    done,
+    sentences: [
+      `Squared error’s gradient norm (output layer, mean over the steps) is ` +
+        `${ratio(outputNorm(mse) / outputNorm(ce))} of cross-entropy’s; ${when(arms, done)} ` +
+        `${a.what} accuracy ${percent(b.value)} against ${percent(a.value)}.`,
+    ],
+    notes: [],
+    chart: {
+      title: '‖∂L/∂W‖₂ of the output layer, both losses',
+      yLabel: '‖∂L/∂W‖₂',
+      log: true,
+      percent: false,
+      lines: layerLines(lesson, arms, (line) => line.gradientNorms, outputLayer),
+    },
+  };
+}
+
+function adamLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+  const under = (ce: ArmRecord, mse: ArmRecord, name: string) => {
+    const a = accuracy(ce).value;
+    const b = accuracy(mse).value;
+    const gap = (a - b) * 100;
+    return (
+      `${name}: squared error’s gradient norm is ${ratio(outputNorm(mse) / outputNorm(ce))} of ` +
+      `cross-entropy’s, and it ends ${Math.abs(gap).toFixed(2)} points ` +
+      `${gap >= 0 ? 'behind' : 'ahead'} (${percent(b)} against ${percent(a)}).`
+    );
+  };
+  return {
+    done,
+    sentences: [
+      `${When(arms, done)}, ${accuracy(arms[0]).what} accuracy.`,
+      under(arms[0], arms[1], 'SGD'),
+      under(arms[2], arms[3], 'Adam'),
+      'Under Adam the gradient is as small, but each step is the gradient divided by its own ' +
+        'running size (m̂ / √v̂): a gradient 1/k as large gives about the same step.',
+    ],
+    notes: [],
+    chart: {
+      title: 'train accuracy of the four arms',
+      yLabel: 'accuracy',
+      log: false,
+      percent: true,
+      lines: layerLines(
+        lesson,
+        arms,
+        (line) => [line.accuracy],
+        () => [{ index: 0, name: 'train accuracy' }],
+      ),
+    },
+  };
+}
+
+/** ReLU units dead in every batch: what they are, and why a share of them does no harm. */
+function deadUnits(name: string, arm: ArmRecord): string[] {
+  const lines = stepLines(arm);
+  const layers = lines[0]?.saturation.length ?? 0;
+  const shares = Array.from({ length: layers }, (_, l) => meanOver(arm, (s) => s.saturation[l]));
+  const finite = shares.filter(Number.isFinite);
+  if (!finite.length || Math.max(...finite) < 0.01) return [];
+  const low = Math.round(Math.min(...finite) * 100);
+  const high = Math.round(Math.max(...finite) * 100);
+  return [
+    `The ${name} arm has ${low === high ? `${low}%` : `${low}–${high}%`} dead units per hidden ` +
+      `layer (mean over the logged batches). A dead ReLU outputs 0 for every image of a batch: ` +
+      `its input is negative for all of them, so it passes no gradient back and its incoming ` +
+      `weights stop changing. The rest still pass the gradient at full size (ReLU′ = 1), and ` +
+      `${100 - high}% or more of 64 units is plenty to separate 10 digits: the stack still ` +
+      `reaches ${percent(accuracy(arm).value)} ${accuracy(arm).what} accuracy.`,
+  ];
+}
+
+function activationLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+  const parts = arms.map((arm, a) => {
+    const first = meanOver(arm, (line) => line.gradientNorms[0]);
+    return `${lesson.arms[a]}: ${ratio(first / outputNorm(arm))}`;
+  });
+  const accuracies = arms.map((arm, a) => `${lesson.arms[a]} ${percent(accuracy(arm).value)}`);
+  return {
+    done,
+    sentences: [
+      `The first layer’s ‖∂L/∂W‖ as a share of the output layer’s (mean over the steps), ` +
+        `${parts.join('; ')}.`,
+      `${When(arms, done)}, ${accuracy(arms[0]).what} ` + `accuracy ${accuracies.join(', ')}.`,
+    ],
+    notes: deadUnits(lesson.arms[1], arms[1]),
+    chart: {
+      title: '‖∂L/∂W‖₂ of the first and the output layer, both activations',
+      yLabel: '‖∂L/∂W‖₂',
+      log: true,
+      percent: false,
+      lines: layerLines(
+        lesson,
+        arms,
+        (line) => line.gradientNorms,
+        (count) =>
+          count
+            ? [
+                { index: 0, name: 'first layer' },
+                { index: count - 1, name: 'output layer' },
+              ]
+            : [],
+      ),
+    },
+  };
+}
+
+function batchnormLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+  const slopes = arms.map((arm, a) => {
+    const layers = stepLines(arm)[0]?.activationSlope?.length ?? 0;
+    const means = Array.from({ length: layers }, (_, l) =>
+      two(meanOver(arm, (line) => line.activationSlope?.[l])),
+    );
+    return `${lesson.arms[a]} ${means.length ? means.join(', ') : '–'}`;
+  });
+  const spreads = arms.map((arm, a) => {
+    const layers = stepLines(arm)[0]?.preActivationSd?.length ?? 0;
+    const means = Array.from({ length: layers }, (_, l) =>
+      two(meanOver(arm, (line) => line.preActivationSd?.[l])),
+    );
+    return `${lesson.arms[a]} ${means.length ? means.join(', ') : '–'}`;
+  });
+  const first = (arm: ArmRecord) => meanOver(arm, (line) => line.gradientNorms[0]);
+  const firsts = arms.map((arm, a) => `${lesson.arms[a]} ${two(first(arm))}`);
+  const accuracies = arms.map((arm, a) => `${lesson.arms[a]} ${percent(accuracy(arm).value)}`);
+  const hidden = (count: number) =>
+    Array.from({ length: count }, (_, l) => ({ index: l, name: `hidden layer ${l + 1}` }));
+  return {
+    done,
+    sentences: [
+      `Mean σ′(pre-activation) per hidden layer, first to last (at most 0.25, mean over the ` +
+        `logged batches): ${slopes.join('; ')}.`,
+      `Spread (standard deviation) of the pre-activations per hidden layer: ${spreads.join('; ')}.`,
+      `The first layer’s ‖∂L/∂W‖ (mean over the steps): ${firsts.join(', ')}; BatchNorm’s is ` +
+        `${ratio(first(arms[1]) / first(arms[0]))} the plain stack’s.`,
+      `${When(arms, done)}, ${accuracy(arms[0]).what} ` + `accuracy ${accuracies.join(', ')}.`,
+    ],
+    notes: [],
+    chart: {
+      title: 'mean σ′(pre-activation) per hidden layer, both arms',
+      yLabel: 'mean σ′',
+      log: false,
+      percent: false,
+      lines: layerLines(lesson, arms, (line) => line.activationSlope, hidden),
+    },
+  };
+}
+
+function rateLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+  const parts = arms.map((arm, a) => {
+    if (arm.status === 'failed') {
+      return `${lesson.arms[a]} diverged at step ${lastStep(arm) + 1}${arm.message ? ` (${arm.message})` : ''}`;
+    }
+    const last = stepLines(arm).at(-1);
+    return `${lesson.arms[a]} ends at loss ${last ? two(last.loss) : '–'}`;
+  });
+  return {
+    done,
+    sentences: [`${When(arms, done)}: ${parts.join('; ')}.`],
+    notes: [],
+    chart: {
+      title: 'training loss of the three rates',
+      yLabel: 'loss',
+      log: true,
+      percent: false,
+      lines: layerLines(
+        lesson,
+        arms,
+        (line) => [line.loss],
+        () => [{ index: 0, name: 'loss' }],
+      ),
+    },
+  };
+}
+
+const FIGURES: Record<string, (lesson: Lesson, arms: ArmRecord[], done: boolean) => LessonFigures> =
+  {
+    'cross-entropy-vs-squared-error': lossLesson,
+    'adam-vs-sgd-squared-error': adamLesson,
+    'sigmoid-vs-relu': activationLesson,
+    batchnorm: batchnormLesson,
+    'learning-rates': rateLesson,
+  };
+
+/** The figures of `lesson` from its arms' records, in the lesson's order of runs. */
+export function lessonFigures(lesson: Lesson, arms: ArmRecord[]): LessonFigures {
+  const done = arms.every((arm) => ENDED.has(arm.status));
+  return FIGURES[lesson.name](lesson, arms, done);
+}
