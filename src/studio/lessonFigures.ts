@@ -29,6 +29,8 @@ export interface FigureLine {
   layer: number;
   label: string;
   steps: number[];
+  /** The same points in epochs (e − 1 + the share of epoch e done). */
+  epochs: number[];
   y: number[];
 }
 
@@ -120,6 +122,7 @@ function layerLines(
       layer: l,
       label: `${lesson.arms[a]}: ${name}`,
       steps: lines.map((line) => line.step),
+      epochs: lines.map((line) => line.epoch - 1 + line.epochFraction),
       y: lines.map((line) => pick(line)?.[index] ?? NaN),
     }));
   });

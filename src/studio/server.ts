@@ -14,6 +14,8 @@
 //                                  when the runs folder cannot take a new run folder
 //   POST /api/runs/:id/stop        interrupt a run started here, as Ctrl-C does
 //   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"} (429: all or none)
+//   GET  /api/lessons/:name/figures?run=a&run=b   what the lesson's runs (in its order) show so
+//                                  far: its figures and chart (lessonFigures.ts), each arm's status
 //   POST /api/predict              {"run", "pixels"} → {"label", "probabilities"}
 //   GET  /api/stream               server-sent events: `runs` (the list) whenever a run changes
 //
@@ -38,6 +40,7 @@ import { UserError } from '../errors.js';
 import { compareRuns } from '../report/compare.js';
 import { runCurves } from '../report/series.js';
 import type { EngineName } from '../wasm/engine.js';
+import { lessonFigures, type ArmRecord } from './lessonFigures.js';
 import { LESSONS } from './lessons.js';
 import { Models } from './models.js';
 import { MAX_QUEUED, RUN_ID, Runs } from './runs.js';
@@ -349,6 +352,9 @@ export class Studio {
       if (outcome === 'no such run') throw new HttpError(404, `no such run: ${id}`);
       return sendJson(response, outcome === 'stopping' ? 202 : 409, { id, result: outcome });
     }
+    if (method === 'GET' && resource === 'lessons' && action === 'figures' && parts.length === 4) {
+      return sendJson(response, 200, this.lessonFigures(id, url.searchParams.getAll('run')));
+    }
     if (method === 'POST' && resource === 'lessons' && parts.length === 3) {
       const lesson = LESSONS.find((candidate) => candidate.name === id);
       if (!lesson) throw new HttpError(404, `no such lesson: ${id}`);
@@ -365,6 +371,37 @@ export class Studio {
       return sendJson(response, 200, await this.predict(await readJson(request)));
     }
     throw new HttpError(404, `no such API: ${method} ${path}`);
+  }
+
+  /**
+   * A lesson's figures from its runs as they stand: a run queued or starting (no folder yet)
+   * counts as an arm without a log, not as an error.
+   */
+  private lessonFigures(name: string, ids: string[]) {
+    const lesson = LESSONS.find((candidate) => candidate.name === name);
+    if (!lesson) throw new HttpError(404, `no such lesson: ${name}`);
+    if (ids.length !== lesson.runs.length) {
+      throw new HttpError(
+        400,
+        `lesson ${name} has ${lesson.runs.length} runs: give each as run=ID`,
+      );
+    }
+    const listed = this.runs.list();
+    const arms = ids.map((runId): ArmRecord & { id: string } => {
+      const summary = listed.find((run) => run.id === runId);
+      if (!summary) throw new HttpError(404, `no such run: ${runId}`);
+      const record = this.runs.record(runId);
+      return {
+        id: runId,
+        status: summary.status,
+        events: record?.events ?? [],
+        message: summary.message,
+      };
+    });
+    return {
+      ...lessonFigures(lesson, arms),
+      arms: arms.map(({ id, status }, a) => ({ id, status, name: lesson.arms[a] })),
+    };
   }
 
   /** Refuses (429) runs that would make more than MAX_QUEUED wait. */

@@ -19,7 +19,7 @@ export const PALETTE = [
 ];
 
 /** A layer's dash when several runs share a chart: solid, dashed, dotted, dash-dot. */
-const DASHES: (number[] | undefined)[] = [undefined, [8, 4], [2, 3], [10, 3, 2, 3]];
+export const DASHES: (number[] | undefined)[] = [undefined, [8, 4], [2, 3], [10, 3, 2, 3]];
 
 export type XAxis = 'step' | 'epoch' | 'time';
 

@@ -44,6 +44,8 @@ const cursors = new Map<string, { left: number; top: number }>();
 
 interface Drawn {
   entries: CurvesEntry[];
+  /** Charts given as they are (drawSpecs), instead of chartSpecs(entries). */
+  specs?: ChartSpec[];
   plots: uPlot[];
   grid: HTMLElement;
   downloads: HTMLElement;
@@ -486,7 +488,7 @@ function downloads(entries: CurvesEntry[]): Node[] {
 
 function render(target: HTMLElement, state: Drawn): void {
   for (const plot of state.plots) plot.destroy();
-  const specs = chartSpecs(state.entries);
+  const specs = state.specs ?? chartSpecs(state.entries);
   const runs = state.entries.flatMap((entry) => entry.runs).join(',');
   const figures = specs.map((spec) => frame(spec, () => render(target, state)));
   state.grid.replaceChildren(...figures);
@@ -502,6 +504,15 @@ function render(target: HTMLElement, state: Drawn): void {
  * redraw keeps the reader's focus and choices).
  */
 export function drawCharts(target: HTMLElement, entries: CurvesEntry[]): uPlot[] {
+  return draw(target, entries);
+}
+
+/** Draws charts made elsewhere (a lesson's), with the same controls, hover, zoom and scales. */
+export function drawSpecs(target: HTMLElement, specs: ChartSpec[]): uPlot[] {
+  return draw(target, [], specs);
+}
+
+function draw(target: HTMLElement, entries: CurvesEntry[], specs?: ChartSpec[]): uPlot[] {
   let state = drawn.get(target);
   if (state && !target.contains(state.grid)) {
     // the page emptied the target itself: forget what was drawn there
@@ -536,6 +547,7 @@ export function drawCharts(target: HTMLElement, entries: CurvesEntry[]): uPlot[]
     state.resized.observe(fresh.grid);
   }
   state.entries = entries;
+  state.specs = specs;
   render(target, state);
   return state.plots;
 }

@@ -7,6 +7,7 @@ import type { Comparison, RunCurves } from '../report/series.js';
 import type { RunEvaluation, RunSummary } from '../studio/api.js';
 import { clearCharts, drawCharts } from './charts.js';
 import { dependentPlaceholders, formFields, type FormField } from './formFields.js';
+import { mountLessons } from './lessonView.js';
 import './studio.css';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -202,8 +203,21 @@ async function renderSelection(force = false): Promise<void> {
   }
   if (ids.length > 1) {
     const query = ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
-    const { json } = await api<Comparison>(`/api/compare?${query}`);
+    const { status, json } = await api<Comparison>(`/api/compare?${query}`);
     title.textContent = `${ids.length} runs overlaid`;
+    if (status !== 200) {
+      // a run queued or starting has no folder yet: say so, and draw once they all have one
+      const waiting = runs.filter(
+        (run) => selected.has(run.id) && ['queued', 'starting'].includes(run.status),
+      );
+      summary.textContent = waiting.length
+        ? `Waiting for ${waiting.length} of them to start (${waiting.map((run) => `${run.id}: ${run.status}`).join(', ')}).`
+        : ((json as unknown as { error?: string }).error ?? `could not compare (status ${status})`);
+      shown = ''; // draw again on the next update
+      clearCharts(charts);
+      details.replaceChildren();
+      return;
+    }
     summary.textContent = json.differing.length
       ? `They differ in ${json.differing.join(', ')}; runs differing only in seed are drawn as a mean with a min–max band.`
       : 'They have the same options.';
@@ -321,25 +335,11 @@ function setupForm(): void {
   });
 }
 
-async function setupLessons(): Promise<void> {
-  const { json: lessons } =
-    await api<{ name: string; title: string; claim: string }[]>('/api/lessons');
-  byId('lessons').replaceChildren(
-    ...lessons.map((lesson) => {
-      const button = element(
-        'button',
-        { type: 'button', 'data-lesson': lesson.name },
-        lesson.title,
-      );
-      button.addEventListener('click', async () => {
-        const { status, json } = await api<{ ids: string[] }>(`/api/lessons/${lesson.name}`, {});
-        if (status !== 201) return;
-        selected.clear();
-        for (const id of json.ids) selected.add(id);
-      });
-      return element('div', { class: 'lesson' }, button, element('p', {}, lesson.claim));
-    }),
-  );
+function setupLessons(): void {
+  void mountLessons(byId('lessons'), byId('lesson-view'), (ids) => {
+    selected.clear();
+    for (const id of ids) selected.add(id);
+  });
 }
 
 // ---- drawing ----
