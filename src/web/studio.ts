@@ -203,17 +203,24 @@ async function renderSelection(force = false): Promise<void> {
   }
   if (ids.length > 1) {
     const query = ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
-    const { status, json } = await api<Comparison>(`/api/compare?${query}`);
     title.textContent = `${ids.length} runs overlaid`;
+    // a run queued or starting has no folder yet: say so, and draw once they all have one
+    // (or is not listed yet: the list follows the server's stream)
+    const statusOf = (id: string) => runs.find((run) => run.id === id)?.status ?? 'queued';
+    const waiting = ids.filter((id) => ['queued', 'starting'].includes(statusOf(id)));
+    if (waiting.length) {
+      summary.textContent =
+        `Waiting for ${waiting.length} of them to start ` +
+        `(${waiting.map((id) => `${id}: ${statusOf(id)}`).join(', ')}).`;
+      shown = ''; // draw them on the next update
+      clearCharts(charts);
+      details.replaceChildren();
+      return;
+    }
+    const { status, json } = await api<Comparison>(`/api/compare?${query}`);
     if (status !== 200) {
-      // a run queued or starting has no folder yet: say so, and draw once they all have one
-      const waiting = runs.filter(
-        (run) => selected.has(run.id) && ['queued', 'starting'].includes(run.status),
-      );
-      summary.textContent = waiting.length
-        ? `Waiting for ${waiting.length} of them to start (${waiting.map((run) => `${run.id}: ${run.status}`).join(', ')}).`
-        : ((json as unknown as { error?: string }).error ?? `could not compare (status ${status})`);
-      shown = ''; // draw again on the next update
+      summary.textContent = `could not compare them: ${(json as { error?: string }).error ?? status}`;
+      shown = ''; // try again on the next update
       clearCharts(charts);
       details.replaceChildren();
       return;

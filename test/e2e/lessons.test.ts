@@ -1,0 +1,77 @@
+// The studio's lessons in real Chromium, as a new user meets them: a lesson started by its
+// button's name lists its runs at once, throws no page error while they start, and ends with its
+// claim's figures (computed from the runs) and one chart with both arms. Real MNIST, real runs.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { ROOT, temporaryFolder } from '../helpers.js';
+
+const root = temporaryFolder('mnist-softmax-lessons-');
+let browser: Browser;
+let studio: ChildProcess | undefined;
+let port = 0;
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  browser = await launchChromium();
+  studio = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/mnist-softmax.js'), 'studio', '--runs', join(root, 'runs'), '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  port = await new Promise<number>((done, fail) => {
+    let text = '';
+    studio!.stdout!.on('data', (chunk) => {
+      text += chunk;
+      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
+      if (match) done(Number(match[1]));
+    });
+    studio!.on('exit', (code) => fail(new Error(`studio exited with ${code}`)));
+  });
+}, 60_000);
+
+afterAll(async () => {
+  studio?.kill('SIGINT');
+  await browser?.close();
+});
+
+describe.skipIf(!haveChromium)('lessons', () => {
+  it('cross-entropy against squared error: runs listed at once, figures, one chart', async () => {
+    const { page, errors } = await pageWithErrors(browser);
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.getByRole('button', { name: 'Cross-entropy against squared error' }).click();
+    const panel = page.locator('#lesson-view');
+    // both arms are listed before either has a folder
+    await expect
+      .poll(() => panel.locator('.lesson-arms li').allTextContents())
+      .toEqual([
+        expect.stringMatching(/^cross-entropy: (queued|starting|running)/),
+        expect.stringMatching(/^squared error: (queued|starting|running)/),
+      ]);
+    await panel
+      .getByRole('heading', { name: 'What the runs showed' })
+      .waitFor({ timeout: 120_000 });
+    const text = await panel.locator('.lesson-figures').textContent();
+    expect(text).toMatch(
+      /Squared error’s gradient norm \(output layer, mean over the steps\) is 1\/[\d.]+ of cross-entropy’s; after 600 steps test accuracy \d+\.\d\d% against \d+\.\d\d%\./,
+    );
+    expect(text).not.toMatch(/so far|–/);
+    const charts = panel.getByRole('figure');
+    await expect.poll(() => charts.count()).toBe(1);
+    const chart = panel.getByRole('figure', { name: '‖∂L/∂W‖₂ of the output layer, both losses' });
+    await expect.poll(() => chart.getAttribute('data-lines')).toBe('2');
+    expect(await panel.locator('.lesson-arms li').allTextContents()).toEqual([
+      'cross-entropy: finished',
+      'squared error: finished',
+    ]);
+    await page.screenshot({ path: join(root, 'lesson-1400.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(root, 'lesson-390.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 180_000);
+});
