@@ -142,6 +142,36 @@ describe('the lessons’ figures, from real runs', () => {
     expect(live.sentences.join(' ')).toMatch(/so far/i);
   });
 
+  it('Adam against SGD: the gradient ratio and the accuracy gap under each optimiser', async () => {
+    const of = lesson('adam-vs-sgd-squared-error');
+    const arms = await runArms(of, 60);
+    const norm = (arm: ArmRecord) => mean(steps(arm).map((line) => line.gradientNorms.at(-1)!));
+    const figures = lessonFigures(of, arms);
+    for (const [name, ce, mse] of [
+      ['SGD', arms[0], arms[1]],
+      ['Adam', arms[2], arms[3]],
+    ] as const) {
+      const line = figures.sentences.find((sentence) => sentence.startsWith(`${name}:`))!;
+      expect(line).toContain(`gradient norm is ${ratio(norm(mse) / norm(ce))} of`);
+      expect(line).toContain(
+        `(${shown(lastTest(mse.folder))} against ${shown(lastTest(ce.folder))})`,
+      );
+    }
+    expect(arms[2].config.optimizer).toBe('adam');
+    expect(arms[3].config.loss).toBe('mse');
+    expect(figures.chart.lines.map((line) => line.arm)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('learning rates: the diverging arm is named with the step where it stopped', async () => {
+    const of = lesson('learning-rates');
+    const arms = await runArms(of, 10);
+    expect(arms[2].status).toBe('failed');
+    const figures = lessonFigures(of, arms);
+    const diverged = steps(arms[2]).at(-1)!.step + 1;
+    expect(figures.sentences[0]).toContain(`lr 20 diverged at step ${diverged}`);
+    expect(figures.sentences[0]).toMatch(/lr 0\.1 ends at loss [\d.]+;/);
+  });
+
   it('an arm not started yet gives dashes, not an error', () => {
     for (const of of LESSONS) {
       const figures = lessonFigures(

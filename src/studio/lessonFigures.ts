@@ -19,8 +19,6 @@ import type { Lesson } from './lessons.js';
 export interface ArmRecord {
   status: string;
   events: EventLine[];
-  /** The end's message (why a failed run stopped). */
-  message?: string;
 }
 
 export interface FigureLine {
@@ -156,6 +154,7 @@ function lossLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFig
 }
 
 function adamLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+  const adamRatio = outputNorm(arms[3]) / outputNorm(arms[2]);
   const under = (ce: ArmRecord, mse: ArmRecord, name: string) => {
     const a = accuracy(ce).value;
     const b = accuracy(mse).value;
@@ -169,11 +168,12 @@ function adamLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFig
   return {
     done,
     sentences: [
-      `${When(arms, done)}, ${accuracy(arms[0]).what} accuracy.`,
+      `${When(arms, done)}, ${accuracy(arms[0]).what} accuracy of each arm:`,
       under(arms[0], arms[1], 'SGD'),
       under(arms[2], arms[3], 'Adam'),
-      'Under Adam the gradient is as small, but each step is the gradient divided by its own ' +
-        'running size (m̂ / √v̂): a gradient 1/k as large gives about the same step.',
+      `Under Adam squared error’s gradient is as small (${ratio(adamRatio)}), but each step is ` +
+        'the gradient divided by its own running size (m̂ / √v̂): a gradient k times smaller ' +
+        'gives about the same step, so the small gradient no longer slows it down.',
     ],
     notes: [],
     chart: {
@@ -289,7 +289,7 @@ function batchnormLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): Less
 function rateLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
   const parts = arms.map((arm, a) => {
     if (arm.status === 'failed') {
-      return `${lesson.arms[a]} diverged at step ${lastStep(arm) + 1}${arm.message ? ` (${arm.message})` : ''}`;
+      return `${lesson.arms[a]} diverged at step ${lastStep(arm) + 1} (the run stopped there)`;
     }
     const last = stepLines(arm).at(-1);
     return `${lesson.arms[a]} ends at loss ${last ? two(last.loss) : '–'}`;

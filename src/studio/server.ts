@@ -395,7 +395,6 @@ export class Studio {
         id: runId,
         status: summary.status,
         events: record?.events ?? [],
-        message: summary.message,
       };
     });
     return {
