@@ -7,7 +7,7 @@ import type { KernelsName } from './kernelChoice.js';
 import { pointer } from './memory.js';
 
 /** Multiply-add rounds per block of peakMultiplyAdd, and its FLOP per round (8 × 4 lanes × 2). */
-const ROUNDS = 50_000;
+const ROUNDS = 400_000;
 const FLOP_PER_ROUND = 64;
 
 export interface Peak {
