@@ -3,7 +3,6 @@
 // threads block by block (`parallel`, threads.ts).
 
 import { readFileSync } from 'node:fs';
-import { KERNEL_FILES } from './kernelChoice.js';
 import type { Pointer } from './memory.js';
 import type { KernelFunction, ParallelKernel } from './threadProtocol.js';
 import { ThreadPool } from './threads.js';
