@@ -8,7 +8,7 @@
 //                                                         other options, presets, refusals)
 
 import { ENGINES, type EngineName } from '../wasm/engineNames.js';
-import { KERNEL_CHOICES } from '../wasm/kernelChoice.js';
+import { KERNEL_CHOICES } from '../wasm/kernelNames.js';
 
 // ---- the choices and defaults the rules use ----
 

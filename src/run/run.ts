@@ -339,7 +339,10 @@ function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: Finis
         state ?? positionOnly(metrics.epoch, metrics.steps),
         network,
       ),
-      ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, kernels, ...cross })],
+      [
+        'metrics.json',
+        metricsSummary(runConfig, metrics, { kept: keeper.kept, kernels, ...cross }),
+      ],
     ]);
     run.curves.drawAfterEpoch(live.finished);
   }

@@ -5,14 +5,11 @@
 //            fused multiply-add where the CPU has it. Faster; the sums differ from the exact
 //            ones in their last bits, the same on every run and thread count of one machine.
 //   auto     relaxed where the runtime has relaxed SIMD (Node 22 and later), else exact.
-// A module of its own: the command line needs the names, not the engine.
 
 import { UsageError } from '../errors.js';
+import { KERNEL_CHOICES, type KernelChoice, type KernelsName } from './kernelNames.js';
 
-export const KERNEL_CHOICES = ['auto', 'exact', 'relaxed'] as const;
-export type KernelChoice = (typeof KERNEL_CHOICES)[number];
-/** The kernels that ran: what a run records (metrics.json) and bench prints. */
-export type KernelsName = Exclude<KernelChoice, 'auto'>;
+export { KERNEL_CHOICES, type KernelChoice, type KernelsName } from './kernelNames.js';
 
 /** Built by `npm run build` from src/wasm/assembly/kernels.ts; src/ and dist/ are siblings. */
 export const KERNEL_FILES: Record<KernelsName, URL> = {
