@@ -8,7 +8,9 @@
 //
 // Each round trains one epoch of softmax regression (or of 784-HIDDEN-10 with BatchNorm and
 // Adam) on MNIST with each build, in alternating order, after a warm-up epoch each; it prints
-// the median ms per epoch of each and their ratio. Needs `npm run build` (it runs dist/).
+// the median ms per epoch of each and their ratio, in wall time and in the process's CPU time
+// (on a loaded machine, with --threads 1, CPU time is the steadier of the two: waiting for a
+// core is not counted). Needs `npm run build` (it runs dist/).
 
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -52,8 +54,9 @@ const config = {
 const data = await loadDataset(resolveDataSource('mnist'));
 
 /**
- * ms of one epoch on a fresh engine from `file` (after one untimed epoch).
+ * ms of one epoch on a fresh engine from `file` (after one untimed epoch), wall and CPU.
  * @param {string} file
+ * @returns {Promise<[number, number]>}
  */
 async function epoch(file) {
   const engine = new WasmEngine(Number(values.threads), new URL(file, `file://${process.cwd()}/`));
@@ -61,8 +64,10 @@ async function epoch(file) {
     const network = buildNetwork(MNIST_INPUT, data.classes, architecture, new Random(1), engine);
     await train(network, data, config);
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await train(network, data, config);
-    return performance.now() - started;
+    const { user, system } = process.cpuUsage(cpu);
+    return [performance.now() - started, (user + system) / 1000];
   } finally {
     engine.close();
   }
@@ -71,14 +76,19 @@ async function epoch(file) {
 const median = (/** @type {number[]} */ xs) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const times = positionals.map(() => /** @type {number[]} */ ([]));
+const cpuTimes = positionals.map(() => /** @type {number[]} */ ([]));
 for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 ? [1, 0] : [0, 1];
-  for (const which of order) times[which].push(await epoch(positionals[which]));
+  for (const which of order) {
+    const [wall, cpu] = await epoch(positionals[which]);
+    times[which].push(wall);
+    cpuTimes[which].push(cpu);
+  }
 }
-const [a, b] = times.map(median);
+const list = (/** @type {number[]} */ xs) => xs.map((t) => t.toFixed(1)).join(', ');
 positionals.forEach((file, i) => {
-  console.log(
-    `${file}: median ${median(times[i]).toFixed(1)} ms/epoch (${times[i].map((t) => t.toFixed(1)).join(', ')})`,
-  );
+  console.log(`${file}: median ${median(times[i]).toFixed(1)} ms/epoch (${list(times[i])})`);
+  console.log(`  CPU: median ${median(cpuTimes[i]).toFixed(1)} ms/epoch (${list(cpuTimes[i])})`);
 });
-console.log(`B / A = ${(b / a).toFixed(3)}`);
+const ratio = (/** @type {number[][]} */ [a, b]) => (median(b) / median(a)).toFixed(3);
+console.log(`B / A = ${ratio(times)} (wall), ${ratio(cpuTimes)} (CPU)`);

@@ -15,6 +15,12 @@ import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerName } from '../trai
 import { ReferenceEngine } from '../model/referenceEngine.js';
 import { SUM_BLOCK } from '../wasm/blocks.js';
 import { WasmEngine } from '../wasm/engine.js';
+import {
+  hasRelaxedSimd,
+  resolveKernels,
+  type KernelChoice,
+  type KernelsName,
+} from '../wasm/kernelChoice.js';
 import { choose, DENSE_BACKWARD, DENSE_FORWARD, type TableRow } from '../wasm/kernelTable.js';
 
 /** float32 sums in another order: within 1e-3 of each value, or of 1% of the tensor's largest. */
@@ -205,39 +211,64 @@ function step(
 export function checkEngines(
   data: Dataset,
   prepare: (engine: WasmEngine) => void = () => {},
+  kernelSets: KernelsName[] = ['exact'],
 ): TensorCheck[] {
   const checks: TensorCheck[] = [];
-  for (const configuration of engineConfigurations()) {
-    const build = (engine: Engine) =>
-      buildNetwork(MNIST_INPUT, data.classes, configuration.architecture, new Random(7), engine);
-    const wasmEngine = new WasmEngine(configuration.threads);
-    prepare(wasmEngine);
-    try {
-      const reference = step(build(new ReferenceEngine()), data, configuration);
-      const wasmNetwork = build(wasmEngine);
-      const wasm = step(wasmNetwork, data, configuration, reference.gradients).tensors;
-      const { batch, shuffled = false } = configuration;
-      const kernels = denseKernels(wasmNetwork, batch, shuffled).join('\n');
-      const name = `${configuration.name}, ${configuration.optimizer}, ${configuration.threads} thread${configuration.threads > 1 ? 's' : ''}`;
-      reference.tensors.forEach(([tensor, expected], i) => {
-        const scale = Array.from(expected).reduce((max, v) => Math.max(max, Math.abs(v)), 0);
-        const { maxAbsError, maxRelError } = compare(
-          wasm[i][1],
-          expected,
-          Math.max(1e-6, 0.01 * scale),
-        );
-        checks.push({
-          configuration: name,
-          tensor,
-          kernels,
-          maxAbsError,
-          maxRelError,
-          ok: maxRelError < ENGINE_TOLERANCE,
-        });
-      });
-    } finally {
-      wasmEngine.close();
+  for (const kernelSet of kernelSets) {
+    for (const configuration of engineConfigurations()) {
+      checks.push(...checkConfiguration(data, configuration, kernelSet, prepare));
     }
+  }
+  return checks;
+}
+
+/**
+ * The kernels `gradcheck --engines --kernels <choice>` checks: auto checks the exact kernels and,
+ * where the runtime has relaxed SIMD, the relaxed ones too.
+ */
+export function kernelSetsOf(choice: KernelChoice): KernelsName[] {
+  if (choice !== 'auto') return [resolveKernels(choice)];
+  return hasRelaxedSimd() ? ['exact', 'relaxed'] : ['exact'];
+}
+
+/** One configuration on the reference and on the wasm engine with `kernelSet`. */
+function checkConfiguration(
+  data: Dataset,
+  configuration: EngineConfiguration,
+  kernelSet: KernelsName,
+  prepare: (engine: WasmEngine) => void,
+): TensorCheck[] {
+  const checks: TensorCheck[] = [];
+  const build = (engine: Engine) =>
+    buildNetwork(MNIST_INPUT, data.classes, configuration.architecture, new Random(7), engine);
+  const wasmEngine = new WasmEngine(configuration.threads, kernelSet);
+  prepare(wasmEngine);
+  try {
+    const reference = step(build(new ReferenceEngine()), data, configuration);
+    const wasmNetwork = build(wasmEngine);
+    const wasm = step(wasmNetwork, data, configuration, reference.gradients).tensors;
+    const { batch, shuffled = false } = configuration;
+    const kernels = denseKernels(wasmNetwork, batch, shuffled).join('\n');
+    const threads = `${configuration.threads} thread${configuration.threads > 1 ? 's' : ''}`;
+    const name = `${configuration.name}, ${configuration.optimizer}, ${threads}${kernelSet === 'exact' ? '' : `, ${kernelSet} kernels`}`;
+    reference.tensors.forEach(([tensor, expected], i) => {
+      const scale = Array.from(expected).reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+      const { maxAbsError, maxRelError } = compare(
+        wasm[i][1],
+        expected,
+        Math.max(1e-6, 0.01 * scale),
+      );
+      checks.push({
+        configuration: name,
+        tensor,
+        kernels,
+        maxAbsError,
+        maxRelError,
+        ok: maxRelError < ENGINE_TOLERANCE,
+      });
+    });
+  } finally {
+    wasmEngine.close();
   }
   return checks;
 }

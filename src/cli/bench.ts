@@ -16,7 +16,9 @@ import type { Batch } from '../model/batches.js';
 import { OPTIMIZER_DEFAULTS, type OptimizerName } from '../train/optimizers.js';
 import type { StepLog } from '../train/records.js';
 import { train } from '../train/trainer.js';
-import { createEngine, type EngineName } from '../wasm/engine.js';
+import { createEngine, kernelsOf, type EngineName } from '../wasm/engine.js';
+import { resolveKernels, type KernelChoice } from '../wasm/kernelChoice.js';
+import { measurePeak } from '../wasm/peak.js';
 import { table } from './format.js';
 
 export interface BenchOptions {
@@ -25,6 +27,7 @@ export interface BenchOptions {
   json: boolean;
   data?: string;
   threads: number;
+  kernels: KernelChoice;
   trainLimit?: number;
 }
 
@@ -35,6 +38,13 @@ interface Measurement {
   peakRssMB: number;
   /** How the figure was obtained. */
   method: string;
+  /**
+   * The arithmetic done, in GFLOP/s: the first layer's forward and weight gradient counted by
+   * the images' nonzero pixels, which is what the sparse kernels compute (wasm only).
+   */
+  usefulGflops?: number;
+  /** usefulGflops over the measured peak (wasm only). */
+  ofPeak?: number;
 }
 
 interface Workload {
@@ -82,6 +92,31 @@ function flopsPerSample(network: Network): number {
     );
 }
 
+/**
+ * Floating-point operations per training sample that the wasm engine does, 2 per multiply-add:
+ * as flopsPerSample, but the first layer's forward and weight gradient on the sparse images
+ * cost 2 per nonzero pixel and output, not per pixel.
+ */
+function sparseFlopsPerSample(network: Network, nonzerosPerSample: number): number {
+  return network.layers
+    .filter((layer) => layer instanceof Dense)
+    .reduce(
+      (sum, layer, index) =>
+        sum +
+        (index === 0
+          ? 2 * nonzerosPerSample * layer.outputs * 2
+          : 2 * layer.inputs * layer.outputs * 3),
+      0,
+    );
+}
+
+/** The mean count of nonzero pixels of an image of the split. */
+function nonzerosPerImage(images: Uint8Array, count: number): number {
+  let nonzeros = 0;
+  for (let i = 0; i < images.length; i++) if (images[i] !== 0) nonzeros++;
+  return nonzeros / count;
+}
+
 function peakRssMB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
@@ -121,9 +156,10 @@ async function benchEngine(
   data: Dataset,
   epochs: number,
   threads: number,
+  kernels: KernelChoice,
   logged = false,
 ): Promise<Measurement> {
-  const engine = createEngine(engineName, threads);
+  const engine = createEngine(engineName, threads, kernels);
   const input = { ...MNIST_INPUT, height: data.train.height, width: data.train.width };
   const config = {
     epochs,
@@ -146,9 +182,13 @@ async function benchEngine(
   const ms = median(history.map((epoch) => epoch.seconds * 1000));
   const method =
     `median of ${epochs} epochs after ${WARM_UP_STEPS} warm-up steps` +
-    (engineName === 'wasm' ? `, ${threads} threads` : '') +
+    (engineName === 'wasm' ? `, ${threads} threads, ${kernelsOf(engine)} kernels` : '') +
     (logged ? `, events.jsonl every ${log.logEvery} steps` : '');
-  return measurement(ms, data.train.count, flopsPerSample(network), method);
+  const result = measurement(ms, data.train.count, flopsPerSample(network), method);
+  if (engineName !== 'wasm') return result;
+  const nonzeros = nonzerosPerImage(data.train.images, data.train.count);
+  const useful = sparseFlopsPerSample(network, nonzeros) * data.train.count;
+  return { ...result, usefulGflops: useful / (ms * 1e6) };
 }
 
 async function benchTfjs(
@@ -217,18 +257,30 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   const loadMs = performance.now() - loadStarted;
   const results: Record<string, Record<string, Measurement>> = {};
   let backend = '';
+  const kernels = resolveKernels(options.kernels);
+  console.error(`bench: the peak of ${options.threads} threads at 128-bit SIMD …`);
+  const peak = measurePeak(options.threads, kernels);
   for (const workload of WORKLOADS) {
     console.error(`bench ${workload.name}: wasm, reference, tfjs …`);
-    const wasm = await benchEngine('wasm', workload, data, options.epochs, options.threads);
+    const wasm = await benchEngine(
+      'wasm',
+      workload,
+      data,
+      options.epochs,
+      options.threads,
+      kernels,
+    );
+    wasm.ofPeak = wasm.usefulGflops! / peak.gflops;
     const wasmLogged = await benchEngine(
       'wasm',
       workload,
       data,
       options.epochs,
       options.threads,
+      kernels,
       true,
     );
-    const reference = await benchEngine('reference', workload, data, options.epochs, 1);
+    const reference = await benchEngine('reference', workload, data, options.epochs, 1, 'exact');
     const tfjs = await benchTfjs(workload, data, options.tfjsBatches);
     backend = tfjs.backend;
     results[workload.name] = {
@@ -245,6 +297,7 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
       JSON.stringify({
         ...results,
         tfjsBackend: backend,
+        peak,
         loadMs,
         peakRssMB: peakRssMB(),
         speedups: Object.fromEntries(
@@ -287,7 +340,16 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
         [5],
       ),
     );
-    console.log('');
+    const { usefulGflops, ofPeak } = r.wasm;
+    console.log(
+      `wasm: ${usefulGflops!.toFixed(2)} GFLOP/s of arithmetic done (the sparse first layer ` +
+        `counted by its nonzero pixels): ${(100 * ofPeak!).toFixed(1)}% of the peak\n`,
+    );
   }
+  console.log(
+    `peak at 128-bit SIMD, ${peak.kernels} kernels: ${peak.gflops.toFixed(1)} GFLOP/s on ` +
+      `${peak.threads} threads, ${peak.oneThreadGflops.toFixed(1)} on one (${peak.method}; ` +
+      `as loaded as the machine is now)`,
+  );
   console.log(`peak RSS ${peakRssMB().toFixed(0)} MB`);
 }

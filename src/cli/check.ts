@@ -5,6 +5,7 @@ import { EXIT } from '../errors.js';
 import { formatLikeNumpy, runExamples } from '../check/examples.js';
 import { runGradcheck, TOLERANCE } from '../check/gradcheck.js';
 import { loadTfjs } from '../check/tfjs.js';
+import type { KernelChoice } from '../wasm/kernelChoice.js';
 import { table, wrap } from './format.js';
 
 export async function examplesCommand(options: { json: boolean }): Promise<number> {
@@ -57,6 +58,7 @@ export async function gradcheckCommand(options: {
   json: boolean;
   seed: number;
   engines: boolean;
+  kernels: KernelChoice;
 }): Promise<number> {
   if (options.engines) return engineCheckCommand(options);
   const { tf, backend } = await loadTfjs();
@@ -85,19 +87,26 @@ export async function gradcheckCommand(options: {
 }
 
 /** `gradcheck --engines`: every configuration's tensors, OK or FAIL; exit 1 on any FAIL. */
-async function engineCheckCommand(options: { json: boolean }): Promise<number> {
-  const { checkEngines, ENGINE_TOLERANCE } = await import('../check/engineCheck.js');
+async function engineCheckCommand(options: {
+  json: boolean;
+  kernels: KernelChoice;
+}): Promise<number> {
+  const { checkEngines, kernelSetsOf, ENGINE_TOLERANCE } = await import('../check/engineCheck.js');
+  const kernelSets = kernelSetsOf(options.kernels);
   const { loadDataset, resolveDataSource } = await import('../data/dataset.js');
   const data = await loadDataset(resolveDataSource('mnist'), { trainLimit: 3000, testLimit: 100 });
-  const checks = checkEngines(data);
+  const checks = checkEngines(data, undefined, kernelSets);
   const ok = checks.every((c) => c.ok);
   if (options.json) {
-    process.stdout.write(JSON.stringify({ ok, tolerance: ENGINE_TOLERANCE, checks }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ ok, tolerance: ENGINE_TOLERANCE, kernelSets, checks }) + '\n',
+    );
     return ok ? EXIT.ok : EXIT.failed;
   }
   console.log(
     `the wasm engine against the reference on real MNIST batches:\n` +
-      `max rel error < ${ENGINE_TOLERANCE} (floor: 1% of the tensor's largest value)`,
+      `max rel error < ${ENGINE_TOLERANCE} (floor: 1% of the tensor's largest value)\n` +
+      `kernels: ${kernelSets.join(', ')}`,
   );
   for (const configuration of new Set(checks.map((c) => c.configuration))) {
     const rows = checks.filter((c) => c.configuration === configuration);

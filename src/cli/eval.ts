@@ -3,7 +3,7 @@
 import type { Engine } from '../model/engine.js';
 import { readModelFile } from '../model/modelFile.js';
 import { evaluate } from '../train/evaluate.js';
-import { createEngine, type EngineName } from '../wasm/engine.js';
+import { createEngine, type EngineName, type KernelChoice } from '../wasm/engine.js';
 import { plural } from '../numbers.js';
 import { columnsOf, percent, table, wrap } from './format.js';
 import { testDataFor } from './modelData.js';
@@ -16,10 +16,11 @@ export interface EvalOptions {
   json: boolean;
   engine: EngineName;
   threads: number;
+  kernels: KernelChoice;
 }
 
 export async function evalCommand(options: EvalOptions): Promise<void> {
-  const engine = createEngine(options.engine, options.threads);
+  const engine = createEngine(options.engine, options.threads, options.kernels);
   try {
     await evalOn(engine, options);
   } finally {

@@ -9,6 +9,7 @@ import {
   choiceOption,
   dataOption,
   engineOption,
+  kernelsOption,
   integerOption,
   modelDataOption,
   numberOption,
@@ -66,6 +67,7 @@ program
   )
   .addOption(engineOption())
   .addOption(threadsOption())
+  .addOption(kernelsOption())
   .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON on stdout', false)
   .action(async (options) => {
     const { evalCommand } = await import('./eval.js');
@@ -121,6 +123,7 @@ program
     'instead, check every wasm kernel against its reference function on real MNIST batches, in every configuration the engine can choose',
     false,
   )
+  .addOption(kernelsOption())
   .option(
     '--json',
     'print {ok, checks: [{name, reference, maxAbsError, maxRelError, ok}]} as JSON (--engines: {ok, checks: [{configuration, tensor, kernels, …}]})',
@@ -148,6 +151,7 @@ program
       .argParser(integerOption('--tfjs-batches', 1)),
   )
   .addOption(threadsOption())
+  .addOption(kernelsOption())
   .addOption(
     new Option('--train-limit <n>', 'time on the first N training images only').argParser(
       integerOption('--train-limit', 1),

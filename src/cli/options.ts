@@ -87,6 +87,8 @@ export const modelDataOption = () =>
 
 export const engineOption = () => commanderOption(spec('engine'));
 
+export const kernelsOption = () => commanderOption(spec('kernels'));
+
 /** More threads than cores is allowed, with a warning: waiting threads spin and slow the others. */
 function threadsParser(text: string): number {
   const threads = parserOf(spec('threads'))(text) as number;

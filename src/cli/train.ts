@@ -9,6 +9,7 @@ import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '..
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
 import { grouped, plural } from '../numbers.js';
+import type { KernelChoice } from '../wasm/kernelChoice.js';
 import { epochLine } from './epochLine.js';
 import { columnsOf, dotAxis, dotPlot, percent, wrap } from './format.js';
 import { EpochProgress } from './progress.js';
@@ -21,6 +22,7 @@ export interface TrainCommandOptions extends TrainOptions {
   progress: boolean;
   json: boolean;
   threads: number;
+  kernels: KernelChoice;
 }
 
 /**
@@ -87,6 +89,7 @@ export async function trainCommand(
       resume: options.resume,
       epochs: options.resume && given.has('epochs') ? options.epochs : undefined,
       threads: options.threads,
+      kernels: options.kernels,
     };
     const result = await startRun(runOptionsOf(options, given), placement, {
       onEvent: display.onEvent,

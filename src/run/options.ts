@@ -8,6 +8,7 @@
 //                                                         other options, presets, refusals)
 
 import { ENGINES, type EngineName } from '../wasm/engineNames.js';
+import { KERNEL_CHOICES } from '../wasm/kernelNames.js';
 
 // ---- the choices and defaults the rules use ----
 
@@ -424,6 +425,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     max: 64,
     defaultText: 'the number of cores',
     help: 'threads of the wasm engine (results do not depend on it)',
+    scope: 'placement',
+  }),
+  option({
+    name: 'kernels',
+    argument: '<which>',
+    label: 'kernels',
+    kind: 'choice',
+    choices: KERNEL_CHOICES,
+    default: 'auto',
+    help: "the wasm engine's kernels: exact (a multiply and an add, each rounded, as the reference), relaxed (fused multiply-add, Node 22 and later), auto (relaxed where the runtime has it); metrics.json says which ran",
     scope: 'placement',
   }),
   option({

@@ -25,7 +25,7 @@ import { runCurves } from '../report/series.js';
 import { trainLbfgs } from '../train/lbfgs.js';
 import type { EndEvent, EpochMetrics } from '../train/records.js';
 import { train, type TrainConfig, type TrainHooks, type TrainState } from '../train/trainer.js';
-import { createEngine } from '../wasm/engine.js';
+import { createEngine, kernelsOf } from '../wasm/engine.js';
 import {
   checkpointFile,
   checkResumeData,
@@ -153,7 +153,11 @@ async function prepare(
 ): Promise<PreparedRun> {
   const { options, architecture, source, checkpoint, folder } = opened;
   const { out } = live;
-  const engine = createEngine(options.engine, placement.threads ?? availableParallelism());
+  const engine = createEngine(
+    options.engine,
+    placement.threads ?? availableParallelism(),
+    placement.kernels,
+  );
   live.engine = engine;
   const loadStarted = performance.now();
   const data = withValidation(
@@ -324,6 +328,8 @@ function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: Finis
   live.events!.flush();
   if (save) {
     const cross = tfjsCheck ? { tfjsCheck: { backend: tfjsCheck.backend, last: check } } : {};
+    // how the run was computed, not one of its options: a resume may run other kernels
+    const kernels = live.engine ? kernelsOf(live.engine) : null;
     folder.epochFiles.commit(metrics.epoch, [
       ['model.json', keeper.model(serialize)],
       checkpointFile(
@@ -333,7 +339,10 @@ function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: Finis
         state ?? positionOnly(metrics.epoch, metrics.steps),
         network,
       ),
-      ['metrics.json', metricsSummary(runConfig, metrics, { kept: keeper.kept, ...cross })],
+      [
+        'metrics.json',
+        metricsSummary(runConfig, metrics, { kept: keeper.kept, kernels, ...cross }),
+      ],
     ]);
     run.curves.drawAfterEpoch(live.finished);
   }

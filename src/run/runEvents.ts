@@ -7,6 +7,7 @@ import type { Network } from '../model/network.js';
 import type { EpochMetrics, StepLog } from '../train/records.js';
 import type { BatchProgress, TrainConfig } from '../train/trainer.js';
 import type { Kept } from './keep.js';
+import type { KernelChoice } from '../wasm/kernelChoice.js';
 import type { RunConfig } from './runConfig.js';
 
 export type { RunConfig };
@@ -23,6 +24,8 @@ export interface RunPlacement {
   epochs?: number;
   /** Threads of the wasm engine (default: the number of cores). */
   threads?: number;
+  /** The wasm engine's kernels (default: auto); metrics.json says which ran. */
+  kernels?: KernelChoice;
 }
 
 /** What the tfjs cross-check (or any model trained alongside) reports after an epoch. */

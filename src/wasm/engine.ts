@@ -15,7 +15,13 @@ import { ReferenceEngine } from '../model/referenceEngine.js';
 import { UsageError } from '../errors.js';
 import { BLOCK, SAMPLES_BLOCK, SUM_BLOCK, UPDATE_BLOCK } from './blocks.js';
 import { ENGINES, type EngineName } from './engineNames.js';
-import { Kernels, WASM_FILE } from './kernels.js';
+import {
+  KERNEL_FILES,
+  resolveKernels,
+  type KernelChoice,
+  type KernelsName,
+} from './kernelChoice.js';
+import { Kernels } from './kernels.js';
 import { choose, DENSE_BACKWARD, DENSE_FORWARD, type WasmContext } from './kernelTable.js';
 import { pointer as p, WasmMemory } from './memory.js';
 import { Scratch } from './scratch.js';
@@ -36,12 +42,18 @@ export class WasmEngine implements Engine, WasmContext {
   /** Builds the images' sparse rows in this engine's memory. */
   readonly rows: SparseRowBuilder;
 
+  /** Which build of the kernels runs (kernelChoice.ts); null: a file given by URL. */
+  readonly kernelsName: KernelsName | null;
+
   /**
-   * `threads` > 1 runs the large kernels on that many threads (see threads.ts). `kernels`: another
-   * build of kernels.wasm (for A/B measurements of kernel changes).
+   * `threads` > 1 runs the large kernels on that many threads (see threads.ts). `kernels`: the
+   * exact or the relaxed build, or the URL of another build of kernels.wasm (for A/B
+   * measurements of kernel changes).
    */
-  constructor(threads = 1, kernels: URL = WASM_FILE) {
-    this.kernels = new Kernels(this.memory.memory, threads, kernels);
+  constructor(threads = 1, kernels: KernelsName | URL = 'exact') {
+    const file = kernels instanceof URL ? kernels : KERNEL_FILES[kernels];
+    this.kernelsName = kernels instanceof URL ? null : kernels;
+    this.kernels = new Kernels(this.memory.memory, threads, file);
     this.memory.reserveStart(this.kernels.local.staticEnd());
     this.scratch = new Scratch(this.memory);
     this.rows = new SparseRowBuilder(this.memory, this.kernels, this.scratch);
@@ -236,12 +248,17 @@ function reference(name: ActivationName): ActivationKernels {
 
 /**
  * The engine of a name, as `--engine` takes it: wasm with `threads` threads (close it to stop
- * them), or the reference. Any other name is refused as the command line refuses it.
+ * them) running the kernels `kernels` chooses (as `--kernels` takes it, kernelChoice.ts), or
+ * the reference. Any other name is refused as the command line refuses it.
  */
-export function createEngine(name: EngineName, threads = 1): Engine {
+export function createEngine(
+  name: EngineName,
+  threads = 1,
+  kernels: KernelChoice = 'auto',
+): Engine {
   switch (name) {
     case 'wasm':
-      return new WasmEngine(threads);
+      return new WasmEngine(threads, resolveKernels(kernels));
     case 'reference':
       return new ReferenceEngine();
     default:
@@ -250,3 +267,9 @@ export function createEngine(name: EngineName, threads = 1): Engine {
 }
 
 export type { EngineName } from './engineNames.js';
+export type { KernelChoice, KernelsName } from './kernelChoice.js';
+
+/** The kernels an engine runs: exact or relaxed for the wasm engine, null for the reference. */
+export function kernelsOf(engine: Engine): KernelsName | null {
+  return engine instanceof WasmEngine ? engine.kernelsName : null;
+}

@@ -7,15 +7,12 @@ import type { Pointer } from './memory.js';
 import type { KernelFunction, ParallelKernel } from './threadProtocol.js';
 import { ThreadPool } from './threads.js';
 
-/** Built by `npm run build` from src/wasm/assembly/kernels.ts; src/ and dist/ are siblings. */
-export const WASM_FILE = new URL('../../dist/wasm/kernels.wasm', import.meta.url);
-
 /** The exports of kernels.wasm: pointers are byte offsets into the memory, sizes are counts. */
 export type KernelExports = Record<string, KernelFunction> & {
   staticEnd(): Pointer;
 };
 
-/** Compiled modules by file: normally the one, kernels.wasm (scripts/kernel-ab.mjs loads two). */
+/** Compiled modules by file: normally one build (scripts/kernel-ab.mjs loads two). */
 const compiled = new Map<string, WebAssembly.Module>();
 
 function kernelsModule(file: URL): WebAssembly.Module {

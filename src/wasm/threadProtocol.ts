@@ -22,6 +22,7 @@ export const PARALLEL_KERNELS = [
   'compressRows',
   'sparseColumnBlocks',
   'sparseDenseBackwardNarrowColumns',
+  'peakMultiplyAdd',
 ] as const;
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];

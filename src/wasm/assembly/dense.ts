@@ -1,7 +1,7 @@
 // The dense layer on dense input (the hidden layers' activations). Reference:
 // src/model/dense.ts.
 
-import { axpy, dot, row, storeRest, storeLanes } from './helpers';
+import { axpy, dot, madd, row, storeRest, storeLanes } from './helpers';
 
 /**
  * db = Σ_n dout[n]
@@ -36,12 +36,12 @@ export function denseForward(
         if (xi == 0) continue;
         const xv = f32x4.splat(xi);
         const w = row(W, i, outputs) + (<usize>j << 2);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
-        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
-        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
+        a0 = madd(a0, xv, v128.load(w));
+        a1 = madd(a1, xv, v128.load(w + 16));
+        a2 = madd(a2, xv, v128.load(w + 32));
+        a3 = madd(a3, xv, v128.load(w + 48));
+        a4 = madd(a4, xv, v128.load(w + 64));
+        a5 = madd(a5, xv, v128.load(w + 80));
       }
       const oj = o + (<usize>j << 2);
       v128.store(oj, a0); v128.store(oj + 16, a1); v128.store(oj + 32, a2); v128.store(oj + 48, a3);
@@ -52,7 +52,7 @@ export function denseForward(
       for (let i = 0; i < inputs; i++) {
         const xi = load<f32>(xr + (<usize>i << 2));
         if (xi == 0) continue;
-        a = f32x4.add(a, f32x4.mul(f32x4.splat(xi), v128.load(row(W, i, outputs) + (<usize>j << 2))));
+        a = madd(a, f32x4.splat(xi), v128.load(row(W, i, outputs) + (<usize>j << 2)));
       }
       storeLanes(o + (<usize>j << 2), a, jEnd - j);
     }
@@ -80,8 +80,8 @@ export function denseBackwardWeights(
         if (v == 0) continue;
         const xv = f32x4.splat(v);
         const d = row(dout, n, outputs) + (<usize>j << 2);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
+        a0 = madd(a0, xv, v128.load(d));
+        a1 = madd(a1, xv, v128.load(d + 16));
       }
       v128.store(wj, a0);
       v128.store(wj + 16, a1);
@@ -92,7 +92,7 @@ export function denseBackwardWeights(
       for (let n = 0; n < batch; n++) {
         const v = load<f32>(row(xi, n, inputs));
         if (v == 0) continue;
-        a = f32x4.add(a, f32x4.mul(f32x4.splat(v), v128.load(row(dout, n, outputs) + (<usize>j << 2))));
+        a = madd(a, f32x4.splat(v), v128.load(row(dout, n, outputs) + (<usize>j << 2)));
       }
       storeLanes(wj, a, jEnd - j);
     }
@@ -155,19 +155,19 @@ export function denseForwardNarrow(
       const xa = v128.load32_splat(xr + (<usize>i << 2));
       const xb = v128.load32_splat(xr + (<usize>i << 2) + 4);
       const wa = row(padded, i, 12);
-      a0 = f32x4.add(a0, f32x4.mul(xa, v128.load(wa)));
-      c0 = f32x4.add(c0, f32x4.mul(xb, v128.load(wa + 48)));
-      a1 = f32x4.add(a1, f32x4.mul(xa, v128.load(wa + 16)));
-      c1 = f32x4.add(c1, f32x4.mul(xb, v128.load(wa + 64)));
-      a2 = f32x4.add(a2, f32x4.mul(xa, v128.load(wa + 32)));
-      c2 = f32x4.add(c2, f32x4.mul(xb, v128.load(wa + 80)));
+      a0 = madd(a0, xa, v128.load(wa));
+      c0 = madd(c0, xb, v128.load(wa + 48));
+      a1 = madd(a1, xa, v128.load(wa + 16));
+      c1 = madd(c1, xb, v128.load(wa + 64));
+      a2 = madd(a2, xa, v128.load(wa + 32));
+      c2 = madd(c2, xb, v128.load(wa + 80));
     }
     if (i < inputs) {
       const xa = v128.load32_splat(xr + (<usize>i << 2));
       const wa = row(padded, i, 12);
-      a0 = f32x4.add(a0, f32x4.mul(xa, v128.load(wa)));
-      a1 = f32x4.add(a1, f32x4.mul(xa, v128.load(wa + 16)));
-      a2 = f32x4.add(a2, f32x4.mul(xa, v128.load(wa + 32)));
+      a0 = madd(a0, xa, v128.load(wa));
+      a1 = madd(a1, xa, v128.load(wa + 16));
+      a2 = madd(a2, xa, v128.load(wa + 32));
     }
     const o = row(out, n, outputs);
     storeRest(o, f32x4.add(a0, c0), f32x4.add(a1, c1), f32x4.add(a2, c2), a2, outputs); // ≤ 12 lanes
@@ -196,12 +196,12 @@ export function denseBackwardNarrow(
       for (let n = 0; n < batch; n++) {
         const gv = v128.load32_splat(row(g, n, outputs));
         const xi = row(x, n, inputs) + (<usize>i << 2);
-        a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(xi)));
-        a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(xi + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(xi + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(xi + 48)));
-        a4 = f32x4.add(a4, f32x4.mul(gv, v128.load(xi + 64)));
-        a5 = f32x4.add(a5, f32x4.mul(gv, v128.load(xi + 80)));
+        a0 = madd(a0, gv, v128.load(xi));
+        a1 = madd(a1, gv, v128.load(xi + 16));
+        a2 = madd(a2, gv, v128.load(xi + 32));
+        a3 = madd(a3, gv, v128.load(xi + 48));
+        a4 = madd(a4, gv, v128.load(xi + 64));
+        a5 = madd(a5, gv, v128.load(xi + 80));
       }
       const t = row(dWT, j, inputs) + (<usize>i << 2);
       v128.store(t, a0); v128.store(t + 16, a1); v128.store(t + 32, a2);
@@ -215,10 +215,10 @@ export function denseBackwardNarrow(
       for (let n = 0; n < batch; n++) {
         const gv = v128.load32_splat(row(g, n, outputs));
         const xi = row(x, n, inputs) + (<usize>i << 2);
-        a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(xi)));
-        a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(xi + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(xi + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(xi + 48)));
+        a0 = madd(a0, gv, v128.load(xi));
+        a1 = madd(a1, gv, v128.load(xi + 16));
+        a2 = madd(a2, gv, v128.load(xi + 32));
+        a3 = madd(a3, gv, v128.load(xi + 48));
       }
       storeRest(row(dWT, j, inputs) + (<usize>i << 2), a0, a1, a2, a3, inputs - i);
     }
@@ -235,12 +235,12 @@ export function denseBackwardNarrow(
       for (let j = 0; j < outputs; j++) {
         const gv = v128.load32_splat(d + (<usize>j << 2));
         const w = row(transposed, j, inputs) + (<usize>i << 2);
-        a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(w + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(w + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(w + 48)));
-        a4 = f32x4.add(a4, f32x4.mul(gv, v128.load(w + 64)));
-        a5 = f32x4.add(a5, f32x4.mul(gv, v128.load(w + 80)));
+        a0 = madd(a0, gv, v128.load(w));
+        a1 = madd(a1, gv, v128.load(w + 16));
+        a2 = madd(a2, gv, v128.load(w + 32));
+        a3 = madd(a3, gv, v128.load(w + 48));
+        a4 = madd(a4, gv, v128.load(w + 64));
+        a5 = madd(a5, gv, v128.load(w + 80));
       }
       const t = to + (<usize>i << 2);
       v128.store(t, a0); v128.store(t + 16, a1); v128.store(t + 32, a2);
@@ -251,10 +251,10 @@ export function denseBackwardNarrow(
       for (let j = 0; j < outputs; j++) {
         const gv = v128.load32_splat(d + (<usize>j << 2));
         const w = row(transposed, j, inputs) + (<usize>i << 2);
-        a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(w + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(w + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(w + 48)));
+        a0 = madd(a0, gv, v128.load(w));
+        a1 = madd(a1, gv, v128.load(w + 16));
+        a2 = madd(a2, gv, v128.load(w + 32));
+        a3 = madd(a3, gv, v128.load(w + 48));
       }
       storeRest(to + (<usize>i << 2), a0, a1, a2, a3, inputs - i);
     }

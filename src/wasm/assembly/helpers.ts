@@ -65,3 +65,15 @@
 @inline export function biasPlus(b: usize, scale: v128, sums: v128): v128 {
   return f32x4.add(v128.load(b), f32x4.mul(scale, sums));
 }
+
+/**
+ * acc + a · b. The exact build (kernels.wasm) rounds the product, then the sum, as the
+ * reference does. The relaxed build (kernels-relaxed.wasm, `--enable relaxed-simd`) uses
+ * f32x4.relaxed_madd: a fused multiply-add where the CPU has one (a single rounding), else the
+ * same two roundings. Which of the two V8 picks depends on the CPU alone, so a machine gets the
+ * same bits on every run and with any number of threads.
+ */
+@inline export function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}

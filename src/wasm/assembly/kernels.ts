@@ -11,6 +11,7 @@
 //   softmax.ts       softmax with cross-entropy, fused        model/softmax.ts
 //   updates.ts       SGD, momentum, Adam; sums of squares     model/updates.ts
 //   sparseRows.ts    the sparse rows' layouts                 (wasm/sparseBatches.ts)
+//   peak.ts          the arithmetic peak, for `bench`         (none)
 //   helpers.ts       vector helpers
 
 export * from './dense';
@@ -20,6 +21,7 @@ export * from './activations';
 export * from './softmax';
 export * from './updates';
 export * from './sparseRows';
+export * from './peak';
 
 /**
  * The end of the module's static data: the tables of Math.exp and Math.log, which

@@ -1,7 +1,7 @@
 // The dense layer on sparse input: the images' nonzero pixels as CSR rows of u16 indices and
 // u8 values (wasm/sparseBatches.ts). Reference: src/model/dense.ts.
 
-import { row, storeRest, storeLanes, biasPlus } from './helpers';
+import { row, storeRest, storeLanes, biasPlus, madd } from './helpers';
 import { sparseColumns } from './sparseRows';
 
 /**
@@ -31,12 +31,12 @@ export function sparseDenseForward(
       for (let k = start; k < end; k++) {
         const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
         const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
-        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w + 64)));
-        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w + 80)));
+        a0 = madd(a0, xv, v128.load(w));
+        a1 = madd(a1, xv, v128.load(w + 16));
+        a2 = madd(a2, xv, v128.load(w + 32));
+        a3 = madd(a3, xv, v128.load(w + 48));
+        a4 = madd(a4, xv, v128.load(w + 64));
+        a5 = madd(a5, xv, v128.load(w + 80));
       }
       const oj = o + (<usize>j << 2), bj = b + (<usize>j << 2);
       v128.store(oj, biasPlus(bj, sv, a0));
@@ -51,10 +51,10 @@ export function sparseDenseForward(
       for (let k = start; k < end; k++) {
         const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
         const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w + 48)));
+        a0 = madd(a0, xv, v128.load(w));
+        a1 = madd(a1, xv, v128.load(w + 16));
+        a2 = madd(a2, xv, v128.load(w + 32));
+        a3 = madd(a3, xv, v128.load(w + 48));
       }
       const bj = b + (<usize>j << 2);
       a0 = biasPlus(bj, sv, a0);
@@ -68,9 +68,9 @@ export function sparseDenseForward(
       for (let k = start; k < end; k++) {
         const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
         const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w + 32)));
+        a0 = madd(a0, xv, v128.load(w));
+        a1 = madd(a1, xv, v128.load(w + 16));
+        a2 = madd(a2, xv, v128.load(w + 32));
       }
       const bj = b + (<usize>j << 2);
       a0 = biasPlus(bj, sv, a0);
@@ -138,18 +138,18 @@ export function sparseDenseBackwardNarrow(
       for (; k < end; k++) {
         const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
         const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
-        v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
-        v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
-        v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
+        v128.store(w, madd(v128.load(w), xv, d0));
+        v128.store(w + 16, madd(v128.load(w + 16), xv, d1));
+        v128.store(w + 32, madd(v128.load(w + 32), xv, d2));
       }
     } else {
       for (; k < end; k++) {
         const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
         const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
-        v128.store(w, f32x4.add(v128.load(w), f32x4.mul(xv, d0)));
-        v128.store(w + 16, f32x4.add(v128.load(w + 16), f32x4.mul(xv, d1)));
-        v128.store(w + 32, f32x4.add(v128.load(w + 32), f32x4.mul(xv, d2)));
-        v128.store(w + 48, f32x4.add(v128.load(w + 48), f32x4.mul(xv, d3)));
+        v128.store(w, madd(v128.load(w), xv, d0));
+        v128.store(w + 16, madd(v128.load(w + 16), xv, d1));
+        v128.store(w + 32, madd(v128.load(w + 32), xv, d2));
+        v128.store(w + 48, madd(v128.load(w + 48), xv, d3));
       }
     }
   }
@@ -199,18 +199,18 @@ export function sparseDenseBackwardNarrowColumns(
         for (; k < end; k++) {
           const xv = f32x4.splat(<f32>load<u8>(colValue + k) * scale);
           const d = row(block, <i32>load<u16>(colSample + (k << 1)), outputs);
-          a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
-          a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
-          a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
+          a0 = madd(a0, xv, v128.load(d));
+          a1 = madd(a1, xv, v128.load(d + 16));
+          a2 = madd(a2, xv, v128.load(d + 32));
         }
       } else {
         for (; k < end; k++) {
           const xv = f32x4.splat(<f32>load<u8>(colValue + k) * scale);
           const d = row(block, <i32>load<u16>(colSample + (k << 1)), outputs);
-          a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
-          a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
-          a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
-          a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
+          a0 = madd(a0, xv, v128.load(d));
+          a1 = madd(a1, xv, v128.load(d + 16));
+          a2 = madd(a2, xv, v128.load(d + 32));
+          a3 = madd(a3, xv, v128.load(d + 48));
         }
       }
       const to = row(padded, i, 16);
@@ -282,12 +282,12 @@ export function sparseDenseBackward(
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
         const d = row(dj, <i32>load<u32>(colSample + (<usize>p << 2)), outputs);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
-        a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(d + 64)));
-        a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(d + 80)));
+        a0 = madd(a0, xv, v128.load(d));
+        a1 = madd(a1, xv, v128.load(d + 16));
+        a2 = madd(a2, xv, v128.load(d + 32));
+        a3 = madd(a3, xv, v128.load(d + 48));
+        a4 = madd(a4, xv, v128.load(d + 64));
+        a5 = madd(a5, xv, v128.load(d + 80));
       }
       v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
       v128.store(wj + 64, a4); v128.store(wj + 80, a5);
@@ -303,10 +303,10 @@ export function sparseDenseBackward(
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
         const d = row(dj, <i32>load<u32>(colSample + (<usize>p << 2)), outputs);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(d)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(d + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(d + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(d + 48)));
+        a0 = madd(a0, xv, v128.load(d));
+        a1 = madd(a1, xv, v128.load(d + 16));
+        a2 = madd(a2, xv, v128.load(d + 32));
+        a3 = madd(a3, xv, v128.load(d + 48));
       }
       v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
     }
@@ -320,7 +320,7 @@ export function sparseDenseBackward(
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
         const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
-        a = f32x4.add(a, f32x4.mul(xv, v128.load(d)));
+        a = madd(a, xv, v128.load(d));
       }
       storeLanes(wj, a, jEnd - j);
     }
