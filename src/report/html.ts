@@ -73,6 +73,8 @@ export interface ReportInput {
   evaluation: Evaluation;
   network: Network;
   test: Split;
+  /** A stopped run's mark: "stopped after epoch 2, batch 31". */
+  stopped?: string;
 }
 
 export function reportHtml(input: ReportInput): string {
@@ -117,7 +119,7 @@ ${charts.head}
 </head>
 <body>
 <h1>mnist-softmax run</h1>
-<p>Test accuracy <b>${percent(evaluation.accuracy)}</b>, loss ${evaluation.loss.toFixed(4)}, on ${evaluation.count} test images.</p>
+${input.stopped ? `<p class="stopped"><b>This run was ${escape(input.stopped)}</b>: the model shown is the one saved at its last finished epoch (resume it with <code>train --resume</code>).</p>\n` : ''}<p>Test accuracy <b>${percent(evaluation.accuracy)}</b>, loss ${evaluation.loss.toFixed(4)}, on ${evaluation.count} test images.</p>
 <h2>Configuration</h2>
 <table class="config">${configRows}</table>
 <h2>Metrics</h2>

@@ -41,9 +41,11 @@ export function reportFiles(
   curves: RunCurves,
   network: Network,
   test: Split,
+  /** A stopped run's mark ("stopped after epoch 2, batch 31"), on the page and the picture. */
+  stopped?: string,
 ): [name: string, contents: string | Uint8Array][] {
   const tiles = weightTiles(network);
-  const weights = weightsPng(tiles, network.input.height, network.input.width);
+  const weights = weightsPng(tiles, network.input.height, network.input.width, stopped);
   const evaluation = evaluate(network, test);
   const html = reportHtml({
     config,
@@ -54,6 +56,7 @@ export function reportFiles(
     evaluation,
     network,
     test,
+    stopped,
   });
   return [
     ['weights.png', weights],

@@ -47,22 +47,28 @@ export function largestWeight(tiles: Tile[]): number {
   return largest;
 }
 
-/** The tiles in a grid, labelled, as PNG bytes. */
-export function weightsPng(tiles: Tile[], height: number, width: number): Buffer {
+/** The tiles in a grid, labelled, as PNG bytes; a caption (a stopped run's mark) above them. */
+export function weightsPng(
+  tiles: Tile[],
+  height: number,
+  width: number,
+  caption?: string,
+): Buffer {
   const tileWidth = width * ZOOM;
   const tileHeight = height * ZOOM;
   const labelHeight = GLYPH_HEIGHT * LABEL_SCALE + 6;
   const columns = Math.min(COLUMNS, Math.max(1, tiles.length));
   const rows = Math.ceil(tiles.length / columns);
   const imageWidth = GAP + columns * (tileWidth + GAP);
-  const imageHeight = GAP + rows * (tileHeight + labelHeight + GAP);
+  const captionHeight = caption ? labelHeight + GAP : 0;
+  const imageHeight = captionHeight + GAP + rows * (tileHeight + labelHeight + GAP);
   const rgba = new Uint8Array(imageWidth * imageHeight * 4).fill(255);
   const largest = largestWeight(tiles);
   const scale = largest > 0 ? 1 / largest : 0;
 
   tiles.forEach((tile, t) => {
     const left = GAP + (t % columns) * (tileWidth + GAP);
-    const top = GAP + Math.floor(t / columns) * (tileHeight + labelHeight + GAP);
+    const top = captionHeight + GAP + Math.floor(t / columns) * (tileHeight + labelHeight + GAP);
     for (let y = 0; y < tileHeight; y++) {
       for (let x = 0; x < tileWidth; x++) {
         const v = tile.values[Math.floor(y / ZOOM) * width + Math.floor(x / ZOOM)] * scale;
@@ -79,5 +85,6 @@ export function weightsPng(tiles: Tile[], height: number, width: number): Buffer
     const labelLeft = left + Math.floor((tileWidth - textWidth(label, LABEL_SCALE)) / 2);
     drawText(rgba, imageWidth, label, labelLeft, top + tileHeight + 4, LABEL_SCALE, [0, 0, 0]);
   });
+  if (caption) drawText(rgba, imageWidth, caption.toUpperCase(), GAP, GAP, LABEL_SCALE, [0, 0, 0]);
   return encodePng(rgba, imageWidth, imageHeight);
 }

@@ -80,15 +80,20 @@ export async function startRun(
 ): Promise<RunResult> {
   const opened = openRun(requested, placement, hooks);
   const live = liveRun(opened, hooks);
+  let run: PreparedRun | undefined;
   try {
-    const run = await prepare(opened, placement, hooks, live);
-    const seconds = await trainEpochs(run, live, hooks, (epoch) => record(run, live, epoch));
-    const result = report(run, live, seconds);
+    const prepared = await prepare(opened, placement, hooks, live);
+    run = prepared;
+    const seconds = await trainEpochs(prepared, live, hooks, (epoch) =>
+      record(prepared, live, epoch),
+    );
+    const result = report(prepared, live, seconds);
     endLog(live, 'finished');
     live.emit({ type: 'finished', result });
     return result;
   } catch (error) {
     const stop = explainStop(error, live);
+    if (stop instanceof InterruptedError && run) reportStopped(run, live);
     endLog(
       live,
       stop instanceof InterruptedError ? 'interrupted' : 'failed',
@@ -392,6 +397,28 @@ function report(run: PreparedRun, live: LiveRun, seconds: number): RunResult {
     seconds,
     ...(tfjsCheck ? { tfjsCheck } : {}),
   };
+}
+
+/**
+ * A stopped run's report (Stop in the studio, Ctrl-C): report.html and weights.png of the model
+ * saved (model.json, as of a finished epoch), marked "stopped after epoch e, batch b", where b is
+ * the batches taken in the epoch that did not finish. No finished epoch: nothing to report. A
+ * report that cannot be written is let be: the stop's own message says what was saved.
+ */
+function reportStopped(run: PreparedRun, live: LiveRun): void {
+  const { out, finished } = live;
+  const last = finished[finished.length - 1];
+  if (!last || !live.engine) return;
+  const note = `stopped after epoch ${last.epoch}, batch ${Math.max(0, live.step - last.steps)}`;
+  try {
+    run.curves.draw(finished);
+    const saved = parseModel(readFileSync(join(out, 'model.json'), 'utf8'), 'model.json', live.engine);
+    const stepCurves = runCurves(readEvents(out), finished);
+    const files = reportFiles(run.runConfig, finished, stepCurves, saved.network, run.data.test, note);
+    for (const [name, contents] of files) writeFileAtomic(join(out, name), contents);
+  } catch {
+    // the interruption's message says what was saved; the report is a bonus
+  }
 }
 
 // ---- close ----

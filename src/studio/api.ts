@@ -17,6 +17,8 @@ export interface RunSummary {
   lastStep: number;
   testAccuracy: number | null;
   testLoss: number | null;
+  /** When it started (ms since 1970): the list is newest first by it. */
+  started: number;
   /** Started from the studio (and so stoppable from it). */
   startedHere: boolean;
 }

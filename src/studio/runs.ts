@@ -45,6 +45,10 @@ interface Child {
   id: string;
   folder: string;
   args: string[];
+  /** `train --resume` of its existing folder, not a new run. */
+  resume?: boolean;
+  /** When the page asked for it (ms since 1970): where it sorts before its log says. */
+  asked: number;
   process?: ChildProcess;
   /** The last lines it wrote to stderr: its error, when it fails before its folder says so. */
   stderr: string;
@@ -155,11 +159,26 @@ export class Runs {
     return this.entry(id)?.problem ?? null;
   }
 
+  /** When a run started: its log's first start line, else its folder's time, else when asked. */
+  private startedAt(id: string, record: RunRecord | undefined): number {
+    const start = record?.events.find((event) => event.type === 'start');
+    const time = start ? Date.parse(start.time) : NaN;
+    if (Number.isFinite(time)) return time;
+    const child = this.children.get(id);
+    try {
+      return statSync(join(this.folder, id)).mtimeMs;
+    } catch {
+      return child?.asked ?? 0;
+    }
+  }
+
   private summary(id: string): RunSummary | null {
     const child = this.children.get(id);
     const entry = this.entry(id);
     const record = entry?.record;
+    const started = this.startedAt(id, record);
     const blank = {
+      started,
       config: {},
       epochs: 0,
       steps: 0,
@@ -181,9 +200,11 @@ export class Runs {
       };
     }
     const last = record.history[record.history.length - 1];
+    const waiting = child !== undefined && this.queue.includes(child);
     return {
       id,
-      status: record.status,
+      status: waiting ? 'queued' : record.status,
+      started,
       ...(record.message ? { message: record.message } : {}),
       config: record.config,
       epochs: last?.epoch ?? 0,
@@ -195,7 +216,7 @@ export class Runs {
     };
   }
 
-  /** Every run in the folder and every run started here, newest first. */
+  /** Every run in the folder and every run started here, newest first (by start time). */
   list(): RunSummary[] {
     let names: string[] = [];
     try {
@@ -206,10 +227,9 @@ export class Runs {
     const ids = new Set([...names, ...this.children.keys()]);
     for (const id of this.entries.keys()) if (!ids.has(id)) this.entries.delete(id); // removed
     return [...ids]
-      .sort()
-      .reverse()
       .map((id) => this.summary(id))
-      .filter((summary) => summary !== null);
+      .filter((summary) => summary !== null)
+      .sort((a, b) => b.started - a.started || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 
   /** Whether `count` more runs can start or wait (MAX_QUEUED wait at most). */
@@ -225,11 +245,35 @@ export class Runs {
   start(args: string[]): string {
     this.checkFolder();
     const id = this.freeName();
-    const child: Child = { id, folder: join(this.folder, id), args, stderr: '' };
+    const child: Child = { id, folder: join(this.folder, id), args, stderr: '', asked: Date.now() };
     if (this.running() < this.maxRuns) this.launch(child);
     else this.queue.push(child);
     this.children.set(id, child);
     return id;
+  }
+
+  /**
+   * Continues an interrupted run with `train --resume` of its folder, started (or queued) as
+   * `start` starts runs; `train` itself checks the checkpoint and takes the folder's lock.
+   */
+  resume(id: string): 'resuming' | 'no such run' | 'not interrupted' | 'running' {
+    const record = this.record(id);
+    if (!record) return 'no such run';
+    const earlier = this.children.get(id);
+    if (earlier && earlier.exitCode === undefined) return 'running';
+    if (record.status !== 'interrupted' || record.history.length === 0) return 'not interrupted';
+    const child: Child = {
+      id,
+      folder: record.folder,
+      args: [],
+      resume: true,
+      stderr: '',
+      asked: Date.now(),
+    };
+    if (this.running() < this.maxRuns) this.launch(child);
+    else this.queue.push(child);
+    this.children.set(id, child);
+    return 'resuming';
   }
 
   /** The runs folder exists (made if need be) and can take new folders, or a UserError says why. */
@@ -269,14 +313,14 @@ export class Runs {
   /** Makes the run's folder (its own: a name taken since it was queued fails) and starts it. */
   private launch(child: Child): void {
     try {
-      mkdirSync(child.folder);
+      if (!child.resume) mkdirSync(child.folder);
     } catch (error) {
       throw new UserError(
         `${child.folder}: cannot create the run folder (${errorCode(error)})`,
         EXIT.input,
       );
     }
-    const args = ['train', '--out', child.folder, '--no-progress'];
+    const args = ['train', child.resume ? '--resume' : '--out', child.folder, '--no-progress'];
     args.push('--threads', String(this.threads), ...child.args);
     // a process group of its own: a Ctrl-C in the studio's terminal reaches it once, from
     // close(), not twice (a second SIGINT would make it quit at once)

@@ -13,6 +13,8 @@
 //                                  400 {"errors"}; 429 when MAX_QUEUED runs wait already; 409
 //                                  when the runs folder cannot take a new run folder
 //   POST /api/runs/:id/stop        interrupt a run started here, as Ctrl-C does
+//   POST /api/runs/:id/resume      continue an interrupted run (`train --resume`) → 202; 409
+//                                  when it is not interrupted or runs already; 429 queue full
 //   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"} (429: all or none)
 //   GET  /api/lessons/:name/figures?run=a&run=b   what the lesson's runs (in its order) show so
 //                                  far: its figures and chart (lessonFigures.ts), each arm's status
@@ -354,6 +356,13 @@ export class Studio {
     }
     if (method === 'GET' && resource === 'lessons' && action === 'figures' && parts.length === 4) {
       return sendJson(response, 200, this.lessonFigures(id, url.searchParams.getAll('run')));
+    }
+    if (method === 'POST' && resource === 'runs' && action === 'resume') {
+      if (!this.runs.record(id)) throw new HttpError(404, `no such run: ${id}`);
+      this.checkRoom(1);
+      const outcome = this.runs.resume(id);
+      if (outcome === 'no such run') throw new HttpError(404, `no such run: ${id}`);
+      return sendJson(response, outcome === 'resuming' ? 202 : 409, { id, result: outcome });
     }
     if (method === 'POST' && resource === 'lessons' && parts.length === 3) {
       const lesson = LESSONS.find((candidate) => candidate.name === id);
