@@ -12,7 +12,7 @@ import {
 } from '../run/options.js';
 import { defaultEpochs } from '../run/optionRules.js';
 
-/** The options the form shows, in its order. */
+/** The options the form shows first, in its order. */
 export const FORM_OPTIONS = [
   'data',
   'hidden',
@@ -23,10 +23,27 @@ export const FORM_OPTIONS = [
   'lr',
   'lrSchedule',
   'epochs',
-  'steps',
   'batchSize',
   'seed',
+] as const;
+
+/** The rest of the run's options, folded under "More options", in its order. */
+export const ADVANCED_OPTIONS = [
+  'valSplit',
+  'keep',
+  'earlyStop',
+  'init',
+  'weightDecay',
+  'momentum',
+  'beta1',
+  'beta2',
+  'adamEpsilon',
+  'steps',
   'trainLimit',
+  'testLimit',
+  'shuffle',
+  'logEvery',
+  'engine',
 ] as const;
 
 export interface FormField {
@@ -38,6 +55,10 @@ export interface FormField {
   /** Where it starts: the command line's default ('' for none). */
   value: string | boolean;
   placeholder?: string;
+  /** Folded under "More options". */
+  advanced: boolean;
+  /** What the option does, in --help's words. */
+  help: string;
 }
 
 /** Choices the form spells out more than --help does. */
@@ -50,18 +71,26 @@ const CHOICE_TEXT: Record<string, string> = {
 const DATA_CHOICES = ['mnist', 'fashion'];
 
 export function formFields(): FormField[] {
-  return FORM_OPTIONS.map((name) => {
+  const names = [...FORM_OPTIONS, ...ADVANCED_OPTIONS];
+  return names.map((name) => {
     const spec = OPTIONS_BY_NAME.get(name)!;
-    const base = { name, label: spec.label };
+    const advanced = (ADVANCED_OPTIONS as readonly string[]).includes(name);
+    const base = { name, label: spec.label, advanced, help: spec.help };
     if (spec.kind === 'boolean')
       return { ...base, control: 'checkbox', value: spec.default === true };
     const choices = name === 'data' ? DATA_CHOICES : spec.choices;
     if (choices) {
+      // a choice without a default of its own (keep) starts at '', which sends nothing
+      const none =
+        spec.default === undefined ? [{ value: '', text: `default: ${spec.defaultText ?? ''}` }] : [];
       return {
         ...base,
         control: 'select',
-        choices: choices.map((value) => ({ value, text: CHOICE_TEXT[value] ?? value })),
-        value: String(spec.default),
+        choices: [
+          ...none,
+          ...choices.map((value) => ({ value, text: CHOICE_TEXT[value] ?? value })),
+        ],
+        value: spec.default === undefined ? '' : String(spec.default),
       };
     }
     const value = Array.isArray(spec.default)

@@ -53,32 +53,94 @@ function describe(run: RunSummary): string {
 
 // ---- the list of runs ----
 
+type SortKey = 'started' | 'accuracy' | 'loss';
+/** The table's order: newest first until a column header asks for another. */
+const sort: { key: SortKey; descending: boolean } = { key: 'started', descending: true };
+
+/** The runs in the table's order: null figures (no epoch yet) last, whichever the direction. */
+function sortedRuns(): RunSummary[] {
+  const value = (run: RunSummary) =>
+    sort.key === 'started' ? run.started : sort.key === 'accuracy' ? run.testAccuracy : run.testLoss;
+  return [...runs].sort((a, b) => {
+    const [x, y] = [value(a), value(b)];
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    return sort.descending ? y - x : x - y;
+  });
+}
+
+/** Whether a run matches the filter box's words (each word somewhere in its id, status, model). */
+function matches(run: RunSummary, filter: string): boolean {
+  const text = [run.id, run.status, describe(run), JSON.stringify(run.config)]
+    .join(' ')
+    .toLowerCase();
+  return filter
+    .toLowerCase()
+    .split(/\s+/)
+    .every((word) => text.includes(word));
+}
+
+function setupList(): void {
+  for (const header of document.querySelectorAll<HTMLElement>('#run-table th[data-sort]')) {
+    header.querySelector('button')!.addEventListener('click', () => {
+      const key = header.dataset.sort as SortKey;
+      // a new column starts at its best: high accuracy, low loss, the newest
+      sort.descending = sort.key === key ? !sort.descending : key !== 'loss';
+      sort.key = key;
+      renderList();
+    });
+  }
+  byId('run-filter').addEventListener('input', renderList);
+}
+
 function renderList(): void {
-  const list = byId<HTMLUListElement>('run-list');
+  for (const header of document.querySelectorAll<HTMLElement>('#run-table th[data-sort]')) {
+    const sorted = header.dataset.sort === sort.key;
+    header.setAttribute(
+      'aria-sort',
+      sorted ? (sort.descending ? 'descending' : 'ascending') : 'none',
+    );
+  }
+  const filter = byId<HTMLInputElement>('run-filter').value.trim();
+  // a selected run stays in sight whatever the filter
+  const shownRuns = sortedRuns().filter((run) => selected.has(run.id) || matches(run, filter));
+  byId('run-count').textContent = filter
+    ? `${shownRuns.length} of ${runs.length} runs match`
+    : `${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const list = byId<HTMLTableSectionElement>('run-list');
   list.replaceChildren(
-    ...runs.map((run) => {
+    ...shownRuns.map((run) => {
       const box = element('input', { type: 'checkbox' });
       box.checked = selected.has(run.id);
       box.addEventListener('change', () => {
         if (box.checked) selected.add(run.id);
         else selected.delete(run.id);
         renderList();
+        renderModelChoice();
         void renderSelection();
       });
-      const figures =
-        run.epochs > 0 ? ` epoch ${run.epochs}, test ${percent(run.testAccuracy)}` : '';
+      const epochs = run.epochs > 0 ? `, epoch ${run.epochs}` : '';
       return element(
-        'li',
+        'tr',
         {
           'data-testid': 'run-item',
           'data-id': run.id,
           'data-status': run.status,
           class: selected.has(run.id) ? 'selected' : '',
         },
-        element('label', {}, box, ` ${run.id} `),
-        element('span', { class: `status ${run.status}` }, run.status),
-        figures,
-        element('span', { class: 'what' }, describe(run)),
+        element(
+          'td',
+          {},
+          element('label', {}, box, ` ${run.id}`),
+          element(
+            'span',
+            { class: 'what' },
+            element('span', { class: `status ${run.status}` }, run.status),
+            epochs,
+            describe(run) ? ` · ${describe(run)}` : '',
+          ),
+        ),
+        element('td', { class: 'number' }, percent(run.testAccuracy)),
+        element('td', { class: 'number' }, run.testLoss === null ? '–' : run.testLoss.toFixed(4)),
       );
     }),
   );
@@ -190,9 +252,13 @@ async function renderSelection(force = false): Promise<void> {
   const title = byId('selection-title');
   const summary = byId('selection-summary');
   const stop = byId<HTMLButtonElement>('stop');
+  const resume = byId<HTMLButtonElement>('resume');
+  const report = byId<HTMLAnchorElement>('report-link');
   const charts = byId('charts');
   const details = byId('details');
   stop.hidden = true;
+  resume.hidden = true;
+  report.hidden = true;
   detailsShown = ids.length === 1 ? detailsShown : '';
   if (ids.length === 0) {
     title.textContent = 'No run selected';
@@ -248,7 +314,7 @@ async function renderSelection(force = false): Promise<void> {
     title.textContent = `Run ${id}`;
     summary.textContent = `${listed.status}…`;
     stop.hidden = false;
-    stop.onclick = () => void api(`${runPath(id)}/stop`, {});
+    stop.onclick = () => void act(`${runPath(id)}/stop`);
     clearCharts(charts);
     details.replaceChildren();
     return;
@@ -260,7 +326,12 @@ async function renderSelection(force = false): Promise<void> {
     `${run.status}${run.message ? ` (${run.message})` : ''}. ${describe(run)}; ` +
     `${run.epochs} epochs, ${run.steps} steps, test accuracy ${percent(run.testAccuracy)}.`;
   stop.hidden = !(run.startedHere && ['running', 'starting', 'queued'].includes(run.status));
-  stop.onclick = () => void api(`${runPath(id)}/stop`, {});
+  stop.onclick = () => void act(`${runPath(id)}/stop`);
+  // a stopped run with a finished epoch: continued as `train --resume` would
+  resume.hidden = !(run.status === 'interrupted' && run.epochs > 0);
+  resume.onclick = () => void act(`${runPath(id)}/resume`);
+  report.hidden = !(['finished', 'interrupted'].includes(run.status) && run.epochs > 0);
+  report.href = `${runFiles(id)}report.html`;
   drawCharts(charts, [{ label: id, runs: [id], curves: run.curves, files: [runFiles(id)] }]);
   // the model changes once an epoch: its pictures are fetched again only then
   const epochShown = `${id}:${run.epochs}`;
@@ -270,35 +341,93 @@ async function renderSelection(force = false): Promise<void> {
   else details.replaceChildren();
 }
 
+/** Stop or Resume: the server's refusal, if any, shown under the buttons. */
+async function act(path: string): Promise<void> {
+  const shownError = byId('action-error');
+  shownError.textContent = '';
+  const { status, json } = await api<{ result?: string; error?: string }>(path, {});
+  if (status >= 300) shownError.textContent = json.error ?? json.result ?? `refused (${status})`;
+}
+
 // ---- starting runs ----
 
-/** One field of the form, as formFields() describes it, in its label. */
-function fieldElement(field: FormField): HTMLLabelElement {
+/**
+ * One field of the form, as formFields() describes it: its label around its control, then the
+ * place of its error, which the control names in aria-describedby (with its help).
+ */
+function fieldElement(field: FormField): HTMLElement[] {
+  const errorId = `error-${field.name}`;
+  const describedBy = { 'aria-describedby': errorId, title: field.help };
+  const error = element('p', { class: 'error', id: errorId, 'data-error-for': field.name });
   if (field.control === 'checkbox') {
-    const box = element('input', { type: 'checkbox', name: field.name });
+    const box = element('input', { type: 'checkbox', name: field.name, ...describedBy });
     box.checked = field.value === true;
-    return element('label', { class: 'check' }, box, ` ${field.label}`);
+    return [element('label', { class: 'check' }, box, ` ${field.label}`), error];
   }
   const control =
     field.control === 'select'
       ? element(
           'select',
-          { name: field.name },
+          { name: field.name, ...describedBy },
           ...field.choices!.map((choice) =>
             element('option', { value: choice.value }, choice.text),
           ),
         )
       : element('input', {
           name: field.name,
+          ...describedBy,
           ...(field.placeholder ? { placeholder: field.placeholder } : {}),
         });
   control.value = String(field.value);
-  return element('label', {}, `${field.label} `, control);
+  return [element('label', {}, `${field.label} `, control), error];
+}
+
+/** The form's values as the API takes them: empty fields are not sent (the defaults). */
+function formOptions(form: HTMLFormElement): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const field of form.elements) {
+    if (!(field instanceof HTMLInputElement || field instanceof HTMLSelectElement)) continue;
+    if (!field.name) continue;
+    if (field instanceof HTMLInputElement && field.type === 'checkbox') {
+      options[field.name] = field.checked;
+    } else if (field.value.trim() !== '') {
+      options[field.name] = field.value.trim();
+    }
+  }
+  if (!options.hidden) delete options.activation; // no hidden layers: no activation
+  return options;
+}
+
+/** The server's errors by field, each beside its field (and the form's own above Start). */
+function showErrors(form: HTMLFormElement, errors: Record<string, string>): void {
+  const general: string[] = [];
+  let first: HTMLElement | null = null;
+  for (const [name, message] of Object.entries(errors)) {
+    const place = form.querySelector<HTMLElement>(`.error[data-error-for="${CSS.escape(name)}"]`);
+    if (!place || !name) {
+      general.push(message);
+      continue;
+    }
+    place.textContent = message;
+    const control = form.querySelector<HTMLElement>(`[name="${CSS.escape(name)}"]`)!;
+    control.setAttribute('aria-invalid', 'true');
+    // an error in a folded option unfolds it
+    if (place.closest('details')) (place.closest('details') as HTMLDetailsElement).open = true;
+    first ??= control;
+  }
+  byId('form-error').textContent = general.join(' ');
+  first?.focus();
 }
 
 function setupForm(): void {
   const form = byId<HTMLFormElement>('start-form');
-  byId('form-fields').replaceWith(...formFields().map(fieldElement));
+  const fields = formFields();
+  byId('form-fields').replaceWith(
+    ...fields.filter((field) => !field.advanced).flatMap(fieldElement),
+  );
+  byId('advanced-fields').replaceWith(
+    ...fields.filter((field) => field.advanced).flatMap(fieldElement),
+  );
   // the defaults that depend on other fields, shown as the fields' placeholders
   const named = (name: string) => form.querySelector<HTMLInputElement>(`[name="${name}"]`)!;
   const showDefaults = () => {
@@ -313,32 +442,26 @@ function setupForm(): void {
   showDefaults();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const options: Record<string, unknown> = {};
-    for (const field of form.elements) {
-      if (!(field instanceof HTMLInputElement || field instanceof HTMLSelectElement)) continue;
-      if (!field.name) continue;
-      if (field instanceof HTMLInputElement && field.type === 'checkbox') {
-        options[field.name] = field.checked;
-      } else if (field.value.trim() !== '') {
-        options[field.name] = field.value.trim();
-      }
+    for (const error of form.querySelectorAll('.error')) error.textContent = '';
+    for (const invalid of form.querySelectorAll('[aria-invalid]')) {
+      invalid.removeAttribute('aria-invalid');
     }
-    if (!options.hidden) delete options.activation; // no hidden layers: no activation
-    for (const error of form.querySelectorAll('.error')) error.remove();
-    const { status, json } = await api<{ id?: string; errors?: Record<string, string> }>(
-      '/api/runs',
-      options,
-    );
+    const { status, json } = await api<{
+      id?: string;
+      errors?: Record<string, string>;
+      error?: string;
+    }>('/api/runs', formOptions(form));
     if (status === 201 && json.id) {
+      // the new run: on top of the list (newest first), selected, the filter cleared
       selected.clear();
       selected.add(json.id);
+      byId<HTMLInputElement>('run-filter').value = '';
+      sort.key = 'started';
+      sort.descending = true;
+      renderList();
       return;
     }
-    for (const [name, message] of Object.entries(json.errors ?? { '': 'the run did not start' })) {
-      const field = form.querySelector(`[name="${CSS.escape(name)}"]`);
-      const error = element('p', { class: 'error', 'data-error-for': name }, message);
-      (field?.closest('label') ?? form.querySelector('button'))!.after(error);
-    }
+    showErrors(form, json.errors ?? { '': json.error ?? 'the run did not start' });
   });
 }
 
@@ -351,10 +474,40 @@ function setupLessons(): void {
 
 // ---- drawing ----
 
-/** The run whose model classifies drawings: the first selected with a model, else the newest. */
+/** The run chosen for drawings ('' for the automatic choice). */
+let modelChoice = '';
+
+/**
+ * The run whose model classifies drawings: the one chosen, else the first selected with a model,
+ * else the newest with one.
+ */
 function drawingModel(): RunSummary | undefined {
   const ready = runs.filter((run) => run.epochs > 0);
-  return ready.find((run) => selected.has(run.id)) ?? ready[0];
+  return (
+    ready.find((run) => run.id === modelChoice) ??
+    ready.find((run) => selected.has(run.id)) ??
+    ready[0]
+  );
+}
+
+/** The drawing's model: the select's choices (the runs with a model) and what it uses now. */
+function renderModelChoice(): void {
+  const choice = byId<HTMLSelectElement>('draw-model-choice');
+  const ready = runs.filter((run) => run.epochs > 0);
+  const wanted = ['', ...ready.map((run) => run.id)];
+  const have = [...choice.options].map((option) => option.value);
+  if (JSON.stringify(wanted) !== JSON.stringify(have)) {
+    choice.replaceChildren(
+      element('option', { value: '' }, 'the selected run, else the newest'),
+      ...ready.map((run) => element('option', { value: run.id }, run.id)),
+    );
+  }
+  if (!wanted.includes(modelChoice)) modelChoice = '';
+  choice.value = modelChoice;
+  const model = drawingModel();
+  byId('draw-model').textContent = model
+    ? `Drawings are classified by run ${model.id}${describe(model) ? ` (${describe(model)})` : ''}.`
+    : 'No run has a model yet: train one to classify drawings.';
 }
 
 function setupDrawing(): void {
@@ -390,7 +543,6 @@ function setupDrawing(): void {
       if (pixels[i] > 0) ink = true;
     }
     const model = drawingModel();
-    byId('draw-model').textContent = model ? `model: run ${model.id}` : 'no run has a model yet';
     if (ink && model) {
       const input = prepareDigit({ width: canvas.width, height: canvas.height, pixels }, 28, 28);
       prepared.getContext('2d')!.putImageData(digitImage(input.pixels), 0, 0);
@@ -449,6 +601,11 @@ function setupDrawing(): void {
   canvas.addEventListener('pointerup', end);
   canvas.addEventListener('pointercancel', end);
   byId('clear').addEventListener('click', clear);
+  byId<HTMLSelectElement>('draw-model-choice').addEventListener('change', (event) => {
+    modelChoice = (event.target as HTMLSelectElement).value;
+    renderModelChoice();
+    void classify();
+  });
   clear();
 }
 
@@ -469,10 +626,12 @@ function connect(): void {
     runs = JSON.parse((event as MessageEvent<string>).data) as RunSummary[];
     for (const id of [...selected]) if (!runs.some((run) => run.id === id)) selected.delete(id);
     renderList();
+    renderModelChoice();
     void renderSelection();
   });
 }
 
+setupList();
 setupForm();
 setupDrawing();
 void setupLessons();
