@@ -99,6 +99,8 @@ function renderList(): void {
       'aria-sort',
       sorted ? (sort.descending ? 'descending' : 'ascending') : 'none',
     );
+    // the arrow is for the eye: aria-sort tells a screen reader, and the name stays the column's
+    header.querySelector('.arrow')!.textContent = sorted ? (sort.descending ? ' ▼' : ' ▲') : '';
   }
   const filter = byId<HTMLInputElement>('run-filter').value.trim();
   // a selected run stays in sight whatever the filter
