@@ -41,7 +41,6 @@ export const ADVANCED_OPTIONS = [
   'steps',
   'trainLimit',
   'testLimit',
-  'shuffle',
   'logEvery',
   'engine',
 ] as const;
