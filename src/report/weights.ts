@@ -48,12 +48,7 @@ export function largestWeight(tiles: Tile[]): number {
 }
 
 /** The tiles in a grid, labelled, as PNG bytes; a caption (a stopped run's mark) above them. */
-export function weightsPng(
-  tiles: Tile[],
-  height: number,
-  width: number,
-  caption?: string,
-): Buffer {
+export function weightsPng(tiles: Tile[], height: number, width: number, caption?: string): Buffer {
   const tileWidth = width * ZOOM;
   const tileHeight = height * ZOOM;
   const labelHeight = GLYPH_HEIGHT * LABEL_SCALE + 6;

@@ -412,9 +412,20 @@ function reportStopped(run: PreparedRun, live: LiveRun): void {
   const note = `stopped after epoch ${last.epoch}, batch ${Math.max(0, live.step - last.steps)}`;
   try {
     run.curves.draw(finished);
-    const saved = parseModel(readFileSync(join(out, 'model.json'), 'utf8'), 'model.json', live.engine);
+    const saved = parseModel(
+      readFileSync(join(out, 'model.json'), 'utf8'),
+      'model.json',
+      live.engine,
+    );
     const stepCurves = runCurves(readEvents(out), finished);
-    const files = reportFiles(run.runConfig, finished, stepCurves, saved.network, run.data.test, note);
+    const files = reportFiles(
+      run.runConfig,
+      finished,
+      stepCurves,
+      saved.network,
+      run.data.test,
+      note,
+    );
     for (const [name, contents] of files) writeFileAtomic(join(out, name), contents);
   } catch {
     // the interruption's message says what was saved; the report is a bonus

@@ -81,7 +81,9 @@ export function formFields(): FormField[] {
     if (choices) {
       // a choice without a default of its own (keep) starts at '', which sends nothing
       const none =
-        spec.default === undefined ? [{ value: '', text: `default: ${spec.defaultText ?? ''}` }] : [];
+        spec.default === undefined
+          ? [{ value: '', text: `default: ${spec.defaultText ?? ''}` }]
+          : [];
       return {
         ...base,
         control: 'select',

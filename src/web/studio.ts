@@ -60,7 +60,11 @@ const sort: { key: SortKey; descending: boolean } = { key: 'started', descending
 /** The runs in the table's order: null figures (no epoch yet) last, whichever the direction. */
 function sortedRuns(): RunSummary[] {
   const value = (run: RunSummary) =>
-    sort.key === 'started' ? run.started : sort.key === 'accuracy' ? run.testAccuracy : run.testLoss;
+    sort.key === 'started'
+      ? run.started
+      : sort.key === 'accuracy'
+        ? run.testAccuracy
+        : run.testLoss;
   return [...runs].sort((a, b) => {
     const [x, y] = [value(a), value(b)];
     if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;

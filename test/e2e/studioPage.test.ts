@@ -177,7 +177,9 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     await row
       .filter({ hasText: new RegExp(`epoch (${epochsBefore + 1}|${epochsBefore + 2})\\b`) })
       .waitFor({ timeout: 90_000 });
-    const events = readFileSync(join(runs, id, 'events.jsonl'), 'utf8').trim().split('\n');
+    const events = readFileSync(join(runs, id, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     const starts = events.map((line) => JSON.parse(line)).filter((e) => e.type === 'start');
     expect(starts).toHaveLength(2);
     expect(starts[1].epoch).toBe(epochsBefore);
@@ -192,7 +194,9 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     const page = await open({ width: 390 });
     await page.getByRole('row', { name: /alpha/ }).getByRole('checkbox').check();
     await page.locator('.chart').first().waitFor();
-    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+    const widths = await page.evaluate<number[]>(
+      '[document.documentElement.scrollWidth, innerWidth]',
+    );
     expect(widths).toEqual([390, 390]);
     const canvas = page.getByRole('img', { name: /Drawing area/ });
     await canvas.scrollIntoViewIfNeeded();
@@ -213,9 +217,11 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
       const page = await open({ colorScheme });
       await page.getByRole('row', { name: /beta/ }).getByRole('checkbox').check();
       await page.locator('.chart').first().waitFor();
-      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const background = await page.evaluate<string>(
+        'getComputedStyle(document.body).backgroundColor',
+      );
       expect(background).toBe(colorScheme === 'dark' ? 'rgb(22, 22, 22)' : 'rgb(255, 255, 255)');
-      const low = await page.evaluate(lowContrastTexts);
+      const low = await page.evaluate<string[]>(LOW_CONTRAST_TEXTS);
       expect(low).toEqual([]);
       await page.context().close();
     });
@@ -226,16 +232,16 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     let reached = 0;
     for (let tab = 1; tab <= 6 && !reached; tab++) {
       await page.keyboard.press('Tab');
-      const lesson = await page.evaluate(() => document.activeElement?.hasAttribute('data-lesson'));
-      if (lesson) reached = tab;
+      if ((await page.locator(':focus').getAttribute('data-lesson')) !== null) reached = tab;
     }
     expect(reached).toBeGreaterThan(0);
     // and Enter on the header's "Runs" link takes the keyboard to the list
     await page.getByRole('link', { name: 'Runs', exact: true }).focus();
     await page.keyboard.press('Enter');
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => document.activeElement?.getAttribute('type'));
-    expect(focused).toBe('search');
+    expect(await page.locator(':focus').getAttribute('aria-describedby')).toBe('runs-hint');
+    await page.keyboard.type('sgd');
+    expect(await page.getByRole('searchbox', { name: 'Filter runs' }).inputValue()).toBe('sgd');
     await page.context().close();
   });
 
@@ -246,7 +252,8 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
     const client = await page.context().newCDPSession(page);
-    const touch = (type: string, x: number, y: number) =>
+    type Touch = 'touchStart' | 'touchMove' | 'touchEnd';
+    const touch = (type: Touch, x: number, y: number) =>
       client.send('Input.dispatchTouchEvent', {
         type,
         touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + x, y: box.y + y }],
@@ -266,43 +273,43 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
 });
 
 /**
- * The page's texts whose colour on their background has a contrast under 4.5:1 (WCAG's
- * relative luminance), with the colours: run in the page.
+ * The page's texts whose colour on their background has a contrast under 4.5:1 (WCAG's relative
+ * luminance), with the colours. Page code, as a string: the tests are typed without the DOM.
  */
-function lowContrastTexts(): string[] {
-  const parse = (colour: string) => {
-    const [r, g, b, a = 1] = colour.match(/[\d.]+/g)!.map(Number);
+const LOW_CONTRAST_TEXTS = `(() => {
+  const parse = (colour) => {
+    const [r, g, b, a = 1] = colour.match(/[\\d.]+/g).map(Number);
     return { rgb: [r, g, b], a };
   };
-  const luminance = (rgb: number[]) => {
+  const luminance = (rgb) => {
     const [r, g, b] = rgb.map((c) => {
       const s = c / 255;
       return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
     });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
-  const backgroundOf = (element: Element | null): number[] => {
+  // the first background out from the element that is not (mostly) transparent
+  const backgroundOf = (element) => {
     for (let node = element; node; node = node.parentElement) {
       const { rgb, a } = parse(getComputedStyle(node).backgroundColor);
       if (a > 0.5) return rgb;
     }
-    return parse(getComputedStyle(document.documentElement).backgroundColor).a > 0.5
-      ? parse(getComputedStyle(document.documentElement).backgroundColor).rgb
-      : [255, 255, 255];
+    return [255, 255, 255];
   };
-  const low: string[] = [];
+  const low = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const text = node.textContent!.trim();
-    const element = node.parentElement!;
+    const text = node.textContent.trim();
+    const element = node.parentElement;
     if (!text || element.closest('.visually-hidden, script, style, table.confusion')) continue;
     const style = getComputedStyle(element);
     const box = element.getBoundingClientRect();
     if (style.visibility === 'hidden' || box.width === 0 || box.height === 0) continue;
     if (element.closest('button:disabled')) continue; // WCAG exempts inactive controls
-    const [fore, back] = [luminance(parse(style.color).rgb), luminance(backgroundOf(element))];
+    const fore = luminance(parse(style.color).rgb);
+    const back = luminance(backgroundOf(element));
     const ratio = (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
-    if (ratio < 4.5) low.push(`${text.slice(0, 30)}: ${style.color} ${ratio.toFixed(2)}`);
+    if (ratio < 4.5) low.push(text.slice(0, 30) + ': ' + style.color + ' ' + ratio.toFixed(2));
   }
   return low;
-}
+})()`;
