@@ -183,6 +183,10 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     const starts = events.map((line) => JSON.parse(line)).filter((e) => e.type === 'start');
     expect(starts).toHaveLength(2);
     expect(starts[1].epoch).toBe(epochsBefore);
+    // a finished run is not resumed, nor one that runs
+    const resume = (run: string) => page.request.post(`${url}api/runs/${run}/resume`, { data: {} });
+    expect((await resume('alpha')).status()).toBe(409);
+    expect(await (await resume(id)).json()).toEqual({ id, result: 'running' });
     await page.getByRole('button', { name: 'Stop' }).click();
     await page
       .locator(`[data-testid=run-item][data-id="${id}"][data-status=interrupted]`)
