@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { Random } from '../random.js';
+import { fileStamp } from './fingerprintCache.js';
 import { readIdxFile, type IdxArray } from './idx.js';
 
 /** A split of a data set. Pixels stay bytes (0..255); they are scaled a batch at a time. */
@@ -27,6 +28,12 @@ export interface Dataset {
   test: Split;
   /** Held out of the training set (`--val-split`) to choose the epoch kept; never trained on. */
   validation?: Split;
+  /**
+   * The files each split was read from, as fingerprintCache.ts fileStamp()s of its images and
+   * labels files: null when a file changed while it was read (its fingerprint is then not
+   * cached). Absent for data not read by loadDataset.
+   */
+  stamps?: { train: string | null; test: string | null };
 }
 
 export const FASHION_FOLDER = '/usr/share/datasets/fashion-mnist';
@@ -160,8 +167,10 @@ export interface LoadOptions {
 }
 
 export async function loadDataset(source: DataSource, options: LoadOptions = {}): Promise<Dataset> {
-  const [train, test] = await Promise.all([
-    options.testOnly ? emptySplit() : loadSplit(source, 'train', options.trainLimit),
+  const [[train, trainStamp], [test, testStamp]] = await Promise.all([
+    options.testOnly
+      ? ([emptySplit(), null] as const)
+      : loadSplit(source, 'train', options.trainLimit),
     loadSplit(source, 'test', options.testLimit),
   ]);
   if (!options.testOnly && (train.height !== test.height || train.width !== test.width)) {
@@ -170,7 +179,7 @@ export async function loadDataset(source: DataSource, options: LoadOptions = {})
         `but test images are ${test.height}×${test.width}`,
     );
   }
-  return { ...source, train, test };
+  return { ...source, train, test, stamps: { train: trainStamp, test: testStamp } };
 }
 
 function emptySplit(): Split {
@@ -181,13 +190,18 @@ async function loadSplit(
   source: DataSource,
   split: keyof typeof SPLIT_FILES,
   limit?: number,
-): Promise<Split> {
+): Promise<readonly [Split, string | null]> {
   const imagesFile = findIdxFile(source.folder, SPLIT_FILES[split].images, 3);
   const labelsFile = findIdxFile(source.folder, SPLIT_FILES[split].labels, 1);
+  const stamp = () => [fileStamp(imagesFile), fileStamp(labelsFile)];
+  const before = stamp();
   const [images, labels] = await Promise.all([readIdxFile(imagesFile), readIdxFile(labelsFile)]);
+  const after = stamp();
   const loaded = toSplit(images, imagesFile, labels, labelsFile, source.classes.length, limit);
   if (loaded.count === 0) throw new DataError(`${imagesFile}: holds no images to ${split} on`);
-  return loaded;
+  // the files as read, unchanged meanwhile, and how many of their images were kept
+  const unchanged = before.every((value, i) => value !== null && value === after[i]);
+  return [loaded, unchanged ? `${before.join(' | ')} | first ${loaded.count}` : null] as const;
 }
 
 /** Checks that an images file and a labels file belong together and keeps the first `limit`. */

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fingerprint, loadDataset, type Dataset } from '../data/dataset.js';
+import { cachedFingerprint } from '../data/fingerprintCache.js';
 import { DivergenceError, EXIT, InterruptedError, UserError } from '../errors.js';
 import type { Engine } from '../model/engine.js';
 import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
@@ -172,7 +173,10 @@ async function prepare(
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const config = configFor(opened, data, hooks);
   const network = networkFor(opened, data, config.batchSize, engine);
-  const trainingData = { count: data.train.count, fingerprint: fingerprint(data.train) };
+  const trainingData = {
+    count: data.train.count,
+    fingerprint: cachedFingerprint(data.stamps?.train ?? null, () => fingerprint(data.train)),
+  };
   if (checkpoint) {
     checkResumeData(checkpoint, trainingData, out);
     restoreNetwork(network, checkpoint.arrays, out);
@@ -187,7 +191,7 @@ async function prepare(
     source: source.name === source.folder ? resolve(source.folder) : (options.data ?? 'mnist'),
     name: data.name,
     testCount: data.test.count,
-    testFingerprint: fingerprint(data.test),
+    testFingerprint: cachedFingerprint(data.stamps?.test ?? null, () => fingerprint(data.test)),
   };
   if (checkpoint) keeper.restore(live.finished, readFileSync(join(out, 'model.json'), 'utf8'));
   startLog(live, runConfig, checkpoint?.state.epoch ?? 0);

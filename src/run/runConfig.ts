@@ -102,7 +102,11 @@ export function withValidation(data: Dataset, options: ResolvedOptions): Dataset
         `${train.count} to train on and ${validation.count} to validate on; both need some`,
     );
   }
-  return { ...data, train, validation };
+  // the training split's stamp says how it was cut, so its cached fingerprint is its own
+  const stamp = data.stamps?.train;
+  const held = stamp ? `${stamp} | held out ${options.valSplit} by seed ${options.seed}` : null;
+  const stamps = data.stamps && { ...data.stamps, train: held };
+  return { ...data, train, validation, ...(stamps ? { stamps } : {}) };
 }
 
 export function datasetSummary(data: Dataset) {
