@@ -89,12 +89,19 @@ export function readPngGrey(file: string): GreyImage {
   return { width, height, pixels };
 }
 
-/** Encodes RGBA pixels (height, width, 4) as PNG bytes. */
+/**
+ * Encodes RGBA pixels (height, width, 4) as PNG bytes. Every row is filtered with Paeth: pngjs
+ * otherwise tries all five filters on each row and keeps the smallest, which costs three to four
+ * times as long (about 40 ms for a run's weights.png) for files about 1% smaller.
+ */
 export function encodePng(rgba: Uint8Array, width: number, height: number): Buffer {
   const png = new PNG({ width, height });
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
-  return PNG.sync.write(png);
+  return PNG.sync.write(png, { filterType: PAETH });
 }
+
+/** The PNG row filter that predicts a pixel from its left, upper and upper-left neighbours. */
+export const PAETH = 4;
 
 /** Encodes grey pixels (height, width) as PNG bytes. */
 export function encodeGreyPng(grey: Uint8Array, width: number, height: number): Buffer {
