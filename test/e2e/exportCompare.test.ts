@@ -3,7 +3,7 @@
 // event log of 500 MB. Real processes on a real run; each refused in one line, in bounded time
 // and memory, and never a half-written folder.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -16,10 +16,10 @@ import {
   closeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Comparison } from '../../src/report/series.js';
 import { ROOT, runCli, temporaryFolder } from '../helpers.js';
+import { cliIn, expectRefusal, FAULT } from './faultyCli.js';
 
 const folder = temporaryFolder();
 const run = join(folder, 'run');
@@ -42,29 +42,7 @@ const model = join(run, 'model.json');
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-const FAULT = pathToFileURL(join(ROOT, 'test/e2e/fsFault.mjs')).href;
-
-/** The CLI as a process, with a file system fault preloaded, killed after `timeout` ms. */
-function cli(args: string[], fault: Record<string, string> = {}, timeout = 60_000) {
-  const started = performance.now();
-  const preload = Object.keys(fault).length ? ['--import', FAULT] : [];
-  const result = spawnSync(
-    process.execPath,
-    [...preload, join(ROOT, 'bin/mnist-softmax.js'), ...args],
-    { cwd: folder, encoding: 'utf8', timeout, env: { ...process.env, ...fault } },
-  );
-  return { ...result, seconds: (performance.now() - started) / 1000 };
-}
-
-/** A refusal: `code`, one line matching `message`, no stack trace. */
-function expectRefusal(result: ReturnType<typeof cli>, code: number, message: RegExp) {
-  expect(result.signal, 'killed by the timeout').toBeNull();
-  expect(result.status).toBe(code);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
-  expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
-}
+const cli = cliIn(folder);
 
 /** An export folder as tfjs wrote it: both files, the manifest naming the weights. */
 function expectWholeExport(tfjs: string) {

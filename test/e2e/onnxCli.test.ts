@@ -3,14 +3,13 @@
 // source model, a place that cannot be written and a disk that fills are each refused in one
 // line with exit 3, in bounded time, and never leave a half-written file.
 
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDataset, readModelFile } from '../../src/index.js';
-import { MNIST, ROOT, runCli, temporaryFolder } from '../helpers.js';
+import { MNIST, runCli, temporaryFolder } from '../helpers.js';
+import { cliIn, expectRefusal } from './faultyCli.js';
 
 ort.env.wasm.numThreads = 1;
 
@@ -36,29 +35,7 @@ const model = join(run, 'model.json');
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-const FAULT = pathToFileURL(join(ROOT, 'test/e2e/fsFault.mjs')).href;
-
-/** The CLI as a process, with a file system fault preloaded, killed after `timeout` ms. */
-function cli(args: string[], fault: Record<string, string> = {}, timeout = 60_000) {
-  const started = performance.now();
-  const preload = Object.keys(fault).length ? ['--import', FAULT] : [];
-  const result = spawnSync(
-    process.execPath,
-    [...preload, join(ROOT, 'bin/mnist-softmax.js'), ...args],
-    { cwd: folder, encoding: 'utf8', timeout, env: { ...process.env, ...fault } },
-  );
-  return { ...result, seconds: (performance.now() - started) / 1000 };
-}
-
-/** A refusal: `code`, one line matching `message`, no stack trace. */
-function expectRefusal(result: ReturnType<typeof cli>, code: number, message: RegExp) {
-  expect(result.signal, 'killed by the timeout').toBeNull();
-  expect(result.status).toBe(code);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
-  expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
-}
+const cli = cliIn(folder);
 
 const exportTo = (file: string, ...more: string[]) =>
   cli(['export', '--model', model, '--onnx', file, ...more]);
