@@ -15,7 +15,7 @@ const LAYERS = {
   report: ['data', 'model', 'train'],
   run: ['data', 'model', 'wasm', 'train', 'report'],
   check: ['data', 'model', 'wasm', 'train'],
-  studio: ['data', 'model', 'wasm', 'train', 'report', 'run'],
+  studio: ['data', 'model', 'wasm', 'train', 'report', 'run', 'check'],
   cli: ['data', 'model', 'wasm', 'train', 'report', 'run', 'check', 'studio'],
   // the browser's pages: plain modules only (their tsconfig has no Node.js types)
   web: ['data', 'report', 'run', 'studio'],

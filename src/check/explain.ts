@@ -173,6 +173,20 @@ export class Explainer {
     };
   }
 
+  /**
+   * Applies to the network the step `explain` reports for this sample and loss: the same
+   * forward, backward and engine.sgdStep on the same parameters, which then stay changed. Each
+   * parameter moves by exactly the `update` of `explain(pixels, label, learningRate)` made just
+   * before (the same float32 operations on the same values). Returns that step's record.
+   */
+  applyStep(pixels: Uint8Array, label: number, learningRate: number, loss: LossName): StepRecord {
+    const explanation = this.explain(pixels, label, learningRate);
+    const x = this.network.engine.imageInput(this.network.input, pixels, 1);
+    const labels = Uint8Array.of(label);
+    const dlogits = explanation.steps[loss].dlogits;
+    return this.step(loss, x, dlogits, labels, learningRate, true);
+  }
+
   /** The loss of the logits and its ∂L/∂z (the loss of a batch of 1: its mean is itself). */
   private loss(name: LossName, logits: Float32Array, labels: Uint8Array) {
     const { lossBuffers, classes } = this;
@@ -232,7 +246,7 @@ export class Explainer {
 
   /**
    * One SGD step on this sample with this loss's gradient (engine.sgdStep, no weight decay),
-   * the forward pass after it, then every parameter restored.
+   * the forward pass after it, then every parameter restored (unless `keep`).
    */
   private step(
     loss: LossName,
@@ -240,6 +254,7 @@ export class Explainer {
     dlogits: Float32Array,
     labels: Uint8Array,
     learningRate: number,
+    keep = false,
   ): StepRecord {
     const { engine, layers } = this.network;
     const dz = engine.allocate(this.classes);
@@ -277,7 +292,7 @@ export class Explainer {
       const probabilitiesAfter = softmax(logitsAfter);
       return { loss, dlogits, parameters, logitsAfter, probabilitiesAfter, lossAfter };
     } finally {
-      for (const [value, before] of saved) value.set(before);
+      if (!keep) for (const [value, before] of saved) value.set(before);
     }
   }
 

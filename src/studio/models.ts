@@ -94,6 +94,42 @@ export class Models {
     return model;
   }
 
+  /** The run's model file as read (network, training record, data), or null before the first epoch. */
+  loaded(folder: string): Promise<LoadedModel | null> {
+    return this.model(folder);
+  }
+
+  /** The modification time of the run's model.json: a copy made of it is stale once this moves. */
+  modelVersion(folder: string): number | null {
+    return this.version(folder);
+  }
+
+  /**
+   * Test image `index` of the data set the model records (or the run's --data): its pixels and
+   * label, and how many test images there are. An index outside them is a RangeError.
+   */
+  async testImage(
+    folder: string,
+    config: Record<string, unknown>,
+    index: number,
+  ): Promise<{ pixels: Uint8Array; label: number; count: number }> {
+    const model = await this.model(folder);
+    if (!model) throw new Error('the run has no model yet (no epoch has finished)');
+    const data = model.data?.source ?? (typeof config.data === 'string' ? config.data : undefined);
+    const { test } = await this.dataset(data);
+    checkDataFits(resolveDataSource(data), test, {
+      file: join(folder, 'model.json'),
+      ...model.network.input,
+      classes: model.network.classes.length,
+    });
+    if (!(Number.isInteger(index) && index >= 0 && index < test.count)) {
+      throw new RangeError(`"index" must be a test image from 0 to ${test.count - 1}`);
+    }
+    const size = test.height * test.width;
+    const pixels = test.images.slice(index * size, (index + 1) * size);
+    return { pixels, label: test.labels[index], count: test.count };
+  }
+
   /** The run's network as of its last finished epoch, or null before the first. */
   async network(folder: string): Promise<Network | null> {
     return (await this.model(folder))?.network ?? null;

@@ -18,6 +18,12 @@
 //   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"} (429: all or none)
 //   GET  /api/lessons/:name/figures?run=a&run=b   what the lesson's runs (in its order) show so
 //                                  far: its figures and chart (lessonFigures.ts), each arm's status
+//   POST /api/runs/:id/explain     {"index"} (a test image) or {"pixels", "label"}, optional
+//                                  "reset" → one sample laid open on the view's copy of the
+//                                  model (stepViews.ts): z, p, both losses, p − y, the squared
+//                                  error's gradient, dW, p after one SGD step
+//   POST /api/runs/:id/explain/step  the same sample → that step applied to the copy (never to
+//                                  the run's model.json): p and the weights before and after
 //   POST /api/predict              {"run", "pixels"} → {"label", "probabilities"}
 //   GET  /api/stream               server-sent events: `runs` (the list) whenever a run changes
 //
@@ -46,6 +52,7 @@ import { lessonFigures, type ArmRecord } from './lessonFigures.js';
 import { LESSONS } from './lessons.js';
 import { Models } from './models.js';
 import { MAX_QUEUED, RUN_ID, Runs } from './runs.js';
+import { StepViewInputError, StepViews } from './stepViews.js';
 import { trainRequest } from './trainRequest.js';
 
 const WEB = new URL('../../dist/web/', import.meta.url);
@@ -203,6 +210,7 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 export class Studio {
   readonly runs: Runs;
   private readonly models: Models;
+  private readonly stepViews: StepViews;
   private readonly server: Server;
   private readonly streams = new Set<ServerResponse>();
   private poll: NodeJS.Timeout | null = null;
@@ -212,6 +220,7 @@ export class Studio {
   constructor(private readonly options: StudioOptions) {
     this.runs = new Runs(options.runs, options.maxRuns, options.threads);
     this.models = new Models(options.engine);
+    this.stepViews = new StepViews(this.models, options.engine);
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (response.headersSent) return response.destroy();
@@ -219,6 +228,8 @@ export class Studio {
         if (!request.complete) response.shouldKeepAlive = false;
         if (error instanceof HttpError) {
           sendJson(response, error.status, error.body ?? { error: error.message });
+        } else if (error instanceof StepViewInputError) {
+          sendJson(response, 400, { error: error.message });
         } else if (error instanceof UserError) {
           // a run's files (a damaged model.json, a runs folder that cannot take a run)
           sendJson(response, 409, { error: error.message });
@@ -353,6 +364,19 @@ export class Studio {
       const outcome = this.runs.stop(id);
       if (outcome === 'no such run') throw new HttpError(404, `no such run: ${id}`);
       return sendJson(response, outcome === 'stopping' ? 202 : 409, { id, result: outcome });
+    }
+    if (method === 'POST' && resource === 'runs' && action === 'explain' && parts.length <= 5) {
+      const which = parts[4];
+      if (which !== undefined && which !== 'step') throw new HttpError(404, `no such API: ${path}`);
+      const record = this.record(id);
+      const body = await readJson(request);
+      const { folder, config } = record;
+      const answer =
+        which === 'step'
+          ? await this.stepViews.step(id, folder, config, body)
+          : await this.stepViews.explain(id, folder, config, body);
+      if (!answer) throw new HttpError(409, `run ${id} has no model yet (no epoch has finished)`);
+      return sendJson(response, 200, answer);
     }
     if (method === 'GET' && resource === 'lessons' && action === 'figures' && parts.length === 4) {
       return sendJson(response, 200, this.lessonFigures(id, url.searchParams.getAll('run')));
