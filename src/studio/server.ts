@@ -1,6 +1,6 @@
 // The studio's web server: its page, the files of its runs, a JSON API and a live stream.
 //
-//   GET  /                         the page (dist/web/studio.html, .js, .css)
+//   GET  /                         the page (dist/web/studio.html, .js, .css, fonts/KaTeX_*)
 //   GET  /runs/:id/:file           a run's report.html, weights.png, model.json, metrics, events
 //   GET  /api/runs                 every run: id, status, config, last metrics
 //   GET  /api/runs/:id             one run, with its curves (as compare draws them)
@@ -307,6 +307,17 @@ export class Studio {
     if (method === 'GET' && ASSETS[path]) {
       const [file, type] = ASSETS[path];
       return send(response, 200, type, readFileSync(new URL(file, WEB)));
+    }
+    // the typesetting's fonts (KaTeX's, bundled by build:web beside studio.css)
+    const font = /^\/fonts\/(KaTeX_[A-Za-z0-9_-]+\.(woff2|woff|ttf))$/.exec(path);
+    if (method === 'GET' && font) {
+      let body: Buffer;
+      try {
+        body = readFileSync(new URL(`fonts/${font[1]}`, WEB));
+      } catch {
+        throw new HttpError(404, 'no such file');
+      }
+      return send(response, 200, `font/${font[2]}`, body);
     }
     if (method === 'GET' && path === '/favicon.ico') {
       response.writeHead(204);

@@ -8,6 +8,7 @@ import type { RunEvaluation, RunSummary } from '../studio/api.js';
 import { clearCharts, drawCharts } from './charts.js';
 import { dependentPlaceholders, formFields, type FormField } from './formFields.js';
 import { mountLessons } from './lessonView.js';
+import { mountStepView } from './stepView.js';
 import './studio.css';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -641,4 +642,5 @@ setupList();
 setupForm();
 setupDrawing();
 void setupLessons();
+mountStepView(byId('open-step-view'), byId('step-view'), () => drawingModel()?.id);
 connect();

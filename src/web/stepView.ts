@@ -1,0 +1,610 @@
+// The step view: one sample (a test image or the drawing) through a run's model, every tensor of
+// one training step laid open (from POST /api/runs/:id/explain, src/studio/stepViews.ts): the
+// input, the logits z and probabilities p beside the target y, p − y (cross-entropy's ∂L/∂z)
+// beside squared error's ∂L/∂z on one scale, dW as one 28×28 image per class (softmax
+// regression) or each parameter's norms (deeper models), the formulas with this sample's numbers
+// (KaTeX, its fonts served by the studio), and Step: that one SGD update applied to the server's
+// copy of the model (POST .../explain/step; the run's model.json is never written), p and the
+// weights shown before and after.
+
+import katex from 'katex';
+import 'katex/dist/katex.min.css';
+import './stepView.css';
+
+interface StepParameter {
+  layer: number;
+  type: string;
+  name: string;
+  shape: number[];
+  gradientNorm: number;
+  updateNorm: number;
+  gradient?: number[];
+  update?: number[];
+}
+interface StepJson {
+  loss: string;
+  dlogits: number[];
+  probabilitiesAfter: number[];
+  lossAfter: number;
+  parameters: StepParameter[];
+}
+interface ExplainJson {
+  run: string;
+  sample: { index?: number; description: string };
+  loss: 'cross-entropy' | 'mse';
+  learningRateSource: string;
+  stepsTaken: number;
+  softmaxRegression: boolean;
+  classes: string[];
+  pixels: number[];
+  label: number;
+  logits: number[];
+  probabilities: number[];
+  target: number[];
+  crossEntropy: { loss: number; dlogits: number[] };
+  squaredError: { loss: number; dprobabilities: number[]; dot: number; dlogits: number[] };
+  learningRate: number;
+  steps: Record<'cross-entropy' | 'mse', StepJson>;
+}
+interface StepAnswer {
+  loss: string;
+  learningRate: number;
+  stepsTaken: number;
+  label: number;
+  probabilitiesBefore: number[];
+  probabilitiesAfter: number[];
+  lossBefore: number;
+  lossAfter: number;
+  weightsBefore: number[] | null;
+  weightsAfter: number[] | null;
+  shape: number[] | null;
+  parameters: {
+    layer: number;
+    name: string;
+    normBefore: number;
+    normAfter: number;
+    updateNorm: number;
+  }[];
+}
+
+type Sample = { index: number } | { pixels: number[]; label: number };
+
+const SIDE = 28;
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** Four significant digits, as a person reads them (TeX-safe: no unicode minus). */
+function short(value: number): string {
+  if (value === 0) return '0';
+  const text = Math.abs(value) < 1e-3 ? value.toExponential(3) : value.toPrecision(4);
+  return text.replace(/e([+-])(\d+)$/, (_, sign: string, digits: string) =>
+    sign === '-' ? `e-${digits}` : `e${digits}`,
+  );
+}
+
+/** A number in TeX: 1.234e-5 as 1.234 \times 10^{-5}. */
+function tex(value: number): string {
+  const text = short(value);
+  const match = /^(-?[\d.]+)e(-?\d+)$/.exec(text);
+  return match ? `${match[1]} \\times 10^{${match[2]}}` : text;
+}
+
+function formula(source: string, label: string): HTMLElement {
+  const node = element('div', { class: 'step-formula', role: 'math', 'aria-label': label });
+  katex.render(source, node, { throwOnError: false, displayMode: true, output: 'htmlAndMathml' });
+  return node;
+}
+
+/** [r, g, b] of a CSS colour as the page computes it (the diverging maps' zero). */
+function rgbOf(colour: string): [number, number, number] {
+  const match = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(colour);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [255, 255, 255];
+}
+
+const NEGATIVE: [number, number, number] = [33, 102, 172];
+const POSITIVE: [number, number, number] = [178, 24, 43];
+
+/** The diverging map: −1 blue, 0 the background, +1 red. */
+function diverging(t: number, zero: [number, number, number]): [number, number, number] {
+  const end = t < 0 ? NEGATIVE : POSITIVE;
+  const a = Math.min(1, Math.abs(t));
+  return [0, 1, 2].map((c) => Math.round(zero[c] + (end[c] - zero[c]) * a)) as [
+    number,
+    number,
+    number,
+  ];
+}
+
+/** A 28×28 grey image of the input bytes (ink light on black, as the model sees it). */
+function digitCanvas(pixels: number[], name: string): HTMLCanvasElement {
+  const canvas = element('canvas', { width: '28', height: '28', class: 'step-digit' });
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', name);
+  const image = new ImageData(SIDE, SIDE);
+  pixels.forEach((v, i) => image.data.set([v, v, v, 255], 4 * i));
+  canvas.getContext('2d')!.putImageData(image, 0, 0);
+  return canvas;
+}
+
+/**
+ * Column k of a (784 × classes) row-major matrix as a 28×28 diverging image, on the scale
+ * ±largest.
+ */
+function columnCanvas(
+  matrix: number[],
+  classes: number,
+  k: number,
+  largest: number,
+  zero: [number, number, number],
+  name: string,
+): HTMLCanvasElement {
+  const canvas = element('canvas', { width: '28', height: '28', class: 'step-tile' });
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', name);
+  const image = new ImageData(SIDE, SIDE);
+  for (let i = 0; i < SIDE * SIDE; i++) {
+    const t = largest > 0 ? matrix[i * classes + k] / largest : 0;
+    image.data.set([...diverging(t, zero), 255], 4 * i);
+  }
+  canvas.getContext('2d')!.putImageData(image, 0, 0);
+  return canvas;
+}
+
+function largestOf(...arrays: number[][]): number {
+  let largest = 0;
+  for (const values of arrays) for (const v of values) largest = Math.max(largest, Math.abs(v));
+  return largest;
+}
+
+/** The colour key of a diverging scale ±largest. */
+function colourKey(largest: number, zero: [number, number, number], what: string): HTMLElement {
+  const stops = [-1, -0.5, 0, 0.5, 1].map((t) => `rgb(${diverging(t, zero).join(',')})`);
+  const bar = element('span', { class: 'step-key-bar' });
+  bar.style.background = `linear-gradient(to right, ${stops.join(', ')})`;
+  return element(
+    'p',
+    { class: 'step-key' },
+    element('span', {}, `−${short(largest)}`),
+    bar,
+    element('span', {}, `+${short(largest)}`),
+    element('span', { class: 'hint' }, ` ${what}: blue negative, red positive, one scale for all`),
+  );
+}
+
+/** A bar from the middle: left for negative, right for positive, on the scale ±largest. */
+function signedBar(value: number, largest: number, kind: string): HTMLElement {
+  const bar = element('span', { class: `step-bar step-bar-${kind}` });
+  const share = largest > 0 ? Math.min(1, Math.abs(value) / largest) : 0;
+  bar.style.width = `${50 * share}%`;
+  bar.style.left = value < 0 ? `${50 - 50 * share}%` : '50%';
+  return element('span', { class: 'step-track step-track-signed' }, bar);
+}
+
+/** A bar from the left for a value in [0, 1]. */
+function unitBar(value: number, kind: string): HTMLElement {
+  const bar = element('span', { class: `step-bar step-bar-${kind}` });
+  bar.style.width = `${100 * Math.max(0, Math.min(1, value))}%`;
+  return element('span', { class: 'step-track' }, bar);
+}
+
+function table(caption: string, head: string[], rows: (Node | string)[][]): HTMLTableElement {
+  return element(
+    'table',
+    { class: 'step-table' },
+    element('caption', {}, caption),
+    element('thead', {}, element('tr', {}, ...head.map((h) => element('th', { scope: 'col' }, h)))),
+    element(
+      'tbody',
+      {},
+      ...rows.map(([first, ...rest]) =>
+        element(
+          'tr',
+          {},
+          element('th', { scope: 'row' }, first),
+          ...rest.map((cell) => element('td', {}, cell)),
+        ),
+      ),
+    ),
+  );
+}
+
+const LOSS_NAMES = { 'cross-entropy': 'cross-entropy', mse: 'squared error' } as const;
+
+/** The view, for the run `runId()` names when it is opened. */
+class StepView {
+  private run: string | null = null;
+  private sample: Sample = { index: 0 };
+  private record: ExplainJson | null = null;
+  private readonly index: HTMLInputElement;
+  private readonly drawingLabel: HTMLInputElement;
+  private readonly status: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly stepResult: HTMLElement;
+  private readonly stepButton: HTMLButtonElement;
+
+  constructor(private readonly container: HTMLElement) {
+    this.index = element('input', { type: 'number', min: '0', value: '0', id: 'step-index' });
+    this.drawingLabel = element('input', {
+      type: 'number',
+      min: '0',
+      max: '9',
+      value: '0',
+      id: 'step-drawing-label',
+    });
+    this.status = element('p', { class: 'step-status', role: 'status', 'aria-live': 'polite' });
+    this.body = element('div', { class: 'step-body' });
+    this.stepResult = element('div', { class: 'step-result' });
+    this.stepButton = element('button', { type: 'button' }, 'Step');
+  }
+
+  open(run: string): void {
+    this.run = run;
+    const previous = element('button', { type: 'button' }, 'Previous test image');
+    const next = element('button', { type: 'button' }, 'Next test image');
+    const show = element('button', { type: 'button' }, 'Show test image');
+    const drawing = element('button', { type: 'button' }, 'Use my drawing');
+    const reset = element('button', { type: 'button' }, 'Reset to the run’s model');
+    const close = element('button', { type: 'button' }, 'Close the step view');
+    previous.addEventListener('click', () => this.moveIndex(-1));
+    next.addEventListener('click', () => this.moveIndex(1));
+    show.addEventListener('click', () => this.showIndex());
+    this.index.addEventListener('change', () => this.showIndex());
+    drawing.addEventListener('click', () => this.useDrawing());
+    reset.addEventListener('click', () => void this.load(true));
+    this.stepButton.onclick = () => void this.step();
+    close.addEventListener('click', () => {
+      this.container.hidden = true;
+      this.container.replaceChildren();
+    });
+    this.container.replaceChildren(
+      element('h2', {}, `One training step, laid open: run ${run}`),
+      element(
+        'p',
+        { class: 'hint' },
+        'The step is applied to a copy of the model held for this view; the run itself is not changed.',
+      ),
+      element(
+        'div',
+        { class: 'step-controls' },
+        element('label', { for: 'step-index' }, 'Test image'),
+        this.index,
+        show,
+        previous,
+        next,
+      ),
+      element(
+        'div',
+        { class: 'step-controls' },
+        element('label', { for: 'step-drawing-label' }, 'Class of my drawing'),
+        this.drawingLabel,
+        drawing,
+      ),
+      element('div', { class: 'step-controls' }, this.stepButton, reset, close),
+      this.status,
+      this.stepResult,
+      this.body,
+    );
+    this.container.hidden = false;
+    this.stepResult.replaceChildren();
+    void this.load(false);
+    this.container.scrollIntoView({ block: 'start' });
+  }
+
+  private moveIndex(delta: number): void {
+    this.index.value = String(Math.max(0, (Number(this.index.value) || 0) + delta));
+    this.showIndex();
+  }
+
+  private showIndex(): void {
+    const index = Number(this.index.value);
+    if (!Number.isInteger(index) || index < 0) {
+      this.status.textContent = 'Test image: give a whole number from 0.';
+      return;
+    }
+    this.sample = { index };
+    this.stepResult.replaceChildren();
+    void this.load(false);
+  }
+
+  /** The drawing as the model sees it: the studio's prepared 28×28 canvas. */
+  private useDrawing(): void {
+    const prepared = document.getElementById('prepared') as HTMLCanvasElement | null;
+    const data = prepared?.getContext('2d')?.getImageData(0, 0, SIDE, SIDE).data;
+    const pixels = data ? Array.from({ length: SIDE * SIDE }, (_, i) => data[4 * i]) : [];
+    if (!pixels.some((v) => v > 0)) {
+      this.status.textContent = 'Draw a digit first (in “Draw a digit”).';
+      return;
+    }
+    const label = Number(this.drawingLabel.value);
+    if (!Number.isInteger(label) || label < 0 || label > 9) {
+      this.status.textContent = 'Class of my drawing: give a class from 0 to 9.';
+      return;
+    }
+    this.sample = { pixels, label };
+    this.stepResult.replaceChildren();
+    void this.load(false);
+  }
+
+  private async post<T>(path: string, body: unknown): Promise<T | null> {
+    const response = await fetch(`/api/runs/${encodeURIComponent(this.run!)}/${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.json()) as T & { error?: string };
+    if (!response.ok) {
+      this.status.textContent = json.error ?? `the studio answered ${response.status}`;
+      return null;
+    }
+    return json;
+  }
+
+  private async load(reset: boolean): Promise<void> {
+    this.status.textContent = 'Working it out…';
+    const record = await this.post<ExplainJson>('explain', { ...this.sample, reset });
+    if (!record) return;
+    if (reset) this.stepResult.replaceChildren();
+    this.record = record;
+    const rate = `lr ${short(record.learningRate)} (${record.learningRateSource})`;
+    const steps = record.stepsTaken === 1 ? '1 step' : `${record.stepsTaken} steps`;
+    this.status.textContent =
+      `${record.sample.description}, target class ${record.classes[record.label]}; ` +
+      `Step uses ${LOSS_NAMES[record.loss]}, the run’s loss, at ${rate}; ` +
+      `the view’s copy has taken ${steps}.`;
+    this.render(record);
+  }
+
+  private zero(): [number, number, number] {
+    const value = getComputedStyle(this.container).getPropertyValue('--chart-background').trim();
+    const probe = element('span');
+    probe.style.color = value || '#fff';
+    this.container.append(probe);
+    const colour = getComputedStyle(probe).color;
+    probe.remove();
+    return rgbOf(colour);
+  }
+
+  private render(e: ExplainJson): void {
+    const classes = e.classes.length;
+    const label = e.label;
+    const zero = this.zero();
+    const input = element(
+      'figure',
+      { class: 'step-figure' },
+      digitCanvas(e.pixels, `the input: ${e.sample.description}`),
+      element('figcaption', {}, `input x: ${e.sample.description}, target ${e.classes[label]}`),
+    );
+
+    const zLargest = largestOf(e.logits);
+    const outputs = table(
+      'logits z and probabilities p beside the target y',
+      ['class', 'z', '', 'p', '', 'y'],
+      e.classes.map((name, k) => [
+        name,
+        short(e.logits[k]),
+        signedBar(e.logits[k], zLargest, 'z'),
+        short(e.probabilities[k]),
+        unitBar(e.probabilities[k], k === label ? 'target' : 'p'),
+        String(e.target[k]),
+      ]),
+    );
+    outputs.rows[label + 1]?.classList.add('step-target-row');
+    outputs.dataset.testid = 'step-outputs';
+
+    const ce = e.crossEntropy.dlogits;
+    const se = e.squaredError.dlogits;
+    const gLargest = largestOf(ce, se);
+    const gradients = table(
+      `∂L/∂z on one scale (±${short(gLargest)}): cross-entropy’s p − y beside squared error’s`,
+      ['class', 'p − y', '', 'squared error ∂L/∂z', ''],
+      e.classes.map((name, k) => [
+        name,
+        short(ce[k]),
+        signedBar(ce[k], gLargest, 'ce'),
+        short(se[k]),
+        signedBar(se[k], gLargest, 'se'),
+      ]),
+    );
+
+    const step = e.steps[e.loss];
+    const parts: Node[] = [
+      element('div', { class: 'step-row' }, input, outputs),
+      gradients,
+      element(
+        'p',
+        { class: 'hint' },
+        `Squared error’s gradient is p − y taken through the softmax’s Jacobian: ` +
+          `‖p − y‖ = ${short(norm(ce))}, its ‖∂L/∂z‖ = ${short(norm(se))}.`,
+      ),
+    ];
+
+    const weights = step.parameters.find((p) => p.name === 'weights' && p.gradient);
+    if (e.softmaxRegression && weights?.gradient) {
+      const dW = weights.gradient;
+      const largest = largestOf(dW);
+      parts.push(
+        element('h3', {}, `dW = xᵀ ∂L/∂z for ${LOSS_NAMES[e.loss]}, one image per class`),
+        element(
+          'div',
+          { class: 'step-tiles' },
+          ...e.classes.map((name, k) =>
+            element(
+              'figure',
+              {},
+              columnCanvas(dW, classes, k, largest, zero, `dW of class ${name}`),
+              element('figcaption', {}, name),
+            ),
+          ),
+        ),
+        colourKey(largest, zero, 'dW'),
+      );
+    } else {
+      parts.push(
+        table(
+          `each parameter’s gradient for ${LOSS_NAMES[e.loss]} (‖Δθ‖ = lr ‖dθ‖)`,
+          ['layer', 'parameter', 'shape', '‖dθ‖', '‖Δθ‖'],
+          step.parameters.map((p) => [
+            `${p.layer} ${p.type}`,
+            p.name,
+            p.shape.join(' × '),
+            short(p.gradientNorm),
+            short(p.updateNorm),
+          ]),
+        ),
+      );
+    }
+    parts.push(element('h3', {}, 'The formulas, with this sample’s numbers'), this.formulas(e));
+    this.body.replaceChildren(...parts);
+  }
+
+  private formulas(e: ExplainJson): HTMLElement {
+    const y = e.label;
+    const z = e.logits;
+    const p = e.probabilities;
+    const C = e.classes.length;
+    const dp = e.squaredError.dprobabilities;
+    const dot = e.squaredError.dot;
+    const lr = e.learningRate;
+    const sumExp = z.reduce((s, v) => s + Math.exp(v - Math.max(...z)), 0);
+    const step = e.steps[e.loss];
+    const dz = step.dlogits[y];
+    return element(
+      'div',
+      { class: 'step-formulas', 'data-testid': 'step-formulas' },
+      formula(
+        `p_{${y}} = \\frac{e^{z_{${y}} - \\max z}}{\\sum_j e^{z_j - \\max z}} = \\frac{e^{${tex(z[y])} - ${tex(Math.max(...z))}}}{${tex(sumExp)}} = ${tex(p[y])}`,
+        'softmax',
+      ),
+      formula(
+        `L_{CE} = -\\ln p_{${y}} = -\\ln ${tex(p[y])} = ${tex(e.crossEntropy.loss)}`,
+        'cross-entropy',
+      ),
+      formula(
+        `\\frac{\\partial L_{CE}}{\\partial z_{${y}}} = p_{${y}} - y_{${y}} = ${tex(p[y])} - 1 = ${tex(e.crossEntropy.dlogits[y])}`,
+        'cross-entropy gradient',
+      ),
+      formula(
+        `L_{SE} = \\frac{1}{${C}} \\sum_i (p_i - y_i)^2 = ${tex(e.squaredError.loss)}`,
+        'squared error',
+      ),
+      formula(
+        `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} = p_{${y}} \\Big( \\underbrace{\\tfrac{2}{${C}}(p_{${y}} - y_{${y}})}_{dp_{${y}} = ${tex(dp[y])}} - \\underbrace{\\textstyle\\sum_j dp_j\\, p_j}_{${tex(dot)}} \\Big) = ${tex(p[y])} \\times (${tex(dp[y])} - ${tex(dot)}) = ${tex(e.squaredError.dlogits[y])}`,
+        'squared error gradient through the softmax Jacobian',
+      ),
+      formula(
+        `dW_{i,${y}} = x_i \\, \\frac{\\partial L}{\\partial z_{${y}}} = x_i \\times ${tex(dz)}, \\qquad W \\leftarrow W - \\eta\\, dW, \\quad \\eta = ${tex(lr)}`,
+        'weight gradient and SGD step',
+      ),
+      formula(
+        `p_{${y}}: ${tex(p[y])} \\xrightarrow{\\text{one step}} ${tex(step.probabilitiesAfter[y])}`,
+        'the probability of the target after the step',
+      ),
+    );
+  }
+
+  private async step(): Promise<void> {
+    if (!this.record) return;
+    this.stepButton.disabled = true;
+    try {
+      const answer = await this.post<StepAnswer>('explain/step', this.sample);
+      if (!answer) return;
+      this.renderStep(answer);
+      await this.load(false);
+    } finally {
+      this.stepButton.disabled = false;
+    }
+  }
+
+  private renderStep(s: StepAnswer): void {
+    const classes = this.record!.classes;
+    const y = s.label;
+    const rows = classes.map((name, k) => [
+      name,
+      short(s.probabilitiesBefore[k]),
+      unitBar(s.probabilitiesBefore[k], k === y ? 'target' : 'p'),
+      short(s.probabilitiesAfter[k]),
+      unitBar(s.probabilitiesAfter[k], k === y ? 'target' : 'p'),
+    ]);
+    const parts: Node[] = [
+      element('h3', {}, `After step ${s.stepsTaken} (${s.loss}, lr ${short(s.learningRate)})`),
+      element(
+        'p',
+        { class: 'step-rise', 'data-testid': 'step-rise' },
+        `p of the true class ${classes[y]}: ${short(s.probabilitiesBefore[y])} → ` +
+          `${short(s.probabilitiesAfter[y])}; loss ${short(s.lossBefore)} → ${short(s.lossAfter)}`,
+      ),
+      table('p before and after the step', ['class', 'p before', '', 'p after', ''], rows),
+    ];
+    if (s.weightsBefore && s.weightsAfter && s.shape) {
+      const zero = this.zero();
+      const count = s.shape[1];
+      const largest = largestOf(s.weightsBefore, s.weightsAfter);
+      const tiles = (matrix: number[], when: string) =>
+        element(
+          'div',
+          { class: 'step-tiles' },
+          ...classes.map((name, k) =>
+            element(
+              'figure',
+              {},
+              columnCanvas(matrix, count, k, largest, zero, `weights of class ${name} ${when}`),
+              element('figcaption', {}, name),
+            ),
+          ),
+        );
+      parts.push(
+        element('h3', {}, 'Weights W before the step'),
+        tiles(s.weightsBefore, 'before'),
+        element('h3', {}, 'Weights W after the step'),
+        tiles(s.weightsAfter, 'after'),
+        colourKey(largest, zero, 'W'),
+      );
+    } else {
+      parts.push(
+        table(
+          'each parameter’s norm before and after',
+          ['layer', 'parameter', '‖θ‖ before', '‖θ‖ after', '‖Δθ‖'],
+          s.parameters.map((p) => [
+            String(p.layer),
+            p.name,
+            short(p.normBefore),
+            short(p.normAfter),
+            short(p.updateNorm),
+          ]),
+        ),
+      );
+    }
+    this.stepResult.replaceChildren(...parts);
+  }
+}
+
+function norm(values: number[]): number {
+  return Math.sqrt(values.reduce((s, v) => s + v * v, 0));
+}
+
+/**
+ * The button opens the view in `container` for the run `runId()` names (the selected run with a
+ * model), or says there is none.
+ */
+export function mountStepView(
+  button: HTMLButtonElement,
+  container: HTMLElement,
+  runId: () => string | undefined,
+): void {
+  const view = new StepView(container);
+  button.addEventListener('click', () => {
+    const run = runId();
+    if (run) return view.open(run);
+    container.hidden = false;
+    container.replaceChildren(element('p', { role: 'status' }, 'No run has a model yet.'));
+  });
+}

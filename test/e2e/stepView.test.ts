@@ -1,0 +1,266 @@
+// The studio's step view: its endpoints over raw HTTP (bad input answered 400 in one line, the
+// step moving the view's copy by exactly the update `explain` reports, the run's model.json
+// untouched) and the page in real Chromium, driven by the names a person reads.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { ROOT, runCli, temporaryFolder } from '../helpers.js';
+
+const root = temporaryFolder('mnist-softmax-stepview-');
+const runs = join(root, 'runs');
+let studio: ChildProcess;
+let port = 0;
+let browser: Browser | undefined;
+
+function post(
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const call = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: {
+          Host: `127.0.0.1:${port}`,
+          'Content-Type': 'application/json',
+          ...headers,
+        },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    call.on('error', reject);
+    call.end(body);
+  });
+}
+
+beforeAll(async () => {
+  // softmax regression trained by plain SGD: the model records lr 0.5, the step's rate
+  for (const [name, extra] of [
+    ['softmax', []],
+    ['deep', ['--hidden', '32']],
+  ] as const) {
+    const trained = runCli([
+      'train',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.5',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '5000',
+      ...extra,
+      '--no-progress',
+      '--out',
+      join(runs, name),
+    ]);
+    if (trained.status !== 0) throw new Error(trained.stderr);
+  }
+  studio = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/mnist-softmax.js'), 'studio', '--runs', runs, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    studio.stdout!.on('data', (chunk) => {
+      text += chunk;
+      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+    studio.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
+  });
+  if (haveChromium) browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  studio?.kill('SIGINT');
+  await browser?.close();
+});
+
+interface Parameter {
+  name: string;
+  gradient: number[];
+  update: number[];
+}
+
+describe('step view endpoints', () => {
+  it('answers bad input 400 with one line, a foreign Origin 403, an unknown run 404', async () => {
+    const cases: [string, string][] = [
+      ['{"index": 10000}', '"index" must be a test image from 0 to 9999'],
+      ['{"index": -1}', '"index" must be a whole number from 0, not -1'],
+      ['{"index": 2.5}', '"index" must be a whole number from 0, not 2.5'],
+      ['{}', 'give one sample: "index" (a test image) or "pixels" and "label"'],
+      ['{"pixels": [1, 2], "label": 3}', '"pixels" must be 784 numbers from 0 to 255'],
+      [
+        JSON.stringify({ pixels: new Array(784).fill(0), label: 10 }),
+        '"label" must be a class from 0 to 9',
+      ],
+      ['[3]', 'the body must be a JSON object: {"index"} or {"pixels", "label"}'],
+      ['{"index": 3', 'the body is not valid JSON'],
+    ];
+    for (const [body, error] of cases) {
+      for (const path of ['/api/runs/softmax/explain', '/api/runs/softmax/explain/step']) {
+        const answer = await post(path, body);
+        expect([path, body, answer.status]).toEqual([path, body, 400]);
+        expect(JSON.parse(answer.text)).toEqual({ error });
+      }
+    }
+    const foreign = await post('/api/runs/softmax/explain', '{"index": 3}', {
+      Origin: 'http://evil.example',
+    });
+    expect(foreign.status).toBe(403);
+    expect((await post('/api/runs/nope/explain', '{"index": 3}')).status).toBe(404);
+    expect((await post('/api/runs/softmax/explain/other', '{"index": 3}')).status).toBe(404);
+  });
+
+  it('Step moves the copy by exactly the update explain reports; model.json untouched', async () => {
+    const file = join(runs, 'softmax', 'model.json');
+    const saved = readFileSync(file);
+    const explained = await post('/api/runs/softmax/explain', '{"index": 3, "reset": true}');
+    expect(explained.status).toBe(200);
+    const record = JSON.parse(explained.text) as {
+      label: number;
+      loss: 'cross-entropy';
+      learningRate: number;
+      probabilities: number[];
+      steps: Record<string, { parameters: Parameter[]; probabilitiesAfter: number[] }>;
+    };
+    expect(record.loss).toBe('cross-entropy');
+    expect(record.learningRate).toBe(0.5);
+    const weights = record.steps[record.loss].parameters.find((p) => p.name === 'weights')!;
+
+    const stepped = await post('/api/runs/softmax/explain/step', '{"index": 3}');
+    expect(stepped.status).toBe(200);
+    const step = JSON.parse(stepped.text) as {
+      weightsBefore: number[];
+      weightsAfter: number[];
+      probabilitiesBefore: number[];
+      probabilitiesAfter: number[];
+      stepsTaken: number;
+    };
+    expect(step.stepsTaken).toBe(1);
+    expect(step.probabilitiesBefore).toEqual(record.probabilities);
+    expect(step.probabilitiesAfter).toEqual(record.steps[record.loss].probabilitiesAfter);
+    // after − before, in float32, is the record's update bit for bit ...
+    const difference = step.weightsAfter.map((w, i) => Math.fround(w - step.weightsBefore[i]));
+    expect(difference.length).toBe(784 * 10);
+    expect(difference.every((d, i) => Object.is(d, weights.update[i]))).toBe(true);
+    // ... and −lr·dW to float32 rounding: within one float32 ulp of the weight it moved (the
+    // subtraction's rounding, and the difference's when the weight crosses a power of two)
+    let changed = 0;
+    difference.forEach((d, i) => {
+      const exact = -record.learningRate * weights.gradient[i];
+      const scale = Math.max(Math.abs(step.weightsBefore[i]), Math.abs(step.weightsAfter[i]));
+      expect(Math.abs(d - exact)).toBeLessThanOrEqual(scale * 2 ** -23 + 1e-45);
+      if (d !== 0) changed++;
+    });
+    expect(changed).toBeGreaterThan(100);
+    const label = record.label;
+    expect(step.probabilitiesAfter[label]).toBeGreaterThan(step.probabilitiesBefore[label]);
+    // the next explain sees the stepped copy; the run's file is as it was
+    const again = JSON.parse((await post('/api/runs/softmax/explain', '{"index": 3}')).text) as {
+      probabilities: number[];
+      stepsTaken: number;
+    };
+    expect(again.stepsTaken).toBe(1);
+    expect(again.probabilities).toEqual(step.probabilitiesAfter);
+    expect(readFileSync(file).equals(saved)).toBe(true);
+  });
+
+  it('a deeper model answers each parameter’s norms before and after', async () => {
+    const answer = await post('/api/runs/deep/explain/step', '{"index": 0, "reset": false}');
+    expect(answer.status).toBe(200);
+    const step = JSON.parse(answer.text) as {
+      weightsBefore: null;
+      parameters: { name: string; updateNorm: number; normBefore: number; normAfter: number }[];
+    };
+    expect(step.weightsBefore).toBeNull();
+    expect(step.parameters.map((p) => p.name)).toEqual(['weights', 'bias', 'weights', 'bias']);
+    for (const p of step.parameters) expect(p.updateNorm).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!haveChromium)('step view in Chromium', () => {
+  it('test image 3: its label’s bar, the formulas with numbers, Step raises p of the label', async () => {
+    // a fresh copy: the endpoint test above stepped it
+    await post('/api/runs/softmax/explain', '{"index": 0, "reset": true}');
+    const { page, errors } = await pageWithErrors(browser!);
+    const origin = `http://127.0.0.1:${port}`;
+    const outside: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(`${origin}/`) && !r.url().startsWith('data:')) outside.push(r.url());
+    });
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.goto(`${origin}/`);
+    await page.getByRole('checkbox', { name: /softmax/ }).check();
+    await page.getByRole('button', { name: 'Lay open one training step' }).click();
+    const view = page.locator('#step-view');
+    await view
+      .getByRole('heading', { name: 'One training step, laid open: run softmax' })
+      .waitFor();
+    await view.getByRole('spinbutton', { name: 'Test image' }).fill('3');
+    await view.getByRole('button', { name: 'Show test image' }).click();
+    const status = view.getByRole('status');
+    await expect.poll(() => status.textContent()).toMatch(/^test image 3, target class 0;/);
+    // the label's row: its p bar drawn in the target's colour, most of the way across
+    const outputs = view.getByRole('table', { name: /logits z and probabilities p/ });
+    const row = outputs.getByRole('row', { name: /^0 / });
+    const bar = row.locator('.step-bar-target');
+    const width = await bar.evaluate((node) => node.getBoundingClientRect().width);
+    expect(width).toBeGreaterThan(10);
+    // the formulas, typeset, with this sample's numbers
+    const formulas = view.getByTestId('step-formulas');
+    await expect.poll(() => formulas.locator('.katex').count()).toBeGreaterThanOrEqual(6);
+    const source = await formulas.locator('annotation').first().textContent();
+    expect(source).toMatch(/p_\{0\} = \\frac.*= 0\.\d{3,}/);
+    const pBefore = Number(/= (0\.\d+)$/.exec(source!)![1]);
+    // the fonts are the studio's own
+    await page.evaluate(() => document.fonts.ready);
+    expect(await page.evaluate(() => document.fonts.check('16px KaTeX_Main'))).toBe(true);
+    await page.screenshot({ path: join(root, 'stepview-1400.png'), fullPage: true });
+
+    await view.getByRole('button', { name: 'Step', exact: true }).click();
+    const rise = view.getByTestId('step-rise');
+    await rise.waitFor();
+    const match = /^p of the true class 0: ([\d.e-]+) → ([\d.e-]+);/.exec(
+      (await rise.textContent())!,
+    );
+    expect(match).not.toBeNull();
+    expect(Number(match![1])).toBeCloseTo(pBefore, 3);
+    expect(Number(match![2])).toBeGreaterThan(Number(match![1]));
+    await expect
+      .poll(() => view.getByRole('img', { name: 'weights of class 0 after' }).count())
+      .toBe(1);
+    await expect.poll(() => status.textContent()).toMatch(/the view’s copy has taken 1 step\./);
+    await page.screenshot({ path: join(root, 'stepview-step-1400.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: join(root, 'stepview-390.png'), fullPage: true });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: join(root, 'stepview-dark.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(outside).toEqual([]);
+    console.log(`step view screenshots in ${root}`);
+  }, 60_000);
+});
