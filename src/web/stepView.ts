@@ -98,6 +98,11 @@ function tex(value: number): string {
   return match ? `${match[1]} \\times 10^{${match[2]}}` : text;
 }
 
+/** A number in TeX as an operand: a negative one in parentheses (no "− −"). */
+function operand(value: number): string {
+  return value < 0 ? `\\left(${tex(value)}\\right)` : tex(value);
+}
+
 function formula(source: string, label: string): HTMLElement {
   const node = element('div', { class: 'step-formula', role: 'math', 'aria-label': label });
   katex.render(source, node, { throwOnError: false, displayMode: true, output: 'htmlAndMathml' });
@@ -224,6 +229,7 @@ class StepView {
   private run: string | null = null;
   private sample: Sample = { index: 0 };
   private record: ExplainJson | null = null;
+  private lastStep: StepAnswer | null = null;
   private readonly index: HTMLInputElement;
   private readonly drawingLabel: HTMLInputElement;
   private readonly status: HTMLElement;
@@ -244,6 +250,12 @@ class StepView {
     this.body = element('div', { class: 'step-body' });
     this.stepResult = element('div', { class: 'step-result' });
     this.stepButton = element('button', { type: 'button' }, 'Step');
+    // the images' zero is the background: draw them again when light or dark mode changes
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+      if (this.container.hidden) return;
+      if (this.record) this.render(this.record);
+      if (this.lastStep && this.stepResult.childElementCount) this.renderStep(this.lastStep);
+    });
   }
 
   open(run: string): void {
@@ -481,7 +493,7 @@ class StepView {
       'div',
       { class: 'step-formulas', 'data-testid': 'step-formulas' },
       formula(
-        `p_{${y}} = \\frac{e^{z_{${y}} - \\max z}}{\\sum_j e^{z_j - \\max z}} = \\frac{e^{${tex(z[y])} - ${tex(Math.max(...z))}}}{${tex(sumExp)}} = ${tex(p[y])}`,
+        `p_{${y}} = \\frac{e^{z_{${y}} - \\max z}}{\\sum_j e^{z_j - \\max z}} = \\frac{e^{${tex(z[y])} - ${operand(Math.max(...z))}}}{${tex(sumExp)}} = ${tex(p[y])}`,
         'softmax',
       ),
       formula(
@@ -497,11 +509,11 @@ class StepView {
         'squared error',
       ),
       formula(
-        `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} = p_{${y}} \\Big( \\underbrace{\\tfrac{2}{${C}}(p_{${y}} - y_{${y}})}_{dp_{${y}} = ${tex(dp[y])}} - \\underbrace{\\textstyle\\sum_j dp_j\\, p_j}_{${tex(dot)}} \\Big) = ${tex(p[y])} \\times (${tex(dp[y])} - ${tex(dot)}) = ${tex(e.squaredError.dlogits[y])}`,
+        `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} = p_{${y}} \\Big( \\underbrace{\\tfrac{2}{${C}}(p_{${y}} - y_{${y}})}_{dp_{${y}} = ${tex(dp[y])}} - \\underbrace{\\textstyle\\sum_j dp_j\\, p_j}_{${tex(dot)}} \\Big) = ${tex(p[y])} \\times \\left(${tex(dp[y])} - ${operand(dot)}\\right) = ${tex(e.squaredError.dlogits[y])}`,
         'squared error gradient through the softmax Jacobian',
       ),
       formula(
-        `dW_{i,${y}} = x_i \\, \\frac{\\partial L}{\\partial z_{${y}}} = x_i \\times ${tex(dz)}, \\qquad W \\leftarrow W - \\eta\\, dW, \\quad \\eta = ${tex(lr)}`,
+        `dW_{i,${y}} = x_i \\, \\frac{\\partial L}{\\partial z_{${y}}} = x_i \\times ${operand(dz)}, \\qquad W \\leftarrow W - \\eta\\, dW, \\quad \\eta = ${tex(lr)}`,
         'weight gradient and SGD step',
       ),
       formula(
@@ -525,6 +537,7 @@ class StepView {
   }
 
   private renderStep(s: StepAnswer): void {
+    this.lastStep = s;
     const classes = this.record!.classes;
     const y = s.label;
     const rows = classes.map((name, k) => [

@@ -267,9 +267,17 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     expect(fit.overflow).toBeLessThanOrEqual(0);
     expect(fit.right).toBeLessThanOrEqual(390);
     await view.screenshot({ path: join(root, 'stepview-390.png') });
+    // dW's zero is the background: light, then dark once the page turns dark (drawn again)
+    const corner = () =>
+      view
+        .getByRole('img', { name: 'dW of class 1' })
+        .evaluate((canvas) =>
+          Array.from((canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 1, 1).data),
+        );
+    expect((await corner())[0]).toBeGreaterThan(200);
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 1400, height: 1000 });
-    await page.waitForTimeout(200);
+    await expect.poll(async () => (await corner())[0]).toBeLessThan(60);
     await view.screenshot({ path: join(root, 'stepview-dark.png') });
     expect(errors).toEqual([]);
     expect(outside).toEqual([]);
