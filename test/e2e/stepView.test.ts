@@ -236,8 +236,8 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     expect(source).toMatch(/p_\{0\} = \\frac.*= 0\.\d{3,}/);
     const pBefore = Number(/= (0\.\d+)$/.exec(source!)![1]);
     // the fonts are the studio's own
-    await page.evaluate(() => document.fonts.ready);
-    expect(await page.evaluate(() => document.fonts.check('16px KaTeX_Main'))).toBe(true);
+    await page.evaluate('document.fonts.ready');
+    expect(await page.evaluate("document.fonts.check('16px KaTeX_Main')")).toBe(true);
     expect(fonts.length).toBeGreaterThan(0);
     await page.screenshot({ path: join(root, 'stepview-1400.png'), fullPage: true });
 
@@ -269,11 +269,13 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     await view.screenshot({ path: join(root, 'stepview-390.png') });
     // dW's zero is the background: light, then dark once the page turns dark (drawn again)
     const corner = () =>
-      view
-        .getByRole('img', { name: 'dW of class 1' })
-        .evaluate((canvas) =>
-          Array.from((canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 1, 1).data),
-        );
+      view.getByRole('img', { name: 'dW of class 1' }).evaluate((node) => {
+        // (the test's types know no DOM: the canvas's 2-D context, as far as it is used)
+        type Picture = { data: ArrayLike<number> };
+        type Context = { getImageData(x: number, y: number, w: number, h: number): Picture };
+        const canvas = node as unknown as { getContext(kind: '2d'): Context };
+        return Array.from(canvas.getContext('2d').getImageData(0, 0, 1, 1).data);
+      });
     expect((await corner())[0]).toBeGreaterThan(200);
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 1400, height: 1000 });
