@@ -182,6 +182,21 @@ describe('step view endpoints', () => {
     expect(readFileSync(file).equals(saved)).toBe(true);
   });
 
+  it('a drawing (pixels and a label) is explained as the same test image is', async () => {
+    type Record = { pixels: number[]; label: number; logits: number[]; sample: object };
+    const byIndex = JSON.parse(
+      (await post('/api/runs/deep/explain', '{"index": 5, "reset": true}')).text,
+    ) as Record;
+    const drawn = await post(
+      '/api/runs/deep/explain',
+      JSON.stringify({ pixels: byIndex.pixels, label: byIndex.label }),
+    );
+    expect(drawn.status).toBe(200);
+    const byPixels = JSON.parse(drawn.text) as Record;
+    expect(byPixels.sample).toEqual({ description: 'your drawing' });
+    expect(byPixels.logits).toEqual(byIndex.logits);
+  });
+
   it('a deeper model answers each parameter’s norms before and after', async () => {
     const answer = await post('/api/runs/deep/explain/step', '{"index": 0, "reset": false}');
     expect(answer.status).toBe(200);
