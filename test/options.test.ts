@@ -56,7 +56,13 @@ describe('the schema', () => {
   });
 
   it("starts the studio's form at the command line's defaults (Adam, cosine)", () => {
-    const commandLine = new Map(trainOptions().map((o) => [o.attributeName(), o.defaultValue]));
+    // a negated flag (--no-shuffle) defaults to true, which commander sets when it parses
+    const commandLine = new Map(
+      trainOptions().map((o) => [
+        o.attributeName(),
+        o.negate ? (o.defaultValue ?? true) : o.defaultValue,
+      ]),
+    );
     const fields = formFields();
     expect(fields.length).toBeGreaterThan(10);
     for (const field of fields) {

@@ -29,6 +29,7 @@ export const FORM_OPTIONS = [
 
 /** The rest of the run's options, folded under "More options", in its order. */
 export const ADVANCED_OPTIONS = [
+  'shuffle',
   'valSplit',
   'keep',
   'earlyStop',
