@@ -5,6 +5,7 @@ import type { Network } from '../model/network.js';
 import { EXIT } from '../errors.js';
 import { OPTIONS, type TrainOptions } from '../run/options.js';
 import { libraryOption } from '../run/optionValues.js';
+import type { ControlChannel } from '../run/runControl.js';
 import { startRun, type Companion, type CompanionEpoch, type RunEvent } from '../run/run.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainConfig } from '../train/trainer.js';
@@ -96,6 +97,7 @@ export async function trainCommand(
       shouldStop: stop.requested,
       companion: startCompanion,
       warn,
+      ...(process.send ? { controls: parentChannel() } : {}),
     });
     const { last } = result;
     if (options.json) {
@@ -186,6 +188,23 @@ async function startCompanion(network: Network, config: TrainConfig): Promise<Co
     step: (batch, learningRate) => shadow.step(batch, learningRate),
     endEpoch: (epoch, trainLoss) => shadow.endEpoch(epoch, trainLoss),
     dispose: () => shadow.dispose(),
+  };
+}
+
+/**
+ * Controls from the process that started this one with an IPC channel (the studio, runs.ts):
+ * messages { action, lr? } in, { type: 'control', step, paused, lr } out. The channel does not
+ * keep the process alive, and a parent gone only ends the controls.
+ */
+function parentChannel(): ControlChannel {
+  return {
+    listen: (listener) => {
+      process.on('message', listener);
+      process.channel?.unref(); // after the listener, which refs it
+    },
+    publish: (state) => {
+      if (process.connected) process.send!({ type: 'control', ...state }, undefined, {}, () => {});
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import { isObject } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainState } from '../train/trainer.js';
+import { isLearningRate, type RateOverride } from '../train/rates.js';
 import { ENGINES, type EngineName } from '../wasm/engineNames.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
@@ -51,6 +52,8 @@ export interface Checkpoint<Options> {
   state: TrainState;
   /** The network's arrays (networkArrays order). */
   arrays: Float32Array[];
+  /** Learning rates set by hand up to its step (runControl.ts); absent when none were. */
+  rates?: RateOverride[];
 }
 
 /**
@@ -75,6 +78,7 @@ export function checkpointFile<Options>(
   data: TrainingData,
   state: TrainState,
   network: Network,
+  rates: RateOverride[] = [],
 ): [string, string] {
   const json = {
     format: FORMAT,
@@ -90,6 +94,7 @@ export function checkpointFile<Options>(
       optimizer: { t: state.optimizer.t, arrays: state.optimizer.arrays.map(encode) },
     },
     arrays: networkArrays(network).map(encode),
+    ...(rates.length > 0 ? { rates } : {}),
   };
   return [CHECKPOINT_FILE, JSON.stringify(json) + '\n'];
 }
@@ -166,7 +171,16 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
       invalid('"data" does not give the training images\' count and fingerprint');
     }
   }
+  const rates =
+    json.rates === undefined
+      ? undefined
+      : list(json.rates, '"rates"').map((rate, i) =>
+          isObject(rate) && isCount(rate.step, 0) && isLearningRate(rate.lr)
+            ? { step: rate.step, lr: rate.lr }
+            : invalid(`"rates[${i}]" is not a step and a positive learning rate`),
+        );
   return {
+    ...(rates ? { rates } : {}),
     options: json.options as Options,
     ...(json.engine === undefined ? {} : { engine: json.engine as EngineName }),
     ...(json.version === 1 ? { history: json.history as EpochMetrics[] } : {}),

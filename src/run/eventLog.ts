@@ -8,6 +8,9 @@
 //                                               steps of an epoch and after its last)
 //   {"type": "epoch", "step", "epoch", "trainLoss", "trainAccuracy", "testLoss", "testAccuracy"}
 //                                               (after each epoch's test pass)
+//   {"type": "control", "step", "action", "lr"?}   (a pause, resume, single step or learning rate
+//                                               from the studio, before the step it affects;
+//                                               runControl.ts)
 //   {"type": "end", "step", "epoch", "status", "message"?, "time"}
 //                                               (finished, interrupted or failed; none after kill -9)
 //
@@ -91,10 +94,17 @@ export class EventLog {
     this.file = join(folder, EVENTS_FILE);
   }
 
-  /** A new log, or (resuming after `step` steps) the old one cut back to that step. */
+  /**
+   * A new log, or (resuming after `step` steps) the old one cut back to that step: without its
+   * end, nor the controls accepted after the checkpoint at that step (a resume replays its rates).
+   */
   start(step = 0): void {
     const kept =
-      step > 0 ? readEvents(this.folder, step).filter((line) => line.type !== 'end') : [];
+      step > 0
+        ? readEvents(this.folder, step).filter(
+            (line) => line.type !== 'end' && !(line.type === 'control' && line.step === step),
+          )
+        : [];
     writeFileAtomic(this.file, kept.map((line) => JSON.stringify(line) + '\n').join(''));
   }
 

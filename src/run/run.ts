@@ -36,6 +36,7 @@ import {
 } from './checkpoint.js';
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper } from './keep.js';
+import { loggedRates, RunControl } from './runControl.js';
 import { openRun, type OpenedRun } from './openRun.js';
 import { type TrainOptions } from './options.js';
 import { recordOf } from './optionValues.js';
@@ -143,6 +144,8 @@ type PreparedRun = OpenedRun & {
   keeper: EpochKeeper;
   curves: CurvesFile;
   tfjsCheck?: { backend: string; epochs: CompanionEpoch[] };
+  /** Pause, Step, Resume and rates set by hand; null when none can come (the usual run). */
+  control: RunControl | null;
 };
 
 // ---- prepare ----
@@ -194,7 +197,22 @@ async function prepare(
     testFingerprint: cachedFingerprint(data.stamps?.test ?? null, () => fingerprint(data.test)),
   };
   if (checkpoint) keeper.restore(live.finished, readFileSync(join(out, 'model.json'), 'utf8'));
+  // a resume replays the rates its stopped run set after the checkpoint (read before the cut)
+  const replay = checkpoint
+    ? loggedRates(out).filter((rate) => rate.step >= checkpoint.state.step)
+    : (placement.rates ?? []);
   startLog(live, runConfig, checkpoint?.state.epoch ?? 0);
+  const set = checkpoint?.rates ?? [];
+  const control =
+    hooks.controls || replay.length > 0 || set.length > 0
+      ? new RunControl(
+          [...set],
+          replay,
+          (line) => live.events!.add(line),
+          () => hooks.shouldStop?.() ?? false,
+          hooks.controls,
+        )
+      : null;
   live.emit({
     type: 'started',
     folder: out,
@@ -222,6 +240,7 @@ async function prepare(
     keeper,
     curves,
     tfjsCheck,
+    control,
   };
 }
 
@@ -283,7 +302,9 @@ async function trainEpochs(
 ): Promise<number> {
   const { options, network, data, config, checkpoint } = run;
   const events = live.events!;
+  const { control } = run;
   const trainHooks: TrainHooks = {
+    ...(control ? { beforeBatch: (step, scheduled) => control.beforeBatch(step, scheduled) } : {}),
     afterBatch: (batch, progress) => {
       live.step = progress.step;
       live.companion?.step(batch, progress.learningRate);
@@ -347,6 +368,7 @@ function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: Finis
         run.trainingData,
         state ?? positionOnly(metrics.epoch, metrics.steps),
         network,
+        run.control?.overridesUpTo(metrics.steps),
       ),
       [
         'metrics.json',

@@ -9,6 +9,8 @@ import type { BatchProgress, TrainConfig } from '../train/trainer.js';
 import type { Kept } from './keep.js';
 import type { KernelChoice } from '../wasm/kernelChoice.js';
 import type { RunConfig } from './runConfig.js';
+import type { ControlChannel } from './runControl.js';
+import type { RateOverride } from '../train/rates.js';
 
 export type { RunConfig };
 
@@ -26,6 +28,11 @@ export interface RunPlacement {
   threads?: number;
   /** The wasm engine's kernels (default: auto); metrics.json says which ran. */
   kernels?: KernelChoice;
+  /**
+   * Learning rates to set at their steps, as if set by hand then (a replay of a log's control
+   * lines: runControl.ts loggedRates). Not with `resume`, which replays its own.
+   */
+  rates?: RateOverride[];
 }
 
 /** What the tfjs cross-check (or any model trained alongside) reports after an epoch. */
@@ -90,6 +97,8 @@ export interface RunHooks {
   shouldStop?(): boolean;
   /** Builds a model to train alongside (the tfjs cross-check), once the network exists. */
   companion?(network: Network, config: TrainConfig): Promise<Companion>;
+  /** Pause, Step, Resume and learning rates from outside (the studio), between batches. */
+  controls?: ControlChannel;
   /** Messages for the person running it (a resumed cross-check that does not continue). */
   warn?(message: string): void;
 }

@@ -85,7 +85,21 @@ export interface EndEvent {
   time: string;
 }
 
-export type EventLine = StartEvent | StepEvent | EpochEvent | EndEvent;
+/**
+ * A control accepted from the studio before the step after `step`: pause, resume, step (one
+ * batch while paused), or lr (the rate of every later step, rates.ts).
+ */
+export interface ControlEvent {
+  type: 'control';
+  step: number;
+  action: ControlAction;
+  lr?: number;
+}
+
+export type ControlAction = 'pause' | 'resume' | 'step' | 'lr';
+export const CONTROL_ACTIONS: readonly ControlAction[] = ['pause', 'resume', 'step', 'lr'];
+
+export type EventLine = StartEvent | StepEvent | EpochEvent | EndEvent | ControlEvent;
 
 /**
  * How a run stands: running (a live process holds its folder); finished, interrupted, failed (as
@@ -117,6 +131,7 @@ const SHAPES = {
     validationAccuracy: 'number?',
   },
   end: { status: 'status', message: 'string?' },
+  control: { action: 'action', lr: 'number?' },
   history: {
     epoch: 'number',
     steps: 'number',
@@ -141,6 +156,7 @@ const KINDS: Record<string, [(value: unknown) => boolean, string]> = {
   object: [isObject, 'an object'],
   string: [(value) => typeof value === 'string', 'a string'],
   status: [(value) => ['finished', 'interrupted', 'failed'].includes(value as string), 'an end'],
+  action: [(value) => CONTROL_ACTIONS.includes(value as ControlAction), 'a control'],
 };
 
 /** A value as a message quotes it: JSON, cut short. */

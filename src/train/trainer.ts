@@ -52,6 +52,11 @@ export interface BatchProgress {
 }
 
 export interface TrainHooks {
+  /**
+   * Before each batch, with the steps taken so far and the schedule's rate for the next: returns
+   * the rate to use (a rate set by hand, rates.ts), or a promise of it (a paused run waits).
+   */
+  beforeBatch?(step: number, scheduled: number): number | Promise<number>;
   /** Every `config.logEvery` steps of an epoch, and after its last. */
   onLog?(log: StepLog): void;
   /** After each batch's update, with that batch (for a shadow model, progress bars). */
@@ -234,12 +239,14 @@ export async function train(
 
   for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
-    const learningRate = learningRateAt(
+    const scheduled = learningRateAt(
       config.schedule ?? 'constant',
       config.learningRate,
       epoch,
       epochs,
     );
+    /** The rate of the last step taken: the schedule's unless beforeBatch says otherwise. */
+    let learningRate = scheduled;
     if (config.shuffle) {
       if (next) {
         order.set(next.order); // the shuffle made ahead of time, the same as random.shuffle(order)
@@ -273,6 +280,10 @@ export async function train(
     for (let b = 0; b < batches; b++) {
       const start = b * config.batchSize;
       const batch = source.batch(start, Math.min(config.batchSize, split.count - start));
+      if (hooks.beforeBatch) {
+        const rate = hooks.beforeBatch(step, scheduled);
+        learningRate = typeof rate === 'number' ? rate : await rate;
+      }
       trainStep(context, sums, batch, learningRate, epoch, b + 1);
       step++;
       if (logEvery > 0 && ((b + 1) % logEvery === 0 || b + 1 === batches)) {
