@@ -110,7 +110,8 @@ export class RunControl {
   private async waitWhilePaused(step: number, scheduled: number): Promise<number> {
     this.publish({ step, paused: true, lr: rateAt(scheduled, step + 1, this.overrides) }, true);
     while (this.paused && this.granted === 0) {
-      if (this.shouldStop()) throw new InterruptedError(`interrupted while paused after step ${step}`);
+      if (this.shouldStop())
+        throw new InterruptedError(`interrupted while paused after step ${step}`);
       await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
       this.accept(step);
       this.publish({ step, paused: true, lr: rateAt(scheduled, step + 1, this.overrides) });

@@ -8,6 +8,7 @@
 // as `unreadable`, with the reason, and the others are listed as ever.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { parseControl, type ControlState } from '../run/runControl.js';
 import {
   accessSync,
   constants,
@@ -53,6 +54,8 @@ interface Child {
   /** The last lines it wrote to stderr: its error, when it fails before its folder says so. */
   stderr: string;
   exitCode?: number | null;
+  /** Where it stands as its controls last said (runControl.ts): step, paused, learning rate. */
+  control?: ControlState;
 }
 
 /** A run folder as last read: a record, or why it cannot be read. */
@@ -325,7 +328,7 @@ export class Runs {
     // a process group of its own: a Ctrl-C in the studio's terminal reaches it once, from
     // close(), not twice (a second SIGINT would make it quit at once)
     const process_ = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'], // ipc: Pause, Step, Resume, learning rate
       detached: true,
     });
     child.process = process_;
@@ -333,6 +336,14 @@ export class Runs {
     process_.stderr!.on('data', (text: string) => {
       child.stderr = (child.stderr + text).slice(-4000);
     });
+    child.control = undefined;
+    process_.on('message', (message) => {
+      const { type, step, paused, lr } = message as Record<string, unknown>;
+      if (type === 'control' && typeof step === 'number' && typeof lr === 'number') {
+        child.control = { step, paused: paused === true, lr };
+      }
+    });
+    process_.on('error', () => {}); // a control sent as it exits: the exit says what happened
     process_.on('exit', (code) => {
       child.exitCode = code;
       this.startQueued();
@@ -367,6 +378,29 @@ export class Runs {
     if (!child.process || child.exitCode !== undefined) return 'not running';
     child.process.kill('SIGINT');
     return 'stopping';
+  }
+
+  /**
+   * Sends a control (pause, step, resume, lr; parseControl checks it) to a run started here; it
+   * takes effect before its next batch.
+   */
+  control(
+    id: string,
+    message: unknown,
+  ): 'sent' | 'not a control' | 'not running' | 'not started here' | 'no such run' {
+    const child = this.children.get(id);
+    if (!child) return this.pathOf(id) ? 'not started here' : 'no such run';
+    const control = parseControl(message);
+    if (!control) return 'not a control';
+    if (!child.process?.connected || child.exitCode !== undefined) return 'not running';
+    child.process.send(control, undefined, {}, () => {});
+    return 'sent';
+  }
+
+  /** Where a run started here stands as its controls last said; null before they said. */
+  controlState(id: string): ControlState | null {
+    const child = this.children.get(id);
+    return child?.process && child.exitCode === undefined ? (child.control ?? null) : null;
   }
 
   /** Stops every run started here (the studio is closing); the queued ones never start. */

@@ -13,6 +13,10 @@
 //                                  400 {"errors"}; 429 when MAX_QUEUED runs wait already; 409
 //                                  when the runs folder cannot take a new run folder
 //   POST /api/runs/:id/stop        interrupt a run started here, as Ctrl-C does
+//   POST /api/runs/:id/control     {"action": "pause" | "step" | "resume" | "lr", "lr"?} to a run
+//                                  started here, before its next batch → 202; 409 not running;
+//                                  400 not a control
+//   GET  /api/runs/:id/control     where it stands: {"step", "paused", "lr"}, or null
 //   POST /api/runs/:id/resume      continue an interrupted run (`train --resume`) → 202; 409
 //                                  when it is not interrupted or runs already; 429 queue full
 //   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"} (429: all or none)
@@ -388,6 +392,20 @@ export class Studio {
           : await this.stepViews.explain(id, folder, config, body);
       if (!answer) throw new HttpError(409, `run ${id} has no model yet (no epoch has finished)`);
       return sendJson(response, 200, answer);
+    }
+    if (method === 'POST' && resource === 'runs' && action === 'control') {
+      const outcome = this.runs.control(id, await readJson(request));
+      if (outcome === 'no such run') throw new HttpError(404, `no such run: ${id}`);
+      if (outcome === 'not a control') {
+        throw new HttpError(
+          400,
+          'a control is {"action": "pause" | "step" | "resume" | "lr", "lr"?: a rate > 0}',
+        );
+      }
+      return sendJson(response, outcome === 'sent' ? 202 : 409, { id, result: outcome });
+    }
+    if (method === 'GET' && resource === 'runs' && action === 'control') {
+      return sendJson(response, 200, this.runs.controlState(id));
     }
     if (method === 'GET' && resource === 'lessons' && action === 'figures' && parts.length === 4) {
       return sendJson(response, 200, this.lessonFigures(id, url.searchParams.getAll('run')));

@@ -9,6 +9,7 @@ import { clearCharts, drawCharts } from './charts.js';
 import { dependentPlaceholders, formFields, type FormField } from './formFields.js';
 import { mountLessons } from './lessonView.js';
 import { mountStepView } from './stepView.js';
+import { mountRunControls } from './runControls.js';
 import './studio.css';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -639,6 +640,9 @@ function connect(): void {
 }
 
 setupList();
+mountRunControls(byId('run-controls'), () =>
+  selected.size === 1 ? runs.find((run) => selected.has(run.id)) : undefined,
+);
 setupForm();
 setupDrawing();
 void setupLessons();

@@ -1,0 +1,125 @@
+// Pause, Step, Resume and the learning rate of the selected run, when it trains and was started
+// from this studio: buttons and a number field with Set, and where it stands (its step, whether
+// paused, its rate). Controls go to POST /api/runs/:id/control and take effect before its next
+// batch; the run logs each to its events.jsonl. The state is polled while such a run is shown.
+
+import type { RunSummary } from '../studio/api.js';
+
+interface ControlState {
+  step: number;
+  paused: boolean;
+  lr: number;
+}
+
+/** How often the shown run's state is asked for, in ms. */
+const POLL_MS = 300;
+
+function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string>,
+  text = '',
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.textContent = text;
+  return node;
+}
+
+/**
+ * Fills `container` with the controls and keeps them in step with `current()`, the run shown
+ * (undefined: none, or several). They show only for a run training that was started here.
+ */
+export function mountRunControls(container: HTMLElement, current: () => RunSummary | undefined) {
+  const group = make('div', {
+    role: 'group',
+    'aria-label': 'Training controls',
+    class: 'run-controls',
+  });
+  const pause = make('button', { type: 'button' }, 'Pause');
+  const step = make('button', { type: 'button' }, 'Step');
+  const resume = make('button', { type: 'button' }, 'Resume');
+  const form = make('form', { class: 'rate-form' });
+  const label = make('label', { for: 'control-lr' }, 'learning rate ');
+  const input = make('input', {
+    id: 'control-lr',
+    type: 'number',
+    min: '0',
+    step: 'any',
+    inputmode: 'decimal',
+  });
+  const set = make('button', { type: 'submit' }, 'Set');
+  form.append(label, input, set);
+  const status = make('p', { role: 'status', 'data-testid': 'control-status', class: 'hint' });
+  const error = make('p', { role: 'alert', class: 'error' });
+  group.append(pause, step, resume, form, status, error);
+  container.replaceChildren(group);
+  group.hidden = true;
+
+  let shownId = '';
+  let state: ControlState | null = null;
+
+  const render = () => {
+    const paused = state?.paused ?? false;
+    pause.disabled = !state || paused;
+    step.disabled = !paused;
+    resume.disabled = !paused;
+    status.textContent = state
+      ? `${paused ? 'Paused' : 'Training'} after step ${state.step}, learning rate ${state.lr.toPrecision(3)}`
+      : 'Waiting for the run to report…';
+  };
+
+  const send = async (body: { action: string; lr?: number }) => {
+    error.textContent = '';
+    const response = await fetch(`/api/runs/${encodeURIComponent(shownId)}/control`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 202) {
+      const json = (await response.json().catch(() => ({}))) as { error?: string; result?: string };
+      error.textContent = `could not ${body.action}: ${json.result ?? json.error ?? response.status}`;
+    }
+    await poll();
+  };
+  pause.addEventListener('click', () => void send({ action: 'pause' }));
+  step.addEventListener('click', () => void send({ action: 'step' }));
+  resume.addEventListener('click', () => void send({ action: 'resume' }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const lr = Number(input.value);
+    if (!(input.value.trim() !== '' && Number.isFinite(lr) && lr > 0)) {
+      error.textContent = 'the learning rate is a number above 0';
+      input.focus();
+      return;
+    }
+    void send({ action: 'lr', lr });
+  });
+
+  async function poll(): Promise<void> {
+    const run = current();
+    const live = run && run.status === 'running' && run.startedHere;
+    if (!live) {
+      group.hidden = true;
+      shownId = '';
+      state = null;
+      return;
+    }
+    if (run.id !== shownId) {
+      shownId = run.id;
+      state = null;
+      input.value = '';
+      error.textContent = '';
+    }
+    group.hidden = false;
+    try {
+      const response = await fetch(`/api/runs/${encodeURIComponent(run.id)}/control`);
+      if (response.ok && run.id === shownId) state = (await response.json()) as ControlState | null;
+    } catch {
+      // the connection's status says the studio is gone
+    }
+    render();
+  }
+
+  render();
+  setInterval(() => void poll(), POLL_MS);
+}
