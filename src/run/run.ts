@@ -208,7 +208,10 @@ async function prepare(
       ? new RunControl(
           [...set],
           replay,
-          (line) => live.events!.add(line),
+          (line) => {
+            live.events!.add(line);
+            live.events!.flush(); // at once: a paused run adds nothing that would flush it
+          },
           () => hooks.shouldStop?.() ?? false,
           hooks.controls,
         )

@@ -1,0 +1,112 @@
+// Pause, Step, Resume and a learning rate set from the studio's page, in Chromium, on a run
+// started from its form: a paused run's step stops advancing, Step advances it by exactly one,
+// a rate set is logged to events.jsonl, Resume goes on; all by keyboard-reachable controls.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium } from '../browser.js';
+import { ROOT, temporaryFolder } from '../helpers.js';
+
+const runs = join(temporaryFolder(), 'runs');
+let studio: ChildProcess;
+let url = '';
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  studio = spawn(process.execPath, [
+    join(ROOT, 'bin/mnist-softmax.js'),
+    'studio',
+    '--runs',
+    runs,
+    '--port',
+    '0',
+  ]);
+  url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    studio.stdout!.on('data', (chunk) => {
+      text += chunk;
+      const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(text);
+      if (match) resolve(match[0]);
+    });
+    studio.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
+  });
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  studio?.kill('SIGINT');
+});
+
+/** The step the control status shows, and whether it says paused. */
+async function shown(page: Page): Promise<{ paused: boolean; step: number } | null> {
+  const text = (await page.getByTestId('control-status').textContent()) ?? '';
+  const match = /^(Paused|Training) after step (\d+)/.exec(text);
+  return match ? { paused: match[1] === 'Paused', step: Number(match[2]) } : null;
+}
+
+const controlLines = (folder: string) =>
+  readFileSync(join(folder, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .filter((line) => line.type === 'control');
+
+describe.skipIf(!haveChromium)('Pause, Step, Resume and the learning rate in the studio', () => {
+  it('pauses a run from the form, steps it once, sets its rate (logged) and resumes it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(url);
+    const form = page.getByRole('form', { name: 'Start a run' });
+    await form.getByRole('textbox', { name: 'epochs' }).fill('200');
+    await form.getByRole('button', { name: 'Start' }).click();
+    const controls = page.getByRole('group', { name: 'Training controls' });
+    await expect.poll(() => shown(page), { timeout: 60_000 }).toMatchObject({ paused: false });
+    const id = await page.locator('[data-testid=run-item]').first().getAttribute('data-id');
+    const folder = join(runs, id!);
+
+    // by keyboard: Pause is a button reached with Tab and pressed with Enter
+    await controls.getByRole('button', { name: 'Pause' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => shown(page), { timeout: 10_000 }).toMatchObject({ paused: true });
+    const at = (await shown(page))!.step;
+    await page.waitForTimeout(1000);
+    expect(await shown(page)).toEqual({ paused: true, step: at }); // the step stops advancing
+
+    await controls.getByRole('button', { name: 'Step' }).click();
+    await expect.poll(() => shown(page)).toEqual({ paused: true, step: at + 1 });
+    await page.waitForTimeout(600);
+    expect(await shown(page)).toEqual({ paused: true, step: at + 1 }); // exactly one
+
+    await controls.getByRole('spinbutton', { name: 'learning rate' }).fill('0.0125');
+    await controls.getByRole('spinbutton', { name: 'learning rate' }).press('Enter');
+    await expect
+      .poll(() => page.getByTestId('control-status').textContent())
+      .toMatch(/rate 0\.0125/);
+    expect(controlLines(folder)).toEqual([
+      { type: 'control', step: at, action: 'pause' },
+      { type: 'control', step: at, action: 'step' },
+      { type: 'control', step: at + 1, action: 'lr', lr: 0.0125 },
+    ]);
+
+    await controls.getByRole('button', { name: 'Resume' }).click();
+    await expect
+      .poll(async () => (await shown(page))?.step ?? 0, { timeout: 10_000 })
+      .toBeGreaterThan(at + 50);
+    expect(controlLines(folder).at(-1)).toEqual({
+      type: 'control',
+      step: at + 1,
+      action: 'resume',
+    });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page
+      .locator(`[data-testid=run-item][data-id="${id}"][data-status=interrupted]`)
+      .waitFor({ timeout: 60_000 });
+    await expect.poll(() => controls.isVisible()).toBe(false);
+    await context.close();
+  }, 180_000);
+});
