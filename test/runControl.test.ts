@@ -10,6 +10,7 @@ import { RUN_DEFAULTS } from '../src/run/options.js';
 import { startRun, type RunEvent } from '../src/run/run.js';
 import { loggedRates, parseControl, type ControlChannel } from '../src/run/runControl.js';
 import { readEvents } from '../src/run/eventLog.js';
+import { MAX_SNAPSHOTS, SNAPSHOT_BASE, snapshotEvery } from '../src/run/snapshots.js';
 import { rateAt } from '../src/train/rates.js';
 import { temporaryFolder } from './helpers.js';
 
@@ -144,4 +145,18 @@ describe('pause, step and resume', () => {
     );
     expect(actions).toEqual(['pause@10', 'step@10', 'resume@11']);
   }, 30_000);
+});
+
+describe('weight pictures over training', () => {
+  it('are at most MAX_SNAPSHOTS at any step, and thinning only ever drops pictures', () => {
+    let previous = SNAPSHOT_BASE;
+    for (let step = SNAPSHOT_BASE; step <= 200_000; step += SNAPSHOT_BASE) {
+      const every = snapshotEvery(step);
+      expect(Math.floor(step / every)).toBeLessThanOrEqual(MAX_SNAPSHOTS);
+      expect(every % previous).toBe(0); // the kept steps of later are among those of now
+      previous = every;
+    }
+    expect(snapshotEvery(1200)).toBe(25);
+    expect(snapshotEvery(1225)).toBe(50);
+  });
 });

@@ -37,6 +37,7 @@ import {
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper } from './keep.js';
 import { loggedRates, RunControl } from './runControl.js';
+import { WeightSnapshots } from './snapshots.js';
 import { openRun, type OpenedRun } from './openRun.js';
 import { type TrainOptions } from './options.js';
 import { recordOf } from './optionValues.js';
@@ -146,6 +147,8 @@ type PreparedRun = OpenedRun & {
   tfjsCheck?: { backend: string; epochs: CompanionEpoch[] };
   /** Pause, Step, Resume and rates set by hand; null when none can come (the usual run). */
   control: RunControl | null;
+  /** Weight pictures every so many steps, for a run with controls (the studio's slider). */
+  snapshots: WeightSnapshots | null;
 };
 
 // ---- prepare ----
@@ -244,6 +247,7 @@ async function prepare(
     curves,
     tfjsCheck,
     control,
+    snapshots: hooks.controls ? new WeightSnapshots(out, live.step) : null,
   };
 }
 
@@ -305,11 +309,12 @@ async function trainEpochs(
 ): Promise<number> {
   const { options, network, data, config, checkpoint } = run;
   const events = live.events!;
-  const { control } = run;
+  const { control, snapshots } = run;
   const trainHooks: TrainHooks = {
     ...(control ? { beforeBatch: (step, scheduled) => control.beforeBatch(step, scheduled) } : {}),
     afterBatch: (batch, progress) => {
       live.step = progress.step;
+      snapshots?.afterStep(progress.step, network);
       live.companion?.step(batch, progress.learningRate);
       live.emit({ type: 'step', progress });
     },

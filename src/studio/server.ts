@@ -16,6 +16,8 @@
 //   POST /api/runs/:id/control     {"action": "pause" | "step" | "resume" | "lr", "lr"?} to a run
 //                                  started here, before its next batch → 202; 409 not running;
 //                                  400 not a control
+//   GET  /api/runs/:id/snapshots   {"steps"}: the steps of its weight pictures (run/snapshots.ts)
+//   GET  /api/runs/:id/snapshots/:step   one of them, a PNG
 //   GET  /api/runs/:id/control     where it stands: {"step", "paused", "lr"}, or null
 //   POST /api/runs/:id/resume      continue an interrupted run (`train --resume`) → 202; 409
 //                                  when it is not interrupted or runs already; 429 queue full
@@ -44,6 +46,7 @@
 // STREAM_BUFFER bytes wait for it (the page's EventSource reconnects), at most MAX_QUEUED runs
 // wait, and an event log is read from where the last look left off.
 
+import { snapshotName, snapshotSteps, SNAPSHOTS_FOLDER } from '../run/snapshots.js';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -403,6 +406,18 @@ export class Studio {
         );
       }
       return sendJson(response, outcome === 'sent' ? 202 : 409, { id, result: outcome });
+    }
+    if (method === 'GET' && resource === 'runs' && action === 'snapshots') {
+      const folder = this.runs.pathOf(id);
+      if (!folder) throw new HttpError(404, `no such run: ${id}`);
+      if (parts.length === 4) return sendJson(response, 200, { steps: snapshotSteps(folder) });
+      const step = Number(parts[4]);
+      const file =
+        parts.length === 5 && /^\d{1,9}$/.test(parts[4])
+          ? this.runs.realInside(join(folder, SNAPSHOTS_FOLDER, snapshotName(step)))
+          : null;
+      if (!file) throw new HttpError(404, 'no such snapshot');
+      return send(response, 200, 'image/png', readFileSync(file));
     }
     if (method === 'GET' && resource === 'runs' && action === 'control') {
       return sendJson(response, 200, this.runs.controlState(id));

@@ -2,6 +2,8 @@
 // from this studio: buttons and a number field with Set, and where it stands (its step, whether
 // paused, its rate). Controls go to POST /api/runs/:id/control and take effect before its next
 // batch; the run logs each to its events.jsonl. The state is polled while such a run is shown.
+// Below them, for any run that has weight pictures over training (run/snapshots.ts: runs started
+// here), a slider scrubs them step by step.
 
 import type { RunSummary } from '../studio/api.js';
 
@@ -52,7 +54,8 @@ export function mountRunControls(container: HTMLElement, current: () => RunSumma
   const status = make('p', { role: 'status', 'data-testid': 'control-status', class: 'hint' });
   const error = make('p', { role: 'alert', class: 'error' });
   group.append(pause, step, resume, form, status, error);
-  container.replaceChildren(group);
+  const scrubber = mountScrubber();
+  container.replaceChildren(group, scrubber.figure);
   group.hidden = true;
 
   let shownId = '';
@@ -97,6 +100,7 @@ export function mountRunControls(container: HTMLElement, current: () => RunSumma
 
   async function poll(): Promise<void> {
     const run = current();
+    void scrubber.update(run);
     const live = run && run.status === 'running' && run.startedHere;
     if (!live) {
       group.hidden = true;
@@ -122,4 +126,65 @@ export function mountRunControls(container: HTMLElement, current: () => RunSumma
 
   render();
   setInterval(() => void poll(), POLL_MS);
+}
+
+/** How often a training run's list of pictures is asked for, in ms. */
+const SNAPSHOTS_MS = 1500;
+
+/** The slider over a run's weight pictures: its figure, and `update` with the run shown. */
+function mountScrubber() {
+  const figure = make('figure', { class: 'weight-snapshots' });
+  const caption = make('figcaption', {}, 'Weights over training');
+  const label = make('label', { for: 'snapshot-step' }, 'training step ');
+  const slider = make('input', { id: 'snapshot-step', type: 'range', min: '0', step: '1' });
+  const stepText = make('output', { for: 'snapshot-step', 'data-testid': 'snapshot-step' });
+  const image = make('img', { alt: '', 'data-testid': 'snapshot-image' });
+  figure.append(caption, label, slider, stepText, image);
+  figure.hidden = true;
+  let shownId = '';
+  let steps: number[] = [];
+  let asked = 0;
+
+  const show = () => {
+    const step = steps[Number(slider.value)];
+    if (step === undefined) return;
+    stepText.textContent = String(step);
+    slider.setAttribute('aria-valuetext', `step ${step}`);
+    image.src = `/api/runs/${encodeURIComponent(shownId)}/snapshots/${step}`;
+    image.alt = `the weights after step ${step}`;
+  };
+  slider.addEventListener('input', show);
+
+  async function update(run: RunSummary | undefined): Promise<void> {
+    if (!run || ['queued', 'starting', 'unreadable'].includes(run.status)) {
+      figure.hidden = true;
+      shownId = '';
+      return;
+    }
+    const fresh = run.id !== shownId;
+    const now = Date.now();
+    // a run that trains gets new pictures; another's are asked for once
+    if (!fresh && (run.status !== 'running' || now - asked < SNAPSHOTS_MS)) return;
+    asked = now;
+    shownId = run.id;
+    let listed: number[] = [];
+    try {
+      const response = await fetch(`/api/runs/${encodeURIComponent(run.id)}/snapshots`);
+      if (response.ok) listed = ((await response.json()) as { steps: number[] }).steps;
+    } catch {
+      return;
+    }
+    if (run.id !== shownId) return;
+    const atEnd = fresh || Number(slider.value) >= steps.length - 1;
+    steps = listed;
+    figure.hidden = steps.length === 0;
+    if (steps.length === 0) return;
+    slider.max = String(steps.length - 1);
+    // the newest while the slider is at its end; else the same step (or the nearest after it)
+    const kept = steps.findIndex((step) => step >= Number(stepText.textContent));
+    slider.value = String(atEnd || kept < 0 ? steps.length - 1 : kept);
+    show();
+  }
+
+  return { figure, update };
 }

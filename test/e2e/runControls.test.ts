@@ -1,9 +1,10 @@
 // Pause, Step, Resume and a learning rate set from the studio's page, in Chromium, on a run
 // started from its form: a paused run's step stops advancing, Step advances it by exactly one,
-// a rate set is logged to events.jsonl, Resume goes on; all by keyboard-reachable controls.
+// a rate set is logged to events.jsonl, Resume goes on; all by keyboard-reachable controls. The
+// weight pictures taken meanwhile are scrubbed with a slider.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +103,24 @@ describe.skipIf(!haveChromium)('Pause, Step, Resume and the learning rate in the
       step: at + 1,
       action: 'resume',
     });
+
+    // the weights over training: a slider over at most 48 pictures, scrubbed by keyboard
+    const slider = page.getByRole('slider', { name: 'training step' });
+    await slider.waitFor({ timeout: 20_000 });
+    const files = readdirSync(join(folder, 'snapshots'));
+    expect(files.length).toBeGreaterThan(1);
+    expect(files.length).toBeLessThanOrEqual(48);
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.getByTestId('snapshot-step').textContent()).toBe('25');
+    const image = page.getByTestId('snapshot-image');
+    expect(await image.getAttribute('alt')).toBe('the weights after step 25');
+    await expect
+      .poll(() => image.evaluate((img) => (img as { naturalWidth: number }).naturalWidth))
+      .toBeGreaterThan(0);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.getByTestId('snapshot-step').textContent()).not.toBe('25');
+
     await page.getByRole('button', { name: 'Stop' }).click();
     await page
       .locator(`[data-testid=run-item][data-id="${id}"][data-status=interrupted]`)
