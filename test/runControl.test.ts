@@ -132,8 +132,9 @@ describe('pause, step and resume', () => {
       },
     );
     const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    await wait(1500);
-    expect(taken[taken.length - 1]).toBe(10);
+    await expect.poll(() => taken.at(-1), { timeout: 20_000 }).toBe(10);
+    await wait(500);
+    expect(taken.at(-1)).toBe(10); // paused: no step since
     driver.send({ action: 'step' });
     await wait(300);
     expect(taken[taken.length - 1]).toBe(11);
@@ -159,4 +160,32 @@ describe('weight pictures over training', () => {
     expect(snapshotEvery(1200)).toBe(25);
     expect(snapshotEvery(1225)).toBe(50);
   });
+});
+
+describe('a stop while paused', () => {
+  it('ends the run without another step, its finished epochs kept', async () => {
+    const out = join(temporaryFolder(), 'run');
+    let stop = false;
+    const taken: number[] = [];
+    const driver = scriptedChannel(new Map([[35, [{ action: 'pause' }]]]));
+    const run = startRun(
+      { ...SMALL, epochs: 2 },
+      { out, threads: 1 },
+      {
+        controls: driver.channel,
+        shouldStop: () => stop,
+        onEvent: (event) => {
+          driver.onEvent(event);
+          if (event.type === 'step') taken.push(event.progress.step);
+        },
+      },
+    );
+    await expect.poll(() => taken.at(-1), { timeout: 20_000 }).toBe(35);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop = true;
+    await expect(run).rejects.toThrow(
+      /interrupted while paused after step 35.*every finished epoch \(1\)/,
+    );
+    expect(taken.at(-1)).toBe(35);
+  }, 30_000);
 });
