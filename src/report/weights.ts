@@ -47,11 +47,21 @@ export function largestWeight(tiles: Tile[]): number {
   return largest;
 }
 
-/** The tiles in a grid, labelled, as PNG bytes; a caption (a stopped run's mark) above them. */
-export function weightsPng(tiles: Tile[], height: number, width: number, caption?: string): Buffer {
-  const tileWidth = width * ZOOM;
-  const tileHeight = height * ZOOM;
-  const labelHeight = GLYPH_HEIGHT * LABEL_SCALE + 6;
+/**
+ * The tiles in a grid, labelled, as PNG bytes; a caption (a stopped run's mark) above them. A
+ * `zoom` below the usual 4 pixels a weight (the studio's small snapshots) has smaller labels.
+ */
+export function weightsPng(
+  tiles: Tile[],
+  height: number,
+  width: number,
+  caption?: string,
+  zoom = ZOOM,
+): Buffer {
+  const tileWidth = width * zoom;
+  const tileHeight = height * zoom;
+  const labelScale = zoom >= ZOOM ? LABEL_SCALE : 1;
+  const labelHeight = GLYPH_HEIGHT * labelScale + 6;
   const columns = Math.min(COLUMNS, Math.max(1, tiles.length));
   const rows = Math.ceil(tiles.length / columns);
   const imageWidth = GAP + columns * (tileWidth + GAP);
@@ -66,7 +76,7 @@ export function weightsPng(tiles: Tile[], height: number, width: number, caption
     const top = captionHeight + GAP + Math.floor(t / columns) * (tileHeight + labelHeight + GAP);
     for (let y = 0; y < tileHeight; y++) {
       for (let x = 0; x < tileWidth; x++) {
-        const v = tile.values[Math.floor(y / ZOOM) * width + Math.floor(x / ZOOM)] * scale;
+        const v = tile.values[Math.floor(y / zoom) * width + Math.floor(x / zoom)] * scale;
         const fade = Math.round(255 * (1 - Math.min(1, Math.abs(v))));
         const at = 4 * ((top + y) * imageWidth + left + x);
         // positive: white → blue; negative: white → red
@@ -76,10 +86,10 @@ export function weightsPng(tiles: Tile[], height: number, width: number, caption
         rgba[at + 3] = 255;
       }
     }
-    const label = tile.label.slice(0, Math.floor(tileWidth / ((3 + 1) * LABEL_SCALE)));
-    const labelLeft = left + Math.floor((tileWidth - textWidth(label, LABEL_SCALE)) / 2);
-    drawText(rgba, imageWidth, label, labelLeft, top + tileHeight + 4, LABEL_SCALE, [0, 0, 0]);
+    const label = tile.label.slice(0, Math.floor(tileWidth / ((3 + 1) * labelScale)));
+    const labelLeft = left + Math.floor((tileWidth - textWidth(label, labelScale)) / 2);
+    drawText(rgba, imageWidth, label, labelLeft, top + tileHeight + 4, labelScale, [0, 0, 0]);
   });
-  if (caption) drawText(rgba, imageWidth, caption.toUpperCase(), GAP, GAP, LABEL_SCALE, [0, 0, 0]);
+  if (caption) drawText(rgba, imageWidth, caption.toUpperCase(), GAP, GAP, labelScale, [0, 0, 0]);
   return encodePng(rgba, imageWidth, imageHeight);
 }

@@ -154,6 +154,7 @@ function mountScrubber() {
     image.alt = `the weights after step ${step}`;
   };
   slider.addEventListener('input', show);
+  image.addEventListener('error', () => (asked = 0)); // thinned meanwhile: ask for the list again
 
   async function update(run: RunSummary | undefined): Promise<void> {
     if (!run || ['queued', 'starting', 'unreadable'].includes(run.status)) {
@@ -164,7 +165,7 @@ function mountScrubber() {
     const fresh = run.id !== shownId;
     const now = Date.now();
     // a run that trains gets new pictures; another's are asked for once
-    if (!fresh && (run.status !== 'running' || now - asked < SNAPSHOTS_MS)) return;
+    if (!fresh && (run.status !== 'running' || now - asked < SNAPSHOTS_MS) && asked !== 0) return;
     asked = now;
     shownId = run.id;
     let listed: number[] = [];
