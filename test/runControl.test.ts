@@ -2,7 +2,7 @@
 // function of the schedule and the rates set; a set rate logged, kept by a stop and resume, and
 // replayed from the log, bit for bit.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError } from '../src/errors.js';
@@ -189,4 +189,18 @@ describe('a stop while paused', () => {
     );
     expect(taken.at(-1)).toBe(35);
   }, 30_000);
+});
+
+describe('rates to replay', () => {
+  it('are refused, before a folder is made, when one is not a step and a rate > 0', async () => {
+    const out = join(temporaryFolder(), 'run');
+    const rates = [
+      { step: 3, lr: 0.1 },
+      { step: 5, lr: 0 },
+    ];
+    await expect(startRun(SMALL, { out, rates })).rejects.toThrow(
+      'rates[1]: not a whole step ≥ 0 and a learning rate > 0',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
 });

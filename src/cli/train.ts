@@ -194,13 +194,15 @@ async function startCompanion(network: Network, config: TrainConfig): Promise<Co
 /**
  * Controls from the process that started this one with an IPC channel (the studio, runs.ts):
  * messages { action, lr? } in, { type: 'control', step, paused, lr } out. The channel does not
- * keep the process alive, and a parent gone only ends the controls.
+ * keep the process alive; a parent gone resumes a paused run and ends the controls.
  */
 function parentChannel(): ControlChannel {
   return {
     listen: (listener) => {
       process.on('message', listener);
-      process.channel?.unref(); // after the listener, which refs it
+      // a studio gone (crashed: one that closes stops its runs) leaves no run paused for ever
+      process.on('disconnect', () => listener({ action: 'resume' }));
+      process.channel?.unref(); // after the listeners, which ref it
     },
     publish: (state) => {
       if (process.connected) process.send!({ type: 'control', ...state }, undefined, {}, () => {});

@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fingerprint, loadDataset, type Dataset } from '../data/dataset.js';
 import { cachedFingerprint } from '../data/fingerprintCache.js';
-import { DivergenceError, EXIT, InterruptedError, UserError } from '../errors.js';
+import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
 import type { Engine } from '../model/engine.js';
 import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
 import { buildNetwork, checkNetworkSize, MNIST_INPUT, type Network } from '../model/network.js';
@@ -25,6 +25,7 @@ import { CurvesFile, reportFiles } from '../report/runReport.js';
 import { runCurves } from '../report/series.js';
 import { trainLbfgs } from '../train/lbfgs.js';
 import type { EndEvent, EpochMetrics } from '../train/records.js';
+import { isLearningRate, type RateOverride } from '../train/rates.js';
 import { train, type TrainConfig, type TrainHooks, type TrainState } from '../train/trainer.js';
 import { createEngine, kernelsOf } from '../wasm/engine.js';
 import {
@@ -81,6 +82,7 @@ export async function startRun(
   placement: RunPlacement = {},
   hooks: RunHooks = {},
 ): Promise<RunResult> {
+  checkRates(placement.rates ?? []); // before a folder is made
   const opened = openRun(requested, placement, hooks);
   const live = liveRun(opened, hooks);
   let run: PreparedRun | undefined;
@@ -249,6 +251,15 @@ async function prepare(
     control,
     snapshots: hooks.controls ? new WeightSnapshots(out, live.step) : null,
   };
+}
+
+/** Rates to replay as the library gives them: each a whole step ≥ 0 and a rate > 0. */
+function checkRates(rates: RateOverride[]): void {
+  for (const [i, rate] of rates.entries()) {
+    if (!(Number.isSafeInteger(rate?.step) && rate.step >= 0 && isLearningRate(rate.lr))) {
+      throw new UsageError(`rates[${i}]: not a whole step ≥ 0 and a learning rate > 0`);
+    }
+  }
 }
 
 /** The algorithm's configuration for this data: a batch larger than the data is the data. */
