@@ -15,10 +15,12 @@ const LAYERS = {
   report: ['data', 'model', 'train'],
   run: ['data', 'model', 'wasm', 'train', 'report'],
   check: ['data', 'model', 'wasm', 'train'],
-  studio: ['data', 'model', 'wasm', 'train', 'report', 'run', 'check'],
-  cli: ['data', 'model', 'wasm', 'train', 'report', 'run', 'check', 'studio'],
+  // the static studio's training worker (bundled for the browser, Node.js modules stubbed)
+  static: ['data', 'model', 'wasm', 'train'],
+  studio: ['data', 'model', 'wasm', 'train', 'report', 'run', 'check', 'static'],
+  cli: ['data', 'model', 'wasm', 'train', 'report', 'run', 'check', 'studio', 'static'],
   // the browser's pages: plain modules only (their tsconfig has no Node.js types)
-  web: ['data', 'report', 'run', 'studio'],
+  web: ['data', 'report', 'run', 'studio', 'static'],
 };
 
 const folder = (name) => `^src/${name}/`;

@@ -277,6 +277,20 @@ program
       .default('wasm')
       .argParser(choiceOption('--engine', ENGINES)),
   )
+  .option(
+    '--static <dir>',
+    'write a folder that any static web server can serve, whose page trains in the browser (nothing is served)',
+  )
+  .addOption(
+    new Option('--static-train <n>', 'with --static: the training images it ships (the first n)')
+      .default(20000)
+      .argParser(integerOption('--static-train', 1, 60000)),
+  )
+  .option(
+    '--static-full',
+    'with --static: ship all 60000 training images (instead of --static-train)',
+  )
+  .option('--force', 'with --static: replace a folder that is not empty')
   .action(async (options) => {
     const { studioCommand } = await import('./studio.js');
     await studioCommand(options);

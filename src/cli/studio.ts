@@ -3,7 +3,8 @@
 
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UsageError, UserError } from '../errors.js';
+import { writeStaticSite } from '../studio/staticSite.js';
 import { Studio } from '../studio/server.js';
 import type { EngineName } from '../wasm/engine.js';
 
@@ -13,12 +14,21 @@ export interface StudioCommandOptions {
   port: number;
   maxRuns: number;
   engine: EngineName;
+  /** Write the static studio into this folder instead of serving (staticSite.ts). */
+  static?: string;
+  staticTrain: number;
+  staticFull?: boolean;
+  force?: boolean;
 }
 
 /** The signals that end the studio; none leaves its runs training without it. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function studioCommand(options: StudioCommandOptions): Promise<void> {
+  if (options.static !== undefined) return staticCommand(options, options.static);
+  if (options.staticFull || options.force) {
+    throw new UsageError('--static-full and --force go with --static DIR');
+  }
   // a missing folder is made by the first run; a file in its place can never hold one
   let isFile = false;
   try {
@@ -53,4 +63,17 @@ export async function studioCommand(options: StudioCommandOptions): Promise<void
     for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
   await studio.close();
+}
+
+/** `studio --static DIR`: writes the folder, says what it holds and how to serve it. */
+async function staticCommand(options: StudioCommandOptions, folder: string): Promise<void> {
+  const info = await writeStaticSite(folder, {
+    trainCount: options.staticFull ? undefined : options.staticTrain,
+    force: options.force ?? false,
+  });
+  console.log(
+    `studio --static: wrote ${folder} (${info.trainCount} training and ${info.testCount} test ` +
+      `images of ${info.name}); serve it with any static web server, e.g. ` +
+      `\`python3 -m http.server -d ${folder}\``,
+  );
 }

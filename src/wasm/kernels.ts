@@ -15,6 +15,14 @@ export type KernelExports = Record<string, KernelFunction> & {
 /** Compiled modules by file: normally one build (scripts/kernel-ab.mjs loads two). */
 const compiled = new Map<string, WebAssembly.Module>();
 
+/**
+ * Gives the compiled module of `file` ahead of time: the browser (src/static/worker.ts) fetches
+ * and compiles kernels.wasm itself, where there is no file to read.
+ */
+export function provideKernelsModule(file: URL, module: WebAssembly.Module): void {
+  compiled.set(file.href, module);
+}
+
 function kernelsModule(file: URL): WebAssembly.Module {
   let module = compiled.get(file.href);
   if (!module) {

@@ -14,7 +14,9 @@ export type Pointer = number;
 
 /** The byte offset of an array in the engine's memory: what the kernels take. */
 export function pointer(array: ArrayBufferView): Pointer {
-  if (!(array.buffer instanceof SharedArrayBuffer)) {
+  // not `instanceof SharedArrayBuffer`: a page that is not cross-origin isolated has shared
+  // WebAssembly memory but no SharedArrayBuffer global
+  if (array.buffer instanceof ArrayBuffer) {
     throw new Error('the wasm engine was given an array that is not in its memory');
   }
   return array.byteOffset;

@@ -1,0 +1,66 @@
+// The messages between the static studio's page (src/web/static.ts) and its training worker
+// (worker.ts). Types only: both sides import them, neither imports the other.
+
+import type { EpochMetrics, StepLog } from '../train/records.js';
+
+export type { EpochMetrics, EventLine } from '../train/records.js';
+
+/** What the page asks for a run: a few of `train`'s options. */
+export interface StaticRunOptions {
+  /** Hidden layer sizes; empty: softmax regression. */
+  hidden: number[];
+  optimizer: 'sgd' | 'momentum' | 'adam';
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+}
+
+export type ToWorker =
+  | { type: 'start'; options: StaticRunOptions }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /** One batch, then paused again. */
+  | { type: 'step' }
+  | { type: 'stop' }
+  /** 28 × 28 pixels 0–255, prepared as `predict` prepares a picture (data/prepare.ts). */
+  | { type: 'classify'; pixels: number[] };
+
+export type FromWorker =
+  /** The data and kernels are loaded: which engine trains, on how many images. */
+  | { type: 'ready'; engine: string; trainCount: number; testCount: number }
+  | { type: 'log'; log: StepLog }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  /** The run ended; `model`: its model.json (null if it failed before an epoch). */
+  | {
+      type: 'end';
+      status: 'finished' | 'stopped' | 'failed';
+      message?: string;
+      model: string | null;
+    }
+  | { type: 'paused'; step: number }
+  | { type: 'prediction'; label: string; probabilities: number[] }
+  | { type: 'error'; message: string };
+
+/** static-data.json: what `studio --static` wrote beside the page. */
+export interface StaticDataInfo {
+  name: string;
+  classes: string[];
+  height: number;
+  width: number;
+  trainCount: number;
+  testCount: number;
+  /** dataset.ts fingerprint() of the test split, for model.json's "data". */
+  testFingerprint: string;
+}
+
+/** The raw files beside the page: images as count × height × width bytes, labels as bytes. */
+export const STATIC_FILES = {
+  info: 'static-data.json',
+  trainImages: 'train-images.bin',
+  trainLabels: 'train-labels.bin',
+  testImages: 'test-images.bin',
+  testLabels: 'test-labels.bin',
+  kernels: 'kernels.wasm',
+  worker: 'static-worker.js',
+} as const;

@@ -1,0 +1,281 @@
+// The static studio's page (static.html, written by `studio --static`): a form that starts a
+// run in a Web Worker (src/static/worker.ts: the project's trainer and wasm kernels, in this
+// browser), live curves, pause/step/stop, the drawing canvas classified by the run's network,
+// and the run's model.json to download. Every file it uses lies beside it; nothing else is
+// fetched.
+
+import { prepareDigit } from '../data/prepare.js';
+import { runCurves } from '../report/series.js';
+import {
+  STATIC_FILES,
+  type EpochMetrics,
+  type EventLine,
+  type FromWorker,
+  type StaticRunOptions,
+  type ToWorker,
+} from '../static/protocol.js';
+import { drawCharts } from './charts.js';
+import './page.css';
+import './static.css';
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
+
+const worker = new Worker(STATIC_FILES.worker, { type: 'module' });
+const send = (message: ToWorker) => worker.postMessage(message);
+
+const status = byId('status');
+const download = byId<HTMLAnchorElement>('download');
+const controls = {
+  start: byId<HTMLButtonElement>('start'),
+  pause: byId<HTMLButtonElement>('pause'),
+  step: byId<HTMLButtonElement>('step'),
+  resume: byId<HTMLButtonElement>('resume'),
+  stop: byId<HTMLButtonElement>('stop'),
+};
+
+/** The run shown: its step logs and epochs (as a run folder's events and metrics). */
+let events: EventLine[] = [];
+let history: EpochMetrics[] = [];
+/** When Start was pressed (performance.now()), and the data's size once the worker has it. */
+let started = 0;
+let trainCount = 0;
+let lastDrawn = 0;
+let hasModel = false;
+
+function setRunning(running: boolean, paused = false): void {
+  controls.start.disabled = running;
+  controls.pause.disabled = !running || paused;
+  controls.step.disabled = !running || !paused;
+  controls.resume.disabled = !running || !paused;
+  controls.stop.disabled = !running;
+}
+
+function redraw(force: boolean): void {
+  const now = performance.now();
+  if (!force && now - lastDrawn < 250) return;
+  lastDrawn = now;
+  drawCharts(byId('charts'), [
+    { label: 'this run', runs: ['this run'], curves: runCurves(events, history) },
+  ]);
+}
+
+/** Reads the form; a bad field is named in the status line, and nothing starts. */
+function readOptions(): StaticRunOptions | null {
+  const value = (id: string) => byId<HTMLInputElement>(id).value.trim();
+  const hiddenText = value('hidden');
+  const hidden = hiddenText === '' ? [] : hiddenText.split(',').map((s) => Number(s.trim()));
+  const learningRate = Number(value('learning-rate'));
+  const epochs = Number(value('epochs'));
+  const batchSize = Number(value('batch-size'));
+  const bad = (what: string) => {
+    status.textContent = what;
+    return null;
+  };
+  if (hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 4096)) {
+    return bad('Hidden layers: whole numbers from 1 to 4096, separated by commas');
+  }
+  if (!(learningRate > 0 && learningRate <= 100)) return bad('Learning rate: a number above 0');
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100) return bad('Epochs: 1 to 100');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) {
+    return bad('Batch size: 1 to 10000');
+  }
+  const optimizer = byId<HTMLSelectElement>('optimizer').value as StaticRunOptions['optimizer'];
+  return { hidden, optimizer, learningRate, epochs, batchSize, seed: 1 };
+}
+
+byId('start-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const options = readOptions();
+  if (!options) return;
+  events = [];
+  history = [];
+  byId('epochs-table').querySelector('tbody')!.replaceChildren();
+  status.textContent = 'starting…';
+  status.dataset.state = 'starting';
+  delete status.dataset.reached90;
+  started = performance.now();
+  setRunning(true);
+  send({ type: 'start', options });
+});
+controls.pause.addEventListener('click', () => send({ type: 'pause' }));
+controls.step.addEventListener('click', () => send({ type: 'step' }));
+controls.resume.addEventListener('click', () => {
+  setRunning(true);
+  send({ type: 'resume' });
+});
+controls.stop.addEventListener('click', () => send({ type: 'stop' }));
+
+function cell(text: string): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
+}
+
+function onEpoch(metrics: EpochMetrics): void {
+  history.push(metrics);
+  events.push({
+    type: 'epoch',
+    step: metrics.steps,
+    epoch: metrics.epoch,
+    trainLoss: metrics.trainLoss,
+    trainAccuracy: metrics.trainAccuracy,
+    testLoss: metrics.testLoss,
+    testAccuracy: metrics.testAccuracy,
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  // the first epoch at 90% on the test set, in seconds since Start (loading the data included)
+  if (metrics.testAccuracy >= 0.9 && status.dataset.reached90 === undefined) {
+    status.dataset.reached90 = elapsed.toFixed(2);
+  }
+  const table = byId('epochs-table');
+  table.hidden = false;
+  const row = document.createElement('tr');
+  row.append(
+    cell(String(metrics.epoch)),
+    cell(metrics.trainLoss.toFixed(4)),
+    cell(metrics.testLoss.toFixed(4)),
+    cell(`${(100 * metrics.testAccuracy).toFixed(2)}%`),
+    cell(metrics.seconds.toFixed(2)),
+  );
+  table.querySelector('tbody')!.append(row);
+  status.textContent =
+    `epoch ${metrics.epoch}: test accuracy ${(100 * metrics.testAccuracy).toFixed(2)}% ` +
+    `(${elapsed.toFixed(1)} s since Start, ${trainCount} training images)`;
+  status.dataset.testAccuracy = String(metrics.testAccuracy);
+  redraw(true);
+}
+
+// a worker that cannot load or throws outside a run says so here, not only in the console
+worker.addEventListener('error', (event) => {
+  setRunning(false);
+  status.dataset.state = 'failed';
+  status.textContent = `the training worker failed: ${event.message || 'it could not be loaded'}`;
+});
+
+worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'ready':
+      trainCount = message.trainCount;
+      status.textContent = `training on ${message.trainCount} images (${message.engine} engine)…`;
+      status.dataset.state = 'running';
+      return;
+    case 'log':
+      events.push({ type: 'step', ...message.log });
+      redraw(false);
+      return;
+    case 'epoch':
+      onEpoch(message.metrics);
+      return;
+    case 'paused':
+      status.textContent = `paused at step ${message.step}`;
+      setRunning(true, true);
+      return;
+    case 'end':
+      setRunning(false);
+      status.dataset.state = message.status;
+      if (message.status === 'failed') status.textContent = `failed: ${message.message}`;
+      else status.textContent += ` — ${message.status}`;
+      if (message.model) {
+        if (download.href) URL.revokeObjectURL(download.href);
+        download.href = URL.createObjectURL(
+          new Blob([message.model], { type: 'application/json' }),
+        );
+        download.hidden = false;
+        hasModel = true;
+        byId('draw-model').textContent = 'Drawings are classified by the last run.';
+      }
+      redraw(true);
+      return;
+    case 'prediction':
+      showPrediction(message.label, message.probabilities);
+      return;
+    case 'error':
+      setRunning(false);
+      status.dataset.state = 'failed';
+      status.textContent = `failed: ${message.message}`;
+      return;
+  }
+});
+
+// ---- drawing ----
+
+const canvas = byId<HTMLCanvasElement>('draw-canvas');
+const context = canvas.getContext('2d', { willReadFrequently: true })!;
+const prepared = byId<HTMLCanvasElement>('prepared');
+
+function showPrediction(label: string, probabilities: number[]): void {
+  byId('prediction').textContent = label;
+  byId('probabilities').replaceChildren(
+    ...probabilities.map((p, c) => {
+      const row = document.createElement('div');
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      bar.style.width = `${Math.round(150 * p)}px`;
+      row.append(String(c), bar, `${(100 * p).toFixed(1)}%`);
+      return row;
+    }),
+  );
+}
+
+function classify(): void {
+  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+  const pixels = new Uint8Array(canvas.width * canvas.height);
+  let ink = false;
+  for (let i = 0; i < pixels.length; i++) {
+    pixels[i] = data[4 * i];
+    if (pixels[i] > 0) ink = true;
+  }
+  if (!ink) return;
+  const input = prepareDigit({ width: canvas.width, height: canvas.height, pixels }, 28, 28);
+  const image = new ImageData(28, 28);
+  input.pixels.forEach((value, i) => image.data.set([value, value, value, 255], 4 * i));
+  prepared.getContext('2d')!.putImageData(image, 0, 0);
+  if (hasModel || history.length > 0) send({ type: 'classify', pixels: Array.from(input.pixels) });
+}
+
+function clear(): void {
+  context.fillStyle = 'black';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  prepared.getContext('2d')!.clearRect(0, 0, 28, 28);
+  byId('prediction').textContent = 'draw a digit';
+  byId('probabilities').replaceChildren();
+}
+
+let last: { x: number; y: number } | null = null;
+const point = (event: PointerEvent) => {
+  const box = canvas.getBoundingClientRect();
+  return {
+    x: ((event.clientX - box.left) / box.width) * canvas.width,
+    y: ((event.clientY - box.top) / box.height) * canvas.height,
+  };
+};
+canvas.addEventListener('pointerdown', (event) => {
+  canvas.setPointerCapture(event.pointerId);
+  last = point(event);
+});
+canvas.addEventListener('pointermove', (event) => {
+  if (!last) return;
+  const next = point(event);
+  context.strokeStyle = 'white';
+  context.lineWidth = 20;
+  context.lineCap = 'round';
+  context.beginPath();
+  context.moveTo(last.x, last.y);
+  context.lineTo(next.x, next.y);
+  context.stroke();
+  last = next;
+  classify();
+});
+const end = () => {
+  last = null;
+  classify();
+};
+canvas.addEventListener('pointerup', end);
+canvas.addEventListener('pointercancel', end);
+byId('clear').addEventListener('click', clear);
+clear();
+status.textContent = 'ready: press Start';
+status.dataset.state = 'idle';

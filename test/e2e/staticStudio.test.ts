@@ -1,0 +1,153 @@
+// `studio --static DIR`: the folder served by a plain static server (node:http, files only, no
+// special headers, so the page is not cross-origin isolated), opened in real Chromium. The page
+// trains softmax regression in the browser on the shipped subset to 90% within 10 s, every
+// request staying on that server; its model.json is what `eval` reads, at the same accuracy.
+
+import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { runCli, temporaryFolder } from '../helpers.js';
+
+const root = temporaryFolder('mnist-softmax-static-');
+const site = join(root, 'site');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+/** Serves the files of `folder` as any static server does; records each path asked for. */
+function staticServer(folder: string, served: string[]): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
+    served.push(path);
+    const file = join(folder, normalize(path === '/' ? '/index.html' : path));
+    if (!file.startsWith(folder) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    response.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+let browser: Browser;
+let server: Server;
+const served: string[] = [];
+
+beforeAll(async () => {
+  const written = runCli(['studio', '--static', site]);
+  if (written.status !== 0) throw new Error(written.stderr);
+  server = await staticServer(site, served);
+  if (haveChromium) browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+describe('studio --static', () => {
+  it('writes the page, the bundles, the kernels and the documented subset', () => {
+    const info = JSON.parse(readFileSync(join(site, 'static-data.json'), 'utf8'));
+    expect(info).toMatchObject({ name: 'mnist', trainCount: 20000, testCount: 10000 });
+    expect(readFileSync(join(site, 'train-images.bin')).length).toBe(20000 * 784);
+    expect(readFileSync(join(site, 'test-labels.bin')).length).toBe(10000);
+    expect(readdirSync(site).sort()).toEqual(
+      [
+        'index.html',
+        'kernels.wasm',
+        'static-data.json',
+        'static-page.css',
+        'static-page.js',
+        'static-worker.js',
+        'test-images.bin',
+        'test-labels.bin',
+        'train-images.bin',
+        'train-labels.bin',
+      ].sort(),
+    );
+  });
+
+  it('refuses a folder that holds something unless --force, and never leaves half a folder', () => {
+    const other = join(root, 'taken');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'mine');
+    const refused = runCli(['studio', '--static', other, '--static-train', '100']);
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toMatch(/--static .*taken: the folder is not empty/);
+    expect(readdirSync(other)).toEqual(['notes.txt']);
+    expect(readdirSync(root).filter((name) => name.includes('partial'))).toEqual([]);
+    const forced = runCli(['studio', '--static', other, '--static-train', '100', '--force']);
+    expect(forced.status).toBe(0);
+    expect(readdirSync(other)).not.toContain('notes.txt');
+    expect(readFileSync(join(other, 'train-labels.bin')).length).toBe(100);
+    expect(readdirSync(root).filter((name) => name.startsWith('.'))).toEqual([]);
+    const lone = runCli(['studio', '--static-full']);
+    expect(lone.status).toBe(2);
+  });
+
+  it.skipIf(!haveChromium)(
+    'trains to 90% in the browser within 10 s, fetching only from its server; eval agrees',
+    async () => {
+      const { page, errors } = await pageWithErrors(browser);
+      const requested: string[] = [];
+      page.context().on('request', (request) => requested.push(request.url()));
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await page.goto(`${origin}/`);
+      expect(await page.evaluate('crossOriginIsolated')).toBe(false);
+      const status = page.locator('#status');
+      await expect.poll(() => status.getAttribute('data-state')).toBe('idle');
+
+      await page.getByRole('button', { name: 'Start' }).click();
+      await expect
+        .poll(() => status.getAttribute('data-state'), { timeout: 60_000 })
+        .toBe('finished');
+      const reached = Number(await status.getAttribute('data-reached90'));
+      console.log(`static studio: 90% test accuracy ${reached} s after Start`);
+      expect(reached).toBeGreaterThan(0);
+      expect(reached).toBeLessThanOrEqual(10);
+      const accuracy = Number(await status.getAttribute('data-test-accuracy'));
+      expect(accuracy).toBeGreaterThanOrEqual(0.9);
+      expect(await page.locator('#charts canvas').count()).toBeGreaterThan(0);
+
+      // a drawing is classified by the trained network (a vertical stroke: a one)
+      const canvas = page.locator('#draw-canvas');
+      await canvas.scrollIntoViewIfNeeded();
+      const box = (await canvas.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + 40);
+      await page.mouse.down();
+      for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
+      await page.mouse.up();
+      await expect.poll(() => page.locator('#prediction').textContent()).toMatch(/^[0-9]$/);
+
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download model.json' }).click(),
+      ]);
+      const model = join(root, 'model.json');
+      await download.saveAs(model);
+      const evaluated = runCli(['eval', '--model', model, '--json']);
+      expect(evaluated.stderr).toBe('');
+      expect(evaluated.status).toBe(0);
+      expect(JSON.parse(evaluated.stdout).accuracy).toBeCloseTo(accuracy, 4);
+
+      // every request went to the static server, the worker's fetches included
+      expect(requested.length).toBeGreaterThan(0);
+      for (const url of requested) expect(url.startsWith(`${origin}/`), url).toBe(true);
+      expect(requested).toContain(`${origin}/train-images.bin`);
+      expect(served).toContain('/train-images.bin');
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+    90_000,
+  );
+});
