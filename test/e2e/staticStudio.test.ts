@@ -91,6 +91,9 @@ describe('studio --static', () => {
     expect(readdirSync(other)).not.toContain('notes.txt');
     expect(readFileSync(join(other, 'train-labels.bin')).length).toBe(100);
     expect(readdirSync(root).filter((name) => name.startsWith('.'))).toEqual([]);
+    const full = runCli(['studio', '--static', join(root, 'full'), '--static-full']);
+    expect(full.status).toBe(0);
+    expect(readFileSync(join(root, 'full', 'train-labels.bin')).length).toBe(60000);
     const lone = runCli(['studio', '--static-full']);
     expect(lone.status).toBe(2);
   });
@@ -149,5 +152,31 @@ describe('studio --static', () => {
       await page.close();
     },
     90_000,
+  );
+
+  it.skipIf(!haveChromium)(
+    'pauses, steps one batch, resumes and stops a run in the browser',
+    async () => {
+      const { page, errors } = await pageWithErrors(browser);
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const status = page.locator('#status');
+      await page.getByLabel('Epochs').fill('50');
+      await page.getByLabel('Batch size').fill('10');
+      await page.getByRole('button', { name: 'Start' }).click();
+      await expect.poll(() => status.getAttribute('data-state')).toBe('running');
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await expect.poll(() => status.textContent()).toMatch(/^paused at step \d+$/);
+      const at = Number((await status.textContent())!.split(' ').pop());
+      await page.getByRole('button', { name: 'Step' }).click();
+      await expect.poll(() => status.textContent()).toBe(`paused at step ${at + 1}`);
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await expect.poll(() => page.getByRole('button', { name: 'Pause' }).isEnabled()).toBe(true);
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await expect.poll(() => status.getAttribute('data-state')).toBe('stopped');
+      expect(await page.getByRole('button', { name: 'Start' }).isEnabled()).toBe(true);
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+    60_000,
   );
 });
