@@ -23,6 +23,8 @@ export type ToWorker =
   /** One batch, then paused again. */
   | { type: 'step' }
   | { type: 'stop' }
+  /** The run's learning rate from its next epoch on (the trainer sets it at each epoch's start). */
+  | { type: 'learningRate'; value: number }
   /** 28 × 28 pixels 0–255, prepared as `predict` prepares a picture (data/prepare.ts). */
   | { type: 'classify'; pixels: number[] };
 

@@ -105,6 +105,8 @@ let paused = false;
 /** Steps to run before pausing again (`step`). */
 let stepsLeft = 0;
 let wake: (() => void) | null = null;
+/** The running run's configuration: a new learning rate goes into it. */
+let current: TrainConfig | null = null;
 
 async function run(options: StaticRunOptions): Promise<void> {
   const { info, data } = await load();
@@ -151,6 +153,7 @@ async function run(options: StaticRunOptions): Promise<void> {
     testFingerprint: info.testFingerprint,
   };
   let model: string | null = null;
+  current = config;
   running = true;
   stopping = false;
   try {
@@ -214,6 +217,9 @@ scope.onmessage = ({ data: message }) => {
       paused = false;
       stepsLeft = 1;
       release();
+      return;
+    case 'learningRate':
+      if (current) current.learningRate = message.value;
       return;
     case 'stop':
       stopping = true;

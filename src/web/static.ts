@@ -33,6 +33,7 @@ const controls = {
   step: byId<HTMLButtonElement>('step'),
   resume: byId<HTMLButtonElement>('resume'),
   stop: byId<HTMLButtonElement>('stop'),
+  applyRate: byId<HTMLButtonElement>('apply-rate'),
 };
 
 /** The run shown: its step logs and epochs (as a run folder's events and metrics). */
@@ -50,6 +51,7 @@ function setRunning(running: boolean, paused = false): void {
   controls.step.disabled = !running || !paused;
   controls.resume.disabled = !running || !paused;
   controls.stop.disabled = !running;
+  controls.applyRate.disabled = !running;
 }
 
 function redraw(force: boolean): void {
@@ -106,6 +108,15 @@ controls.resume.addEventListener('click', () => {
   send({ type: 'resume' });
 });
 controls.stop.addEventListener('click', () => send({ type: 'stop' }));
+// a new learning rate while a run trains: from its next epoch on (see the epochs' table)
+controls.applyRate.addEventListener('click', () => {
+  const value = Number(byId<HTMLInputElement>('learning-rate').value.trim());
+  if (!(value > 0 && value <= 100)) {
+    status.textContent = 'Learning rate: a number above 0';
+    return;
+  }
+  send({ type: 'learningRate', value });
+});
 
 function cell(text: string): HTMLTableCellElement {
   const td = document.createElement('td');
@@ -137,6 +148,7 @@ function onEpoch(metrics: EpochMetrics): void {
     cell(metrics.trainLoss.toFixed(4)),
     cell(metrics.testLoss.toFixed(4)),
     cell(`${(100 * metrics.testAccuracy).toFixed(2)}%`),
+    cell(String(metrics.learningRate)),
     cell(metrics.seconds.toFixed(2)),
   );
   table.querySelector('tbody')!.append(row);

@@ -155,7 +155,7 @@ describe('studio --static', () => {
   );
 
   it.skipIf(!haveChromium)(
-    'pauses, steps one batch, resumes and stops a run in the browser',
+    'pauses, steps one batch, changes the learning rate, resumes and stops a run in the browser',
     async () => {
       const { page, errors } = await pageWithErrors(browser);
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
@@ -169,7 +169,15 @@ describe('studio --static', () => {
       const at = Number((await status.textContent())!.split(' ').pop());
       await page.getByRole('button', { name: 'Step' }).click();
       await expect.poll(() => status.textContent()).toBe(`paused at step ${at + 1}`);
+      await page.getByLabel('Learning rate').fill('0.125');
+      await page.getByRole('button', { name: 'Apply learning rate' }).click();
       await page.getByRole('button', { name: 'Resume' }).click();
+      // the epochs after the change train at the new rate (the table's learning-rate column)
+      await expect
+        .poll(() => page.locator('#epochs-table tbody tr td:nth-child(5)').allTextContents(), {
+          timeout: 30_000,
+        })
+        .toContain('0.125');
       await expect.poll(() => page.getByRole('button', { name: 'Pause' }).isEnabled()).toBe(true);
       await page.getByRole('button', { name: 'Stop' }).click();
       await expect.poll(() => status.getAttribute('data-state')).toBe('stopped');
