@@ -142,6 +142,9 @@ describe('studio --static', () => {
       expect(evaluated.stderr).toBe('');
       expect(evaluated.status).toBe(0);
       expect(JSON.parse(evaluated.stdout).accuracy).toBeCloseTo(accuracy, 4);
+      const predicted = runCli(['predict', '--model', model, '--index', '0']);
+      expect(predicted.status).toBe(0);
+      expect(predicted.stdout).toMatch(/^test image 0: \d \(true label 7\)/);
 
       // every request went to the static server, the worker's fetches included
       expect(requested.length).toBeGreaterThan(0);
