@@ -41,7 +41,14 @@ export interface StaticSiteOptions {
 
 /** Checks `folder` before anything is loaded: a file, or a non-empty folder without --force. */
 function checkTarget(folder: string, force: boolean): void {
-  if (!existsSync(folder)) return;
+  if (!existsSync(folder)) {
+    // its parent is not made: a mistyped path is named rather than created
+    const parent = dirname(folder);
+    if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+      throw new UserError(`--static ${folder}: ${parent} is not a folder`, EXIT.input);
+    }
+    return;
+  }
   if (!statSync(folder).isDirectory()) {
     throw new UserError(`--static ${folder}: exists and is not a folder`, EXIT.input);
   }
@@ -77,11 +84,10 @@ export async function writeStaticSite(
     testFingerprint: fingerprint(data.test),
   };
   const parent = dirname(folder);
-  mkdirSync(parent, { recursive: true });
   const partial = join(parent, `.${basename(folder)}.partial-${process.pid}`);
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial);
   try {
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial);
     for (const [from, to] of BUILT_FILES) copyFileSync(new URL(from, BUILT), join(partial, to));
     const write = (name: string, bytes: Uint8Array) => writeFileSync(join(partial, name), bytes);
     write(STATIC_FILES.trainImages, data.train.images);
@@ -95,7 +101,11 @@ export async function writeStaticSite(
     renameSync(partial, folder);
     rmSync(old, { recursive: true, force: true });
   } catch (error) {
-    rmSync(partial, { recursive: true, force: true });
+    try {
+      rmSync(partial, { recursive: true, force: true });
+    } catch {
+      // nothing was made there
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code) throw new UserError(`--static ${target}: cannot write (${code})`, EXIT.input);
     throw error;

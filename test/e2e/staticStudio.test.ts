@@ -94,6 +94,9 @@ describe('studio --static', () => {
     const full = runCli(['studio', '--static', join(root, 'full'), '--static-full']);
     expect(full.status).toBe(0);
     expect(readFileSync(join(root, 'full', 'train-labels.bin')).length).toBe(60000);
+    const nowhere = runCli(['studio', '--static', join(root, 'missing', 'site')]);
+    expect(nowhere.status).toBe(3);
+    expect(nowhere.stderr).toMatch(/missing is not a folder\n$/);
     const lone = runCli(['studio', '--static-full']);
     expect(lone.status).toBe(2);
   });
