@@ -23,7 +23,7 @@ export type ToWorker =
   /** One batch, then paused again. */
   | { type: 'step' }
   | { type: 'stop' }
-  /** The run's learning rate from its next epoch on (the trainer sets it at each epoch's start). */
+  /** The run's learning rate from its next step on (trainer.ts beforeBatch). */
   | { type: 'learningRate'; value: number }
   /** 28 × 28 pixels 0–255, prepared as `predict` prepares a picture (data/prepare.ts). */
   | { type: 'classify'; pixels: number[] };

@@ -105,8 +105,8 @@ let paused = false;
 /** Steps to run before pausing again (`step`). */
 let stepsLeft = 0;
 let wake: (() => void) | null = null;
-/** The running run's configuration: a new learning rate goes into it. */
-let current: TrainConfig | null = null;
+/** A learning rate set while the run trains: every step from the next on takes it. */
+let manualRate: number | null = null;
 
 async function run(options: StaticRunOptions): Promise<void> {
   const { info, data } = await load();
@@ -153,11 +153,12 @@ async function run(options: StaticRunOptions): Promise<void> {
     testFingerprint: info.testFingerprint,
   };
   let model: string | null = null;
-  current = config;
+  manualRate = null;
   running = true;
   stopping = false;
   try {
     await train(trained, data, config, {
+      beforeBatch: (_step, scheduled) => manualRate ?? scheduled,
       onLog: (log) => post({ type: 'log', log }),
       afterBatch: async (_batch, progress) => {
         if (stepsLeft > 0 && --stepsLeft === 0) paused = true;
@@ -219,7 +220,7 @@ scope.onmessage = ({ data: message }) => {
       release();
       return;
     case 'learningRate':
-      if (current) current.learningRate = message.value;
+      if (running) manualRate = message.value;
       return;
     case 'stop':
       stopping = true;

@@ -108,7 +108,7 @@ controls.resume.addEventListener('click', () => {
   send({ type: 'resume' });
 });
 controls.stop.addEventListener('click', () => send({ type: 'stop' }));
-// a new learning rate while a run trains: from its next epoch on (see the epochs' table)
+// a new learning rate while a run trains: from its next step on (see the epochs' table)
 controls.applyRate.addEventListener('click', () => {
   const value = Number(byId<HTMLInputElement>('learning-rate').value.trim());
   if (!(value > 0 && value <= 100)) {
