@@ -8,31 +8,12 @@ import type { LessonFigures, FigureChart } from '../studio/lessonFigures.js';
 import type { Lesson } from '../studio/lessons.js';
 import { drawSpecs, clearCharts } from './charts.js';
 import { DASHES, PALETTE, type ChartSpec } from './chartSpecs.js';
+import { api, element } from './dom.js';
 
 type Figures = LessonFigures & { arms: { id: string; status: string; name: string }[] };
 
 /** How often a lesson's figures are fetched while its runs go, in milliseconds. */
 const POLL_MS = 1000;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
-async function api<T>(path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(path, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as T };
-}
 
 /** A lesson's chart as the charts module draws it: the arms in colours, the layers in dashes. */
 function chartSpec(lesson: string, chart: FigureChart): ChartSpec {

@@ -6,6 +6,7 @@
 // here), a slider scrubs them step by step.
 
 import type { RunSummary } from '../studio/api.js';
+import { element } from './dom.js';
 
 interface ControlState {
   step: number;
@@ -16,43 +17,32 @@ interface ControlState {
 /** How often the shown run's state is asked for, in ms. */
 const POLL_MS = 300;
 
-function make<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string>,
-  text = '',
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.textContent = text;
-  return node;
-}
-
 /**
  * Fills `container` with the controls and keeps them in step with `current()`, the run shown
  * (undefined: none, or several). They show only for a run training that was started here.
  */
 export function mountRunControls(container: HTMLElement, current: () => RunSummary | undefined) {
-  const group = make('div', {
+  const group = element('div', {
     role: 'group',
     'aria-label': 'Training controls',
     class: 'run-controls',
   });
-  const pause = make('button', { type: 'button' }, 'Pause');
-  const step = make('button', { type: 'button' }, 'Step');
-  const resume = make('button', { type: 'button' }, 'Resume');
-  const form = make('form', { class: 'rate-form' });
-  const label = make('label', { for: 'control-lr' }, 'learning rate ');
-  const input = make('input', {
+  const pause = element('button', { type: 'button' }, 'Pause');
+  const step = element('button', { type: 'button' }, 'Step');
+  const resume = element('button', { type: 'button' }, 'Resume');
+  const form = element('form', { class: 'rate-form' });
+  const label = element('label', { for: 'control-lr' }, 'learning rate ');
+  const input = element('input', {
     id: 'control-lr',
     type: 'number',
     min: '0',
     step: 'any',
     inputmode: 'decimal',
   });
-  const set = make('button', { type: 'submit' }, 'Set');
+  const set = element('button', { type: 'submit' }, 'Set');
   form.append(label, input, set);
-  const status = make('p', { role: 'status', 'data-testid': 'control-status', class: 'hint' });
-  const error = make('p', { role: 'alert', class: 'error' });
+  const status = element('p', { role: 'status', 'data-testid': 'control-status', class: 'hint' });
+  const error = element('p', { role: 'alert', class: 'error' });
   group.append(pause, step, resume, form, status, error);
   const scrubber = mountScrubber();
   container.replaceChildren(group, scrubber.figure);
@@ -133,12 +123,12 @@ const SNAPSHOTS_MS = 1500;
 
 /** The slider over a run's weight pictures: its figure, and `update` with the run shown. */
 function mountScrubber() {
-  const figure = make('figure', { class: 'weight-snapshots' });
-  const caption = make('figcaption', {}, 'Weights over training');
-  const label = make('label', { for: 'snapshot-step' }, 'training step ');
-  const slider = make('input', { id: 'snapshot-step', type: 'range', min: '0', step: '1' });
-  const stepText = make('output', { for: 'snapshot-step', 'data-testid': 'snapshot-step' });
-  const image = make('img', { alt: '', 'data-testid': 'snapshot-image' });
+  const figure = element('figure', { class: 'weight-snapshots' });
+  const caption = element('figcaption', {}, 'Weights over training');
+  const label = element('label', { for: 'snapshot-step' }, 'training step ');
+  const slider = element('input', { id: 'snapshot-step', type: 'range', min: '0', step: '1' });
+  const stepText = element('output', { for: 'snapshot-step', 'data-testid': 'snapshot-step' });
+  const image = element('img', { alt: '', 'data-testid': 'snapshot-image' });
   figure.append(caption, label, slider, stepText, image);
   figure.hidden = true;
   let shownId = '';

@@ -10,6 +10,7 @@
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 import './stepView.css';
+import { element } from './dom.js';
 
 interface StepParameter {
   layer: number;
@@ -70,17 +71,6 @@ interface StepAnswer {
 type Sample = { index: number } | { pixels: number[]; label: number };
 
 const SIDE = 28;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
 
 /** Four significant digits, as a person reads them (TeX-safe: no unicode minus). */
 function short(value: number): string {

@@ -11,6 +11,7 @@ import { mountLessons } from './lessonView.js';
 import { mountStepView } from './stepView.js';
 import { mountRunControls } from './runControls.js';
 import './studio.css';
+import { api, element } from './dom.js';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -20,26 +21,6 @@ const selected = new Set<string>();
 let shown = '';
 /** The run and epoch whose weights, confusion matrix and mistakes are shown. */
 let detailsShown = '';
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
-async function api<T>(path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(path, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as T };
-}
 
 /** A run's path in the API: its id is a folder's name, any name (`my run`, `über`). */
 const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
