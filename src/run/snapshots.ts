@@ -8,11 +8,11 @@
 // at most MAX_SNAPSHOTS pictures whatever its length, and which it holds is a function of its
 // step alone: a resume deletes those past its checkpoint and takes them again.
 
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Network } from '../model/network.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
-import { writeFileAtomic } from './runFiles.js';
+import { createFolder, writeFileAtomic } from './runFiles.js';
 
 export const SNAPSHOTS_FOLDER = 'snapshots';
 /** The most pictures a run keeps. */
@@ -55,7 +55,7 @@ export class WeightSnapshots {
   /** Starts after `step` steps (a resume's checkpoint): pictures past it are deleted. */
   constructor(folder: string, step: number) {
     this.dir = join(folder, SNAPSHOTS_FOLDER);
-    mkdirSync(this.dir, { recursive: true });
+    createFolder(this.dir);
     this.steps = snapshotSteps(folder);
     for (const later of this.steps.filter((s) => s > step)) this.remove(later);
     this.steps = this.steps.filter((s) => s <= step);
