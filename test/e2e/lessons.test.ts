@@ -2,12 +2,13 @@
 // button's name lists its runs at once, throws no page error while they start, and ends with its
 // claim's figures (computed from the runs) and one chart with both arms. Real MNIST, real runs.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
-import { ROOT, temporaryFolder } from '../helpers.js';
+import { temporaryFolder } from '../helpers.js';
+import { startStudio } from './studioProcess.js';
 
 const root = temporaryFolder('mnist-softmax-lessons-');
 let browser: Browser;
@@ -17,20 +18,7 @@ let port = 0;
 beforeAll(async () => {
   if (!haveChromium) return;
   browser = await launchChromium();
-  studio = spawn(
-    process.execPath,
-    [join(ROOT, 'bin/mnist-softmax.js'), 'studio', '--runs', join(root, 'runs'), '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  port = await new Promise<number>((done, fail) => {
-    let text = '';
-    studio!.stdout!.on('data', (chunk) => {
-      text += chunk;
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
-      if (match) done(Number(match[1]));
-    });
-    studio!.on('exit', (code) => fail(new Error(`studio exited with ${code}`)));
-  });
+  ({ child: studio, port } = await startStudio(join(root, 'runs')));
 }, 60_000);
 
 afterAll(async () => {

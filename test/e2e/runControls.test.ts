@@ -3,13 +3,14 @@
 // a rate set is logged to events.jsonl, Resume goes on; all by keyboard-reachable controls. The
 // weight pictures taken meanwhile are scrubbed with a slider.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium } from '../browser.js';
-import { ROOT, temporaryFolder } from '../helpers.js';
+import { temporaryFolder } from '../helpers.js';
+import { startStudio } from './studioProcess.js';
 
 const runs = join(temporaryFolder(), 'runs');
 let studio: ChildProcess;
@@ -18,23 +19,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!haveChromium) return;
-  studio = spawn(process.execPath, [
-    join(ROOT, 'bin/mnist-softmax.js'),
-    'studio',
-    '--runs',
-    runs,
-    '--port',
-    '0',
-  ]);
-  url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    studio.stdout!.on('data', (chunk) => {
-      text += chunk;
-      const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(text);
-      if (match) resolve(match[0]);
-    });
-    studio.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
-  });
+  ({ child: studio, url } = await startStudio(runs));
   browser = await launchChromium();
 }, 60_000);
 

@@ -2,14 +2,15 @@
 // step moving the view's copy by exactly the update `explain` reports, the run's model.json
 // untouched) and the page in real Chromium, driven by the names a person reads.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
-import { ROOT, runCli, temporaryFolder } from '../helpers.js';
+import { runCli, temporaryFolder } from '../helpers.js';
+import { startStudio } from './studioProcess.js';
 
 const root = temporaryFolder('mnist-softmax-stepview-');
 const runs = join(root, 'runs');
@@ -70,20 +71,7 @@ beforeAll(async () => {
     ]);
     if (trained.status !== 0) throw new Error(trained.stderr);
   }
-  studio = spawn(
-    process.execPath,
-    [join(ROOT, 'bin/mnist-softmax.js'), 'studio', '--runs', runs, '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    studio.stdout!.on('data', (chunk) => {
-      text += chunk;
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    studio.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
-  });
+  ({ child: studio, port } = await startStudio(runs));
   if (haveChromium) browser = await launchChromium();
 }, 120_000);
 

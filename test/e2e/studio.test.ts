@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/studio/api.js';
 import { haveChromium, launchChromium, pageWithErrors, chartsOf } from '../browser.js';
 import { ROOT, runCli, temporaryFolder } from '../helpers.js';
+import { startStudio } from './studioProcess.js';
 
 const root = temporaryFolder();
 const runs = join(root, 'runs');
@@ -58,22 +59,7 @@ beforeAll(async () => {
     join(runs, 'model'),
   ]);
   if (trained.status !== 0) throw new Error(trained.stderr);
-  studio = spawn(
-    process.execPath,
-    [join(ROOT, 'bin/mnist-softmax.js'), 'studio', '--runs', runs, '--port', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    studio.stdout!.on('data', (chunk) => {
-      text += chunk;
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    studio.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
-  });
+  ({ child: studio, port } = await startStudio(runs));
 });
 
 afterAll(() => {

@@ -2,7 +2,7 @@
 // it holds, what it answers. The real CLI as a process (or the server in-process where a port is
 // the point), over raw HTTP and sockets, and the page in real Chromium.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
@@ -21,6 +21,7 @@ import type { RunSummary } from '../../src/studio/api.js';
 import { hostAllowed, Studio } from '../../src/studio/server.js';
 import { chartsOf, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
 import { MNIST, ROOT, runCli, temporaryFolder } from '../helpers.js';
+import { startStudio as startStudioProcess, type RunningStudio } from './studioProcess.js';
 
 const CLI = join(ROOT, 'bin/mnist-softmax.js');
 const root = temporaryFolder();
@@ -30,38 +31,15 @@ const trainedIn = join(root, 'trainer');
 const elsewhere = join(root, 'elsewhere');
 const runs = join(root, 'runs');
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  /** Everything it wrote to stderr so far. */
-  stderr: () => string;
-}
+type Running = RunningStudio;
 
 const started: ChildProcess[] = [];
 
-/** A studio process on a free port, once it says where it listens. */
+/** A studio process on a free port, once it says where it listens; stopped after the tests. */
 async function startStudio(folder: string, extra: string[] = [], cwd = ROOT): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'studio', '--runs', folder, '--port', '0', ...extra],
-    {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  started.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (chunk) => {
-      text += chunk;
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`studio exited with ${code}: ${stderr}`)));
-  });
-  return { child, port, stderr: () => stderr };
+  const running = await startStudioProcess(folder, extra, cwd);
+  started.push(running.child);
+  return running;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {

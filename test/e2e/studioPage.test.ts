@@ -3,7 +3,7 @@
 // command line's defaults, an error beside its field), a stopped run's report and Resume, a phone's
 // width, dark mode's contrast, the keyboard, and drawing with a finger.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -12,7 +12,8 @@ import { OPTIONS_BY_NAME } from '../../src/run/options.js';
 import { checkValue } from '../../src/run/optionValues.js';
 import { formFields } from '../../src/web/formFields.js';
 import { haveChromium, launchChromium } from '../browser.js';
-import { ROOT, runCli, temporaryFolder } from '../helpers.js';
+import { runCli, temporaryFolder } from '../helpers.js';
+import { startStudio } from './studioProcess.js';
 
 const runs = join(temporaryFolder(), 'runs');
 let studio: ChildProcess;
@@ -31,23 +32,7 @@ beforeAll(async () => {
   train('alpha');
   train('beta', '--hidden', '32');
   train('gamma', '--optimizer', 'sgd', '--loss', 'mse');
-  studio = spawn(process.execPath, [
-    join(ROOT, 'bin/mnist-softmax.js'),
-    'studio',
-    '--runs',
-    runs,
-    '--port',
-    '0',
-  ]);
-  url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    studio.stdout!.on('data', (chunk) => {
-      text += chunk;
-      const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(text);
-      if (match) resolve(match[0]);
-    });
-    studio.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
-  });
+  ({ child: studio, url } = await startStudio(runs));
   browser = await launchChromium();
 }, 120_000);
 
