@@ -20,8 +20,13 @@ const POLL_MS = 300;
 /**
  * Fills `container` with the controls and keeps them in step with `current()`, the run shown
  * (undefined: none, or several). They show only for a run training that was started here.
+ * `refresh()` checks again at once: the page calls it when the list changes, so that a run that
+ * has just stopped loses its controls before its own Resume (from its checkpoint) appears.
  */
-export function mountRunControls(container: HTMLElement, current: () => RunSummary | undefined) {
+export function mountRunControls(
+  container: HTMLElement,
+  current: () => RunSummary | undefined,
+): { refresh: () => void } {
   const group = element('div', {
     role: 'group',
     'aria-label': 'Training controls',
@@ -116,6 +121,7 @@ export function mountRunControls(container: HTMLElement, current: () => RunSumma
 
   render();
   setInterval(() => void poll(), POLL_MS);
+  return { refresh: () => void poll() };
 }
 
 /** How often a training run's list of pictures is asked for, in ms. */

@@ -316,8 +316,13 @@ async function renderSelection(force = false): Promise<void> {
     `${run.epochs} epochs, ${run.steps} steps, test accuracy ${percent(run.testAccuracy)}.`;
   stop.hidden = !(run.startedHere && ['running', 'starting', 'queued'].includes(run.status));
   stop.onclick = () => void act(`${runPath(id)}/stop`);
-  // a stopped run with a finished epoch: continued as `train --resume` would
-  resume.hidden = !(run.status === 'interrupted' && run.epochs > 0);
+  // a stopped run with a finished epoch: continued as `train --resume` would (once the list
+  // says so too, when the training controls, whose Resume unpauses, have gone)
+  resume.hidden = !(
+    run.status === 'interrupted' &&
+    listed.status === 'interrupted' &&
+    run.epochs > 0
+  );
   resume.onclick = () => void act(`${runPath(id)}/resume`);
   report.hidden = !(['finished', 'interrupted'].includes(run.status) && run.epochs > 0);
   report.href = `${runFiles(id)}report.html`;
@@ -616,12 +621,13 @@ function connect(): void {
     for (const id of [...selected]) if (!runs.some((run) => run.id === id)) selected.delete(id);
     renderList();
     renderModelChoice();
+    runControls.refresh();
     void renderSelection();
   });
 }
 
 setupList();
-mountRunControls(byId('run-controls'), () =>
+const runControls = mountRunControls(byId('run-controls'), () =>
   selected.size === 1 ? runs.find((run) => selected.has(run.id)) : undefined,
 );
 setupForm();
