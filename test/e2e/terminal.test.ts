@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ROOT, temporaryFolder } from '../helpers.js';
+import { widestLine } from './terminalOutput.js';
 
 /** Runs `train …` on a terminal of `columns`; `interrupt` types ^C once the bar has shown. */
 function onTerminal(args: string[], columns: number, interrupt = false): Promise<string> {
@@ -20,36 +21,6 @@ function onTerminal(args: string[], columns: number, interrupt = false): Promise
     }
   });
   return new Promise((resolve) => child.on('close', () => resolve(output)));
-}
-
-/** An escape sequence: ESC [ … letter (CSI), or ESC 7 / ESC 8 (save and restore the cursor). */
-// eslint-disable-next-line no-control-regex
-const ESCAPE = /^\x1b(\[[0-9;?]*[A-Za-z]|[78])/;
-
-/**
- * The widest a terminal would draw `output`: characters advance the column; carriage return,
- * cursor-to-column-1 and restoring a saved cursor go back; other escape sequences draw nothing.
- */
-function widestLine(output: string): number {
-  let column = 0;
-  let saved = 0;
-  let widest = 0;
-  for (let i = 0; i < output.length; i++) {
-    const char = output[i];
-    if (char === '\x1b') {
-      const sequence = ESCAPE.exec(output.slice(i))?.[0] ?? '\x1b';
-      if (sequence === '\x1b7') saved = column;
-      if (sequence === '\x1b8') column = saved;
-      if (sequence === '\x1b[1G') column = 0;
-      i += sequence.length - 1;
-    } else if (char === '\r' || char === '\n') {
-      column = 0;
-    } else if (char >= ' ') {
-      column++;
-      widest = Math.max(widest, column);
-    }
-  }
-  return widest;
 }
 
 describe('on an 80-column terminal', () => {

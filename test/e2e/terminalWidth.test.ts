@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ROOT, temporaryFolder } from '../helpers.js';
+import { widestLine } from './terminalOutput.js';
 
 /** Runs `mnist-softmax …args` on a terminal of `columns` and `rows`; its output as drawn. */
 function onTerminal(args: string[], columns: number): Promise<string> {
@@ -14,33 +15,6 @@ function onTerminal(args: string[], columns: number): Promise<string> {
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   return new Promise((resolve) => child.on('close', () => resolve(output)));
-}
-
-/** An escape sequence: ESC [ … letter (CSI), or ESC 7 / ESC 8 (save and restore the cursor). */
-// eslint-disable-next-line no-control-regex
-const ESCAPE = /^\x1b(\[[0-9;?]*[A-Za-z]|[78])/;
-
-/** The widest a terminal would draw `output` (as in test/terminal.test.ts). */
-function widestLine(output: string): number {
-  let column = 0;
-  let saved = 0;
-  let widest = 0;
-  for (let i = 0; i < output.length; i++) {
-    const char = output[i];
-    if (char === '\x1b') {
-      const sequence = ESCAPE.exec(output.slice(i))?.[0] ?? '\x1b';
-      if (sequence === '\x1b7') saved = column;
-      if (sequence === '\x1b8') column = saved;
-      if (sequence === '\x1b[1G') column = 0;
-      i += sequence.length - 1;
-    } else if (char === '\r' || char === '\n') {
-      column = 0;
-    } else if (char >= ' ' && !(char >= '\udc00' && char <= '\udfff')) {
-      column++;
-      widest = Math.max(widest, column);
-    }
-  }
-  return widest;
 }
 
 /** The lines left once escape sequences and carriage returns are gone. */
