@@ -66,6 +66,15 @@ describe('the data fingerprint cache', () => {
     expect(after.value).not.toBe(before.value);
   });
 
+  it('computes the fingerprint at once where the cache cannot be made (under /proc)', async () => {
+    // Node's recursive mkdir never returns there, and a signal's handler cannot run meanwhile
+    const data = await load(await dataFolder());
+    const started = Date.now();
+    const result = throughCache(data, '/proc/no-such-cache/mnist-softmax/fingerprints.json');
+    expect(result).toEqual({ value: fingerprint(data.train), computed: true });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('ignores a damaged cache file, and writes a good one in its place', async () => {
     const folder = await dataFolder();
     const cacheFile = join(temporaryFolder(), 'fingerprints.json');

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createFolder } from '../src/run/runFiles.js';
+import { createFolder } from '../src/folders.js';
 import { lockHolder, lockRunFolder, openRunFolder } from '../src/run/runFolder.js';
 import { temporaryFolder } from './helpers.js';
 

@@ -13,9 +13,10 @@
 // written whole to a temporary file and renamed into place; a cache that cannot be read, is not
 // JSON of the expected shape, or cannot be written is ignored (the fingerprint is computed).
 
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createFolder } from '../folders.js';
 
 /** Bump when fingerprint() changes what it hashes: older entries are then never matched. */
 const VERSION = 'sha256-16/1';
@@ -60,7 +61,7 @@ function isFingerprint(value: unknown): value is string {
 function writeCache(file: string, entries: Record<string, string>): void {
   const temporary = join(dirname(file), `.fingerprints.tmp-${process.pid}`);
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    createFolder(dirname(file));
     writeFileSync(temporary, JSON.stringify(entries) + '\n');
     renameSync(temporary, file);
   } catch {

@@ -22,7 +22,8 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
 import { readLines } from '../inputFile.js';
-import { errorCode, writeFileAtomic } from './runFiles.js';
+import { errorCode } from '../folders.js';
+import { writeFileAtomic } from './runFiles.js';
 import {
   recordProblem,
   type EpochEvent,

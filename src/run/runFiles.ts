@@ -11,8 +11,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, normalize, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError, EXIT } from '../errors.js';
+import { createFolder, errorCode } from '../folders.js';
 import { readLines } from '../inputFile.js';
 import { recordProblem, type EpochMetrics, type HistoryLine } from '../train/records.js';
 
@@ -21,39 +22,6 @@ export const TEMPORARY_FILE = /^\..+\.tmp-\d+$/;
 
 export function temporaryName(file: string): string {
   return join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
-}
-
-/** A file system error's code (ENOENT, EACCES, …), for a one-line message. */
-export function errorCode(error: unknown): string {
-  return String((error as NodeJS.ErrnoException).code ?? error);
-}
-
-/**
- * mkdir -p, failing with the error of the first folder that cannot be made. Not Node's recursive
- * mkdir: it reports ENOENT where a read-only file system (EROFS) or a permission (EACCES) stops
- * it, and never returns where a parent exists but takes no folders (under /proc, or in a working
- * directory that was deleted). Here each folder is made once, from the first missing one down:
- * at most one mkdir per component of the path.
- */
-export function createFolder(path: string): void {
-  const missing: string[] = [];
-  // up to the first folder that exists (or the root, or '.'): each step shortens the path
-  for (let folder = normalize(path); !existsSync(folder);) {
-    missing.unshift(folder);
-    const parent = dirname(folder);
-    if (parent === folder) break;
-    folder = parent;
-  }
-  for (const folder of missing) {
-    try {
-      mkdirSync(folder);
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error; // (EEXIST: made meanwhile by another)
-    }
-  }
-  if (!statSync(path).isDirectory()) {
-    throw Object.assign(new Error(`${path}: not a folder`), { code: 'ENOTDIR' });
-  }
 }
 
 function cannotWrite(file: string, error: unknown): UserError {

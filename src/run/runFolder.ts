@@ -38,7 +38,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
-import { createFolder, errorCode, TEMPORARY_FILE, temporaryName } from './runFiles.js';
+import { createFolder, errorCode } from '../folders.js';
+import { TEMPORARY_FILE, temporaryName } from './runFiles.js';
 
 export const LOCK_FILE = '.lock';
 const CURRENT = '.current';

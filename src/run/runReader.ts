@@ -7,7 +7,8 @@ import { basename, join, resolve } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
 import { eachEvent, EVENTS_FILE } from './eventLog.js';
 import type { EventLine, RunRecord, RunStatus } from '../train/records.js';
-import { errorCode, HISTORY_FILE, readHistory } from './runFiles.js';
+import { errorCode } from '../folders.js';
+import { HISTORY_FILE, readHistory } from './runFiles.js';
 import { lockHolder } from './runFolder.js';
 import { StepWindows } from '../report/stepWindows.js';
 

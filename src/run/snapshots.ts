@@ -12,7 +12,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Network } from '../model/network.js';
 import { weightsPng, weightTiles } from '../report/weights.js';
-import { createFolder, writeFileAtomic } from './runFiles.js';
+import { createFolder } from '../folders.js';
+import { writeFileAtomic } from './runFiles.js';
 
 export const SNAPSHOTS_FOLDER = 'snapshots';
 /** The most pictures a run keeps. */
