@@ -148,9 +148,14 @@ describe('studio --static', () => {
       await page.getByLabel('Epochs').fill('50');
       await page.getByLabel('Batch size').fill('10');
       await page.getByRole('button', { name: 'Start' }).click();
-      await expect.poll(() => status.getAttribute('data-state')).toBe('running');
+      // loading the data takes seconds on a loaded machine (poll's default: 1 s)
+      await expect
+        .poll(() => status.getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('running');
       await page.getByRole('button', { name: 'Pause' }).click();
-      await expect.poll(() => status.textContent()).toMatch(/^paused at step \d+$/);
+      await expect
+        .poll(() => status.textContent(), { timeout: 10_000 })
+        .toMatch(/^paused at step \d+$/);
       const at = Number((await status.textContent())!.split(' ').pop());
       await page.getByRole('button', { name: 'Step' }).click();
       await expect.poll(() => status.textContent()).toBe(`paused at step ${at + 1}`);
