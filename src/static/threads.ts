@@ -26,9 +26,9 @@ interface WorkerGlobals {
 }
 const browser = globalThis as unknown as WorkerGlobals;
 
-/** The threads this page can train on. */
+/** The threads this page can train on (one where a worker cannot start workers of its own). */
 export function staticThreads(): number {
-  if (browser.crossOriginIsolated !== true) return 1;
+  if (browser.crossOriginIsolated !== true || typeof browser.Worker !== 'function') return 1;
   return Math.max(1, Math.min(browser.navigator.hardwareConcurrency ?? 1, MAX_THREADS));
 }
 

@@ -41,7 +41,7 @@ function kernelsModule(file: URL): WebAssembly.Module {
 export class Kernels {
   /** Each kernel, run on the calling thread. */
   readonly local: KernelExports;
-  private readonly pool: ThreadPool | null;
+  private pool: ThreadPool | null;
 
   /**
    * `threads` > 1 runs the parallel kernels on that many threads (see threads.ts), started by
@@ -96,8 +96,12 @@ export class Kernels {
     this.pool?.finish();
   }
 
-  /** Stops the worker threads, if any. */
+  /**
+   * Stops the worker threads, if any: what runs after (a closed run's network classifying),
+   * runs on the calling thread, not on a pool whose threads may stop in the middle of a block.
+   */
   close(): void {
     this.pool?.close();
+    this.pool = null;
   }
 }

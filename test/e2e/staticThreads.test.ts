@@ -3,7 +3,7 @@
 // In Chromium the isolated page trains on one thread per core (Web Workers sharing the training
 // worker's memory), the other on one; the same run on both gives model.json layers identical
 // to each other and to `train`'s with the same options on the same shipped subset. Prints one
-// epoch's time on each, side by side.
+// epoch's time on each, side by side. Each run on a page starts threads anew.
 
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -137,6 +137,45 @@ describe('studio --static on threads', () => {
           `${threads} threads ${last(threaded).toFixed(2)} s ` +
           `(×${(last(single) / last(threaded)).toFixed(2)})`,
       );
+    },
+    300_000,
+  );
+
+  it.skipIf(!haveChromium)(
+    "starts new threads for each run (closing the last run's), and classifies a drawing after",
+    async () => {
+      const { page, errors } = await pageWithErrors(browser);
+      await page.goto(`${originOf(isolated.server!)}/`);
+      const status = page.locator('#status');
+      const threadScripts = () => isolated.served.filter((path) => path === '/static-thread.js');
+      const before = threadScripts().length;
+      await page.getByLabel('Hidden layers').fill('64');
+      await page.getByLabel('Learning rate').fill('0.1');
+      await page.getByLabel('Epochs').fill('1');
+      for (let run = 1; run <= 2; run++) {
+        await page.getByRole('button', { name: 'Start' }).click();
+        await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/threads\)/);
+        await expect
+          .poll(() => status.getAttribute('data-state'), { timeout: 120_000 })
+          .toBe('finished');
+      }
+      const threads = Math.min(
+        (await page.evaluate('navigator.hardwareConcurrency')) as number,
+        64,
+      );
+      expect(threadScripts().length - before).toBe(2 * (threads - 1));
+
+      // a vertical stroke, classified by the second run's network (a digit, whichever)
+      const canvas = page.locator('#draw-canvas');
+      await canvas.scrollIntoViewIfNeeded();
+      const box = (await canvas.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + 40);
+      await page.mouse.down();
+      for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
+      await page.mouse.up();
+      await expect.poll(() => page.locator('#prediction').textContent()).toMatch(/^[0-9]$/);
+      expect(errors).toEqual([]);
+      await page.close();
     },
     300_000,
   );
