@@ -1,8 +1,8 @@
-// `studio --static DIR`: the folder served by a plain static server (node:http, files only, no
-// special headers, so the page is not cross-origin isolated: staticThreads.test.ts serves it
-// with them), opened in real Chromium. The page
-// trains softmax regression in the browser on the shipped subset to 90% within 10 s, every
-// request staying on that server; its model.json is what `eval` reads, at the same accuracy.
+// `studio --static DIR`: the folder served by a plain static server (staticServer.ts: files
+// only, no special headers, so the page is not cross-origin isolated; staticThreads.test.ts
+// serves it with them), opened in real Chromium. The page trains softmax regression in the
+// browser on the shipped subset to 90% within 10 s, every request staying on that server; its
+// model.json is what `eval` reads, at the same accuracy.
 
 import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
