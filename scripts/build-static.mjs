@@ -1,5 +1,6 @@
-// Bundles the static studio (`studio --static`): its page (src/web/static.ts, with its CSS) and
-// its training worker (src/static/worker.ts) into dist/static-site. The worker bundles the same
+// Bundles the static studio (`studio --static`): its page (src/web/static.ts, with its CSS), its
+// training worker (src/static/worker.ts) and the threads that worker starts where the page is
+// cross-origin isolated (src/static/threadWorker.ts) into dist/static-site. The worker bundles the same
 // engine and trainer as the command line; the Node.js modules some of their files import
 // (for reading files, worker threads) are stubbed as empty: the browser never calls them.
 
@@ -50,6 +51,12 @@ await build({
   format: 'esm',
   platform: 'browser',
   plugins: [stubNode],
+});
+await build({
+  ...common,
+  entryPoints: { 'static-thread': 'src/static/threadWorker.ts' },
+  format: 'iife',
+  platform: 'browser',
 });
 await build({
   ...common,

@@ -279,7 +279,9 @@ program
   )
   .option(
     '--static <dir>',
-    'write a folder that any static web server can serve, whose page trains in the browser (nothing is served)',
+    'write a folder that any static web server can serve, whose page trains in the browser (nothing is served); ' +
+      'on one thread, or one per core where the server sends Cross-Origin-Opener-Policy: same-origin and ' +
+      'Cross-Origin-Embedder-Policy: require-corp (the folder holds a _headers file saying so for Netlify and Cloudflare Pages)',
   )
   .addOption(
     new Option('--static-train <n>', 'with --static: the training images it ships (the first n)')

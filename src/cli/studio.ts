@@ -74,6 +74,7 @@ async function staticCommand(options: StudioCommandOptions, folder: string): Pro
   console.log(
     `studio --static: wrote ${folder} (${info.trainCount} training and ${info.testCount} test ` +
       `images of ${info.name}); serve it with any static web server, e.g. ` +
-      `\`python3 -m http.server -d ${folder}\``,
+      `\`python3 -m http.server -d ${folder}\` (one thread; for one per core, a server that sends ` +
+      `the headers of ${folder}/_headers)`,
   );
 }

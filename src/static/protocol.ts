@@ -29,8 +29,8 @@ export type ToWorker =
   | { type: 'classify'; pixels: number[] };
 
 export type FromWorker =
-  /** The data and kernels are loaded: which engine trains, on how many images. */
-  | { type: 'ready'; engine: string; trainCount: number; testCount: number }
+  /** The data and kernels are loaded: which engine trains, on how many threads and images. */
+  | { type: 'ready'; engine: string; threads: number; trainCount: number; testCount: number }
   | { type: 'log'; log: StepLog }
   | { type: 'epoch'; metrics: EpochMetrics }
   /** The run ended; `model`: its model.json (null if it failed before an epoch). */
@@ -65,4 +65,6 @@ export const STATIC_FILES = {
   testLabels: 'test-labels.bin',
   kernels: 'kernels.wasm',
   worker: 'static-worker.js',
+  /** A thread of the training worker's pool (threadWorker.ts). */
+  thread: 'static-thread.js',
 } as const;

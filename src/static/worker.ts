@@ -1,6 +1,6 @@
 // The static studio's training worker: the project's training loop (train/trainer.ts) on the
-// wasm engine, with the same kernels.wasm as the command line, single-threaded (a plain static
-// server gives no cross-origin isolation, so no worker threads share its memory). It loads
+// wasm engine, with the same kernels.wasm as the command line, on threads of its own where the
+// page is cross-origin isolated, one thread otherwise (threads.ts). It loads
 // the data that `studio --static` wrote beside it, trains on what the page asks, posts each
 // step log and epoch back, and answers the drawing canvas with the trained network.
 
@@ -11,7 +11,6 @@ import { buildNetwork, MNIST_INPUT, type Network } from '../model/network.js';
 import { Random } from '../random.js';
 import { OPTIMIZER_DEFAULTS } from '../train/optimizers.js';
 import { train, type TrainConfig } from '../train/trainer.js';
-import { WasmEngine } from '../wasm/engine.js';
 import { KERNEL_FILES } from '../wasm/kernelChoice.js';
 import { provideKernelsModule } from '../wasm/kernels.js';
 import {
@@ -21,6 +20,7 @@ import {
   type StaticRunOptions,
   type ToWorker,
 } from './protocol.js';
+import { staticEngine } from './threads.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker): void;
@@ -110,10 +110,11 @@ let manualRate: number | null = null;
 
 async function run(options: StaticRunOptions): Promise<void> {
   const { info, data } = await load();
-  const engine = new WasmEngine(1, 'exact');
+  const { engine, threads } = await staticEngine();
   post({
     type: 'ready',
     engine: engine.name,
+    threads,
     trainCount: data.train.count,
     testCount: data.test.count,
   });

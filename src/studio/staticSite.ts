@@ -1,8 +1,10 @@
 // `studio --static DIR`: a folder that any static web server can serve, whose page trains in
 // the browser (src/web/static.ts, src/static/worker.ts) with the same kernels.wasm as the
 // command line, on data it ships: the first `trainCount` training images of the embedded
-// MNIST and its whole test set, as raw bytes. The folder appears whole or not at all: it is
-// written beside its place and renamed into it.
+// MNIST and its whole test set, as raw bytes, and a `_headers` file that asks the hosts that
+// read one (Netlify, Cloudflare Pages) for cross-origin isolation, under which the page trains
+// on several threads. The folder appears whole or not at all: it is written beside its place
+// and renamed into it.
 
 import {
   copyFileSync,
@@ -29,8 +31,26 @@ const BUILT_FILES: [string, string][] = [
   ['static-site/static-page.js', 'static-page.js'],
   ['static-site/static-page.css', 'static-page.css'],
   [`static-site/${STATIC_FILES.worker}`, STATIC_FILES.worker],
+  [`static-site/${STATIC_FILES.thread}`, STATIC_FILES.thread],
   ['wasm/kernels.wasm', STATIC_FILES.kernels],
 ];
+
+/**
+ * The response headers that make the page cross-origin isolated, so that its training worker
+ * may share its memory with threads (src/static/threads.ts); credentialless would do as well as
+ * require-corp, the folder fetching nothing from elsewhere.
+ */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
+/** `_headers` (Netlify's and Cloudflare Pages' format): the isolation headers on every file. */
+const HEADERS_FILE =
+  '/*\n' +
+  Object.entries(ISOLATION_HEADERS)
+    .map(([name, value]) => `  ${name}: ${value}\n`)
+    .join('');
 
 export interface StaticSiteOptions {
   /** Training images to ship (the first ones); undefined: all. */
@@ -95,6 +115,7 @@ export async function writeStaticSite(
     write(STATIC_FILES.testImages, data.test.images);
     write(STATIC_FILES.testLabels, data.test.labels);
     writeFileSync(join(partial, STATIC_FILES.info), JSON.stringify(info, null, 2) + '\n');
+    writeFileSync(join(partial, '_headers'), HEADERS_FILE);
     // the old folder (checked above: empty, or replaced with --force) goes only once the new is whole
     const old = join(parent, `.${basename(folder)}.old-${process.pid}`);
     if (existsSync(folder)) renameSync(folder, old);

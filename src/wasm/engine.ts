@@ -22,9 +22,11 @@ import {
   type KernelsName,
 } from './kernelChoice.js';
 import { Kernels } from './kernels.js';
+import { startNodeThread } from './nodeThreads.js';
 import { choose, DENSE_BACKWARD, DENSE_FORWARD, type WasmContext } from './kernelTable.js';
 import { pointer as p, WasmMemory } from './memory.js';
 import { Scratch } from './scratch.js';
+import type { StartThread } from './threads.js';
 import { SparseBatches } from './sparseBatches.js';
 import { isSparse, sparseHolds, SparseRowBuilder, type SparseRows } from './sparseRows.js';
 
@@ -46,14 +48,19 @@ export class WasmEngine implements Engine, WasmContext {
   readonly kernelsName: KernelsName | null;
 
   /**
-   * `threads` > 1 runs the large kernels on that many threads (see threads.ts). `kernels`: the
+   * `threads` > 1 runs the large kernels on that many threads (see threads.ts), started by
+   * `startThread` (Node.js worker threads unless the browser's are given). `kernels`: the
    * exact or the relaxed build, or the URL of another build of kernels.wasm (for A/B
    * measurements of kernel changes).
    */
-  constructor(threads = 1, kernels: KernelsName | URL = 'exact') {
+  constructor(
+    threads = 1,
+    kernels: KernelsName | URL = 'exact',
+    startThread: StartThread = startNodeThread,
+  ) {
     const file = kernels instanceof URL ? kernels : KERNEL_FILES[kernels];
     this.kernelsName = kernels instanceof URL ? null : kernels;
-    this.kernels = new Kernels(this.memory.memory, threads, file);
+    this.kernels = new Kernels(this.memory.memory, threads, file, startThread);
     this.memory.reserveStart(this.kernels.local.staticEnd());
     this.scratch = new Scratch(this.memory);
     this.rows = new SparseRowBuilder(this.memory, this.kernels, this.scratch);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Pointer } from './memory.js';
 import type { KernelFunction, ParallelKernel } from './threadProtocol.js';
-import { ThreadPool } from './threads.js';
+import { ThreadPool, type StartThread } from './threads.js';
 
 /** The exports of kernels.wasm: pointers are byte offsets into the memory, sizes are counts. */
 export type KernelExports = Record<string, KernelFunction> & {
@@ -41,10 +41,13 @@ function kernelsModule(file: URL): WebAssembly.Module {
 export class Kernels {
   /** Each kernel, run on the calling thread. */
   readonly local: KernelExports;
-  private readonly pool: ThreadPool | null;
+  private pool: ThreadPool | null;
 
-  /** `threads` > 1 runs the parallel kernels on that many threads (see threads.ts). */
-  constructor(memory: WebAssembly.Memory, threads: number, file: URL) {
+  /**
+   * `threads` > 1 runs the parallel kernels on that many threads (see threads.ts), started by
+   * `startThread`.
+   */
+  constructor(memory: WebAssembly.Memory, threads: number, file: URL, startThread: StartThread) {
     const module = kernelsModule(file);
     const instance = new WebAssembly.Instance(module, {
       env: {
@@ -55,7 +58,7 @@ export class Kernels {
       },
     });
     this.local = instance.exports as unknown as KernelExports;
-    this.pool = threads > 1 ? new ThreadPool(module, memory, threads) : null;
+    this.pool = threads > 1 ? new ThreadPool(module, memory, threads, startThread) : null;
   }
 
   /** Whether there are threads besides the calling one (which can work in the background). */
@@ -93,8 +96,12 @@ export class Kernels {
     this.pool?.finish();
   }
 
-  /** Stops the worker threads, if any. */
+  /**
+   * Stops the worker threads, if any: what runs after (a closed run's network classifying),
+   * runs on the calling thread, not on a pool whose threads may stop in the middle of a block.
+   */
   close(): void {
     this.pool?.close();
+    this.pool = null;
   }
 }

@@ -2,9 +2,11 @@
 // covers a range [0, length) (a layer's outputs, a parameter's elements) cut into blocks, which
 // the threads, the calling one included, take from shared counters until none are left (see
 // takeBlocks). Each block is computed whole by one thread, in the same order whichever thread
-// it is: results are bit-identical with 1 thread or many.
+// it is: results are bit-identical with 1 thread or many. How a thread starts is the platform's
+// (nodeThreads.ts: Node.js worker threads; src/static/threads.ts: the browser's Web Workers);
+// each runs the same loop (threadLoop.ts).
 
-import { Worker } from 'node:worker_threads';
+import type { ThreadData } from './threadLoop.js';
 import {
   CLOSED,
   Control,
@@ -18,11 +20,16 @@ import {
   type ParallelKernel,
 } from './threadProtocol.js';
 
-/** Built from src/wasm/worker.ts; src/ and dist/ are siblings. */
-const WORKER_FILE = new URL('../../dist/wasm/worker.js', import.meta.url);
+/** A started thread, as the platform gives it. */
+export interface StartedThread {
+  terminate(): unknown;
+}
+
+/** Starts a thread that runs serveThread (threadLoop.ts) on `data`. */
+export type StartThread = (data: ThreadData) => StartedThread;
 
 export class ThreadPool {
-  private readonly workers: Worker[] = [];
+  private readonly workers: StartedThread[] = [];
   private readonly state: Int32Array;
   private readonly args: Float64Array;
 
@@ -30,15 +37,14 @@ export class ThreadPool {
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
     readonly threads: number,
+    startThread: StartThread,
   ) {
     if (threads > MAX_THREADS) throw new Error(`at most ${MAX_THREADS} threads`);
     const control = new SharedArrayBuffer(4 * CONTROL_WORDS + 8 * MAX_ARGUMENTS);
     this.state = new Int32Array(control, 0, CONTROL_WORDS);
     this.args = new Float64Array(control, 4 * CONTROL_WORDS, MAX_ARGUMENTS);
     for (let index = 1; index < threads; index++) {
-      const worker = new Worker(WORKER_FILE, { workerData: { module, memory, control, index } });
-      worker.unref(); // a waiting worker must not keep the process alive
-      this.workers.push(worker);
+      this.workers.push(startThread({ module, memory, control, index }));
     }
   }
 

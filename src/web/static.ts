@@ -39,9 +39,11 @@ const controls = {
 /** The run shown: its step logs and epochs (as a run folder's events and metrics). */
 let events: EventLine[] = [];
 let history: EpochMetrics[] = [];
-/** When Start was pressed (performance.now()), and the data's size once the worker has it. */
+/** When Start was pressed (performance.now()), and what trains once the worker says. */
 let started = 0;
 let trainCount = 0;
+/** The run's threads: several where the page is cross-origin isolated, one otherwise. */
+let threads = 1;
 let lastDrawn = 0;
 let hasModel = false;
 
@@ -118,6 +120,10 @@ controls.applyRate.addEventListener('click', () => {
   send({ type: 'learningRate', value });
 });
 
+function threadsText(): string {
+  return threads === 1 ? '1 thread' : `${threads} threads`;
+}
+
 function cell(text: string): HTMLTableCellElement {
   const td = document.createElement('td');
   td.textContent = text;
@@ -154,7 +160,7 @@ function onEpoch(metrics: EpochMetrics): void {
   table.querySelector('tbody')!.append(row);
   status.textContent =
     `epoch ${metrics.epoch}: test accuracy ${(100 * metrics.testAccuracy).toFixed(2)}% ` +
-    `(${elapsed.toFixed(1)} s since Start, ${trainCount} training images)`;
+    `(${elapsed.toFixed(1)} s since Start, ${trainCount} training images, ${threadsText()})`;
   status.dataset.testAccuracy = String(metrics.testAccuracy);
   redraw(true);
 }
@@ -171,7 +177,10 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
   switch (message.type) {
     case 'ready':
       trainCount = message.trainCount;
-      status.textContent = `training on ${message.trainCount} images (${message.engine} engine)…`;
+      threads = message.threads;
+      status.textContent =
+        `training on ${message.trainCount} images ` +
+        `(${message.engine} engine, ${threadsText()})…`;
       status.dataset.state = 'running';
       return;
     case 'log':

@@ -1,0 +1,44 @@
+// A plain static web server (node:http, files only) for the folder `studio --static` writes, as
+// any static host serves it: the tests of the static studio open its page in Chromium.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+/**
+ * Serves the files of `folder`, each with `headers` besides its type (none: the page is not
+ * cross-origin isolated); records each path asked for in `served`.
+ */
+export function staticServer(
+  folder: string,
+  served: string[],
+  headers: OutgoingHttpHeaders = {},
+): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
+    served.push(path);
+    const file = join(folder, normalize(path === '/' ? '/index.html' : path));
+    if (!file.startsWith(folder) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    response.writeHead(200, { ...headers, 'Content-Type': type });
+    response.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** The server's address, for page.goto. */
+export function originOf(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
