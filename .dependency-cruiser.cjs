@@ -40,7 +40,8 @@ module.exports = {
     })),
     {
       name: 'top-files',
-      comment: 'errors.ts, numbers.ts, random.ts, inputFile.ts and folders.ts import only each other',
+      comment:
+        'errors.ts, numbers.ts, random.ts, inputFile.ts and folders.ts import only each other',
       severity: 'error',
       from: { path: TOP_FILES },
       to: { path: '^src/', pathNot: [TOP_FILES, '^src/types/'] },
