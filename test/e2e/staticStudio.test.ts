@@ -3,41 +3,17 @@
 // trains softmax regression in the browser on the shipped subset to 90% within 10 s, every
 // request staying on that server; its model.json is what `eval` reads, at the same accuracy.
 
-import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
+import { originOf, staticServer } from './staticServer.js';
 
 const root = temporaryFolder('mnist-softmax-static-');
 const site = join(root, 'site');
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
-/** Serves the files of `folder` as any static server does; records each path asked for. */
-function staticServer(folder: string, served: string[]): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
-    served.push(path);
-    const file = join(folder, normalize(path === '/' ? '/index.html' : path));
-    if (!file.startsWith(folder) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    response.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 let browser: Browser;
 let server: Server;
@@ -56,13 +32,14 @@ afterAll(async () => {
 });
 
 describe('studio --static', () => {
-  it('writes the page, the bundles, the kernels and the documented subset', () => {
+  it('writes the page, the bundles, the kernels, the fonts and the documented subset', () => {
     const info = JSON.parse(readFileSync(join(site, 'static-data.json'), 'utf8'));
     expect(info).toMatchObject({ name: 'mnist', trainCount: 20000, testCount: 10000 });
     expect(readFileSync(join(site, 'train-images.bin')).length).toBe(20000 * 784);
     expect(readFileSync(join(site, 'test-labels.bin')).length).toBe(10000);
     expect(readdirSync(site).sort()).toEqual(
       [
+        'fonts',
         'index.html',
         'kernels.wasm',
         'static-data.json',
@@ -75,6 +52,7 @@ describe('studio --static', () => {
         'train-labels.bin',
       ].sort(),
     );
+    expect(readdirSync(join(site, 'fonts'))).toContain('KaTeX_Main-Regular.woff2');
   });
 
   it('refuses a folder that holds something unless --force, and never leaves half a folder', () => {
@@ -107,7 +85,7 @@ describe('studio --static', () => {
       const { page, errors } = await pageWithErrors(browser);
       const requested: string[] = [];
       page.context().on('request', (request) => requested.push(request.url()));
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const origin = originOf(server);
       await page.goto(`${origin}/`);
       expect(await page.evaluate('crossOriginIsolated')).toBe(false);
       const status = page.locator('#status');
@@ -164,16 +142,20 @@ describe('studio --static', () => {
     'pauses, steps one batch, changes the learning rate, resumes and stops a run in the browser',
     async () => {
       const { page, errors } = await pageWithErrors(browser);
-      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page.goto(`${originOf(server)}/`);
       const status = page.locator('#status');
+      await expect.poll(() => status.getAttribute('data-state')).toBe('idle');
       await page.getByLabel('Epochs').fill('50');
       await page.getByLabel('Batch size').fill('10');
       await page.getByRole('button', { name: 'Start' }).click();
-      await expect.poll(() => status.getAttribute('data-state')).toBe('running');
+      // the worker loads the data first (16 MB from the server)
+      await expect
+        .poll(() => status.getAttribute('data-state'), { timeout: 10_000 })
+        .toBe('running');
       await page.getByRole('button', { name: 'Pause' }).click();
       await expect.poll(() => status.textContent()).toMatch(/^paused at step \d+$/);
       const at = Number((await status.textContent())!.split(' ').pop());
-      await page.getByRole('button', { name: 'Step' }).click();
+      await page.getByRole('button', { name: 'Step', exact: true }).click();
       await expect.poll(() => status.textContent()).toBe(`paused at step ${at + 1}`);
       await page.getByLabel('Learning rate').fill('0.125');
       await page.getByRole('button', { name: 'Apply learning rate' }).click();
