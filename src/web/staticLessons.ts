@@ -8,8 +8,6 @@
 import type { ArmRecord } from '../studio/lessonFigures.js';
 import { lessonFigures } from '../studio/lessonFigures.js';
 import { LESSONS, type Lesson } from '../studio/lessons.js';
-import { defaultLogEvery, learningRateOf, resolveOptions } from '../run/optionRules.js';
-import { RUN_DEFAULTS, type TrainOptions } from '../run/options.js';
 import {
   STATIC_FILES,
   type FromWorker,
@@ -17,38 +15,13 @@ import {
   type StaticRunOptions,
   type ToWorker,
 } from '../static/protocol.js';
+import { grouped } from '../numbers.js';
 import { element } from './dom.js';
 import { lessonButtons, LessonPanel } from './lessonView.js';
+import { armOptions, stepsOf } from './staticArms.js';
 
 /** How often the panel is drawn again while an arm trains, in milliseconds. */
 const DRAW_MS = 250;
-
-/** A lesson arm's options as `train` resolves them, in the worker's terms. */
-export function armOptions(run: Record<string, unknown>, trainCount: number): StaticRunOptions {
-  const options = resolveOptions({ ...RUN_DEFAULTS, ...run } as TrainOptions);
-  if (options.optimizer === 'lbfgs') throw new Error('the static page trains by mini-batches');
-  return {
-    hidden: options.hidden,
-    optimizer: options.optimizer,
-    learningRate: learningRateOf(options),
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    seed: options.seed,
-    loss: options.loss,
-    activation: options.activation,
-    batchnorm: options.batchnorm,
-    init: options.init,
-    schedule: options.lrSchedule,
-    steps: options.steps,
-    logEvery: options.logEvery ?? defaultLogEvery(trainCount, options.batchSize),
-  };
-}
-
-/** The steps an arm runs on `trainCount` images. */
-function stepsOf(options: StaticRunOptions, trainCount: number): number {
-  const all = options.epochs * Math.ceil(trainCount / options.batchSize);
-  return Math.min(all, options.steps ?? all);
-}
 
 interface Running {
   lesson: Lesson;
@@ -94,13 +67,16 @@ export class StaticLessons {
     const { trainCount } = await this.info;
     const options = lesson.runs.map((run) => armOptions(run, trainCount));
     const panel = new LessonPanel(this.view, lesson);
-    const steps = options.map((o, a) => `${lesson.arms[a]} ${stepsOf(o, trainCount)}`);
+    const steps = options.map((o) => stepsOf(o, trainCount));
+    const each = steps.every((n) => n === steps[0])
+      ? `${grouped(steps[0])} steps each`
+      : steps.map((n, a) => `${lesson.arms[a]}: ${grouped(n)} steps`).join('; ');
     this.view.append(
       element(
         'p',
         { class: 'hint', 'data-testid': 'lesson-steps' },
-        `In this browser the arms train one after another on the ${trainCount} training ` +
-          `images shipped with the page; steps per arm: ${steps.join(', ')}.`,
+        `In this browser the arms train one after another on the ${grouped(trainCount)} ` +
+          `training images shipped with the page: ${each}.`,
       ),
     );
     const arms = lesson.runs.map((): ArmRecord => ({ status: 'queued', events: [] }));
