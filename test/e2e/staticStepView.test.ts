@@ -205,6 +205,18 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     await page.setViewportSize({ width: 1400, height: 1000 });
     await page.waitForTimeout(200);
     await page.screenshot({ path: join(root, 'static-step-dark.png'), fullPage: true });
+
+    // a drawing (a vertical stroke) laid open as the target the reader names
+    const canvas = page.locator('#draw-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 40);
+    await page.mouse.down();
+    for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
+    await page.mouse.up();
+    await view.getByRole('spinbutton', { name: 'Class of my drawing' }).fill('1');
+    await view.getByRole('button', { name: 'Use my drawing' }).click();
+    await expect.poll(() => viewStatus.textContent()).toMatch(/^your drawing, target class 1;/);
     expect(errors).toEqual([]);
     expect(outside).toEqual([]);
     console.log(`static step view screenshots in ${root}`);
@@ -241,6 +253,8 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(200);
     await panel.screenshot({ path: join(root, 'static-lesson-390.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await panel.screenshot({ path: join(root, 'static-lesson-dark.png') });
     writeFileSync(join(root, 'lesson-figures.txt'), figures);
     expect(errors).toEqual([]);
     expect(outside).toEqual([]);
