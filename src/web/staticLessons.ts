@@ -64,7 +64,13 @@ export class StaticLessons {
     if (busy) return busy;
     // the shipped data's size, beside the page: each arm's steps and log spacing follow from it
     this.info ??= fetch(STATIC_FILES.info).then((r) => r.json() as Promise<StaticDataInfo>);
-    const { trainCount } = await this.info;
+    let trainCount: number;
+    try {
+      ({ trainCount } = await this.info);
+    } catch (error) {
+      this.info = null;
+      return `The page could not read ${STATIC_FILES.info}: ${(error as Error).message}`;
+    }
     const options = lesson.runs.map((run) => armOptions(run, trainCount));
     const panel = new LessonPanel(this.view, lesson);
     const steps = options.map((o) => stepsOf(o, trainCount));
