@@ -16,7 +16,7 @@ const LAYERS = {
   run: ['data', 'model', 'wasm', 'train', 'report'],
   check: ['data', 'model', 'wasm', 'train'],
   // the static studio's training worker (bundled for the browser, Node.js modules stubbed)
-  static: ['data', 'model', 'wasm', 'train'],
+  static: ['data', 'model', 'wasm', 'train', 'check'],
   studio: ['data', 'model', 'wasm', 'train', 'report', 'run', 'check', 'static'],
   cli: ['data', 'model', 'wasm', 'train', 'report', 'run', 'check', 'studio', 'static'],
   // the browser's pages: plain modules only (their tsconfig has no Node.js types)

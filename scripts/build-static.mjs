@@ -1,6 +1,7 @@
-// Bundles the static studio (`studio --static`): its page (src/web/static.ts, with its CSS), its
-// training worker (src/static/worker.ts) and the threads that worker starts where the page is
-// cross-origin isolated (src/static/threadWorker.ts) into dist/static-site. The worker bundles the same
+// Bundles the static studio (`studio --static`): its page (src/web/static.ts, with its CSS and
+// KaTeX's fonts in fonts/), its training worker (src/static/worker.ts) and the threads that
+// worker starts where the page is cross-origin isolated (src/static/threadWorker.ts) into
+// dist/static-site. The worker bundles the same
 // engine and trainer as the command line; the Node.js modules some of their files import
 // (for reading files, worker threads) are stubbed as empty: the browser never calls them.
 
@@ -62,4 +63,7 @@ await build({
   ...common,
   entryPoints: { 'static-page': 'src/web/static.ts' },
   format: 'iife',
+  // the step view's typesetting: its fonts beside the page, as the studio serves them
+  loader: { '.woff2': 'file', '.woff': 'file', '.ttf': 'file' },
+  assetNames: 'fonts/[name]',
 });

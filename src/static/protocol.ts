@@ -1,11 +1,13 @@
 // The messages between the static studio's page (src/web/static.ts) and its training worker
 // (worker.ts). Types only: both sides import them, neither imports the other.
 
+import type { ExplainAnswer, StepAnswer } from '../check/stepAnswers.js';
+import type { ActivationName } from '../model/activations.js';
 import type { EpochMetrics, StepLog } from '../train/records.js';
 
 export type { EpochMetrics, EventLine } from '../train/records.js';
 
-/** What the page asks for a run: a few of `train`'s options. */
+/** What the page asks for a run: a few of `train`'s options (absent: `train`'s defaults). */
 export interface StaticRunOptions {
   /** Hidden layer sizes; empty: softmax regression. */
   hidden: number[];
@@ -14,7 +16,20 @@ export interface StaticRunOptions {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** The lessons' arms set these (web/staticLessons.ts); their types as the trainer's. */
+  loss?: 'cross-entropy' | 'mse';
+  activation?: ActivationName;
+  batchnorm?: boolean;
+  init?: 'auto' | 'zeros' | 'xavier' | 'he';
+  schedule?: 'constant' | 'step' | 'cosine';
+  /** Stop after this many steps in all. */
+  steps?: number;
+  /** Steps between step logs (default 20). */
+  logEvery?: number;
 }
+
+/** The step view's sample: a test image of the shipped set, or a drawing and its class. */
+export type StepSample = { index: number } | { pixels: number[]; label: number };
 
 export type ToWorker =
   | { type: 'start'; options: StaticRunOptions }
@@ -26,7 +41,13 @@ export type ToWorker =
   /** The run's learning rate from its next step on (trainer.ts beforeBatch). */
   | { type: 'learningRate'; value: number }
   /** 28 × 28 pixels 0–255, prepared as `predict` prepares a picture (data/prepare.ts). */
-  | { type: 'classify'; pixels: number[] };
+  | { type: 'classify'; pixels: number[] }
+  /**
+   * The step view (stepCopies.ts): the sample on the view's copy of the network (`reset`: a
+   * fresh copy first), or that sample's step applied to the copy; answered by `id`.
+   */
+  | { type: 'explain'; id: number; sample: StepSample; reset: boolean }
+  | { type: 'explainStep'; id: number; sample: StepSample };
 
 export type FromWorker =
   /** The data and kernels are loaded: which engine trains, on how many threads and images. */
@@ -42,6 +63,10 @@ export type FromWorker =
     }
   | { type: 'paused'; step: number }
   | { type: 'prediction'; label: string; probabilities: number[] }
+  /** The answer to the step view's question `id`, or why there is none. */
+  | { type: 'explanation'; id: number; answer: ExplainAnswer }
+  | { type: 'stepped'; id: number; answer: StepAnswer }
+  | { type: 'unanswered'; id: number; error: string }
   | { type: 'error'; message: string };
 
 /** static-data.json: what `studio --static` wrote beside the page. */

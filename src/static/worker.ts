@@ -13,6 +13,7 @@ import { OPTIMIZER_DEFAULTS } from '../train/optimizers.js';
 import { train, type TrainConfig } from '../train/trainer.js';
 import { KERNEL_FILES } from '../wasm/kernelChoice.js';
 import { provideKernelsModule } from '../wasm/kernels.js';
+import { StepCopies, type RunNow } from './stepCopies.js';
 import {
   STATIC_FILES,
   type FromWorker,
@@ -99,6 +100,9 @@ function load(): Promise<Loaded> {
 
 /** The run in progress or the last one: its network classifies the drawings. */
 let network: Network | null = null;
+/** That run's options and the steps it has taken (for the step view). */
+let runOptions: StaticRunOptions | null = null;
+let stepsTaken = 0;
 let running = false;
 let stopping = false;
 let paused = false;
@@ -120,9 +124,9 @@ async function run(options: StaticRunOptions): Promise<void> {
   });
   const architecture = {
     hidden: options.hidden,
-    activation: 'relu' as const,
-    batchnorm: false,
-    init: 'auto' as const,
+    activation: options.activation ?? 'relu',
+    batchnorm: options.batchnorm ?? false,
+    init: options.init ?? 'auto',
   };
   const trained = buildNetwork(
     MNIST_INPUT,
@@ -132,6 +136,8 @@ async function run(options: StaticRunOptions): Promise<void> {
     engine,
   );
   network = trained;
+  runOptions = options;
+  stepsTaken = 0;
   const config: TrainConfig = {
     epochs: options.epochs,
     batchSize: options.batchSize,
@@ -139,7 +145,10 @@ async function run(options: StaticRunOptions): Promise<void> {
     seed: options.seed,
     shuffle: true,
     optimizer: { ...OPTIMIZER_DEFAULTS, name: options.optimizer },
-    logEvery: 20,
+    loss: options.loss,
+    schedule: options.schedule,
+    steps: options.steps,
+    logEvery: options.logEvery ?? 20,
   };
   const training: Record<string, unknown> = {
     source: 'studio --static',
@@ -162,6 +171,7 @@ async function run(options: StaticRunOptions): Promise<void> {
       beforeBatch: (_step, scheduled) => manualRate ?? scheduled,
       onLog: (log) => post({ type: 'log', log }),
       afterBatch: async (_batch, progress) => {
+        stepsTaken = progress.step;
         if (stepsLeft > 0 && --stepsLeft === 0) paused = true;
         if (!paused || stopping) return;
         post({ type: 'paused', step: progress.step });
@@ -192,6 +202,21 @@ async function run(options: StaticRunOptions): Promise<void> {
     stepsLeft = 0;
   }
 }
+
+/** The run as the step view copies it, if there has been one. */
+function runNow(): RunNow | null {
+  if (!network || !runOptions) return null;
+  const { learningRate, optimizer, loss } = runOptions;
+  return {
+    network,
+    step: stepsTaken,
+    learningRate: manualRate ?? learningRate,
+    optimizer,
+    loss: loss ?? 'cross-entropy',
+  };
+}
+
+let stepCopies: StepCopies | null = null;
 
 function release(): void {
   const resolve = wake;
@@ -237,5 +262,12 @@ scope.onmessage = ({ data: message }) => {
       });
       return;
     }
+    case 'explain':
+    case 'explainStep':
+      void load().then(({ data }) => {
+        stepCopies ??= new StepCopies(data.test);
+        post(stepCopies.answer(message, runNow()));
+      });
+      return;
   }
 };

@@ -1,10 +1,10 @@
 // `studio --static DIR`: a folder that any static web server can serve, whose page trains in
 // the browser (src/web/static.ts, src/static/worker.ts) with the same kernels.wasm as the
 // command line, on data it ships: the first `trainCount` training images of the embedded
-// MNIST and its whole test set, as raw bytes, and a `_headers` file that asks the hosts that
-// read one (Netlify, Cloudflare Pages) for cross-origin isolation, under which the page trains
-// on several threads. The folder appears whole or not at all: it is written beside its place
-// and renamed into it.
+// MNIST and its whole test set, as raw bytes; KaTeX's fonts for the step view's formulas; and a
+// `_headers` file that asks the hosts that read one (Netlify, Cloudflare Pages) for cross-origin
+// isolation, under which the page trains on several threads. The folder appears whole or not at
+// all: it is written beside its place and renamed into it.
 
 import {
   copyFileSync,
@@ -34,6 +34,8 @@ const BUILT_FILES: [string, string][] = [
   [`static-site/${STATIC_FILES.thread}`, STATIC_FILES.thread],
   ['wasm/kernels.wasm', STATIC_FILES.kernels],
 ];
+/** The typesetting's fonts, as the page's CSS names them (build-static.mjs). */
+const FONTS = 'static-site/fonts/';
 
 /**
  * The response headers that make the page cross-origin isolated, so that its training worker
@@ -87,7 +89,7 @@ export async function writeStaticSite(
 ): Promise<StaticDataInfo> {
   const folder = resolve(target);
   checkTarget(folder, options.force);
-  for (const [from] of BUILT_FILES) {
+  for (const from of [...BUILT_FILES.map(([file]) => file), FONTS]) {
     if (!existsSync(new URL(from, BUILT))) {
       throw new Error(`dist/${from} is missing: run \`npm run build\``);
     }
@@ -109,6 +111,10 @@ export async function writeStaticSite(
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial);
     for (const [from, to] of BUILT_FILES) copyFileSync(new URL(from, BUILT), join(partial, to));
+    mkdirSync(join(partial, 'fonts'));
+    for (const font of readdirSync(new URL(FONTS, BUILT))) {
+      copyFileSync(new URL(font, new URL(FONTS, BUILT)), join(partial, 'fonts', font));
+    }
     const write = (name: string, bytes: Uint8Array) => writeFileSync(join(partial, name), bytes);
     write(STATIC_FILES.trainImages, data.train.images);
     write(STATIC_FILES.trainLabels, data.train.labels);

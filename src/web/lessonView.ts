@@ -2,15 +2,18 @@
 // in the lesson's panel, its arms as they go (queued, starting, running, finished), the claim
 // with the figures its runs produced (from /api/lessons/NAME/figures, "so far" while they run),
 // what the chart needs said (dead ReLUs), and one chart of the quantity the claim is about, the
-// arms overlaid (a colour per arm, a dash per layer).
+// arms overlaid (a colour per arm, a dash per layer). The static page feeds the same panel the
+// figures of arms its worker runs (staticLessons.ts).
 
 import type { LessonFigures, FigureChart } from '../studio/lessonFigures.js';
 import type { Lesson } from '../studio/lessons.js';
 import { drawSpecs, clearCharts } from './charts.js';
 import { DASHES, PALETTE, type ChartSpec } from './chartSpecs.js';
 import { api, element } from './dom.js';
+import './lessonView.css';
 
-type Figures = LessonFigures & { arms: { id: string; status: string; name: string }[] };
+/** A lesson's figures, and each arm's name and status. */
+export type Figures = LessonFigures & { arms: { status: string; name: string }[] };
 
 /** How often a lesson's figures are fetched while its runs go, in milliseconds. */
 const POLL_MS = 1000;
@@ -37,7 +40,7 @@ function chartSpec(lesson: string, chart: FigureChart): ChartSpec {
 }
 
 /** The panel of the lesson being shown; a new lesson replaces it (and stops its polling). */
-class LessonPanel {
+export class LessonPanel {
   private stopped = false;
   private drawn = '';
   private readonly arms = element('ul', { class: 'lesson-arms' });
@@ -48,7 +51,6 @@ class LessonPanel {
   constructor(
     private readonly view: HTMLElement,
     private readonly lesson: Lesson,
-    private readonly ids: string[],
   ) {
     clearCharts(this.chart);
     view.replaceChildren(
@@ -68,7 +70,7 @@ class LessonPanel {
     view.hidden = false;
     view.dataset.lesson = lesson.name;
     // the runs are listed at once, before the server has anything to say about them
-    this.showArms(ids.map((id, a) => ({ id, status: 'queued', name: lesson.arms[a] })));
+    this.showArms(lesson.arms.map((name) => ({ status: 'queued', name })));
     this.figures.replaceChildren(element('p', {}, 'Waiting for the runs to start…'));
   }
 
@@ -86,9 +88,9 @@ class LessonPanel {
     );
   }
 
-  /** Fetches the figures until every arm has ended. */
-  async poll(): Promise<void> {
-    const query = this.ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
+  /** Fetches the figures of the runs `ids` (the arms, in order) until every arm has ended. */
+  async poll(ids: string[]): Promise<void> {
+    const query = ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
     while (!this.stopped) {
       const { status, json } = await api<Figures | { error?: string }>(
         `/api/lessons/${this.lesson.name}/figures?${query}`,
@@ -106,7 +108,7 @@ class LessonPanel {
     }
   }
 
-  private show(figures: Figures): void {
+  show(figures: Figures): void {
     this.showArms(figures.arms);
     const heading = figures.done ? 'What the runs showed' : 'What the runs show so far';
     this.figures.replaceChildren(
@@ -126,16 +128,14 @@ class LessonPanel {
 }
 
 /**
- * The lessons' buttons in `list`; a started lesson's panel in `view`. `started` hears the ids
- * of a lesson's runs (the page selects them).
+ * A button and the claim of each lesson in `list`; a click calls `start`, whose answer, a
+ * reason it did not start, shows under the button.
  */
-export async function mountLessons(
+export function lessonButtons(
   list: HTMLElement,
-  view: HTMLElement,
-  started: (ids: string[]) => void,
-): Promise<void> {
-  const { json: lessons } = await api<Lesson[]>('/api/lessons');
-  let panel: LessonPanel | null = null;
+  lessons: Lesson[],
+  start: (lesson: Lesson) => Promise<string | null>,
+): void {
   list.replaceChildren(
     ...lessons.map((lesson) => {
       const button = element(
@@ -146,22 +146,39 @@ export async function mountLessons(
       const problem = element('p', { class: 'error', role: 'alert' });
       problem.hidden = true;
       button.addEventListener('click', async () => {
-        const { status, json } = await api<{ ids?: string[]; error?: string }>(
-          `/api/lessons/${lesson.name}`,
-          {},
-        );
-        problem.hidden = status === 201;
-        if (status !== 201 || !json.ids) {
-          problem.textContent = json.error ?? `the lesson did not start (status ${status})`;
-          return;
-        }
-        panel?.stop();
-        panel = new LessonPanel(view, lesson, json.ids);
-        started(json.ids);
-        view.scrollIntoView?.({ block: 'nearest' });
-        void panel.poll();
+        const reason = await start(lesson);
+        problem.hidden = reason === null;
+        problem.textContent = reason ?? '';
       });
       return element('div', { class: 'lesson' }, button, element('p', {}, lesson.claim), problem);
     }),
   );
+}
+
+/**
+ * The lessons' buttons in `list`; a started lesson's panel in `view`. `started` hears the ids
+ * of a lesson's runs (the page selects them).
+ */
+export async function mountLessons(
+  list: HTMLElement,
+  view: HTMLElement,
+  started: (ids: string[]) => void,
+): Promise<void> {
+  const { json: lessons } = await api<Lesson[]>('/api/lessons');
+  let panel: LessonPanel | null = null;
+  lessonButtons(list, lessons, async (lesson) => {
+    const { status, json } = await api<{ ids?: string[]; error?: string }>(
+      `/api/lessons/${lesson.name}`,
+      {},
+    );
+    if (status !== 201 || !json.ids) {
+      return json.error ?? `the lesson did not start (status ${status})`;
+    }
+    panel?.stop();
+    panel = new LessonPanel(view, lesson);
+    started(json.ids);
+    view.scrollIntoView?.({ block: 'nearest' });
+    void panel.poll(json.ids);
+    return null;
+  });
 }

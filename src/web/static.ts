@@ -1,8 +1,9 @@
 // The static studio's page (static.html, written by `studio --static`): a form that starts a
 // run in a Web Worker (src/static/worker.ts: the project's trainer and wasm kernels, in this
 // browser), live curves, pause/step/stop, the drawing canvas classified by the run's network,
-// and the run's model.json to download. Every file it uses lies beside it; nothing else is
-// fetched.
+// the run's model.json to download, one training step laid open (stepView.ts, its answers from
+// the worker) and the lessons (staticLessons.ts). Every file it uses lies beside it; nothing
+// else is fetched.
 
 import { prepareDigit } from '../data/prepare.js';
 import { runCurves } from '../report/series.js';
@@ -15,6 +16,9 @@ import {
   type ToWorker,
 } from '../static/protocol.js';
 import { drawCharts } from './charts.js';
+import { StaticLessons } from './staticLessons.js';
+import { mountStepView } from './stepView.js';
+import { WorkerSource } from './workerSource.js';
 import './page.css';
 import './static.css';
 
@@ -24,6 +28,8 @@ function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 const worker = new Worker(STATIC_FILES.worker, { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
+/** The step view's answers; its name, the run the worker trains or trained last. */
+const explanations = new WorkerSource(send, 'the last run');
 
 const status = byId('status');
 const download = byId<HTMLAnchorElement>('download');
@@ -46,6 +52,8 @@ let trainCount = 0;
 let threads = 1;
 let lastDrawn = 0;
 let hasModel = false;
+/** A run or a lesson's arm has started: the step view has a network to copy. */
+let trained = false;
 
 function setRunning(running: boolean, paused = false): void {
   controls.start.disabled = running;
@@ -101,6 +109,8 @@ byId('start-form').addEventListener('submit', (event) => {
   delete status.dataset.reached90;
   started = performance.now();
   setRunning(true);
+  explanations.name = `the run started ${new Date().toLocaleTimeString()}`;
+  trained = true;
   send({ type: 'start', options });
 });
 controls.pause.addEventListener('click', () => send({ type: 'pause' }));
@@ -174,6 +184,7 @@ worker.addEventListener('error', (event) => {
 
 worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
   const message = event.data;
+  if (lessons.receive(message)) return;
   switch (message.type) {
     case 'ready':
       trainCount = message.trainCount;
@@ -212,6 +223,11 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
       return;
     case 'prediction':
       showPrediction(message.label, message.probabilities);
+      return;
+    case 'explanation':
+    case 'stepped':
+    case 'unanswered':
+      explanations.receive(message);
       return;
     case 'error':
       setRunning(false);
@@ -298,5 +314,23 @@ canvas.addEventListener('pointerup', end);
 canvas.addEventListener('pointercancel', end);
 byId('clear').addEventListener('click', clear);
 clear();
+mountStepView(byId('open-step-view'), byId('step-view'), () =>
+  trained ? explanations : undefined,
+);
+
+// a lesson's arms train in the worker one at a time: no run of the form meanwhile
+const lessons = new StaticLessons(byId('lessons'), byId('lesson-view'), send, {
+  busy: () => (controls.start.disabled ? 'A run is training: stop it first.' : null),
+  arm: (name) => {
+    controls.start.disabled = name !== null;
+    if (name === null) {
+      hasModel = true;
+      byId('draw-model').textContent = 'Drawings are classified by the lesson’s last arm.';
+      return;
+    }
+    explanations.name = `the lesson’s arm “${name}”`;
+    trained = true;
+  },
+});
 status.textContent = 'ready: press Start';
 status.dataset.state = 'idle';

@@ -1,16 +1,26 @@
 // The step view: one sample (a test image or the drawing) through a run's model, every tensor of
-// one training step laid open (from POST /api/runs/:id/explain, src/studio/stepViews.ts): the
-// input, the logits z and probabilities p beside the target y, p − y (cross-entropy's ∂L/∂z)
-// beside squared error's ∂L/∂z on one scale, dW as one 28×28 image per class (softmax
-// regression) or each parameter's norms (deeper models), the formulas with this sample's numbers
-// (KaTeX, its fonts served by the studio), and Step: that one SGD update applied to the server's
-// copy of the model (POST .../explain/step; the run's model.json is never written), p and the
-// weights shown before and after.
+// one training step laid open (from an ExplanationSource: the studio's server, POST
+// /api/runs/:id/explain, src/studio/stepViews.ts; or the static page's worker): the input, the
+// logits z and probabilities p beside the target y, p − y (cross-entropy's ∂L/∂z) beside squared
+// error's ∂L/∂z on one scale, dW as one 28×28 image per class (softmax regression) or each
+// parameter's norms (deeper models), the formulas with this sample's numbers (KaTeX, its fonts
+// beside the page), and Step: that one SGD update applied to the source's copy of the model
+// (the run's own model is never changed), p and the weights shown before and after.
 
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 import './stepView.css';
-import { element } from './dom.js';
+import { api, element } from './dom.js';
+
+/** Where the view's answers come from (check/stepCopy.ts computes them, wherever it runs). */
+export interface ExplanationSource {
+  /** What the view's heading names: "run 2026-12-06T21-26-40". */
+  name: string;
+  /** The sample on the source's copy of the model (`reset`: a fresh copy first). */
+  explain(request: Sample & { reset: boolean }): Promise<ExplainJson>;
+  /** That sample's step, applied to the copy. */
+  step(sample: Sample): Promise<StepAnswer>;
+}
 
 interface StepParameter {
   layer: number;
@@ -29,8 +39,7 @@ interface StepJson {
   lossAfter: number;
   parameters: StepParameter[];
 }
-interface ExplainJson {
-  run: string;
+export interface ExplainJson {
   sample: { index?: number; description: string };
   loss: 'cross-entropy' | 'mse';
   learningRateSource: string;
@@ -47,7 +56,7 @@ interface ExplainJson {
   learningRate: number;
   steps: Record<'cross-entropy' | 'mse', StepJson>;
 }
-interface StepAnswer {
+export interface StepAnswer {
   loss: string;
   learningRate: number;
   stepsTaken: number;
@@ -68,7 +77,7 @@ interface StepAnswer {
   }[];
 }
 
-type Sample = { index: number } | { pixels: number[]; label: number };
+export type Sample = { index: number } | { pixels: number[]; label: number };
 
 const SIDE = 28;
 
@@ -214,9 +223,9 @@ function table(caption: string, head: string[], rows: (Node | string)[][]): HTML
 
 const LOSS_NAMES = { 'cross-entropy': 'cross-entropy', mse: 'squared error' } as const;
 
-/** The view, for the run `runId()` names when it is opened. */
+/** The view, for the source it is opened with. */
 class StepView {
-  private run: string | null = null;
+  private source: ExplanationSource | null = null;
   private sample: Sample = { index: 0 };
   private record: ExplainJson | null = null;
   private lastStep: StepAnswer | null = null;
@@ -248,8 +257,8 @@ class StepView {
     });
   }
 
-  open(run: string): void {
-    this.run = run;
+  open(source: ExplanationSource): void {
+    this.source = source;
     const previous = element('button', { type: 'button' }, 'Previous test image');
     const next = element('button', { type: 'button' }, 'Next test image');
     const show = element('button', { type: 'button' }, 'Show test image');
@@ -268,7 +277,7 @@ class StepView {
       this.container.replaceChildren();
     });
     this.container.replaceChildren(
-      element('h2', {}, `One training step, laid open: run ${run}`),
+      element('h2', {}, `One training step, laid open: ${source.name}`),
       element(
         'p',
         { class: 'hint' },
@@ -336,23 +345,19 @@ class StepView {
     void this.load(false);
   }
 
-  private async post<T>(path: string, body: unknown): Promise<T | null> {
-    const response = await fetch(`/api/runs/${encodeURIComponent(this.run!)}/${path}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = (await response.json()) as T & { error?: string };
-    if (!response.ok) {
-      this.status.textContent = json.error ?? `the studio answered ${response.status}`;
+  /** The source's answer, or null with its error in the status line. */
+  private async ask<T>(question: (source: ExplanationSource) => Promise<T>): Promise<T | null> {
+    try {
+      return await question(this.source!);
+    } catch (error) {
+      this.status.textContent = (error as Error).message;
       return null;
     }
-    return json;
   }
 
   private async load(reset: boolean): Promise<void> {
     this.status.textContent = 'Working it out…';
-    const record = await this.post<ExplainJson>('explain', { ...this.sample, reset });
+    const record = await this.ask((source) => source.explain({ ...this.sample, reset }));
     if (!record) return;
     if (reset) this.stepResult.replaceChildren();
     this.record = record;
@@ -517,7 +522,7 @@ class StepView {
     if (!this.record) return;
     this.stepButton.disabled = true;
     try {
-      const answer = await this.post<StepAnswer>('explain/step', this.sample);
+      const answer = await this.ask((source) => source.step(this.sample));
       if (!answer) return;
       this.renderStep(answer);
       await this.load(false);
@@ -594,19 +599,36 @@ function norm(values: number[]): number {
   return Math.sqrt(values.reduce((s, v) => s + v * v, 0));
 }
 
+/** The studio's server as the source: the run's endpoints, its errors as their one line. */
+export function serverSource(run: string): ExplanationSource {
+  const post = async <T>(path: string, body: unknown): Promise<T> => {
+    const { status, json } = await api<T & { error?: string }>(
+      `/api/runs/${encodeURIComponent(run)}/${path}`,
+      body,
+    );
+    if (status !== 200) throw new Error(json.error ?? `the studio answered ${status}`);
+    return json;
+  };
+  return {
+    name: `run ${run}`,
+    explain: (request) => post('explain', request),
+    step: (sample) => post('explain/step', sample),
+  };
+}
+
 /**
- * The button opens the view in `container` for the run `runId()` names (the selected run with a
- * model), or says there is none.
+ * The button opens the view in `container` for the source `source()` gives (the selected run
+ * with a model), or says there is none.
  */
 export function mountStepView(
   button: HTMLButtonElement,
   container: HTMLElement,
-  runId: () => string | undefined,
+  source: () => ExplanationSource | undefined,
 ): void {
   const view = new StepView(container);
   button.addEventListener('click', () => {
-    const run = runId();
-    if (run) return view.open(run);
+    const chosen = source();
+    if (chosen) return view.open(chosen);
     container.hidden = false;
     container.replaceChildren(element('p', { role: 'status' }, 'No run has a model yet.'));
   });

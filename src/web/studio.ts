@@ -8,7 +8,7 @@ import type { RunEvaluation, RunSummary } from '../studio/api.js';
 import { clearCharts, drawCharts } from './charts.js';
 import { dependentPlaceholders, formFields, type FormField } from './formFields.js';
 import { mountLessons } from './lessonView.js';
-import { mountStepView } from './stepView.js';
+import { mountStepView, serverSource } from './stepView.js';
 import { mountRunControls } from './runControls.js';
 import './studio.css';
 import { api, element } from './dom.js';
@@ -633,5 +633,8 @@ const runControls = mountRunControls(byId('run-controls'), () =>
 setupForm();
 setupDrawing();
 void setupLessons();
-mountStepView(byId('open-step-view'), byId('step-view'), () => drawingModel()?.id);
+mountStepView(byId('open-step-view'), byId('step-view'), () => {
+  const run = drawingModel()?.id;
+  return run === undefined ? undefined : serverSource(run);
+});
 connect();

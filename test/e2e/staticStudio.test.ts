@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('studio --static', () => {
-  it('writes the page, the bundles, the kernels and the documented subset', () => {
+  it('writes the page, the bundles, the kernels, the fonts and the documented subset', () => {
     const info = JSON.parse(readFileSync(join(site, 'static-data.json'), 'utf8'));
     expect(info).toMatchObject({ name: 'mnist', trainCount: 20000, testCount: 10000 });
     expect(readFileSync(join(site, 'train-images.bin')).length).toBe(20000 * 784);
@@ -41,6 +41,7 @@ describe('studio --static', () => {
     expect(readdirSync(site).sort()).toEqual(
       [
         '_headers',
+        'fonts',
         'index.html',
         'kernels.wasm',
         'static-data.json',
@@ -54,6 +55,7 @@ describe('studio --static', () => {
         'train-labels.bin',
       ].sort(),
     );
+    expect(readdirSync(join(site, 'fonts'))).toContain('KaTeX_Main-Regular.woff2');
   });
 
   it('refuses a folder that holds something unless --force, and never leaves half a folder', () => {
@@ -145,6 +147,7 @@ describe('studio --static', () => {
       const { page, errors } = await pageWithErrors(browser);
       await page.goto(`${originOf(server)}/`);
       const status = page.locator('#status');
+      await expect.poll(() => status.getAttribute('data-state')).toBe('idle');
       await page.getByLabel('Epochs').fill('50');
       await page.getByLabel('Batch size').fill('10');
       await page.getByRole('button', { name: 'Start' }).click();
@@ -157,7 +160,7 @@ describe('studio --static', () => {
         .poll(() => status.textContent(), { timeout: 10_000 })
         .toMatch(/^paused at step \d+$/);
       const at = Number((await status.textContent())!.split(' ').pop());
-      await page.getByRole('button', { name: 'Step' }).click();
+      await page.getByRole('button', { name: 'Step', exact: true }).click();
       await expect.poll(() => status.textContent()).toBe(`paused at step ${at + 1}`);
       await page.getByLabel('Learning rate').fill('0.125');
       await page.getByRole('button', { name: 'Apply learning rate' }).click();
