@@ -148,6 +148,8 @@ describe('studio --static', () => {
       await page.goto(`${originOf(server)}/`);
       const status = page.locator('#status');
       await expect.poll(() => status.getAttribute('data-state')).toBe('idle');
+      // long enough not to end before Stop: 50 epochs of softmax regression take ~8 s here
+      await page.getByLabel('Hidden layers').fill('64');
       await page.getByLabel('Epochs').fill('50');
       await page.getByLabel('Batch size').fill('10');
       await page.getByRole('button', { name: 'Start' }).click();
