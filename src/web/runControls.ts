@@ -2,8 +2,9 @@
 // from this studio: buttons and a number field with Set, and where it stands (its step, whether
 // paused, its rate). Controls go to POST /api/runs/:id/control and take effect before its next
 // batch; the run logs each to its events.jsonl. The state is polled while such a run is shown.
-// Below them, for any run that has weight pictures over training (run/snapshots.ts: runs started
-// here), a slider scrubs them step by step.
+// After Step, once the run says it took it, `onStepped` is told (the page lays the step open:
+// batchView.ts). Below them, for any run that has weight pictures over training
+// (run/snapshots.ts: runs started here), a slider scrubs them step by step.
 
 import type { RunSummary } from '../studio/api.js';
 import { element } from './dom.js';
@@ -26,6 +27,7 @@ const POLL_MS = 300;
 export function mountRunControls(
   container: HTMLElement,
   current: () => RunSummary | undefined,
+  onStepped: (run: string, step: number) => void,
 ): { refresh: () => void } {
   const group = element('div', {
     role: 'group',
@@ -55,6 +57,8 @@ export function mountRunControls(
 
   let shownId = '';
   let state: ControlState | null = null;
+  /** The step after which Step was pressed, until the run says it took the next. */
+  let steppedFrom: number | null = null;
 
   const render = () => {
     const paused = state?.paused ?? false;
@@ -80,7 +84,10 @@ export function mountRunControls(
     await poll();
   };
   pause.addEventListener('click', () => void send({ action: 'pause' }));
-  step.addEventListener('click', () => void send({ action: 'step' }));
+  step.addEventListener('click', () => {
+    steppedFrom = state?.step ?? null;
+    void send({ action: 'step' });
+  });
   resume.addEventListener('click', () => void send({ action: 'resume' }));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -106,6 +113,7 @@ export function mountRunControls(
     if (run.id !== shownId) {
       shownId = run.id;
       state = null;
+      steppedFrom = null;
       input.value = '';
       error.textContent = '';
     }
@@ -115,6 +123,10 @@ export function mountRunControls(
       if (response.ok && run.id === shownId) state = (await response.json()) as ControlState | null;
     } catch {
       // the connection's status says the studio is gone
+    }
+    if (state?.paused && steppedFrom !== null && state.step > steppedFrom) {
+      steppedFrom = null;
+      onStepped(run.id, state.step);
     }
     render();
   }

@@ -10,6 +10,7 @@ import { dependentPlaceholders, formFields, type FormField } from './formFields.
 import { mountLessons } from './lessonView.js';
 import { mountStepView } from './stepView.js';
 import { mountRunControls } from './runControls.js';
+import { mountBatchView } from './batchView.js';
 import './studio.css';
 import { api, element } from './dom.js';
 
@@ -627,8 +628,11 @@ function connect(): void {
 }
 
 setupList();
-const runControls = mountRunControls(byId('run-controls'), () =>
-  selected.size === 1 ? runs.find((run) => selected.has(run.id)) : undefined,
+const batchView = mountBatchView(byId('step-view'));
+const runControls = mountRunControls(
+  byId('run-controls'),
+  () => (selected.size === 1 ? runs.find((run) => selected.has(run.id)) : undefined),
+  (run, step) => void batchView.show(run, step),
 );
 setupForm();
 setupDrawing();
