@@ -26,24 +26,29 @@ import {
 const WAIT_MS = 3000;
 const RETRY_MS = 150;
 
-/** The optimiser's rule in TeX, its constants substituted (g: the gradient with weight decay). */
-function rule(s: SteppedBatch): string {
+const OPTIMIZER_NAMES = { sgd: 'SGD', momentum: 'momentum', adam: 'Adam' } as const;
+
+/**
+ * The optimiser's rule in TeX, one formula a line, its constants substituted: the parameter is W for
+ * softmax regression, each parameter otherwise; g its gradient with weight decay.
+ */
+function rule(s: SteppedBatch, symbol: string): string[] {
   const o = s.optimizer;
   const eta = `\\eta = ${tex(s.learningRate)}`;
   switch (o.name) {
     case 'sgd':
-      return `W \\leftarrow W - \\eta\\, g, \\qquad ${eta}`;
+      return [`${symbol} \\leftarrow ${symbol} - \\eta\\, g, \\qquad ${eta}`];
     case 'momentum':
-      return (
-        `v \\leftarrow \\mu v + g, \\quad W \\leftarrow W - \\eta\\, v, \\qquad ` +
-        `\\mu = ${tex(o.momentum)},\\; ${eta}`
-      );
+      return [
+        `v \\leftarrow \\mu v + g, \\quad ${symbol} \\leftarrow ${symbol} - \\eta\\, v`,
+        `\\mu = ${tex(o.momentum)},\\; ${eta}`,
+      ];
     case 'adam':
-      return (
-        `m \\leftarrow \\beta_1 m + (1 - \\beta_1) g, \\quad v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2, \\quad ` +
-        `W \\leftarrow W - \\eta \\frac{m / (1 - \\beta_1^{t})}{\\sqrt{v / (1 - \\beta_2^{t})} + \\epsilon}, \\qquad ` +
-        `\\beta_1 = ${tex(o.beta1)},\\; \\beta_2 = ${tex(o.beta2)},\\; \\epsilon = ${tex(o.epsilon)},\\; t = ${o.t},\\; ${eta}`
-      );
+      return [
+        `m \\leftarrow \\beta_1 m + (1 - \\beta_1) g, \\quad v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2`,
+        `${symbol} \\leftarrow ${symbol} - \\eta \\frac{m / (1 - \\beta_1^{t})}{\\sqrt{v / (1 - \\beta_2^{t})} + \\epsilon}`,
+        `\\beta_1 = ${tex(o.beta1)},\\; \\beta_2 = ${tex(o.beta2)},\\; \\epsilon = ${tex(o.epsilon)},\\; t = ${o.t},\\; ${eta}`,
+      ];
   }
 }
 
@@ -56,7 +61,7 @@ function largestMove(p: SteppedParameter): number {
   return at;
 }
 
-class BatchView {
+class BatchInsideView {
   private record: SteppedBatch | null = null;
   private run = '';
   private selected = 0;
@@ -71,9 +76,18 @@ class BatchView {
     });
   }
 
+  /** Hidden when the run shown is not `run` (another run was selected). */
+  keepFor(run: string | undefined): void {
+    if (this.container.hidden || run === this.run) return;
+    this.asked++;
+    this.container.hidden = true;
+    this.container.replaceChildren();
+  }
+
   /** Shows the step `step` of run `run` once its record is there (it is written as it is taken). */
   async show(run: string, step: number): Promise<void> {
     const asked = ++this.asked;
+    this.run = run;
     const until = Date.now() + WAIT_MS;
     let record: SteppedBatch | null = null;
     let problem = '';
@@ -93,8 +107,7 @@ class BatchView {
       this.root.replaceChildren(element('p', { role: 'status' }, why));
       return;
     }
-    if (this.run !== run || this.record?.step !== record.step) this.selected = 0;
-    this.run = run;
+    if (this.record?.step !== record.step) this.selected = 0;
     this.record = record;
     this.render();
   }
@@ -108,12 +121,12 @@ class BatchView {
     });
     const lossName = LOSS_NAMES[s.loss];
     this.root.replaceChildren(
-      element('h2', {}, `Step ${s.step} laid open: run ${this.run}`),
+      element('h3', {}, `Step ${s.step} laid open: run ${this.run}`),
       element(
         'p',
         { class: 'hint' },
         `Batch ${s.batch} of epoch ${s.epoch}: ${s.size} training images, ${lossName}, ` +
-          `${s.optimizer.name} at learning rate ${short(s.learningRate)}. ` +
+          `${OPTIMIZER_NAMES[s.optimizer.name]} at learning rate ${short(s.learningRate)}. ` +
           `The run took this step; these are its own numbers.`,
       ),
       element(
@@ -121,11 +134,11 @@ class BatchView {
         { class: 'step-rise', 'data-testid': 'batch-loss' },
         `batch loss (${lossName}): ${short(s.lossBefore)} → ${short(s.lossAfter)}`,
       ),
-      element('h3', {}, 'The batch: pick an image to see its p before and after'),
+      element('h4', {}, 'The batch: pick an image to see its p before and after'),
       this.digits(),
       this.sample(),
       ...this.parameters(),
-      element('h3', {}, 'The update, with this step’s numbers'),
+      element('h4', {}, 'The update, with this step’s numbers'),
       this.formulas(),
       element('div', { class: 'step-controls' }, close),
     );
@@ -223,10 +236,10 @@ class BatchView {
     const gradientLargest = largestOf(weights.gradient!);
     const updateLargest = largestOf(weights.update!);
     return [
-      element('h3', {}, 'dW, the batch’s mean gradient of the loss, one image per class'),
+      element('h4', {}, 'dW, the batch’s mean gradient of the loss, one image per class'),
       classTiles(weights.gradient!, s.classes, gradientLargest, zero, (k) => `dW of class ${k}`),
       colourKey(gradientLargest, zero, 'dW'),
-      element('h3', {}, 'ΔW = W after − W before, the update applied, one image per class'),
+      element('h4', {}, 'ΔW = W after − W before, the update applied, one image per class'),
       classTiles(weights.update!, s.classes, updateLargest, zero, (k) => `update of class ${k}`),
       colourKey(updateLargest, zero, 'ΔW'),
     ];
@@ -240,20 +253,23 @@ class BatchView {
       s.loss === 'cross-entropy'
         ? '\\frac{\\partial L_n}{\\partial z_n} = p_n - y_n'
         : '\\frac{\\partial L_n}{\\partial z_n} = J_n^\\top dp_n';
-    const parts = [
+    const weights = s.parameters.find((p) => p.name === 'weights' && p.update);
+    const symbol = weights ? 'W' : '\\theta';
+    const parts: HTMLElement[] = [
       formula(
-        `dW = \\frac{1}{B} \\sum_{n=1}^{B} x_n^\\top \\frac{\\partial L_n}{\\partial z_n}, \\quad ${dz}, \\quad B = ${B}`,
+        weights
+          ? `dW = \\frac{1}{B} \\sum_{n=1}^{B} x_n^\\top \\frac{\\partial L_n}{\\partial z_n}, \\quad ${dz}, \\quad B = ${B}`
+          : `d\\theta = \\frac{1}{B} \\sum_{n=1}^{B} \\frac{\\partial L_n}{\\partial \\theta}, \\quad ${dz}, \\quad B = ${B}`,
         'the batch’s mean gradient',
       ),
       formula(
         o.weightDecay > 0
-          ? `g = dW + \\lambda W, \\quad \\lambda = ${tex(o.weightDecay)}`
-          : 'g = dW \\quad (\\text{no weight decay})',
+          ? `g = d${symbol} + \\lambda ${symbol}, \\quad \\lambda = ${tex(o.weightDecay)}`
+          : `g = d${symbol} \\quad (\\text{no weight decay})`,
         'the gradient the optimiser takes',
       ),
-      formula(rule(s), `the ${o.name} update`),
+      ...rule(s, symbol).map((line) => formula(line, `the ${OPTIMIZER_NAMES[o.name]} update`)),
     ];
-    const weights = s.parameters.find((p) => p.name === 'weights' && p.update);
     if (weights) {
       const at = largestMove(weights);
       const classes = weights.shape[1];
@@ -261,17 +277,29 @@ class BatchView {
       const pixel = `${Math.floor(i / s.width)}, ${i % s.width}`;
       const g = weights.gradient![at];
       const delta = weights.update![at];
-      const sgd =
-        o.name === 'sgd' && o.weightDecay === 0
-          ? ` = -${tex(s.learningRate)} \\times ${operand(g)}`
-          : '';
+
+      const entry = `_{(${pixel}),\\,${k}}`;
       parts.push(
+        element(
+          'p',
+          { class: 'hint' },
+          `The weight the step moved most: pixel (${pixel}) of class ${s.classes[k]}.`,
+        ),
+        formula(`dW${entry} = ${tex(g)}`, 'its gradient'),
         formula(
-          `\\text{pixel } (${pixel}), \\text{ class } ${s.classes[k]}: \\quad dW = ${tex(g)}, \\quad ` +
-            `\\Delta W = ${tex(weights.after![at])} - ${operand(weights.before![at])}${sgd} = ${tex(delta)}`,
-          'the weight the step moved most',
+          `\\Delta W${entry} = ${tex(weights.after![at])} - ${operand(weights.before![at])} = ${tex(delta)}`,
+          'its update, after minus before',
         ),
       );
+      if (o.name === 'sgd' && o.weightDecay === 0) {
+        const lr = s.learningRate;
+        parts.push(
+          formula(
+            `-\\eta\\, dW${entry} = -${tex(lr)} \\times ${operand(g)} = ${tex(-lr * g)}`,
+            'SGD’s update of it',
+          ),
+        );
+      }
     }
     parts.push(
       formula(
@@ -283,10 +311,14 @@ class BatchView {
   }
 }
 
-/** The view, in `container` (the step view's section): `show(run, step)` after a Step. */
-export function mountBatchView(container: HTMLElement): {
-  show: (run: string, step: number) => Promise<void>;
-} {
-  const view = new BatchView(container);
-  return { show: (run, step) => view.show(run, step) };
+export interface BatchView {
+  /** After Step: shows run `run`'s step `step` laid open. */
+  show(run: string, step: number): Promise<void>;
+  /** With the run the page shows: the view of another run is closed. */
+  keepFor(run: string | undefined): void;
+}
+
+/** The view, in `container` (below the training controls). */
+export function mountBatchView(container: HTMLElement): BatchView {
+  return new BatchInsideView(container);
 }

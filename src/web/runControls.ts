@@ -2,11 +2,11 @@
 // from this studio: buttons and a number field with Set, and where it stands (its step, whether
 // paused, its rate). Controls go to POST /api/runs/:id/control and take effect before its next
 // batch; the run logs each to its events.jsonl. The state is polled while such a run is shown.
-// After Step, once the run says it took it, `onStepped` is told (the page lays the step open:
-// batchView.ts). Below them, for any run that has weight pictures over training
+// After Step, once the run says it took it, the step is laid open below them (batchView.ts). Below them, for any run that has weight pictures over training
 // (run/snapshots.ts: runs started here), a slider scrubs them step by step.
 
 import type { RunSummary } from '../studio/api.js';
+import type { BatchView } from './batchView.js';
 import { element } from './dom.js';
 
 interface ControlState {
@@ -27,7 +27,7 @@ const POLL_MS = 300;
 export function mountRunControls(
   container: HTMLElement,
   current: () => RunSummary | undefined,
-  onStepped: (run: string, step: number) => void,
+  batchView: BatchView,
 ): { refresh: () => void } {
   const group = element('div', {
     role: 'group',
@@ -103,6 +103,7 @@ export function mountRunControls(
   async function poll(): Promise<void> {
     const run = current();
     void scrubber.update(run);
+    batchView.keepFor(run?.id);
     const live = run && run.status === 'running' && run.startedHere;
     if (!live) {
       group.hidden = true;
@@ -126,7 +127,7 @@ export function mountRunControls(
     }
     if (state?.paused && steppedFrom !== null && state.step > steppedFrom) {
       steppedFrom = null;
-      onStepped(run.id, state.step);
+      void batchView.show(run.id, state.step);
     }
     render();
   }

@@ -628,11 +628,10 @@ function connect(): void {
 }
 
 setupList();
-const batchView = mountBatchView(byId('step-view'));
 const runControls = mountRunControls(
   byId('run-controls'),
   () => (selected.size === 1 ? runs.find((run) => selected.has(run.id)) : undefined),
-  (run, step) => void batchView.show(run, step),
+  mountBatchView(byId('batch-view')),
 );
 setupForm();
 setupDrawing();

@@ -93,7 +93,7 @@ describe.skipIf(!haveChromium)('Step, laid open in the studio', () => {
     expect(figures.sgdError).toBeLessThanOrEqual(1); // (c) −lr · gradient, to float32 rounding
 
     // (d) the page: the loss before → after, dW and ΔW as ten images each
-    const view = page.locator('#step-view');
+    const view = page.locator('#batch-view');
     const loss = view.getByTestId('batch-loss');
     await loss.waitFor({ timeout: 10_000 });
     const [, before, after] = /: (\S+) → (\S+)$/.exec((await loss.textContent())!)!;
@@ -121,7 +121,7 @@ describe.skipIf(!haveChromium)('Step, laid open in the studio', () => {
     // a second Step replaces it
     await controls.getByRole('button', { name: 'Step' }).click();
     await expect
-      .poll(() => view.getByRole('heading', { level: 2 }).textContent(), { timeout: 10_000 })
+      .poll(() => view.getByRole('heading', { level: 3 }).textContent(), { timeout: 10_000 })
       .toBe(`Step ${at + 2} laid open: run ${id}`);
 
     await page.getByRole('button', { name: 'Stop' }).click();
