@@ -5,6 +5,7 @@
 // page shows the batch's loss before → after and dW and ΔW as ten class images.
 
 import type { ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -33,13 +34,15 @@ afterAll(async () => {
   studio?.kill('SIGINT');
 });
 
-function getJson<T>(path: string): Promise<T> {
+function getJson<T>(path: string): Promise<{ status: number; json: T }> {
   return new Promise((resolve, reject) => {
     get(new URL(path, url), (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => (text += chunk));
-      response.on('end', () => resolve(JSON.parse(text) as T));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) as T }),
+      );
     }).on('error', reject);
   });
 }
@@ -77,7 +80,8 @@ describe.skipIf(!haveChromium)('Step, laid open in the studio', () => {
     await controls.getByRole('button', { name: 'Step' }).click();
     await expect.poll(() => shown(page)).toEqual({ paused: true, step: at + 1 });
 
-    const record = await getJson<SteppedBatch>(`/api/runs/${encodeURIComponent(id!)}/step`);
+    const path = `/api/runs/${encodeURIComponent(id!)}/step`;
+    const { json: record } = await getJson<SteppedBatch>(path);
     expect(record).toMatchObject({
       step: at + 1,
       size: 100,
@@ -126,5 +130,16 @@ describe.skipIf(!haveChromium)('Step, laid open in the studio', () => {
 
     await page.getByRole('button', { name: 'Stop' }).click();
     await context.close();
+
+    // the studio reads step.json checked: a damaged one is answered 409, naming the file
+    const folder = join(runs, id!);
+    const damaged = { ...record, probabilitiesAfter: [0.5] };
+    writeFileSync(join(folder, 'step.json'), JSON.stringify(damaged));
+    expect(await getJson(path)).toEqual({
+      status: 409,
+      json: { error: `${id}/step.json: its "probabilitiesAfter" are not (kept, classes)` },
+    });
+    rmSync(join(folder, 'step.json'));
+    expect(await getJson(path)).toEqual({ status: 200, json: null });
   }, 180_000);
 });
