@@ -66,7 +66,7 @@ class BatchInsideView {
   private run = '';
   private selected = 0;
   private asked = 0;
-  /** What the view draws into (the section holds it, until the sample view replaces it). */
+  /** What the view draws into (its container holds it while shown). */
   private readonly root = element('div');
 
   constructor(private readonly container: HTMLElement) {
@@ -92,8 +92,13 @@ class BatchInsideView {
     let record: SteppedBatch | null = null;
     let problem = '';
     while (asked === this.asked) {
-      const response = await fetch(`/api/runs/${encodeURIComponent(run)}/step`);
-      const json = (await response.json()) as SteppedBatch | { error: string } | null;
+      let json: SteppedBatch | { error: string } | null;
+      try {
+        const response = await fetch(`/api/runs/${encodeURIComponent(run)}/step`);
+        json = (await response.json()) as SteppedBatch | { error: string } | null;
+      } catch {
+        json = { error: 'the studio did not answer' };
+      }
       if (json && 'error' in json) problem = json.error;
       else if (json?.step === step) record = json;
       if (record || problem || Date.now() > until) break;
@@ -114,7 +119,7 @@ class BatchInsideView {
 
   private render(): void {
     const s = this.record!;
-    const close = element('button', { type: 'button' }, 'Close the step view');
+    const close = element('button', { type: 'button' }, 'Close the batch view');
     close.addEventListener('click', () => {
       this.container.hidden = true;
       this.container.replaceChildren();
