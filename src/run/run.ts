@@ -39,6 +39,7 @@ import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper } from './keep.js';
 import { loggedRates, RunControl } from './runControl.js';
 import { WeightSnapshots } from './snapshots.js';
+import { writeStepFile } from './stepFile.js';
 import { openRun, type OpenedRun } from './openRun.js';
 import { type TrainOptions } from './options.js';
 import { recordOf } from './optionValues.js';
@@ -322,7 +323,14 @@ async function trainEpochs(
   const events = live.events!;
   const { control, snapshots } = run;
   const trainHooks: TrainHooks = {
-    ...(control ? { beforeBatch: (step, scheduled) => control.beforeBatch(step, scheduled) } : {}),
+    ...(control
+      ? {
+          beforeBatch: (step, scheduled) => control.beforeBatch(step, scheduled),
+          // a step taken by Step is laid open in step.json, for the studio's step view
+          inspect: () => control.stepping,
+          onInside: (inside) => writeStepFile(live.out, inside),
+        }
+      : {}),
     afterBatch: (batch, progress) => {
       live.step = progress.step;
       snapshots?.afterStep(progress.step, network);

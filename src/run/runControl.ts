@@ -66,6 +66,8 @@ export class RunControl {
   private paused = false;
   /** Single steps granted while paused, not yet taken. */
   private granted = 0;
+  /** The step the last beforeBatch let go is one granted by Step (the studio lays it open). */
+  private byStep = false;
   private published = 0;
   private lastState: ControlState | null = null;
 
@@ -92,8 +94,13 @@ export class RunControl {
   beforeBatch(step: number, scheduled: number): number | Promise<number> {
     this.accept(step);
     if (this.paused && this.granted === 0) return this.waitWhilePaused(step, scheduled);
-    if (this.paused) this.granted--;
+    this.takeGranted();
     return this.rate(step, scheduled);
+  }
+
+  /** Whether the step about to be taken (the last beforeBatch's) is one that Step granted. */
+  get stepping(): boolean {
+    return this.byStep;
   }
 
   /** The rates set up to `step` steps (what a checkpoint after that step records). */
@@ -116,8 +123,14 @@ export class RunControl {
       this.accept(step);
       this.publish({ step, paused: true, lr: rateAt(scheduled, step + 1, this.overrides) });
     }
-    if (this.paused) this.granted--;
+    this.takeGranted();
     return this.rate(step, scheduled);
+  }
+
+  /** A step let go: one of those Step granted when paused. */
+  private takeGranted(): void {
+    this.byStep = this.paused;
+    if (this.paused) this.granted--;
   }
 
   /** The controls received and the replayed rates due at `step`, accepted and logged. */

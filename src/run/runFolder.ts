@@ -59,6 +59,7 @@ export const RUN_FILES = [
   'curves.svg',
   'weights.png',
   'report.html',
+  'step.json',
 ];
 
 export interface LockHolder {

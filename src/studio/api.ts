@@ -34,3 +34,6 @@ export interface RunEvaluation {
   height: number;
   width: number;
 }
+
+/** GET /api/runs/:id/step: the last step a run took by Step, laid open (its step.json). */
+export type { SteppedBatch, SteppedParameter } from '../train/records.js';

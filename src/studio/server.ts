@@ -19,6 +19,8 @@
 //   GET  /api/runs/:id/snapshots   {"steps"}: the steps of its weight pictures (run/snapshots.ts)
 //   GET  /api/runs/:id/snapshots/:step   one of them, a PNG
 //   GET  /api/runs/:id/control     where it stands: {"step", "paused", "lr"}, or null
+//   GET  /api/runs/:id/step        the inside of the last step it took by Step (its step.json,
+//                                  checked: run/stepFile.ts), or null when it took none
 //   POST /api/runs/:id/resume      continue an interrupted run (`train --resume`) → 202; 409
 //                                  when it is not interrupted or runs already; 429 queue full
 //   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"} (429: all or none)
@@ -47,6 +49,7 @@
 // wait, and an event log is read from where the last look left off.
 
 import { snapshotName, snapshotSteps, SNAPSHOTS_FOLDER } from '../run/snapshots.js';
+import { parseStepFile, STEP_FILE } from '../run/stepFile.js';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -421,6 +424,17 @@ export class Studio {
     }
     if (method === 'GET' && resource === 'runs' && action === 'control') {
       return sendJson(response, 200, this.runs.controlState(id));
+    }
+    if (method === 'GET' && resource === 'runs' && action === 'step' && parts.length === 4) {
+      const folder = this.runs.pathOf(id);
+      if (!folder) throw new HttpError(404, `no such run: ${id}`);
+      const file = this.runs.realInside(join(folder, STEP_FILE));
+      if (!file) return sendJson(response, 200, null);
+      return sendJson(
+        response,
+        200,
+        parseStepFile(readFileSync(file, 'utf8'), `${id}/${STEP_FILE}`),
+      );
     }
     if (method === 'GET' && resource === 'lessons' && action === 'figures' && parts.length === 4) {
       return sendJson(response, 200, this.lessonFigures(id, url.searchParams.getAll('run')));

@@ -192,6 +192,57 @@ const CHECKS = Object.fromEntries(
   ]),
 );
 
+/** A parameter of a step laid open (batchInside.ts): its norms; tensors whole for softmax regression. */
+export interface SteppedParameter {
+  layer: number;
+  type: string;
+  name: string;
+  shape: number[];
+  normBefore: number;
+  normAfter: number;
+  gradientNorm: number;
+  updateNorm: number;
+  before?: number[];
+  gradient?: number[];
+  update?: number[];
+  after?: number[];
+}
+
+/**
+ * step.json: the inside of the last step a run took by Step (train/batchInside.ts, which says
+ * what each field holds), typed arrays as lists and the images as base64 bytes.
+ */
+export interface SteppedBatch {
+  step: number;
+  epoch: number;
+  batch: number;
+  loss: 'cross-entropy' | 'mse';
+  learningRate: number;
+  optimizer: {
+    name: 'sgd' | 'momentum' | 'adam';
+    momentum: number;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+    weightDecay: number;
+    t: number;
+  };
+  classes: string[];
+  size: number;
+  lossBefore: number;
+  lossAfter: number;
+  height: number;
+  width: number;
+  indices: number[];
+  labels: number[];
+  pixels: string;
+  probabilitiesBefore: number[];
+  probabilitiesAfter: number[];
+  lossesBefore: number[];
+  lossesAfter: number[];
+  parameters: SteppedParameter[];
+}
+
 /** A run as read from its folder (run/runReader.ts): what `compare` and the studio show. */
 export interface RunRecord {
   /** The folder's absolute path. */

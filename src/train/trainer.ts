@@ -9,6 +9,7 @@ import { significant } from '../numbers.js';
 import { Random } from '../random.js';
 import type { EpochMetrics, StepLog } from './records.js';
 import type { Batch } from '../model/batches.js';
+import { BatchInspection, type BatchInside } from './batchInside.js';
 import { epochMetrics } from './epochs.js';
 import { LossBuffers, lossAndGradient, type LossName } from './losses.js';
 import {
@@ -59,6 +60,10 @@ export interface TrainHooks {
   beforeBatch?(step: number, scheduled: number): number | Promise<number>;
   /** Every `config.logEvery` steps of an epoch, and after its last. */
   onLog?(log: StepLog): void;
+  /** Asked before each batch, after beforeBatch: true lays this batch's step open (onInside). */
+  inspect?(step: number): boolean;
+  /** The inside of a step that `inspect` asked for (batchInside.ts), after its update. */
+  onInside?(inside: BatchInside): void;
   /** After each batch's update, with that batch (for a shadow model, progress bars). */
   afterBatch?(batch: Batch, progress: BatchProgress): void | Promise<void>;
   /**
@@ -159,6 +164,7 @@ function trainStep(
   learningRate: number,
   epoch: number,
   batchNumber: number,
+  inspection: BatchInspection | null,
 ): void {
   const { network, buffers, denseLayers } = context;
   const { size, labels } = batch;
@@ -190,6 +196,7 @@ function trainStep(
         `try a smaller learning rate than ${learningRate}`,
     );
   }
+  inspection?.beforeUpdate(logits);
   context.optimizer.step(context.parameters, learningRate);
 }
 
@@ -209,12 +216,14 @@ export async function train(
   const classes = network.classes.length;
   const loss = config.loss ?? 'cross-entropy';
   const random = new Random(config.seed);
-  const optimizer = createOptimizer(
-    config.optimizer ?? OPTIMIZER_DEFAULTS,
-    config.weightDecay ?? 0,
-    network.engine,
-  );
+  const optimizerConfig = config.optimizer ?? OPTIMIZER_DEFAULTS;
+  const optimizer = createOptimizer(optimizerConfig, config.weightDecay ?? 0, network.engine);
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
+  /** The training set's indices of the batch at `start` of this epoch's order. */
+  const indicesOf = (start: number, size: number) =>
+    config.shuffle
+      ? order.slice(start, start + size)
+      : Uint32Array.from({ length: size }, (_, k) => start + k);
   const source = network.engine.batches(network.input, split, config.batchSize);
   const buffers = new LossBuffers(config.batchSize, classes, network.engine);
   const parameters = network.parameters().map((p) => p.parameter);
@@ -284,7 +293,18 @@ export async function train(
         const rate = hooks.beforeBatch(step, scheduled);
         learningRate = typeof rate === 'number' ? rate : await rate;
       }
-      trainStep(context, sums, batch, learningRate, epoch, b + 1);
+      const inspection =
+        hooks.onInside && hooks.inspect?.(step)
+          ? new BatchInspection({
+              network,
+              loss,
+              buffers,
+              batch,
+              split,
+              indices: indicesOf(start, batch.size),
+            })
+          : null;
+      trainStep(context, sums, batch, learningRate, epoch, b + 1, inspection);
       step++;
       if (logEvery > 0 && ((b + 1) % logEvery === 0 || b + 1 === batches)) {
         const window = windowSince(logged, sums);
@@ -302,6 +322,12 @@ export async function train(
         });
         logged = copySums(sums);
         loggedBatches = b + 1;
+      }
+      if (inspection) {
+        const weightDecay = config.weightDecay ?? 0;
+        const rule = { ...optimizerConfig, weightDecay, t: optimizer.state().t };
+        const position = { step, epoch, batch: b + 1, learningRate, optimizer: rule };
+        hooks.onInside!(inspection.afterUpdate(position));
       }
 
       if (hooks.afterBatch) {

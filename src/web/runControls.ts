@@ -2,10 +2,11 @@
 // from this studio: buttons and a number field with Set, and where it stands (its step, whether
 // paused, its rate). Controls go to POST /api/runs/:id/control and take effect before its next
 // batch; the run logs each to its events.jsonl. The state is polled while such a run is shown.
-// Below them, for any run that has weight pictures over training (run/snapshots.ts: runs started
-// here), a slider scrubs them step by step.
+// After Step, once the run says it took it, the step is laid open below them (batchView.ts). Below them, for any run that has weight pictures over training
+// (run/snapshots.ts: runs started here), a slider scrubs them step by step.
 
 import type { RunSummary } from '../studio/api.js';
+import type { BatchView } from './batchView.js';
 import { element } from './dom.js';
 
 interface ControlState {
@@ -26,6 +27,7 @@ const POLL_MS = 300;
 export function mountRunControls(
   container: HTMLElement,
   current: () => RunSummary | undefined,
+  batchView: BatchView,
 ): { refresh: () => void } {
   const group = element('div', {
     role: 'group',
@@ -55,6 +57,8 @@ export function mountRunControls(
 
   let shownId = '';
   let state: ControlState | null = null;
+  /** The step after which Step was pressed, until the run says it took the next. */
+  let steppedFrom: number | null = null;
 
   const render = () => {
     const paused = state?.paused ?? false;
@@ -80,7 +84,10 @@ export function mountRunControls(
     await poll();
   };
   pause.addEventListener('click', () => void send({ action: 'pause' }));
-  step.addEventListener('click', () => void send({ action: 'step' }));
+  step.addEventListener('click', () => {
+    steppedFrom = state?.step ?? null;
+    void send({ action: 'step' });
+  });
   resume.addEventListener('click', () => void send({ action: 'resume' }));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -96,6 +103,7 @@ export function mountRunControls(
   async function poll(): Promise<void> {
     const run = current();
     void scrubber.update(run);
+    batchView.keepFor(run?.id);
     const live = run && run.status === 'running' && run.startedHere;
     if (!live) {
       group.hidden = true;
@@ -106,6 +114,7 @@ export function mountRunControls(
     if (run.id !== shownId) {
       shownId = run.id;
       state = null;
+      steppedFrom = null;
       input.value = '';
       error.textContent = '';
     }
@@ -115,6 +124,10 @@ export function mountRunControls(
       if (response.ok && run.id === shownId) state = (await response.json()) as ControlState | null;
     } catch {
       // the connection's status says the studio is gone
+    }
+    if (state?.paused && steppedFrom !== null && state.step > steppedFrom) {
+      steppedFrom = null;
+      void batchView.show(run.id, state.step);
     }
     render();
   }

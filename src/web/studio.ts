@@ -10,6 +10,7 @@ import { dependentPlaceholders, formFields, type FormField } from './formFields.
 import { mountLessons } from './lessonView.js';
 import { mountStepView, serverSource } from './stepView.js';
 import { mountRunControls } from './runControls.js';
+import { mountBatchView } from './batchView.js';
 import './studio.css';
 import { api, element } from './dom.js';
 
@@ -627,8 +628,10 @@ function connect(): void {
 }
 
 setupList();
-const runControls = mountRunControls(byId('run-controls'), () =>
-  selected.size === 1 ? runs.find((run) => selected.has(run.id)) : undefined,
+const runControls = mountRunControls(
+  byId('run-controls'),
+  () => (selected.size === 1 ? runs.find((run) => selected.has(run.id)) : undefined),
+  mountBatchView(byId('batch-view')),
 );
 setupForm();
 setupDrawing();
