@@ -1,7 +1,7 @@
 // The step view's copy of a model: samples explained on it (explain.ts) and their SGD steps
-// applied to it, answered as the page's JSON (stepAnswers.ts). No Node.js imports: the studio's server holds
-// copies read from model.json (studio/stepViews.ts), the static page's worker copies of the
-// network it trains (static/stepCopies.ts).
+// applied to it, answered as the page's JSON (stepAnswers.ts). No Node.js imports: the studio's
+// server holds copies read from model.json (studio/stepViews.ts), the static page's worker
+// copies of the network it trains (static/stepCopies.ts).
 //
 //   explain: the Explanation of the sample on the copy as it stands (float32 tensors as
 //     numbers; in full for softmax regression, else each parameter's norms)

@@ -122,7 +122,8 @@ export async function writeStaticSite(
     write(STATIC_FILES.testLabels, data.test.labels);
     writeFileSync(join(partial, STATIC_FILES.info), JSON.stringify(info, null, 2) + '\n');
     writeFileSync(join(partial, '_headers'), HEADERS_FILE);
-    // the old folder (checked above: empty, or replaced with --force) goes only once the new is whole
+    // the old folder (checked above: empty, or replaced with --force) goes only once the new one
+    // is whole
     const old = join(parent, `.${basename(folder)}.old-${process.pid}`);
     if (existsSync(folder)) renameSync(folder, old);
     renameSync(partial, folder);

@@ -2,8 +2,9 @@
 // from this studio: buttons and a number field with Set, and where it stands (its step, whether
 // paused, its rate). Controls go to POST /api/runs/:id/control and take effect before its next
 // batch; the run logs each to its events.jsonl. The state is polled while such a run is shown.
-// After Step, once the run says it took it, the step is laid open below them (batchView.ts). Below them, for any run that has weight pictures over training
-// (run/snapshots.ts: runs started here), a slider scrubs them step by step.
+// After Step, once the run says it took it, the step is laid open below them (batchView.ts).
+// Below them, for any run that has weight pictures over training (run/snapshots.ts: runs
+// started here), a slider scrubs them step by step.
 
 import type { RunSummary } from '../studio/api.js';
 import type { BatchView } from './batchView.js';
