@@ -4,7 +4,8 @@
 // exactly, and a gradient equal to one computed here in float64 from the weights before and the
 // batch's images, read from the folder's train-images.bin at the recorded indices
 // (test/steppedBatch.ts, as for the studio's step.json); the page shows the batch's loss
-// before → after, its digits, and dW and ΔW as ten class images. No request leaves the server.
+// before → after, its digits, and dW and ΔW as ten class images; the run ends with the weights
+// of the same run never paused. No request leaves the server.
 
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -62,6 +63,15 @@ function shippedTrain(): Split {
   return { images, labels, count: labels.length, height: info.height, width: info.width };
 }
 
+/** The layers of the model.json the page offers (the last run's). */
+async function downloadedLayers(page: Page): Promise<unknown> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download model.json' }).click(),
+  ]);
+  return JSON.parse(readFileSync((await download.path())!, 'utf8')).layers;
+}
+
 /** The step the status line says the run is paused at. */
 async function pausedAt(page: Page): Promise<number | null> {
   const match = /^paused at step (\d+)$/.exec((await page.locator('#status').textContent()) ?? '');
@@ -74,10 +84,10 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
     await page.setViewportSize({ width: 1400, height: 1000 });
     const origin = originOf(server);
     const outside: string[] = [];
+    // the server's own files, the page's blobs (model.json's download) and data: URLs
+    const inside = [`${origin}/`, `blob:${origin}/`, 'data:'];
     page.context().on('request', (r) => {
-      if (![`${origin}/`, 'data:'].some((start) => r.url().startsWith(start))) {
-        outside.push(r.url());
-      }
+      if (!inside.some((start) => r.url().startsWith(start))) outside.push(r.url());
     });
     await page.addInitScript({ content: KEEP_INSIDES });
     await page.goto(`${origin}/`);
@@ -175,15 +185,22 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
     await page.waitForTimeout(200);
     await page.screenshot({ path: join(root, 'static-batch-dark.png'), fullPage: true });
 
-    // Resume trains to the end without laying steps open; a new run closes the view
+    // Resume trains to the end without laying steps open
     await page.getByRole('button', { name: 'Resume' }).click();
     await expect
       .poll(() => status.getAttribute('data-state'), { timeout: 60_000 })
       .toBe('finished');
     expect(await insides(page)).toHaveLength(2);
-    await page.getByLabel('Epochs').fill('1');
+    const stepped = await downloadedLayers(page);
+    expect(stepped).toMatchObject([{ type: 'dense' }, { type: 'softmax' }]);
+
+    // the same run never paused: a new run closes the view, and ends with the same weights
     await page.getByRole('button', { name: 'Start' }).click();
     await expect.poll(() => view.isHidden()).toBe(true);
+    await expect
+      .poll(() => status.getAttribute('data-state'), { timeout: 60_000 })
+      .toBe('finished');
+    expect(await downloadedLayers(page)).toEqual(stepped);
     expect(errors).toEqual([]);
     expect(outside).toEqual([]);
     console.log(`static batch view screenshots in ${root}`);
