@@ -51,6 +51,8 @@ export function serverBatches(run: string): BatchSource {
         }
         if (json && 'error' in json) throw new Error(json.error);
         if (json?.step === step) return json;
+        // step.json holds the last step only: once a later one is there, this one never will be
+        if (json && json.step > step) throw new Error(`step ${json.step} replaced step ${step}`);
         if (Date.now() > until) throw new Error(`the run has not recorded step ${step}`);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
