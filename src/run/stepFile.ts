@@ -4,36 +4,13 @@
 
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
-import type { BatchInside } from '../train/batchInside.js';
+import { steppedBatch, type BatchInside } from '../train/batchInside.js';
 import { LOSSES } from '../train/losses.js';
 import { OPTIMIZERS } from '../train/optimizers.js';
 import type { SteppedBatch } from '../train/records.js';
 import { writeFileAtomic } from './runFiles.js';
 
 export const STEP_FILE = 'step.json';
-
-const list = (values: ArrayLike<number> | undefined) => (values ? Array.from(values) : undefined);
-
-/** A step's inside as step.json holds it. */
-export function steppedBatch(inside: BatchInside): SteppedBatch {
-  return {
-    ...inside,
-    indices: Array.from(inside.indices),
-    labels: Array.from(inside.labels),
-    pixels: Buffer.from(inside.pixels).toString('base64'),
-    probabilitiesBefore: Array.from(inside.probabilitiesBefore),
-    probabilitiesAfter: Array.from(inside.probabilitiesAfter),
-    lossesBefore: Array.from(inside.lossesBefore),
-    lossesAfter: Array.from(inside.lossesAfter),
-    parameters: inside.parameters.map((p) => ({
-      ...p,
-      before: list(p.before),
-      gradient: list(p.gradient),
-      update: list(p.update),
-      after: list(p.after),
-    })),
-  };
-}
 
 export function writeStepFile(folder: string, inside: BatchInside): void {
   writeFileAtomic(join(folder, STEP_FILE), JSON.stringify(steppedBatch(inside)));

@@ -3,7 +3,7 @@
 
 import type { ExplainAnswer, StepAnswer } from '../check/stepAnswers.js';
 import type { ActivationName } from '../model/activations.js';
-import type { EpochMetrics, StepLog } from '../train/records.js';
+import type { EpochMetrics, SteppedBatch, StepLog } from '../train/records.js';
 
 export type { EpochMetrics, EventLine } from '../train/records.js';
 
@@ -35,7 +35,7 @@ export type ToWorker =
   | { type: 'start'; options: StaticRunOptions }
   | { type: 'pause' }
   | { type: 'resume' }
-  /** One batch, then paused again. */
+  /** One batch, then paused again; its inside is posted (`inside`) before `paused`. */
   | { type: 'step' }
   | { type: 'stop' }
   /** The run's learning rate from its next step on (trainer.ts beforeBatch). */
@@ -62,6 +62,8 @@ export type FromWorker =
       model: string | null;
     }
   | { type: 'paused'; step: number }
+  /** The inside of the step that `step` let go (train/batchInside.ts), as a run's step.json. */
+  | { type: 'inside'; record: SteppedBatch }
   | { type: 'prediction'; label: string; probabilities: number[] }
   /** The answer to the step view's question `id`, or why there is none. */
   | { type: 'explanation'; id: number; answer: ExplainAnswer }

@@ -2,13 +2,15 @@
 // wasm engine, with the same kernels.wasm as the command line, on threads of its own where the
 // page is cross-origin isolated, one thread otherwise (threads.ts). It loads
 // the data that `studio --static` wrote beside it, trains on what the page asks, posts each
-// step log and epoch back, and answers the drawing canvas with the trained network.
+// step log and epoch back, lays open each step taken by Step (train/batchInside.ts, as the
+// studio's runs do), and answers the drawing canvas with the trained network.
 
 import type { Dataset, Split } from '../data/dataset.js';
 import { InterruptedError } from '../errors.js';
 import { serializeModel } from '../model/modelFile.js';
 import { buildNetwork, MNIST_INPUT, type Network } from '../model/network.js';
 import { Random } from '../random.js';
+import { steppedBatch } from '../train/batchInside.js';
 import { OPTIMIZER_DEFAULTS } from '../train/optimizers.js';
 import { train, type TrainConfig } from '../train/trainer.js';
 import { KERNEL_FILES } from '../wasm/kernelChoice.js';
@@ -169,6 +171,9 @@ async function run(options: StaticRunOptions): Promise<void> {
   try {
     await train(trained, data, config, {
       beforeBatch: (_step, scheduled) => manualRate ?? scheduled,
+      // the batch Step lets go is laid open for the page's batch view
+      inspect: () => stepsLeft > 0,
+      onInside: (inside) => post({ type: 'inside', record: steppedBatch(inside) }),
       onLog: (log) => post({ type: 'log', log }),
       afterBatch: async (_batch, progress) => {
         stepsTaken = progress.step;

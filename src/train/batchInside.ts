@@ -11,6 +11,8 @@
 //
 // For softmax regression (one dense layer) every tensor is kept whole; for deeper models each
 // parameter's norms. Of the samples, at most MAX_SAMPLES are kept (their images, p, losses).
+// `steppedBatch` gives the record as step.json holds it, which is also what the static studio's
+// worker posts to its page: lists and base64, in Node.js and in browsers alike.
 
 import type { Split } from '../data/dataset.js';
 import { BatchNorm, Dense } from '../model/layers.js';
@@ -19,6 +21,7 @@ import type { Network } from '../model/network.js';
 import { softmaxForward } from '../model/softmax.js';
 import { lossAndGradient, type LossBuffers, type LossName } from './losses.js';
 import type { OptimizerConfig } from './optimizers.js';
+import type { SteppedBatch } from './records.js';
 
 /** The samples of a batch whose images, p and losses are kept. */
 export const MAX_SAMPLES = 100;
@@ -215,4 +218,37 @@ function softmax(logits: Float32Array, count: number, classes: number): Float32A
   const probabilities = new Float32Array(count * classes);
   softmaxForward(probabilities, logits, count, classes);
   return probabilities;
+}
+
+/** Bytes as base64 (btoa takes a string of byte-sized characters; made in chunks for the stack). */
+function base64(bytes: Uint8Array): string {
+  const CHUNK = 0x8000;
+  let text = '';
+  for (let at = 0; at < bytes.length; at += CHUNK) {
+    text += String.fromCharCode(...bytes.subarray(at, at + CHUNK));
+  }
+  return btoa(text);
+}
+
+const list = (values: ArrayLike<number> | undefined) => (values ? Array.from(values) : undefined);
+
+/** A step's inside as step.json holds it: typed arrays as lists, the images as base64. */
+export function steppedBatch(inside: BatchInside): SteppedBatch {
+  return {
+    ...inside,
+    indices: Array.from(inside.indices),
+    labels: Array.from(inside.labels),
+    pixels: base64(inside.pixels),
+    probabilitiesBefore: Array.from(inside.probabilitiesBefore),
+    probabilitiesAfter: Array.from(inside.probabilitiesAfter),
+    lossesBefore: Array.from(inside.lossesBefore),
+    lossesAfter: Array.from(inside.lossesAfter),
+    parameters: inside.parameters.map((p) => ({
+      ...p,
+      before: list(p.before),
+      gradient: list(p.gradient),
+      update: list(p.update),
+      after: list(p.after),
+    })),
+  };
 }

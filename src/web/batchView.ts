@@ -1,5 +1,6 @@
-// The step view of a batch: after Step on a paused run, the step it took laid open (GET
-// /api/runs/:id/step, the run's step.json: src/train/batchInside.ts), in the sample view's
+// The step view of a batch: after Step on a paused run, the step it took laid open (from a
+// BatchSource: the studio's server, GET /api/runs/:id/step, the run's step.json; or the static
+// page's worker; either way src/train/batchInside.ts's record), in the sample view's
 // pictures (stepPieces.ts): the batch's digits, each a button that picks the sample whose p
 // before and after the step is drawn beside its target y; dW, the batch's mean gradient, and
 // ΔW, the update the optimiser applied, as one image per class (softmax regression) or each
@@ -22,9 +23,42 @@ import {
   unitBar,
 } from './stepPieces.js';
 
+/** Where the view's record of a step comes from. */
+export interface BatchSource {
+  /** What the view's heading names: "run 2026-12-06T21-26-40". */
+  name: string;
+  /** The record of step `step`, which the run has just said it took; throws saying why not. */
+  record(step: number): Promise<SteppedBatch>;
+}
+
 /** How long to wait for the step's record after the run says it took it, in ms. */
 const WAIT_MS = 3000;
 const RETRY_MS = 150;
+
+/** The studio's server as the source: run `run`'s step.json, asked for until it holds the step. */
+export function serverBatches(run: string): BatchSource {
+  return {
+    name: `run ${run}`,
+    async record(step) {
+      const until = Date.now() + WAIT_MS;
+      for (;;) {
+        let json: SteppedBatch | { error: string } | null;
+        try {
+          const response = await fetch(`/api/runs/${encodeURIComponent(run)}/step`);
+          json = (await response.json()) as SteppedBatch | { error: string } | null;
+        } catch {
+          json = { error: 'the studio did not answer' };
+        }
+        if (json && 'error' in json) throw new Error(json.error);
+        if (json?.step === step) return json;
+        // step.json holds the last step only: once a later one is there, this one never will be
+        if (json && json.step > step) throw new Error(`step ${json.step} replaced step ${step}`);
+        if (Date.now() > until) throw new Error(`the run has not recorded step ${step}`);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    },
+  };
+}
 
 const OPTIMIZER_NAMES = { sgd: 'SGD', momentum: 'momentum', adam: 'Adam' } as const;
 
@@ -63,7 +97,8 @@ function largestMove(p: SteppedParameter): number {
 
 class BatchInsideView {
   private record: SteppedBatch | null = null;
-  private run = '';
+  /** The source of the step shown. */
+  private source: BatchSource | null = null;
   private selected = 0;
   private asked = 0;
   /** What the view draws into (its container holds it while shown). */
@@ -76,40 +111,30 @@ class BatchInsideView {
     });
   }
 
-  /** Hidden when the run shown is not `run` (another run was selected). */
-  keepFor(run: string | undefined): void {
-    if (this.container.hidden || run === this.run) return;
+  /** Hidden when the source shown is not named as `source` (another run is shown). */
+  keepFor(source: BatchSource | undefined): void {
+    if (this.container.hidden || source?.name === this.source?.name) return;
     this.asked++;
     this.container.hidden = true;
     this.container.replaceChildren();
   }
 
-  /** Shows the step `step` of run `run` once its record is there (it is written as it is taken). */
-  async show(run: string, step: number): Promise<void> {
+  /** Shows step `step` from `source`, once its record is there. */
+  async show(source: BatchSource, step: number): Promise<void> {
     const asked = ++this.asked;
-    this.run = run;
-    const until = Date.now() + WAIT_MS;
+    this.source = source;
     let record: SteppedBatch | null = null;
     let problem = '';
-    while (asked === this.asked) {
-      let json: SteppedBatch | { error: string } | null;
-      try {
-        const response = await fetch(`/api/runs/${encodeURIComponent(run)}/step`);
-        json = (await response.json()) as SteppedBatch | { error: string } | null;
-      } catch {
-        json = { error: 'the studio did not answer' };
-      }
-      if (json && 'error' in json) problem = json.error;
-      else if (json?.step === step) record = json;
-      if (record || problem || Date.now() > until) break;
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    try {
+      record = await source.record(step);
+    } catch (error) {
+      problem = (error as Error).message;
     }
     if (asked !== this.asked) return; // a later Step is shown instead
     this.container.replaceChildren(this.root);
     this.container.hidden = false;
     if (!record) {
-      const why = problem || `the run has not recorded step ${step}`;
-      this.root.replaceChildren(element('p', { role: 'status' }, why));
+      this.root.replaceChildren(element('p', { role: 'status' }, problem));
       return;
     }
     if (this.record?.step !== record.step) this.selected = 0;
@@ -126,7 +151,7 @@ class BatchInsideView {
     });
     const lossName = LOSS_NAMES[s.loss];
     this.root.replaceChildren(
-      element('h3', {}, `Step ${s.step} laid open: run ${this.run}`),
+      element('h3', {}, `Step ${s.step} laid open: ${this.source!.name}`),
       element(
         'p',
         { class: 'hint' },
@@ -317,10 +342,10 @@ class BatchInsideView {
 }
 
 export interface BatchView {
-  /** After Step: shows run `run`'s step `step` laid open. */
-  show(run: string, step: number): Promise<void>;
-  /** With the run the page shows: the view of another run is closed. */
-  keepFor(run: string | undefined): void;
+  /** After Step: shows step `step` from `source` laid open. */
+  show(source: BatchSource, step: number): Promise<void>;
+  /** With the source of the run the page shows: the view of another's is closed. */
+  keepFor(source: BatchSource | undefined): void;
 }
 
 /** The view, in `container` (below the training controls). */

@@ -7,7 +7,7 @@
 // started here), a slider scrubs them step by step.
 
 import type { RunSummary } from '../studio/api.js';
-import type { BatchView } from './batchView.js';
+import { serverBatches, type BatchView } from './batchView.js';
 import { element } from './dom.js';
 
 interface ControlState {
@@ -104,7 +104,7 @@ export function mountRunControls(
   async function poll(): Promise<void> {
     const run = current();
     void scrubber.update(run);
-    batchView.keepFor(run?.id);
+    batchView.keepFor(run && serverBatches(run.id));
     const live = run && run.status === 'running' && run.startedHere;
     if (!live) {
       group.hidden = true;
@@ -128,7 +128,7 @@ export function mountRunControls(
     }
     if (state?.paused && steppedFrom !== null && state.step > steppedFrom) {
       steppedFrom = null;
-      void batchView.show(run.id, state.step);
+      void batchView.show(serverBatches(run.id), state.step);
     }
     render();
   }

@@ -15,6 +15,8 @@ import {
   type StaticRunOptions,
   type ToWorker,
 } from '../static/protocol.js';
+import type { SteppedBatch } from '../studio/api.js';
+import { mountBatchView, type BatchSource } from './batchView.js';
 import { drawCharts } from './charts.js';
 import { StaticLessons } from './staticLessons.js';
 import { mountStepView } from './stepView.js';
@@ -30,6 +32,13 @@ const worker = new Worker(STATIC_FILES.worker, { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
 /** The step view's answers; its name, the run the worker trains or trained last. */
 const explanations = new WorkerSource(send, 'the last run');
+/** The batch a Step took, laid open below the controls, its record the worker's last `inside`. */
+const batchView = mountBatchView(byId('batch-view'));
+let lastInside: SteppedBatch | null = null;
+/** The run's steps as the batch view has them; a new one for each run. */
+let batches: BatchSource | undefined;
+/** Step was pressed: the next pause shows the step it let go. */
+let stepping = false;
 
 const status = byId('status');
 const download = byId<HTMLAnchorElement>('download');
@@ -111,10 +120,15 @@ byId('start-form').addEventListener('submit', (event) => {
   setRunning(true);
   explanations.name = `the run started ${new Date().toLocaleTimeString()}`;
   trained = true;
+  batches = workerBatches(explanations.name);
+  batchView.keepFor(batches);
   send({ type: 'start', options });
 });
 controls.pause.addEventListener('click', () => send({ type: 'pause' }));
-controls.step.addEventListener('click', () => send({ type: 'step' }));
+controls.step.addEventListener('click', () => {
+  stepping = true;
+  send({ type: 'step' });
+});
 controls.resume.addEventListener('click', () => {
   setRunning(true);
   send({ type: 'resume' });
@@ -129,6 +143,17 @@ controls.applyRate.addEventListener('click', () => {
   }
   send({ type: 'learningRate', value });
 });
+
+/** The worker's records of the steps Step let go in the run named `name` (posted before its pause). */
+function workerBatches(name: string): BatchSource {
+  return {
+    name,
+    record: async (step) => {
+      if (lastInside?.step !== step) throw new Error(`the worker has not laid open step ${step}`);
+      return lastInside;
+    },
+  };
+}
 
 function threadsText(): string {
   return threads === 1 ? '1 thread' : `${threads} threads`;
@@ -204,6 +229,11 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
     case 'paused':
       status.textContent = `paused at step ${message.step}`;
       setRunning(true, true);
+      if (stepping && batches) void batchView.show(batches, message.step);
+      stepping = false;
+      return;
+    case 'inside':
+      lastInside = message.record;
       return;
     case 'end':
       setRunning(false);
