@@ -167,17 +167,20 @@ async function prepare(
 ): Promise<PreparedRun> {
   const { options, architecture, source, checkpoint, folder } = opened;
   const { out } = live;
+  const loadStarted = performance.now();
+  // the files are read (by libuv's threads) while the engine starts its own
+  const loading = loadDataset(source, {
+    trainLimit: options.trainLimit,
+    testLimit: options.testLimit,
+  });
+  loading.catch(() => {}); // awaited below, unless the engine fails first
   const engine = createEngine(
     options.engine,
     placement.threads ?? availableParallelism(),
     placement.kernels,
   );
   live.engine = engine;
-  const loadStarted = performance.now();
-  const data = withValidation(
-    await loadDataset(source, { trainLimit: options.trainLimit, testLimit: options.testLimit }),
-    options,
-  );
+  const data = withValidation(await loading, options);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const config = configFor(opened, data, hooks);
   const network = networkFor(opened, data, config.batchSize, engine);
