@@ -9,8 +9,8 @@
 //
 // Each round runs, for each checkout in turn, `train --out <temporary folder> --no-progress`
 // (and the options after `--`), `--help`, and `node -e 0`; it prints each run, then the median of
-// each figure per checkout and the load average at the start and the end. Needs each checkout's
-// `npm run build`.
+// each figure per checkout, the median of B − A within a round, and the load average at the start
+// and the end. Needs each checkout's `npm run build`.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -107,3 +107,12 @@ for (const [c, checkout] of checkouts.entries()) {
   const medians = Object.fromEntries(keys.map((k) => [k, median(results[c].map((r) => r[k]))]));
   console.log(`${'AB'[c]} ${checkout}, medians: ${show(medians)}`);
 }
+// within a round the two ran a few seconds apart: the median of their differences is steadier
+// than the difference of the medians when the machine's load drifts
+const differences = results[0].map((a, i) => ({
+  wall: results[1][i].wall - a.wall,
+  cpu: results[1][i].cpu - a.cpu,
+}));
+const wall = median(differences.map((d) => d.wall));
+const cpu = median(differences.map((d) => d.cpu));
+console.log(`B − A, median per round: train wall ${wall.toFixed(2)} s, CPU ${cpu.toFixed(2)} s`);

@@ -10,7 +10,7 @@
 // Files may be gzipped; a gzip stream is recognised by its own magic (1f 8b), not by the name.
 
 import { constants, createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser } from 'binary-parser';
 import { DataError } from '../errors.js';
@@ -197,43 +197,23 @@ export async function readIdxFile(file: string): Promise<IdxArray> {
   } catch (error) {
     throw new DataError(`${file}: cannot open (${describeError(error)})`);
   }
-  let bytes: Buffer | null = null; // null: gzipped, read as a stream below
+  let size: number;
+  let start: Buffer;
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new DataError(`${file}: not a regular file`);
-    const size = info.size;
-    const start = Buffer.alloc(Math.min(size, 64));
+    size = info.size;
+    start = Buffer.alloc(Math.min(size, 64));
     await handle.read(start, 0, start.length, 0);
-    if (!(start[0] === 0x1f && start[1] === 0x8b)) {
-      const header = parseIdxHeader(start, file);
-      if (!header) throw new DataError(`${file}: truncated IDX header (${size} bytes)`);
-      checkPayloadLength(header, size - header.headerBytes, file);
-      bytes = await readWhole(handle, size);
-    }
   } finally {
     await handle.close();
   }
-  return bytes ? decodeIdx(bytes, file) : readGzippedIdx(file);
-}
+  if (start[0] === 0x1f && start[1] === 0x8b) return readGzippedIdx(file);
 
-/** Bytes read at a time: far more than MNIST's files, within what one read(2) may return. */
-const READ_BYTES = 1 << 30;
-
-/**
- * A file of `size` bytes, read whole: in one read where the system allows (readFile reads 512
- * KiB at a time, each read waiting for the main thread), and one byte more, so that a file that
- * grew meanwhile is seen (as a payload longer than its header says).
- */
-async function readWhole(handle: FileHandle, size: number): Promise<Buffer> {
-  const bytes = Buffer.allocUnsafe(size + 1);
-  let length = 0;
-  while (length < bytes.length) {
-    const want = Math.min(READ_BYTES, bytes.length - length);
-    const { bytesRead } = await handle.read(bytes, length, want, length);
-    if (bytesRead === 0) break;
-    length += bytesRead;
-  }
-  return bytes.subarray(0, length);
+  const header = parseIdxHeader(start, file);
+  if (!header) throw new DataError(`${file}: truncated IDX header (${size} bytes)`);
+  checkPayloadLength(header, size - header.headerBytes, file);
+  return decodeIdx(await readFile(file), file);
 }
 
 async function readGzippedIdx(file: string): Promise<IdxArray> {
