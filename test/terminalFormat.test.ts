@@ -166,6 +166,10 @@ describe('numbers for people', () => {
   it('thousands separators, a few significant digits, 1/255', () => {
     expect(grouped(1145858.4)).toBe('1,145,858');
     expect(grouped(600)).toBe('600');
+    // the separators of toLocaleString('en-US'), without its locale data
+    for (const value of [0, 7, -999, 1000, -1000, 999999.5, -1234567, 2 ** 53, 1.5e21, -3e22]) {
+      expect(grouped(value), String(value)).toBe(Math.round(value).toLocaleString('en-US'));
+    }
     expect(significant(20511.265737600326)).toBe('20,511');
     expect(significant(0.31415926)).toBe('0.3142');
     expect(significant(2.5)).toBe('2.5');

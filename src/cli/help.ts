@@ -3,7 +3,7 @@
 // option, folded at spaces. The usage line and the examples fold too (a command line with a
 // trailing backslash, so that it can still be pasted).
 
-import { Help, type HelpConfiguration, type OutputConfiguration } from 'commander';
+import { Help, type HelpConfiguration, type OutputConfiguration } from './commander.js';
 import { columnsOf, helpWidthOf, pack, wrap } from './format.js';
 
 /** Below this many columns beside the options, descriptions go under them. */

@@ -3,7 +3,7 @@
 
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option } from './commander.js';
 import { EXIT, UserError } from '../errors.js';
 import {
   choiceOption,

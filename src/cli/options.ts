@@ -3,7 +3,7 @@
 // number in range is refused before any work, with the schema's message.
 
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option } from './commander.js';
 import { DATA_OPTION_HELP, OPTIONS_BY_NAME, type OptionSpec } from '../run/options.js';
 import { OptionValueError, parseOptionText } from '../run/optionValues.js';
 

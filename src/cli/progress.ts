@@ -1,6 +1,7 @@
 // Progress on stderr: a bar per epoch on a terminal, nothing between epoch lines elsewhere.
 
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import type { BatchProgress } from '../train/trainer.js';
 import { columnsOf, percent } from './format.js';
 
@@ -25,7 +26,11 @@ export class EpochProgress {
       accuracy: percent(progress.accuracy),
     };
     if (!this.bar) {
-      this.bar = new cliProgress.SingleBar(
+      // loaded with the first bar: a run piped or with --no-progress never draws one
+      const { SingleBar, Presets } = createRequire(import.meta.url)(
+        'cli-progress',
+      ) as typeof cliProgress;
+      this.bar = new SingleBar(
         {
           stream: process.stderr,
           ...fitted(payload.epochLabel, progress.batches, columnsOf(process.stderr)),
@@ -33,7 +38,7 @@ export class EpochProgress {
           clearOnComplete: true,
           etaBuffer: 50,
         },
-        cliProgress.Presets.shades_classic,
+        Presets.shades_classic,
       );
       this.bar.start(progress.batches, 0, payload);
     }

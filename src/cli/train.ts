@@ -38,6 +38,8 @@ function printEvents(options: TrainCommandOptions) {
   let progress = new EpochProgress(false, 0);
   let epochs = 0;
   let showRate = false;
+  /** The training time of the epochs run here (metrics' `seconds`: no test pass, no files). */
+  let trainingSeconds = 0;
   const stopProgress = () => progress.stop();
   const onEvent = (event: RunEvent) => {
     if (event.type === 'started') {
@@ -66,13 +68,14 @@ function printEvents(options: TrainCommandOptions) {
       progress.update(event.progress);
     } else if (event.type === 'epoch') {
       progress.endEpoch();
+      trainingSeconds += event.metrics.seconds;
       const check = event.check ? tfjsCheckText(event.check) : '';
       log(epochLine(event.metrics, epochs, showRate, width, check));
     } else if (event.type !== 'log') {
       progress.endEpoch(); // the run ended (a line of the event log is not an end)
     }
   };
-  return { onEvent, stopProgress };
+  return { onEvent, stopProgress, trainingSeconds: () => trainingSeconds };
 }
 
 /** `given`: the options set on the command line (not by default). */
@@ -132,7 +135,8 @@ export async function trainCommand(
     }
     say(
       `\ntest accuracy ${percent(kept.testAccuracy)} (loss ${kept.testLoss.toFixed(4)}) ` +
-        `after ${plural(last.steps, 'step')} in ${result.seconds.toFixed(1)} s; run saved to ` +
+        `after ${plural(last.steps, 'step')}, ${display.trainingSeconds().toFixed(2)} s of ` +
+        `training (${process.uptime().toFixed(1)} s in all); run saved to ` +
         `${placement.resume ?? relativeFolder(result.folder, options.out)} ` +
         '(report.html, weights.png, curves.svg, metrics, model.json)',
     );

@@ -2,6 +2,7 @@
 // The softmax at the end is applied by the loss (fused) or by `predict`.
 
 import { UsageError } from '../errors.js';
+import { grouped } from '../numbers.js';
 import type { Random } from '../random.js';
 import type { ActivationName } from './activations.js';
 import type { Engine, LayerInput } from './engine.js';
@@ -201,7 +202,7 @@ export function checkNetworkSize(
   const activations = batchSize * widths.reduce((sum, width) => sum + width, 0);
   const trainingBytes = 4 * (4 * parameters + 6 * activations);
   const modelBytes = MODEL_BYTES_PER_NUMBER * parameters;
-  const size = `${widths.join('-')}: ${parameters.toLocaleString('en')} parameters`;
+  const size = `${widths.join('-')}: ${grouped(parameters)} parameters`;
   const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
   if (modelBytes > MAX_MODEL_BYTES) {
     throw new UsageError(

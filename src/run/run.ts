@@ -21,9 +21,8 @@ import type { Engine } from '../model/engine.js';
 import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
 import { buildNetwork, checkNetworkSize, MNIST_INPUT, type Network } from '../model/network.js';
 import { Random } from '../random.js';
-import { CurvesFile, reportFiles } from '../report/runReport.js';
+import { CurvesFile } from '../report/curvesFile.js';
 import { runCurves } from '../report/series.js';
-import { trainLbfgs } from '../train/lbfgs.js';
 import type { EndEvent, EpochMetrics } from '../train/records.js';
 import { isLearningRate, type RateOverride } from '../train/rates.js';
 import { train, type TrainConfig, type TrainHooks, type TrainState } from '../train/trainer.js';
@@ -38,7 +37,7 @@ import {
 import { epochEvent, EventLog, readEvents } from './eventLog.js';
 import { EpochKeeper } from './keep.js';
 import { loggedRates, RunControl } from './runControl.js';
-import { WeightSnapshots } from './snapshots.js';
+import type { WeightSnapshots } from './snapshots.js';
 import { writeStepFile } from './stepFile.js';
 import { openRun, type OpenedRun } from './openRun.js';
 import { type TrainOptions } from './options.js';
@@ -93,13 +92,13 @@ export async function startRun(
     const seconds = await trainEpochs(prepared, live, hooks, (epoch) =>
       record(prepared, live, epoch),
     );
-    const result = report(prepared, live, seconds);
+    const result = await report(prepared, live, seconds);
     endLog(live, 'finished');
     live.emit({ type: 'finished', result });
     return result;
   } catch (error) {
     const stop = explainStop(error, live);
-    if (stop instanceof InterruptedError && run) reportStopped(run, live);
+    if (stop instanceof InterruptedError && run) await reportStopped(run, live);
     endLog(
       live,
       stop instanceof InterruptedError ? 'interrupted' : 'failed',
@@ -147,6 +146,8 @@ type PreparedRun = OpenedRun & {
   history: MetricsHistory;
   keeper: EpochKeeper;
   curves: CurvesFile;
+  /** The report's module (and pngjs), loaded while the data is read: only the report needs it. */
+  reporting: Promise<typeof import('../report/runReport.js')>;
   tfjsCheck?: { backend: string; epochs: CompanionEpoch[] };
   /** Pause, Step, Resume and rates set by hand; null when none can come (the usual run). */
   control: RunControl | null;
@@ -168,17 +169,22 @@ async function prepare(
 ): Promise<PreparedRun> {
   const { options, architecture, source, checkpoint, folder } = opened;
   const { out } = live;
+  const loadStarted = performance.now();
+  // the files are read (by libuv's threads) while the engine starts its own
+  const loading = loadDataset(source, {
+    trainLimit: options.trainLimit,
+    testLimit: options.testLimit,
+  });
+  loading.catch(() => {}); // awaited below, unless the engine fails first
+  const reporting = import('../report/runReport.js'); // meanwhile, as the files are read
+  reporting.catch(() => {});
   const engine = createEngine(
     options.engine,
     placement.threads ?? availableParallelism(),
     placement.kernels,
   );
   live.engine = engine;
-  const loadStarted = performance.now();
-  const data = withValidation(
-    await loadDataset(source, { trainLimit: options.trainLimit, testLimit: options.testLimit }),
-    options,
-  );
+  const data = withValidation(await loading, options);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const config = configFor(opened, data, hooks);
   const network = networkFor(opened, data, config.batchSize, engine);
@@ -248,9 +254,12 @@ async function prepare(
     history,
     keeper,
     curves,
+    reporting,
     tfjsCheck,
     control,
-    snapshots: hooks.controls ? new WeightSnapshots(out, live.step) : null,
+    snapshots: hooks.controls
+      ? new (await import('./snapshots.js')).WeightSnapshots(out, live.step)
+      : null,
   };
 }
 
@@ -347,6 +356,7 @@ async function trainEpochs(
   const started = performance.now();
   if (options.optimizer === 'lbfgs') {
     const iterations = options.epochs;
+    const { trainLbfgs } = await import('../train/lbfgs.js');
     await trainLbfgs(network, data, { iterations, weightDecay: options.weightDecay }, trainHooks);
   } else {
     await train(network, data, config, trainHooks, checkpoint?.state);
@@ -418,8 +428,9 @@ function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: Finis
 // ---- report ----
 
 /** The curves drawn once more, weights.png and report.html of the model kept; the result. */
-function report(run: PreparedRun, live: LiveRun, seconds: number): RunResult {
+async function report(run: PreparedRun, live: LiveRun, seconds: number): Promise<RunResult> {
   const { out, finished } = live;
+  const { reportFiles } = await run.reporting;
   const { keeper, runConfig, tfjsCheck } = run;
   run.curves.draw(finished);
   const stepCurves = runCurves(readEvents(out), finished);
@@ -458,12 +469,13 @@ function report(run: PreparedRun, live: LiveRun, seconds: number): RunResult {
  * the batches taken in the epoch that did not finish. No finished epoch: nothing to report. A
  * report that cannot be written is let be: the stop's own message says what was saved.
  */
-function reportStopped(run: PreparedRun, live: LiveRun): void {
+async function reportStopped(run: PreparedRun, live: LiveRun): Promise<void> {
   const { out, finished } = live;
   const last = finished[finished.length - 1];
   if (!last || !live.engine) return;
   const note = `stopped after epoch ${last.epoch}, batch ${Math.max(0, live.step - last.steps)}`;
   try {
+    const { reportFiles } = await run.reporting;
     run.curves.draw(finished);
     const saved = parseModel(
       readFileSync(join(out, 'model.json'), 'utf8'),

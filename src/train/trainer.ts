@@ -243,8 +243,22 @@ export async function train(
     step = resume.step;
   }
   let lastYield = performance.now();
-  /** The next epoch's shuffle, made at the start of this one (see BatchSource.prefetch). */
+  /**
+   * The next epoch's shuffle, made ahead of it (see BatchSource.prefetch): the first epoch's
+   * before the loop, so that its rows are made before its time starts; each next one at the
+   * start of the epoch before, so that its batches can be prepared during that epoch.
+   */
   let next: { order: Uint32Array; randomState: number } | null = null;
+  const shuffleAhead = () => {
+    if (!config.shuffle || !source.prefetch) return null;
+    const ahead = new Random(0);
+    ahead.state = random.state;
+    const nextOrder = order.slice();
+    ahead.shuffle(nextOrder);
+    source.prefetch(nextOrder);
+    return { order: nextOrder, randomState: ahead.state };
+  };
+  if ((resume?.epoch ?? 0) < epochs) next = shuffleAhead();
 
   for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
@@ -265,16 +279,7 @@ export async function train(
       }
     }
     source.startEpoch(config.shuffle ? order : null);
-    next = null;
-    if (config.shuffle && epoch < epochs && source.prefetch) {
-      // the next epoch's order now, so that its batches can be prepared during this epoch
-      const ahead = new Random(0);
-      ahead.state = random.state;
-      const nextOrder = order.slice();
-      ahead.shuffle(nextOrder);
-      next = { order: nextOrder, randomState: ahead.state };
-      source.prefetch(nextOrder);
-    }
+    next = epoch < epochs ? shuffleAhead() : null;
     const batches = Math.min(batchesPerEpoch, (config.steps ?? Infinity) - step);
     const sums: EpochSums = {
       loss: 0,

@@ -27,6 +27,8 @@ export interface Columns {
 export class Scratch {
   /** Images on their way into sparse rows, a chunk at a time. */
   readonly images: Grown<Uint8Array>;
+  /** Where each image's sparse row starts, for rows made in an order other than the file's. */
+  readonly imageStarts: Grown<Uint32Array>;
   /** A batch's labels, copied into the memory for softmaxCrossEntropy. */
   readonly labels: Grown<Uint8Array>;
   /** The per-block sums of sumOfSquares. */
@@ -45,6 +47,7 @@ export class Scratch {
 
   constructor(private readonly memory: WasmMemory) {
     this.images = new Grown((count) => memory.bytes(count));
+    this.imageStarts = new Grown((count) => memory.words(count));
     this.labels = new Grown((count) => memory.bytes(count));
     this.partials = new Grown((count) => memory.doubles(count));
     this.narrow = new Grown((count) => memory.floats(count));

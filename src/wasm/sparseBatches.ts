@@ -1,7 +1,9 @@
-// The wasm engine's batches: the nonzero pixels of a split as compressed sparse rows, built once
-// per split and read where they lie in file order; each shuffled epoch reorders them once (a
-// copy in its order) and batches are then contiguous slices, not gathers. With threads to spare,
-// the copy for the next epoch is made during this one. (About 19% of MNIST's pixels are nonzero: a fifth of the dense batch.)
+// The wasm engine's batches: the nonzero pixels of a split as compressed sparse rows, in the
+// order of an epoch, so that batches are contiguous slices, not gathers. A split read in file
+// order (evaluation, L-BFGS) is compressed once per engine and read where it lies; a shuffled
+// training compresses its images once, in its first epoch's order, and each later epoch copies
+// the rows of the one before in its own order. With threads to spare, that copy is made during
+// the epoch before. (About 19% of MNIST's pixels are nonzero: a fifth of the dense batch.)
 
 import type { Split } from '../data/dataset.js';
 import type { Batch, BatchSource } from '../model/batches.js';
@@ -32,8 +34,8 @@ interface Compressed {
 }
 
 /**
- * Each split is compressed once per engine, into the engine's memory, whatever the number of
- * runs or evaluations: memory there is never freed. So are the columns of its batches.
+ * A split in file order is compressed once per engine, into the engine's memory, whatever the
+ * number of runs or evaluations: memory there is never freed. So are the columns of its batches.
  */
 const compressed = new WeakMap<WasmEngine, WeakMap<Split, Compressed>>();
 
@@ -42,9 +44,6 @@ function compressedSplit(engine: WasmEngine, split: Split): Compressed {
   if (!byEngine) compressed.set(engine, (byEngine = new WeakMap()));
   let kept = byEngine.get(split);
   if (!kept) {
-    if (split.height * split.width > MAX_SPARSE_PIXELS) {
-      throw new Error('sparse rows index pixels with 16 bits');
-    }
     const rows = engine.rows.compress(split.images, split.count, split.height * split.width);
     kept = { rows, columns: new Map() };
     byEngine.set(split, kept);
@@ -54,19 +53,23 @@ function compressedSplit(engine: WasmEngine, split: Split): Compressed {
 
 export class SparseBatches implements BatchSource {
   readonly count: number;
-  private readonly compressed: Compressed;
-  private readonly source: CompressedRows;
-  /** The rows batches are cut from: the split's own (file order, shared) or `copy`. */
-  private rows: CompressedRows;
+  /** The rows batches are cut from: the split's in file order (shared), or `copy`. */
+  private rows: CompressedRows | null = null;
+  /** The split's rows in file order, once an epoch has asked for them. */
+  private fileOrder: Compressed | null = null;
   /**
-   * This source's own rows, made when an epoch first asks for an order: the copy in the epoch's
-   * order, and a second set that the next epoch's are copied into. Never the split's rows.
+   * This source's own rows: those in the epoch's order, and a second set that the next
+   * epoch's are made in (copied from the first, or the first time compressed from the images).
    */
   private copy: CompressedRows | null = null;
   private spare: CompressedRows | null = null;
+  /** The samples of `rows`, in their order, and those of `spare`. */
   private order: Uint32Array;
   private spareOrder: Uint32Array | null = null;
-  /** Whether the spare rows are being filled in the order of spareOrder. */
+  /** Each sample's place in `order`, and the places in `order` of spareOrder's samples. */
+  private inverse: Uint32Array | null = null;
+  private places: Uint32Array | null = null;
+  /** Whether the spare rows are being made, or are made, in the order of spareOrder. */
   private prefetching = false;
   private readonly labels: Uint8Array;
 
@@ -75,59 +78,87 @@ export class SparseBatches implements BatchSource {
     private readonly input: InputSpec,
     private readonly split: Split,
   ) {
+    if (split.height * split.width > MAX_SPARSE_PIXELS) {
+      throw new Error('sparse rows index pixels with 16 bits');
+    }
     this.count = split.count;
-    this.compressed = compressedSplit(engine, split);
-    this.source = this.compressed.rows;
-    this.rows = this.source;
     this.order = engine.memory.words(split.count);
     this.labels = new Uint8Array(split.count);
   }
 
   /**
-   * Puts the rows in `order` in place: one copy per epoch; none for file order (null), which
-   * uses the split's rows as they are.
+   * Puts the rows in `order` in place: those made ahead (prefetch), else made now (fillSpare);
+   * for file order (null), the split's rows as they are.
    */
   startEpoch(order: Uint32Array | null): void {
-    const { split, engine, source } = this;
+    const { split, engine } = this;
     const prefetched = this.prefetching && order !== null && equal(this.spareOrder!, order);
     engine.kernels.finish();
     this.prefetching = false;
-    if (prefetched) {
-      [this.copy, this.spare] = [this.spare, this.copy];
-      [this.order, this.spareOrder] = [this.spareOrder!, this.order];
-      this.rows = this.copy!;
+    if (order === null) {
+      for (let n = 0; n < split.count; n++) this.order[n] = n;
+      this.fileOrder = compressedSplit(engine, split);
+      this.rows = this.fileOrder.rows;
     } else {
-      for (let n = 0; n < split.count; n++) this.order[n] = order ? order[n] : n;
-      if (order === null) this.rows = source;
-      else {
-        this.copy ??= this.ownRows();
-        engine.rows.gather(this.copy, source, this.order);
-        this.rows = this.copy;
-      }
+      if (!prefetched) this.fillSpare(order, false);
+      this.swap();
     }
     for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[this.order[n]];
   }
 
-  private ownRows(): CompressedRows {
-    return engineRows(this.engine, this.split.count, this.source.index.length);
-  }
-
   /**
-   * Starts copying the rows in `order` for the next epoch, on the engine's other threads while
-   * this epoch's batches are used, if it has such threads (else startEpoch copies them).
+   * Makes the rows in `order` ahead of the startEpoch that will ask for them: before the first
+   * epoch, now (compressed from the images in that order); during an epoch, copied on the
+   * engine's other threads while its batches are used, if it has such threads (else startEpoch
+   * copies them).
    */
   prefetch(order: Uint32Array): void {
     const { engine } = this;
-    if (!engine.kernels.threaded) return;
+    if (this.rows && !engine.kernels.threaded) return;
     engine.kernels.finish();
-    this.spare ??= this.ownRows();
-    this.spareOrder ??= engine.memory.words(this.split.count);
-    this.spareOrder.set(order);
-    engine.rows.gather(this.spare, this.source, this.spareOrder, true);
+    this.fillSpare(order, this.rows !== null);
     this.prefetching = true;
   }
 
+  /**
+   * Fills the spare rows with the samples in `order`: copied from the rows at hand (or from
+   * the split's in file order, if the engine has made them), else compressed from the images
+   * in that order. `background`: the copy is made as RowBuilder.gather makes it.
+   */
+  private fillSpare(order: Uint32Array, background: boolean): void {
+    const { engine, split } = this;
+    // rows made ahead but not asked for are rows at hand
+    if (!this.rows && this.spare) this.swap();
+    const fileOrder = compressed.get(engine)?.get(split);
+    const from = this.rows ?? fileOrder?.rows;
+    this.spareOrder ??= engine.memory.words(split.count);
+    this.spareOrder.set(order);
+    if (!from) {
+      const pixels = split.height * split.width;
+      this.spare = engine.rows.compress(split.images, split.count, pixels, engine.memory, order);
+      return;
+    }
+    this.spare ??= engineRows(engine, split.count, from.index.length);
+    this.places ??= engine.memory.words(split.count);
+    if (this.rows) {
+      const inverse = (this.inverse ??= new Uint32Array(split.count));
+      for (let n = 0; n < split.count; n++) inverse[this.order[n]] = n;
+      for (let n = 0; n < split.count; n++) this.places[n] = inverse[order[n]];
+    } else {
+      this.places.set(order); // the split's rows are in file order
+    }
+    engine.rows.gather(this.spare, from, this.places, background);
+  }
+
+  /** The spare rows (and their order) become the rows batches are cut from. */
+  private swap(): void {
+    [this.copy, this.spare] = [this.spare, this.copy];
+    [this.order, this.spareOrder] = [this.spareOrder!, this.order];
+    this.rows = this.copy;
+  }
+
   batch(start: number, size: number): Batch {
+    if (!this.rows) throw new Error('a batch asked for before startEpoch');
     const rows: SparseRows = {
       form: 'sparse rows',
       rowStart: this.rows.rowStart.subarray(start, start + size + 1),
@@ -135,7 +166,10 @@ export class SparseBatches implements BatchSource {
       value: this.rows.value,
       scale: this.input.scale,
     };
-    if (this.rows === this.source) rows.columns = () => this.columnsOf(rows, start, size);
+    const { fileOrder } = this;
+    if (this.rows === fileOrder?.rows) {
+      rows.columns = () => this.columnsOf(fileOrder, rows, start, size);
+    }
     return {
       input: rows,
       labels: this.labels.subarray(start, start + size),
@@ -145,13 +179,18 @@ export class SparseBatches implements BatchSource {
   }
 
   /** The columns of a batch in file order: built once, kept with the split's rows. */
-  private columnsOf(rows: SparseRows, start: number, size: number): ColumnBlocks {
+  private columnsOf(
+    fileOrder: Compressed,
+    rows: SparseRows,
+    start: number,
+    size: number,
+  ): ColumnBlocks {
     const key = `${start} ${size}`;
-    let columns = this.compressed.columns.get(key);
+    let columns = fileOrder.columns.get(key);
     if (!columns) {
       const inputs = this.split.height * this.split.width;
       columns = this.engine.rows.columnBlocks(rows, size, inputs);
-      this.compressed.columns.set(key, columns);
+      fileOrder.columns.set(key, columns);
     }
     return columns;
   }

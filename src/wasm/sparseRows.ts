@@ -74,19 +74,25 @@ export class SparseRowBuilder {
 
   /**
    * The sparse rows of `count` images of `pixels` bytes, in new arrays of the memory (or in
-   * `space`: the engine's scratch). The images pass through scratch memory a chunk at a time,
-   * twice: the first pass counts each image's nonzero pixels (which gives the row starts and
-   * the size of the rows), the second writes them. Threads share each chunk by its images.
+   * `space`: the engine's scratch), in file order or in `order` (row n: image order[n]). The
+   * images pass through scratch memory a chunk at a time, in file order, twice: the first pass
+   * counts each image's nonzero pixels (which gives the row starts, in the rows' order, and the
+   * size of the rows), the second writes each image's at its row's start. Threads share each
+   * chunk by its images.
    */
   compress(
     images: Uint8Array,
     count: number,
     pixels: number,
     space: ArraySpace = this.memory,
+    order: Uint32Array | null = null,
   ): CompressedRows {
     const chunk = Math.max(1, Math.floor(IMAGES_CHUNK_BYTES / pixels));
     const chunkImages = this.scratch.images.get(Math.min(count, chunk) * pixels);
     const rowStart = space.words(count + 1);
+    // where each image's row starts, by the image's place in the file: the row starts themselves
+    // in file order
+    const imageStart = order ? this.scratch.imageStarts.get(count + 1) : rowStart;
     const eachChunk = (pass: (first: number, size: number) => void) => {
       for (let first = 0; first < count; first += chunk) {
         const size = Math.min(chunk, count - first);
@@ -95,16 +101,21 @@ export class SparseRowBuilder {
       }
     };
     eachChunk((first, size) => {
-      const counts = p(rowStart) + 4 * (first + 1); // counts into rowStart[n + 1] …
+      const counts = p(imageStart) + 4 * (first + 1); // counts into imageStart[m + 1] …
       this.kernels.parallel('countNonzeros', [counts, p(chunkImages), pixels], size, SAMPLES_BLOCK);
     });
-    rowStart[0] = 0;
-    for (let n = 0; n < count; n++) rowStart[n + 1] += rowStart[n]; // … summed into row starts
+    rowStart[0] = 0; // … summed into row starts in the rows' order
+    if (order) {
+      for (let n = 0; n < count; n++) rowStart[n + 1] = rowStart[n] + imageStart[order[n] + 1];
+      for (let n = 0; n < count; n++) imageStart[order[n]] = rowStart[n];
+    } else {
+      for (let n = 0; n < count; n++) rowStart[n + 1] += rowStart[n];
+    }
     const nonzero = rowStart[count];
     const index = space.halves(nonzero);
     const value = space.bytes(nonzero);
     eachChunk((first, size) => {
-      const args = [p(rowStart) + 4 * first, p(index), p(value), p(chunkImages), pixels];
+      const args = [p(imageStart) + 4 * first, p(index), p(value), p(chunkImages), pixels];
       this.kernels.parallel('compressRows', args, size, SAMPLES_BLOCK);
     });
     return { rowStart, index, value };
