@@ -338,11 +338,11 @@ export function sparseDenseForwardSamples(
 
 /**
  * dW[iStart..iEnd, :] = xᵀ · dout, x as the columns that sparseColumns built; the rows of
- * pixels that are zero in the whole batch get zeros. Outputs go 24, then 16, then 4 at a time
- * (see sparseDenseForward), each over the rows [iStart, iEnd), so that the batch's slice of
- * dout stays in L1. Threads share the rows: their sums (down a column, in sample order) do not
- * depend on how the rows are cut, and the blocks of rows balance the threads' work better than
- * blocks of 24 outputs (11 of them for 256).
+ * pixels that are zero in the whole batch get zeros. Row by row: the outputs go 24, then 16,
+ * then 4 at a time (see sparseDenseForward) over the samples of the row's column, whose rows of
+ * dout stay in L1 from one block of outputs to the next. Threads share the rows: their sums
+ * (down a column, in sample order) do not depend on how the rows are cut, and blocks of rows
+ * balance the threads' work better than blocks of 24 outputs (11 of them for 256).
  *
  * reference: model/dense.ts denseBackward, its dW = xᵀ · dout (x as columns)
  */
@@ -351,13 +351,13 @@ export function sparseDenseBackward(
   outputs: i32, iStart: i32, iEnd: i32,
 ): void {
   const stride = <usize>outputs << 2; // bytes a row of dout
-  let j = 0;
-  for (; j + 24 <= outputs; j += 24) {
-    const dj = dout + (<usize>j << 2);
-    for (let i = iStart; i < iEnd; i++) {
-      const start = load<u32>(colStart + (<usize>i << 2));
-      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
-      const wj = row(dW, i, outputs) + (<usize>j << 2);
+  for (let i = iStart; i < iEnd; i++) {
+    const start = load<u32>(colStart + (<usize>i << 2));
+    const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+    const w = row(dW, i, outputs);
+    let j = 0;
+    for (; j + 24 <= outputs; j += 24) {
+      const dj = dout + (<usize>j << 2);
       let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
@@ -369,16 +369,12 @@ export function sparseDenseBackward(
         a4 = madd(a4, xv, v128.load(d, 64));
         a5 = madd(a5, xv, v128.load(d, 80));
       }
+      const wj = w + (<usize>j << 2);
       v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
       v128.store(wj + 64, a4); v128.store(wj + 80, a5);
     }
-  }
-  for (; j + 16 <= outputs; j += 16) {
-    const dj = dout + (<usize>j << 2);
-    for (let i = iStart; i < iEnd; i++) {
-      const start = load<u32>(colStart + (<usize>i << 2));
-      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
-      const wj = row(dW, i, outputs) + (<usize>j << 2);
+    for (; j + 16 <= outputs; j += 16) {
+      const dj = dout + (<usize>j << 2);
       let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
@@ -388,21 +384,17 @@ export function sparseDenseBackward(
         a2 = madd(a2, xv, v128.load(d, 32));
         a3 = madd(a3, xv, v128.load(d, 48));
       }
+      const wj = w + (<usize>j << 2);
       v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
     }
-  }
-  for (; j < outputs; j += 4) {
-    for (let i = iStart; i < iEnd; i++) {
-      const start = load<u32>(colStart + (<usize>i << 2));
-      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
-      const wj = row(dW, i, outputs) + (<usize>j << 2);
+    for (; j < outputs; j += 4) {
       let a = f32x4.splat(0);
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
         const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
         a = madd(a, xv, v128.load(d));
       }
-      storeLanes(wj, a, outputs - j);
+      storeLanes(w + (<usize>j << 2), a, outputs - j);
     }
   }
 }
