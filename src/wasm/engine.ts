@@ -13,7 +13,7 @@ import type { Engine, LayerInput } from '../model/engine.js';
 import type { InputSpec } from '../model/network.js';
 import { ReferenceEngine } from '../model/referenceEngine.js';
 import { UsageError } from '../errors.js';
-import { BLOCK, SAMPLES_BLOCK, SUM_BLOCK, UPDATE_BLOCK } from './blocks.js';
+import { BLOCK, SAMPLES_BLOCK, SQUARES_BLOCK, SUM_BLOCK, UPDATE_BLOCK } from './blocks.js';
 import { ENGINES, type EngineName } from './engineNames.js';
 import {
   KERNEL_FILES,
@@ -122,10 +122,10 @@ export class WasmEngine implements Engine, WasmContext {
   };
 
   sumOfSquares = (values: Float32Array): number => {
-    const blocks = Math.ceil(values.length / UPDATE_BLOCK);
+    const blocks = Math.ceil(values.length / SQUARES_BLOCK);
     const partials = this.scratch.partials.get(blocks);
-    const args = [p(values), p(partials), UPDATE_BLOCK];
-    this.kernels.parallel('sumOfSquares', args, values.length, UPDATE_BLOCK);
+    const args = [p(values), p(partials), SQUARES_BLOCK];
+    this.kernels.parallel('sumOfSquares', args, values.length, SQUARES_BLOCK);
     let sum = 0;
     for (let b = 0; b < blocks; b++) sum += partials[b];
     return sum;

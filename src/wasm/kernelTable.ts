@@ -5,7 +5,7 @@
 // one kernel each, which the engine calls. Kernels: src/wasm/assembly.
 
 import { isDense, type LayerInput } from '../model/engine.js';
-import { BLOCK, SAMPLES_BLOCK, SUM_BLOCK } from './blocks.js';
+import { BLOCK, INPUTS_BLOCK, SAMPLES_BLOCK, SUM_BLOCK } from './blocks.js';
 import type { Kernels } from './kernels.js';
 import { pointer as p } from './memory.js';
 import type { Scratch } from './scratch.js';
@@ -248,8 +248,8 @@ export const DENSE_BACKWARD: TableRow<Dispatch<DenseBackwardCall>> = {
           const rows = [p(rowStart), p(index), p(value), scale, c.batch, c.inputs];
           kernels.local.sparseColumns(...rows, start, sample, values);
         }
-        const args = [p(c.dW), p(c.dout), start, sample, values, c.inputs, c.outputs];
-        kernels.parallel('sparseDenseBackward', args, c.outputs, BLOCK);
+        const args = [p(c.dW), p(c.dout), start, sample, values, c.outputs];
+        kernels.parallel('sparseDenseBackward', args, c.inputs, INPUTS_BLOCK);
       },
     },
     {

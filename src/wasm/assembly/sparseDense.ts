@@ -21,22 +21,24 @@ export function sparseDenseForward(
   W: usize, b: usize, batch: i32, outputs: i32, jStart: i32, jEnd: i32,
 ): void {
   const sv = f32x4.splat(scale);
+  const stride = <usize>outputs << 2; // bytes a row of W
   for (let n = 0; n < batch; n++) {
     const o = row(out, n, outputs);
     const start = load<u32>(rowStart + (<usize>n << 2));
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     let j = jStart;
     for (; j + 24 <= jEnd; j += 24) {
+      const wj = W + (<usize>j << 2);
       let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
       for (let k = start; k < end; k++) {
         const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
-        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
+        const w = wj + <usize>load<u16>(index + (<usize>k << 1)) * stride;
         a0 = madd(a0, xv, v128.load(w));
-        a1 = madd(a1, xv, v128.load(w + 16));
-        a2 = madd(a2, xv, v128.load(w + 32));
-        a3 = madd(a3, xv, v128.load(w + 48));
-        a4 = madd(a4, xv, v128.load(w + 64));
-        a5 = madd(a5, xv, v128.load(w + 80));
+        a1 = madd(a1, xv, v128.load(w, 16));
+        a2 = madd(a2, xv, v128.load(w, 32));
+        a3 = madd(a3, xv, v128.load(w, 48));
+        a4 = madd(a4, xv, v128.load(w, 64));
+        a5 = madd(a5, xv, v128.load(w, 80));
       }
       const oj = o + (<usize>j << 2), bj = b + (<usize>j << 2);
       v128.store(oj, biasPlus(bj, sv, a0));
@@ -47,14 +49,15 @@ export function sparseDenseForward(
       v128.store(oj + 80, biasPlus(bj + 80, sv, a5));
     }
     for (; j + 12 < jEnd; j += 16) {
+      const wj = W + (<usize>j << 2);
       let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
       for (let k = start; k < end; k++) {
         const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
-        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
+        const w = wj + <usize>load<u16>(index + (<usize>k << 1)) * stride;
         a0 = madd(a0, xv, v128.load(w));
-        a1 = madd(a1, xv, v128.load(w + 16));
-        a2 = madd(a2, xv, v128.load(w + 32));
-        a3 = madd(a3, xv, v128.load(w + 48));
+        a1 = madd(a1, xv, v128.load(w, 16));
+        a2 = madd(a2, xv, v128.load(w, 32));
+        a3 = madd(a3, xv, v128.load(w, 48));
       }
       const bj = b + (<usize>j << 2);
       a0 = biasPlus(bj, sv, a0);
@@ -64,13 +67,14 @@ export function sparseDenseForward(
       storeRest(o + (<usize>j << 2), a0, a1, a2, a3, jEnd - j);
     }
     if (j < jEnd) {
+      const wj = W + (<usize>j << 2);
       let a0 = f32x4.splat(0), a1 = a0, a2 = a0;
       for (let k = start; k < end; k++) {
         const xv = f32x4.splat(<f32><i32>load<u8>(value + k));
-        const w = row(W, <i32>load<u16>(index + (<usize>k << 1)), outputs) + (<usize>j << 2);
+        const w = wj + <usize>load<u16>(index + (<usize>k << 1)) * stride;
         a0 = madd(a0, xv, v128.load(w));
-        a1 = madd(a1, xv, v128.load(w + 16));
-        a2 = madd(a2, xv, v128.load(w + 32));
+        a1 = madd(a1, xv, v128.load(w, 16));
+        a2 = madd(a2, xv, v128.load(w, 32));
       }
       const bj = b + (<usize>j << 2);
       a0 = biasPlus(bj, sv, a0);
@@ -135,6 +139,19 @@ export function sparseDenseBackwardNarrow(
     const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     let k = load<u32>(rowStart + (<usize>n << 2));
     if (outputs <= 12) {
+      // two pixels a step: they are distinct (a row's pixels are), so are their rows of dW
+      for (; k + 1 < end; k += 2) {
+        const xa = f32x4.splat(<f32>load<u8>(value + k) * scale);
+        const xb = f32x4.splat(<f32>load<u8>(value + k, 1) * scale);
+        const wa = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
+        const wb = row(padded, <i32>load<u16>(index + (<usize>k << 1), 2), 16);
+        v128.store(wa, madd(v128.load(wa), xa, d0));
+        v128.store(wb, madd(v128.load(wb), xb, d0));
+        v128.store(wa, madd(v128.load(wa, 16), xa, d1), 16);
+        v128.store(wb, madd(v128.load(wb, 16), xb, d1), 16);
+        v128.store(wa, madd(v128.load(wa, 32), xa, d2), 32);
+        v128.store(wb, madd(v128.load(wb, 32), xb, d2), 32);
+      }
       for (; k < end; k++) {
         const xv = f32x4.splat(<f32>load<u8>(value + k) * scale);
         const w = row(padded, <i32>load<u16>(index + (<usize>k << 1)), 16);
@@ -246,7 +263,8 @@ export function sumNarrowBlocks(dW: usize, partials: usize, blocks: i32, inputs:
 /**
  * sparseDenseForward on the samples [nStart, nEnd), all outputs: how threads share a layer
  * too narrow to share by its outputs (a softmax regression's 10 classes) on a large batch.
- * Each sample's outputs are computed as sparseDenseForward computes them.
+ * Each sample's outputs are computed as sparseDenseForward computes them. At most 12 outputs
+ * (three vectors of sums) go two samples at a time (sparseNarrowForwardPair).
  *
  * reference: model/dense.ts denseForward, x as sparse rows: out = x · W + b
  */
@@ -254,75 +272,129 @@ export function sparseDenseForwardSamples(
   out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
   W: usize, b: usize, outputs: i32, nStart: i32, nEnd: i32,
 ): void {
-  sparseDenseForward(
-    row(out, nStart, outputs), rowStart + (<usize>nStart << 2), index, value, scale,
-    W, b, nEnd - nStart, outputs, 0, outputs,
-  );
+  let n = nStart;
+  if (outputs <= 12) {
+    for (; n + 2 <= nEnd; n += 2) {
+      sparseNarrowForwardPair(out, rowStart, index, value, scale, W, b, outputs, n);
+    }
+  }
+  if (n < nEnd) {
+    sparseDenseForward(
+      row(out, n, outputs), rowStart + (<usize>n << 2), index, value, scale,
+      W, b, nEnd - n, outputs, 0, outputs,
+    );
+  }
 }
 
 /**
- * dW[:, jStart..jEnd) = xᵀ · dout, x as the columns that sparseColumns built; the rows of
- * pixels that are zero in the whole batch get zeros. Outputs go 24, then 16 at a time over all
- * inputs (see sparseDenseForward), so that the batch's slice of dout stays in L1.
+ * sparseDenseForward of samples n and n + 1 on at most 12 outputs, in one loop over their
+ * nonzero pixels side by side: six sums, three a sample, each its sample's in the same order
+ * as sparseDenseForward's (the same bits), but twice as many independent additions in flight:
+ * three sums alone wait on the latency of each addition.
+ */
+@inline function sparseNarrowForwardPair(
+  out: usize, rowStart: usize, index: usize, value: usize, scale: f32,
+  W: usize, b: usize, outputs: i32, n: i32,
+): void {
+  const stride = <usize>outputs << 2;
+  let kA = <usize>load<u32>(rowStart + (<usize>n << 2));
+  let kB = <usize>load<u32>(rowStart + ((<usize>n + 1) << 2));
+  const endA = kB;
+  const endB = <usize>load<u32>(rowStart + ((<usize>n + 2) << 2));
+  const endBoth = kA + min(endA - kA, endB - kB);
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, c0 = a0, c1 = a0, c2 = a0;
+  for (; kA < endBoth; kA++, kB++) {
+    const xa = f32x4.splat(<f32><i32>load<u8>(value + kA));
+    const xb = f32x4.splat(<f32><i32>load<u8>(value + kB));
+    const wa = W + <usize>load<u16>(index + (kA << 1)) * stride;
+    const wb = W + <usize>load<u16>(index + (kB << 1)) * stride;
+    a0 = madd(a0, xa, v128.load(wa));
+    c0 = madd(c0, xb, v128.load(wb));
+    a1 = madd(a1, xa, v128.load(wa, 16));
+    c1 = madd(c1, xb, v128.load(wb, 16));
+    a2 = madd(a2, xa, v128.load(wa, 32));
+    c2 = madd(c2, xb, v128.load(wb, 32));
+  }
+  for (; kA < endA; kA++) {
+    const xa = f32x4.splat(<f32><i32>load<u8>(value + kA));
+    const wa = W + <usize>load<u16>(index + (kA << 1)) * stride;
+    a0 = madd(a0, xa, v128.load(wa));
+    a1 = madd(a1, xa, v128.load(wa, 16));
+    a2 = madd(a2, xa, v128.load(wa, 32));
+  }
+  for (; kB < endB; kB++) {
+    const xb = f32x4.splat(<f32><i32>load<u8>(value + kB));
+    const wb = W + <usize>load<u16>(index + (kB << 1)) * stride;
+    c0 = madd(c0, xb, v128.load(wb));
+    c1 = madd(c1, xb, v128.load(wb, 16));
+    c2 = madd(c2, xb, v128.load(wb, 32));
+  }
+  const sv = f32x4.splat(scale);
+  const oA = row(out, n, outputs), oB = row(out, n + 1, outputs);
+  // ≤ 12 lanes: no fourth vector
+  storeRest(oA, biasPlus(b, sv, a0), biasPlus(b + 16, sv, a1), biasPlus(b + 32, sv, a2), a2, outputs);
+  storeRest(oB, biasPlus(b, sv, c0), biasPlus(b + 16, sv, c1), biasPlus(b + 32, sv, c2), c2, outputs);
+}
+
+/**
+ * dW[iStart..iEnd, :] = xᵀ · dout, x as the columns that sparseColumns built; the rows of
+ * pixels that are zero in the whole batch get zeros. Row by row: the outputs go 24, then 16,
+ * then 4 at a time (see sparseDenseForward) over the samples of the row's column, whose rows of
+ * dout stay in L1 from one block of outputs to the next. Threads share the rows: their sums
+ * (down a column, in sample order) do not depend on how the rows are cut, and blocks of rows
+ * balance the threads' work better than blocks of 24 outputs (11 of them for 256).
  *
  * reference: model/dense.ts denseBackward, its dW = xᵀ · dout (x as columns)
  */
 export function sparseDenseBackward(
   dW: usize, dout: usize, colStart: usize, colSample: usize, colValue: usize,
-  inputs: i32, outputs: i32, jStart: i32, jEnd: i32,
+  outputs: i32, iStart: i32, iEnd: i32,
 ): void {
-  let j = jStart;
-  for (; j + 24 <= jEnd; j += 24) {
-    const dj = dout + (<usize>j << 2);
-    for (let i = 0; i < inputs; i++) {
-      const start = load<u32>(colStart + (<usize>i << 2));
-      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
-      const wj = row(dW, i, outputs) + (<usize>j << 2);
+  const stride = <usize>outputs << 2; // bytes a row of dout
+  for (let i = iStart; i < iEnd; i++) {
+    const start = load<u32>(colStart + (<usize>i << 2));
+    const end = load<u32>(colStart + ((<usize>i + 1) << 2));
+    const w = row(dW, i, outputs);
+    let j = 0;
+    for (; j + 24 <= outputs; j += 24) {
+      const dj = dout + (<usize>j << 2);
       let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
-        const d = row(dj, <i32>load<u32>(colSample + (<usize>p << 2)), outputs);
+        const d = dj + <usize>load<u32>(colSample + (<usize>p << 2)) * stride;
         a0 = madd(a0, xv, v128.load(d));
-        a1 = madd(a1, xv, v128.load(d + 16));
-        a2 = madd(a2, xv, v128.load(d + 32));
-        a3 = madd(a3, xv, v128.load(d + 48));
-        a4 = madd(a4, xv, v128.load(d + 64));
-        a5 = madd(a5, xv, v128.load(d + 80));
+        a1 = madd(a1, xv, v128.load(d, 16));
+        a2 = madd(a2, xv, v128.load(d, 32));
+        a3 = madd(a3, xv, v128.load(d, 48));
+        a4 = madd(a4, xv, v128.load(d, 64));
+        a5 = madd(a5, xv, v128.load(d, 80));
       }
+      const wj = w + (<usize>j << 2);
       v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
       v128.store(wj + 64, a4); v128.store(wj + 80, a5);
     }
-  }
-  for (; j + 16 <= jEnd; j += 16) {
-    const dj = dout + (<usize>j << 2);
-    for (let i = 0; i < inputs; i++) {
-      const start = load<u32>(colStart + (<usize>i << 2));
-      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
-      const wj = row(dW, i, outputs) + (<usize>j << 2);
+    for (; j + 16 <= outputs; j += 16) {
+      const dj = dout + (<usize>j << 2);
       let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
-        const d = row(dj, <i32>load<u32>(colSample + (<usize>p << 2)), outputs);
+        const d = dj + <usize>load<u32>(colSample + (<usize>p << 2)) * stride;
         a0 = madd(a0, xv, v128.load(d));
-        a1 = madd(a1, xv, v128.load(d + 16));
-        a2 = madd(a2, xv, v128.load(d + 32));
-        a3 = madd(a3, xv, v128.load(d + 48));
+        a1 = madd(a1, xv, v128.load(d, 16));
+        a2 = madd(a2, xv, v128.load(d, 32));
+        a3 = madd(a3, xv, v128.load(d, 48));
       }
+      const wj = w + (<usize>j << 2);
       v128.store(wj, a0); v128.store(wj + 16, a1); v128.store(wj + 32, a2); v128.store(wj + 48, a3);
     }
-  }
-  for (; j < jEnd; j += 4) {
-    for (let i = 0; i < inputs; i++) {
-      const start = load<u32>(colStart + (<usize>i << 2));
-      const end = load<u32>(colStart + ((<usize>i + 1) << 2));
-      const wj = row(dW, i, outputs) + (<usize>j << 2);
+    for (; j < outputs; j += 4) {
       let a = f32x4.splat(0);
       for (let p = start; p < end; p++) {
         const xv = f32x4.splat(load<f32>(colValue + (<usize>p << 2)));
         const d = row(dout, <i32>load<u32>(colSample + (<usize>p << 2)), outputs) + (<usize>j << 2);
         a = madd(a, xv, v128.load(d));
       }
-      storeLanes(wj, a, jEnd - j);
+      storeLanes(w + (<usize>j << 2), a, outputs - j);
     }
   }
 }
