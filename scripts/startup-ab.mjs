@@ -5,7 +5,7 @@
 // (`node -e 0`), each timed by /usr/bin/time. The way start-up and a run's overhead are
 // measured (docs/performance.md).
 //
-//   node scripts/startup-ab.mjs /work/main . [--rounds 5] [-- train options…]
+//   node scripts/startup-ab.mjs BEFORE AFTER [--rounds 5] [-- train options…]
 //
 // Each round runs, for each checkout in turn, `train --out <temporary folder> --no-progress`
 // (and the options after `--`), `--help`, and `node -e 0`; it prints each run, then the median of
