@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Split } from '../../src/data/dataset.js';
 import { STATIC_FILES, type StaticDataInfo } from '../../src/static/protocol.js';
 import type { SteppedBatch } from '../../src/train/records.js';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
-import { runCli, temporaryFolder } from '../helpers.js';
+import { haveChromium, pageWithErrors } from '../browser.js';
+import { temporaryFolder } from '../helpers.js';
 import { stepFigures } from '../steppedBatch.js';
-import { originOf, staticServer } from './staticServer.js';
+import { closeStaticSite, openStaticSite, originOf } from './staticServer.js';
 
 const root = temporaryFolder('mnist-softmax-static-batch-');
 const site = join(root, 'site');
@@ -27,17 +27,8 @@ let browser: Browser;
 let server: Server;
 const served: string[] = [];
 
-beforeAll(async () => {
-  const written = runCli(['studio', '--static', site]);
-  if (written.status !== 0) throw new Error(written.stderr);
-  server = await staticServer(site, served);
-  if (haveChromium) browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openStaticSite(site, served)), 60_000);
+afterAll(() => closeStaticSite({ server, browser }));
 
 /** Keeps the steps the worker lays open where the test reads them: window.insides. */
 const KEEP_INSIDES = `

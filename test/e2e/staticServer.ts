@@ -5,6 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { haveChromium, launchChromium } from '../browser.js';
+import { runCli } from '../helpers.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -44,4 +47,27 @@ export function staticServer(
 /** The server's origin: http://127.0.0.1:PORT. */
 export function originOf(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * Writes `studio --static`'s folder into `site`, serves it plainly (`served` hears each path)
+ * and launches Chromium where there is one: a test file's beforeAll.
+ */
+export async function openStaticSite(
+  site: string,
+  served: string[],
+): Promise<{ server: Server; browser: Browser }> {
+  const written = runCli(['studio', '--static', site]);
+  if (written.status !== 0) throw new Error(written.stderr);
+  const server = await staticServer(site, served);
+  return { server, browser: haveChromium ? await launchChromium() : (undefined as never) };
+}
+
+/** Its afterAll: each closed if it was opened. */
+export async function closeStaticSite(opened: {
+  server?: Server;
+  browser?: Browser;
+}): Promise<void> {
+  await opened.browser?.close();
+  opened.server?.close();
 }

@@ -10,9 +10,9 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { haveChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
-import { originOf, staticServer } from './staticServer.js';
+import { closeStaticSite, openStaticSite, originOf } from './staticServer.js';
 
 const root = temporaryFolder('mnist-softmax-static-step-');
 const site = join(root, 'site');
@@ -21,17 +21,8 @@ let browser: Browser;
 let server: Server;
 const served: string[] = [];
 
-beforeAll(async () => {
-  const written = runCli(['studio', '--static', site]);
-  if (written.status !== 0) throw new Error(written.stderr);
-  server = await staticServer(site, served);
-  if (haveChromium) browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openStaticSite(site, served)), 60_000);
+afterAll(() => closeStaticSite({ server, browser }));
 
 /** Keeps the worker's answers to the step view where the test reads them: window.stepAnswers. */
 const KEEP_ANSWERS = `

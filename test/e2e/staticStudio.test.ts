@@ -9,9 +9,9 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { haveChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
-import { originOf, staticServer } from './staticServer.js';
+import { closeStaticSite, openStaticSite, originOf } from './staticServer.js';
 
 const root = temporaryFolder('mnist-softmax-static-');
 const site = join(root, 'site');
@@ -20,17 +20,8 @@ let browser: Browser;
 let server: Server;
 const served: string[] = [];
 
-beforeAll(async () => {
-  const written = runCli(['studio', '--static', site]);
-  if (written.status !== 0) throw new Error(written.stderr);
-  server = await staticServer(site, served);
-  if (haveChromium) browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openStaticSite(site, served)), 60_000);
+afterAll(() => closeStaticSite({ server, browser }));
 
 describe('studio --static', () => {
   it('writes the page, the bundles, the kernels, the fonts and the documented subset', () => {
