@@ -183,6 +183,7 @@ export class Runs {
     const started = this.startedAt(id, record);
     const blank = {
       started,
+      paused: false,
       config: {},
       epochs: 0,
       steps: 0,
@@ -205,15 +206,17 @@ export class Runs {
     }
     const last = record.history[record.history.length - 1];
     const waiting = child !== undefined && this.queue.includes(child);
+    const control = this.controlState(id);
     return {
       id,
       status: waiting ? 'queued' : record.status,
+      paused: record.status === 'running' && control?.paused === true,
       started,
       ...(record.message ? { message: record.message } : {}),
       config: record.config,
       epochs: last?.epoch ?? 0,
       steps: last?.steps ?? 0,
-      lastStep: record.events[record.events.length - 1]?.step ?? 0,
+      lastStep: Math.max(record.events[record.events.length - 1]?.step ?? 0, control?.step ?? 0),
       testAccuracy: last?.testAccuracy ?? null,
       testLoss: last?.testLoss ?? null,
       startedHere: Boolean(child),
