@@ -56,6 +56,18 @@ describe.skipIf(!haveChromium)('lessons', () => {
       'cross-entropy: finished',
       'squared error: finished',
     ]);
+    // the runs list names each arm's run by its lesson and arm
+    const ids = await page
+      .locator('[data-testid=run-item]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
+    expect(ids.sort()).toEqual([
+      expect.stringMatching(
+        /^\d{4}-\d\d-\d\dT[\d-]+-cross-entropy-vs-squared-error-cross-entropy$/,
+      ),
+      expect.stringMatching(
+        /^\d{4}-\d\d-\d\dT[\d-]+-cross-entropy-vs-squared-error-squared-error$/,
+      ),
+    ]);
     await page.screenshot({ path: join(root, 'lesson-1400.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(300);
