@@ -57,7 +57,7 @@ export interface FormField {
   placeholder?: string;
   /** Folded under "More options". */
   advanced: boolean;
-  /** What the option does, in --help's words. */
+  /** What the option does, in --help's words; a checkbox's, what ticking it does. */
   help: string;
 }
 
@@ -75,7 +75,7 @@ export function formFields(): FormField[] {
   return names.map((name) => {
     const spec = OPTIONS_BY_NAME.get(name)!;
     const advanced = (ADVANCED_OPTIONS as readonly string[]).includes(name);
-    const base = { name, label: spec.label, advanced, help: spec.help };
+    const base = { name, label: spec.label, advanced, help: spec.whenOn ?? spec.help };
     if (spec.kind === 'boolean')
       return { ...base, control: 'checkbox', value: spec.default === true };
     const choices = name === 'data' ? DATA_CHOICES : spec.choices;
