@@ -152,6 +152,12 @@ function colourScale(largest: number): HTMLElement {
   );
 }
 
+/**
+ * The strongest tint of a confusion cell: its number stays readable (4.5:1 or more) on it in
+ * light and in dark mode, on the full blue of a diagonal and the full red of a mistake.
+ */
+const MOST_TINT = 0.6;
+
 function confusionTable(evaluation: RunEvaluation): HTMLElement {
   const { classes, confusion } = evaluation;
   const header = element('tr', {}, element('th', {}, 'true \\ predicted'));
@@ -163,7 +169,9 @@ function confusionTable(evaluation: RunEvaluation): HTMLElement {
       const share = count / total;
       const cell = element('td', {}, String(count));
       cell.style.background =
-        t === p ? `rgba(31,119,180,${share})` : `rgba(214,39,40,${Math.min(1, 5 * share)})`;
+        t === p
+          ? `rgba(31,119,180,${MOST_TINT * share})`
+          : `rgba(214,39,40,${MOST_TINT * Math.min(1, 5 * share)})`;
       tr.append(cell);
     });
     return tr;

@@ -111,6 +111,10 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     }
     expect(await form.getByRole('combobox', { name: 'optimizer' }).inputValue()).toBe('adam');
     expect(await form.getByRole('combobox', { name: 'schedule' }).inputValue()).toBe('cosine');
+    // a ticked box's title says what the tick does
+    const shuffle = form.getByRole('checkbox', { name: 'shuffle' });
+    expect(await shuffle.isChecked()).toBe(true);
+    expect(await shuffle.getAttribute('title')).toMatch(/^shuffle the training set before each/);
 
     const decay = form.getByRole('textbox', { name: 'weight decay' });
     await decay.fill('-1');
@@ -210,6 +214,12 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
         'getComputedStyle(document.body).backgroundColor',
       );
       expect(background).toBe(colorScheme === 'dark' ? 'rgb(22, 22, 22)' : 'rgb(255, 255, 255)');
+      // the confusion matrix's cells too, its diagonal the most tinted
+      const diagonal = page.locator('table.confusion tr:nth-child(2) td').first();
+      await diagonal.waitFor();
+      expect(await diagonal.evaluate((cell) => cell.style.background)).toMatch(
+        /rgba\(31, 119, 180/,
+      );
       const low = await page.evaluate<string[]>(LOW_CONTRAST_TEXTS);
       expect(low).toEqual([]);
       await page.context().close();
@@ -277,20 +287,30 @@ const LOW_CONTRAST_TEXTS = `(() => {
     });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
-  // the first background out from the element that is not (mostly) transparent
+  // the backgrounds from the element out to the first opaque one, translucent ones (a confusion
+  // cell's tint) laid over it as the browser paints them
   const backgroundOf = (element) => {
+    const layers = [];
+    let under = [255, 255, 255];
     for (let node = element; node; node = node.parentElement) {
-      const { rgb, a } = parse(getComputedStyle(node).backgroundColor);
-      if (a > 0.5) return rgb;
+      const layer = parse(getComputedStyle(node).backgroundColor);
+      if (layer.a >= 1) {
+        under = layer.rgb;
+        break;
+      }
+      if (layer.a > 0) layers.push(layer);
     }
-    return [255, 255, 255];
+    return layers.reduceRight(
+      (below, { rgb, a }) => below.map((c, i) => a * rgb[i] + (1 - a) * c),
+      under,
+    );
   };
   const low = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.textContent.trim();
     const element = node.parentElement;
-    if (!text || element.closest('.visually-hidden, script, style, table.confusion')) continue;
+    if (!text || element.closest('.visually-hidden, script, style')) continue;
     const style = getComputedStyle(element);
     const box = element.getBoundingClientRect();
     if (style.visibility === 'hidden' || box.width === 0 || box.height === 0) continue;
