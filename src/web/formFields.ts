@@ -67,6 +67,12 @@ const CHOICE_TEXT: Record<string, string> = {
   lbfgs: 'lbfgs (full batch)',
 };
 
+/** Placeholders the form words for its fields' width (a phone's) where --help's are longer. */
+const PLACEHOLDERS: Record<string, string> = {
+  hidden: 'none, or 256, or 64,64',
+  logEvery: 'about 50 lines an epoch',
+};
+
 /** The data sets offered (--data also takes a folder, which the page does not). */
 const DATA_CHOICES = ['mnist', 'fashion'];
 
@@ -100,7 +106,7 @@ export function formFields(): FormField[] {
       : spec.default === undefined
         ? ''
         : String(spec.default);
-    const placeholder = name === 'hidden' ? 'none, or 256, or 64,64' : spec.defaultText;
+    const placeholder = PLACEHOLDERS[name] ?? spec.defaultText;
     return { ...base, control: 'text', value, ...(placeholder ? { placeholder } : {}) };
   });
 }

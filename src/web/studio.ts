@@ -359,9 +359,13 @@ async function act(path: string): Promise<void> {
 
 // ---- starting runs ----
 
+/** Characters of a placeholder or choice that a control beside its label shows whole. */
+const BESIDE_LABEL = 22;
+
 /**
- * One field of the form, as formFields() describes it: its label around its control, then the
- * place of its error, which the control names in aria-describedby (with its help).
+ * One field of the form, as formFields() describes it: its label around its control (above it
+ * when its text is longer than fits beside it), then the place of its error, which the control
+ * names in aria-describedby (with its help).
  */
 function fieldElement(field: FormField): HTMLElement[] {
   const errorId = `error-${field.name}`;
@@ -387,7 +391,9 @@ function fieldElement(field: FormField): HTMLElement[] {
           ...(field.placeholder ? { placeholder: field.placeholder } : {}),
         });
   control.value = String(field.value);
-  return [element('label', {}, `${field.label} `, control), error];
+  const texts = [field.placeholder ?? '', ...(field.choices ?? []).map((choice) => choice.text)];
+  const long = texts.some((text) => text.length > BESIDE_LABEL);
+  return [element('label', long ? { class: 'above' } : {}, `${field.label} `, control), error];
 }
 
 /** The form's values as the API takes them: empty fields are not sent (the defaults). */

@@ -106,8 +106,18 @@ describe('studio --static', () => {
       expect(accuracy).toBeGreaterThanOrEqual(0.9);
       expect(await page.locator('#charts canvas').count()).toBeGreaterThan(0);
 
-      // a drawing is classified by the trained network (a vertical stroke: a one)
-      const canvas = page.locator('#draw-canvas');
+      // a drawing is classified by the trained network (a vertical stroke: a one), on a canvas
+      // named for what it is; what the network sees is black, as the drawing area, before it
+      const canvas = page.getByRole('img', { name: /^Drawing area: draw a digit/ });
+      const sees = page.getByRole('img', { name: 'The drawing as the network sees it' });
+      const background = await sees.evaluate((node) => {
+        // (the test's types know no DOM)
+        const style = (
+          globalThis as unknown as { getComputedStyle(n: unknown): object }
+        ).getComputedStyle(node) as { backgroundColor: string };
+        return style.backgroundColor;
+      });
+      expect(background).toBe('rgb(0, 0, 0)');
       await canvas.scrollIntoViewIfNeeded();
       const box = (await canvas.boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + 40);
@@ -174,7 +184,7 @@ describe('studio --static', () => {
       // time is at most from "running" to its row, less the 1.5 s or more it was paused
       const rates = page.locator('#epochs-table tbody tr td:nth-child(5)');
       await expect
-        .poll(() => rates.count(), { timeout: 30_000, intervals: [100] })
+        .poll(() => rates.count(), { timeout: 30_000, interval: 100 })
         .toBeGreaterThan(0);
       const firstRow = Date.now();
       expect(await rates.first().textContent()).toMatch(/^[\d.e-]+ → 0\.125$/);

@@ -111,6 +111,8 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     }
     expect(await form.getByRole('combobox', { name: 'optimizer' }).inputValue()).toBe('adam');
     expect(await form.getByRole('combobox', { name: 'schedule' }).inputValue()).toBe('cosine');
+    // every field's value, placeholder or choice is whole in its box
+    expect(await page.evaluate<string[]>(CUT_FORM_TEXTS)).toEqual([]);
     // a ticked box's title says what the tick does
     const shuffle = form.getByRole('checkbox', { name: 'shuffle' });
     expect(await shuffle.isChecked()).toBe(true);
@@ -197,6 +199,9 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);
     expect(box.width).toBeGreaterThan(200);
+    // every field's value, placeholder or choice is whole in its box
+    await page.getByText('More options').click();
+    expect(await page.evaluate<string[]>(CUT_FORM_TEXTS)).toEqual([]);
     for (const chart of await page.locator('.chart canvas').all()) {
       const chartBox = (await chart.boundingBox())!;
       expect(chartBox.width).toBeGreaterThan(250);
@@ -270,6 +275,30 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     await page.context().close();
   });
 });
+
+/**
+ * The start form's fields whose text (value, else placeholder; a select's choice) is wider than
+ * the room its box gives it (a select's arrow takes about 24 px). Page code, as a string.
+ */
+const CUT_FORM_TEXTS = `(() => {
+  const context = document.createElement('canvas').getContext('2d');
+  const cut = [];
+  for (const field of document.querySelectorAll('#start-form input, #start-form select')) {
+    if (field.type === 'checkbox') continue;
+    const text =
+      field.tagName === 'SELECT' ? field.selectedOptions[0].text : field.value || field.placeholder;
+    const style = getComputedStyle(field);
+    context.font = style.font;
+    const room =
+      field.clientWidth -
+      parseFloat(style.paddingLeft) -
+      parseFloat(style.paddingRight) -
+      (field.tagName === 'SELECT' ? 24 : 0);
+    const width = context.measureText(text).width;
+    if (width > room) cut.push(field.name + ': ' + text + ' (' + Math.round(width) + ' > ' + room + ')');
+  }
+  return cut;
+})()`;
 
 /**
  * The page's texts whose colour on their background has a contrast under 4.5:1 (WCAG's relative
