@@ -183,9 +183,7 @@ describe('studio --static', () => {
       // the epoch the rate changed in shows both rates, its first step's and its last's; its
       // time is at most from "running" to its row, less the 1.5 s or more it was paused
       const rates = page.locator('#epochs-table tbody tr td:nth-child(5)');
-      await expect
-        .poll(() => rates.count(), { timeout: 30_000, interval: 100 })
-        .toBeGreaterThan(0);
+      await expect.poll(() => rates.count(), { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
       const firstRow = Date.now();
       expect(await rates.first().textContent()).toMatch(/^[\d.e-]+ → 0\.125$/);
       const seconds = Number(
