@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runCurves, type CurvesEntry, type RunCurves } from '../src/report/series.js';
 import { chartSpecs } from '../src/web/chartSpecs.js';
 import type { EventLine, HistoryLine } from '../src/train/records.js';
-import { logTicks, shareRange, smooth, tickLabel } from '../src/web/chartScales.js';
+import { logRange, logTicks, shareRange, smooth, tickLabel } from '../src/web/chartScales.js';
 import { startRun } from '../src/run/run.js';
 import { temporaryFolder } from './helpers.js';
 
@@ -33,6 +33,24 @@ describe('chart scales', () => {
       '0.4%',
     ]);
     expect(tickLabel(0.5, 0.2, true)).toBe('50%');
+  });
+
+  it('holds every drawn value of a log axis with visible room above and below', () => {
+    // the learning-rate lesson's losses: lr 0.1 down to 0.08, lr 20 up to 800 before it diverged
+    for (const [low, high] of [
+      [0.0816, 799.8],
+      [0.5, 0.9],
+      [2.2, 3],
+      [1e-6, 1e3],
+    ]) {
+      const [from, to] = logRange(low, high);
+      expect(from).toBeLessThan(low);
+      expect(to).toBeGreaterThan(high);
+      // at least 4% of the axis' height above the highest point and below the lowest
+      const height = Math.log10(to / from);
+      expect(Math.log10(to / high) / height).toBeGreaterThan(0.04);
+      expect(Math.log10(low / from) / height).toBeGreaterThan(0.04);
+    }
   });
 
   it('gives a log axis within one decade several ticks', () => {

@@ -84,12 +84,19 @@ describe('the lessons’ figures, from real runs', () => {
     expect(measured).toBeLessThan(0.5); // squared error's gradient is the smaller
     const text = figures.sentences.join(' ');
     expect(text).toContain(ratio(measured));
-    expect(text).toContain(`${shown(lastTest(mse.folder))} against ${shown(lastTest(ce.folder))}`);
+    // each accuracy names its arm
+    expect(text).toContain(
+      `test accuracy squared error ${shown(lastTest(mse.folder))}, ` +
+        `cross-entropy ${shown(lastTest(ce.folder))}.`,
+    );
     expect(text).toContain('after 60 steps');
     expect(text).not.toContain('so far');
     // one chart, both arms' output-layer norms, their logged values
-    expect(figures.chart.lines.map((line) => line.arm)).toEqual([0, 1]);
-    expect(figures.chart.lines[1].y).toEqual(steps(mse).map((line) => line.gradientNorms.at(-1)));
+    expect(figures.charts).toHaveLength(1);
+    expect(figures.charts[0].lines.map((line) => line.arm)).toEqual([0, 1]);
+    expect(figures.charts[0].lines[1].y).toEqual(
+      steps(mse).map((line) => line.gradientNorms.at(-1)),
+    );
   });
 
   it('sigmoid against ReLU: first/output layer ratios per arm, dead units explained', async () => {
@@ -112,7 +119,7 @@ describe('the lessons’ figures, from real runs', () => {
       `sigmoid: ${ratio(ratios[0])}; ReLU: ${ratio(ratios[1])}`,
     );
     // four lines: each arm's first and output layer
-    expect(figures.chart.lines.map((line) => [line.arm, line.layer])).toEqual([
+    expect(figures.charts[0].lines.map((line) => [line.arm, line.layer])).toEqual([
       [0, 0],
       [0, 1],
       [1, 0],
@@ -135,7 +142,20 @@ describe('the lessons’ figures, from real runs', () => {
     const two = (v: number) => Number(v.toPrecision(2)).toString();
     expect(figures.sentences[0]).toMatch(new RegExp(`plain [^;]*${two(lastLayer(arms[0]))}`));
     expect(figures.sentences[0]).toContain(`BatchNorm `);
-    expect(figures.chart.lines).toHaveLength(8);
+    expect(figures.charts[0].lines).toHaveLength(8);
+    // the first layer's gradient the third sentence states has its own chart, the same means
+    const first = (arm: ArmRecord) => mean(steps(arm).map((line) => line.gradientNorms[0]));
+    expect(figures.sentences[2]).toContain('the second chart');
+    expect(figures.sentences[2]).toContain(`plain ${two(first(arms[0]))}`);
+    expect(figures.sentences[2]).toContain(
+      `BatchNorm’s is ${ratio(first(arms[1]) / first(arms[0]))}`,
+    );
+    const drawn = figures.charts[1];
+    expect(drawn.title).toBe('‖∂L/∂W‖₂ of the first layer, both arms');
+    for (const [a, arm] of arms.entries()) {
+      const ys = drawn.lines.find((line) => line.arm === a)!.y;
+      expect(mean(ys)).toBeCloseTo(first(arm), 12);
+    }
     // the same arms, one still running: the figures are marked as not final
     const live = lessonFigures(of, [arms[0], { ...arms[1], status: 'running' }]);
     expect(live.done).toBe(false);
@@ -154,12 +174,12 @@ describe('the lessons’ figures, from real runs', () => {
       const line = figures.sentences.find((sentence) => sentence.startsWith(`${name}:`))!;
       expect(line).toContain(`gradient norm is ${ratio(norm(mse) / norm(ce))} of`);
       expect(line).toContain(
-        `(${shown(lastTest(mse.folder))} against ${shown(lastTest(ce.folder))})`,
+        `(squared error ${shown(lastTest(mse.folder))}, cross-entropy ${shown(lastTest(ce.folder))})`,
       );
     }
     expect(arms[2].config.optimizer).toBe('adam');
     expect(arms[3].config.loss).toBe('mse');
-    expect(figures.chart.lines.map((line) => line.arm)).toEqual([0, 1, 2, 3]);
+    expect(figures.charts[0].lines.map((line) => line.arm)).toEqual([0, 1, 2, 3]);
   });
 
   it('learning rates: the diverging arm is named with the step where it stopped', async () => {
@@ -170,6 +190,17 @@ describe('the lessons’ figures, from real runs', () => {
     const diverged = steps(arms[2]).at(-1)!.step + 1;
     expect(figures.sentences[0]).toContain(`lr 20 diverged at step ${diverged}`);
     expect(figures.sentences[0]).toMatch(/lr 0\.1 ends at loss [\d.]+;/);
+    // its line ends in a dot at its last logged loss, and a note says where and why
+    const last = steps(arms[2]).at(-1)!;
+    const dots = figures.charts[0].lines.filter((line) => line.points);
+    expect(dots).toEqual([expect.objectContaining({ arm: 2, steps: [last.step], y: [last.loss] })]);
+    expect(figures.notes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^The lr 20 line ends in a dot at step ${last.step}, .*: step ${diverged} diverged \\(the loss is [\\d,.]+\\)`,
+        ),
+      ),
+    ]);
   });
 
   it('an arm not started yet gives dashes, not an error', () => {
@@ -179,7 +210,9 @@ describe('the lessons’ figures, from real runs', () => {
         of.runs.map(() => ({ status: 'queued', events: [] })),
       );
       expect(figures.done).toBe(false);
-      expect(figures.chart.lines.every((line) => line.y.length === 0)).toBe(true);
+      for (const chart of figures.charts) {
+        expect(chart.lines.every((line) => line.y.length === 0)).toBe(true);
+      }
       expect(figures.sentences.join(' ')).toContain('–');
     }
   });

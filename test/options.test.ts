@@ -75,6 +75,18 @@ describe('the schema', () => {
           : checkValue(spec(field.name), field.value);
       expect([field.name, formValue]).toEqual([field.name, value]);
     }
+    // a checkbox's title says what ticking it does, not what its --no- flag does
+    for (const option of OPTIONS.filter((o) => o.kind === 'boolean')) {
+      expect([option.name, option.flag.startsWith('--no-')]).toEqual([
+        option.name,
+        option.default === true,
+      ]);
+      if (option.default === true) expect(option.whenOn, option.name).toBeTruthy();
+    }
+    const shuffle = fields.find((field) => field.name === 'shuffle')!;
+    expect([shuffle.control, shuffle.value]).toEqual(['checkbox', true]);
+    expect(shuffle.help).toMatch(/^shuffle the training set before each epoch/);
+    expect(fields.find((field) => field.name === 'batchnorm')!.help).toMatch(/^BatchNorm after/);
     const byName = new Map(fields.map((field) => [field.name, field.value]));
     expect(byName.get('optimizer')).toBe('adam');
     expect(byName.get('lrSchedule')).toBe('cosine');

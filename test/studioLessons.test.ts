@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DivergenceError } from '../src/errors.js';
-import { LESSONS } from '../src/studio/lessons.js';
+import { armLabel, LESSONS } from '../src/studio/lessons.js';
+import { RUN_ID } from '../src/studio/runs.js';
 import { trainRequest } from '../src/studio/trainRequest.js';
 import { RUN_DEFAULTS, type RunOptions } from '../src/run/options.js';
 import { startRun } from '../src/run/run.js';
@@ -16,6 +17,25 @@ describe('studio lessons', () => {
     for (const lesson of LESSONS) {
       for (const options of lesson.runs)
         expect([lesson.name, trainRequest(options)]).toMatchObject([lesson.name, { ok: true }]);
+    }
+  });
+
+  it('names each arm’s run folder after its lesson and arm, as a folder name may be', () => {
+    const lesson = (name: string) => LESSONS.find((candidate) => candidate.name === name)!;
+    expect(armLabel(lesson('learning-rates'), 0)).toBe('learning-rates-lr-0.001');
+    expect(armLabel(lesson('cross-entropy-vs-squared-error'), 1)).toBe(
+      'cross-entropy-vs-squared-error-squared-error',
+    );
+    expect(armLabel(lesson('adam-vs-sgd-squared-error'), 2)).toBe(
+      'adam-vs-sgd-squared-error-adam-cross-entropy',
+    );
+    for (const of of LESSONS) {
+      const labels = of.arms.map((_, arm) => armLabel(of, arm));
+      expect(new Set(labels).size, of.name).toBe(labels.length); // one folder per arm
+      for (const label of labels) {
+        expect(label).toMatch(/^[a-z0-9.-]+$/);
+        expect(RUN_ID.test(`2026-12-06T23-40-25-${label}-2`)).toBe(true);
+      }
     }
   });
 

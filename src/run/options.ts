@@ -88,6 +88,11 @@ export interface OptionSpec {
   /** How --help and docs describe the default when it is not simply the value. */
   defaultText?: string;
   help: string;
+  /**
+   * A switch whose flag turns it off (`--no-shuffle`): what it does when on, the form's ticked
+   * box (its help says what the flag does).
+   */
+  whenOn?: string;
   scope: OptionScope;
   /** The studio's page may set it (every `run` option may). */
   studio?: boolean;
@@ -168,6 +173,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'boolean',
     default: true,
     help: 'keep the training set in file order',
+    whenOn: 'shuffle the training set before each epoch (untick: keep it in file order)',
     scope: 'run',
   }),
   option({
@@ -386,6 +392,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'boolean',
     default: true,
     help: 'print one line per epoch instead of a progress bar',
+    whenOn: 'draw a progress bar (off: one line per epoch)',
     scope: 'output',
   }),
   option({

@@ -9,11 +9,16 @@ export type StudioStatus = RunStatus | 'queued' | 'starting' | 'unreadable';
 export interface RunSummary {
   id: string;
   status: StudioStatus;
+  /** A run started here, paused by its controls (runControl.ts): its status stays `running`. */
+  paused: boolean;
   message?: string;
   config: Record<string, unknown>;
   epochs: number;
   steps: number;
-  /** The last step in its event log: grows while it trains (the list changes with it). */
+  /**
+   * The steps taken so far: the last in its event log, or its controls' (a paused run's), if
+   * later; grows while it trains (the list changes with it).
+   */
   lastStep: number;
   testAccuracy: number | null;
   testLoss: number | null;

@@ -1,6 +1,7 @@
 // What a lesson's runs showed: its claim's figures, computed from the arms' event logs (never
-// written in by hand), and the one chart of the quantity the claim is about, the arms overlaid.
-// Pure (types only), so the studio's server and the tests compute the same figures.
+// written in by hand), and the charts of the quantities the claim is about, the arms overlaid.
+// Pure (types only), so the studio's server and the tests compute the same figures. Every figure
+// a sentence states names its arm; a figure of a per-step quantity has a chart that draws it.
 //
 //   cross-entropy-vs-squared-error  mean ‖∂L/∂W‖ of the output layer, MSE / CE; test accuracy
 //   adam-vs-sgd-squared-error       the same ratio and the accuracy gap, under SGD and under Adam
@@ -8,7 +9,9 @@
 //                                   the ReLU arm's dead units, explained
 //   batchnorm                       per arm and hidden layer, the mean σ′(pre-activation) and
 //                                   the pre-activations' spread; the first layer's ‖∂L/∂W‖
-//   learning-rates                  per arm, the last loss, or the step where it diverged
+//                                   (a chart of its own)
+//   learning-rates                  per arm, the last loss, or the step where it diverged (its
+//                                   line ends in a dot at its last logged loss)
 //
 // A mean is over the arm's step lines so far; while an arm runs, the figures say "so far".
 
@@ -30,6 +33,8 @@ export interface FigureLine {
   /** The same points in epochs (e − 1 + the share of epoch e done). */
   epochs: number[];
   y: number[];
+  /** Drawn as dots, not a line: where a diverged arm's line ends. */
+  points?: boolean;
 }
 
 export interface FigureChart {
@@ -45,9 +50,9 @@ export interface LessonFigures {
   done: boolean;
   /** The claim's figures, a sentence each. */
   sentences: string[];
-  /** What the reader needs to read the chart (dead ReLUs), if anything. */
+  /** What the reader needs to read the charts (dead ReLUs, a diverged arm), if anything. */
   notes: string[];
-  chart: FigureChart;
+  charts: FigureChart[];
 }
 
 const ENDED = new Set(['finished', 'failed', 'interrupted', 'stopped']);
@@ -127,6 +132,7 @@ function layerLines(
 }
 
 const outputLayer = (count: number) => (count ? [{ index: count - 1, name: 'output layer' }] : []);
+const firstLayer = (count: number) => (count ? [{ index: 0, name: 'first layer' }] : []);
 
 /** Mean ‖∂L/∂W‖ of the output layer over the arm's steps. */
 const outputNorm = (arm: ArmRecord) => meanOver(arm, (line) => line.gradientNorms.at(-1));
@@ -140,16 +146,19 @@ function lossLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFig
     sentences: [
       `Squared error’s gradient norm (output layer, mean over the steps) is ` +
         `${ratio(outputNorm(mse) / outputNorm(ce))} of cross-entropy’s; ${when(arms, done)} ` +
-        `${a.what} accuracy ${percent(b.value)} against ${percent(a.value)}.`,
+        `${a.what} accuracy ${lesson.arms[1]} ${percent(b.value)}, ` +
+        `${lesson.arms[0]} ${percent(a.value)}.`,
     ],
     notes: [],
-    chart: {
-      title: '‖∂L/∂W‖₂ of the output layer, both losses',
-      yLabel: '‖∂L/∂W‖₂',
-      log: true,
-      percent: false,
-      lines: layerLines(lesson, arms, (line) => line.gradientNorms, outputLayer),
-    },
+    charts: [
+      {
+        title: '‖∂L/∂W‖₂ of the output layer, both losses',
+        yLabel: '‖∂L/∂W‖₂',
+        log: true,
+        percent: false,
+        lines: layerLines(lesson, arms, (line) => line.gradientNorms, outputLayer),
+      },
+    ],
   };
 }
 
@@ -162,7 +171,7 @@ function adamLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFig
     return (
       `${name}: squared error’s gradient norm is ${ratio(outputNorm(mse) / outputNorm(ce))} of ` +
       `cross-entropy’s, and it ends ${Math.abs(gap).toFixed(2)} points ` +
-      `${gap >= 0 ? 'behind' : 'ahead'} (${percent(b)} against ${percent(a)}).`
+      `${gap >= 0 ? 'behind' : 'ahead'} (squared error ${percent(b)}, cross-entropy ${percent(a)}).`
     );
   };
   return {
@@ -176,18 +185,20 @@ function adamLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFig
         'gives about the same step, so the small gradient no longer slows it down.',
     ],
     notes: [],
-    chart: {
-      title: 'train accuracy of the four arms',
-      yLabel: 'accuracy',
-      log: false,
-      percent: true,
-      lines: layerLines(
-        lesson,
-        arms,
-        (line) => [line.accuracy],
-        () => [{ index: 0, name: 'train accuracy' }],
-      ),
-    },
+    charts: [
+      {
+        title: 'train accuracy of the four arms',
+        yLabel: 'accuracy',
+        log: false,
+        percent: true,
+        lines: layerLines(
+          lesson,
+          arms,
+          (line) => [line.accuracy],
+          () => [{ index: 0, name: 'train accuracy' }],
+        ),
+      },
+    ],
   };
 }
 
@@ -224,24 +235,26 @@ function activationLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): Les
       `${When(arms, done)}, ${accuracy(arms[0]).what} ` + `accuracy ${accuracies.join(', ')}.`,
     ],
     notes: deadUnits(lesson.arms[1], arms[1]),
-    chart: {
-      title: '‖∂L/∂W‖₂ of the first and the output layer, both activations',
-      yLabel: '‖∂L/∂W‖₂',
-      log: true,
-      percent: false,
-      lines: layerLines(
-        lesson,
-        arms,
-        (line) => line.gradientNorms,
-        (count) =>
-          count
-            ? [
-                { index: 0, name: 'first layer' },
-                { index: count - 1, name: 'output layer' },
-              ]
-            : [],
-      ),
-    },
+    charts: [
+      {
+        title: '‖∂L/∂W‖₂ of the first and the output layer, both activations',
+        yLabel: '‖∂L/∂W‖₂',
+        log: true,
+        percent: false,
+        lines: layerLines(
+          lesson,
+          arms,
+          (line) => line.gradientNorms,
+          (count) =>
+            count
+              ? [
+                  { index: 0, name: 'first layer' },
+                  { index: count - 1, name: 'output layer' },
+                ]
+              : [],
+        ),
+      },
+    ],
   };
 }
 
@@ -271,18 +284,55 @@ function batchnormLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): Less
       `Mean σ′(pre-activation) per hidden layer, first to last (at most 0.25, mean over the ` +
         `logged batches): ${slopes.join('; ')}.`,
       `Spread (standard deviation) of the pre-activations per hidden layer: ${spreads.join('; ')}.`,
-      `The first layer’s ‖∂L/∂W‖ (mean over the steps): ${firsts.join(', ')}; BatchNorm’s is ` +
-        `${ratio(first(arms[1]) / first(arms[0]))} the plain stack’s.`,
+      `The first layer’s ‖∂L/∂W‖ (mean over the steps, the second chart): ` +
+        `${firsts.join(', ')}; ${lesson.arms[1]}’s is ` +
+        `${ratio(first(arms[1]) / first(arms[0]))} the ${lesson.arms[0]} stack’s.`,
       `${When(arms, done)}, ${accuracy(arms[0]).what} ` + `accuracy ${accuracies.join(', ')}.`,
     ],
     notes: [],
-    chart: {
-      title: 'mean σ′(pre-activation) per hidden layer, both arms',
-      yLabel: 'mean σ′',
-      log: false,
-      percent: false,
-      lines: layerLines(lesson, arms, (line) => line.activationSlope, hidden),
+    charts: [
+      {
+        title: 'mean σ′(pre-activation) per hidden layer, both arms',
+        yLabel: 'mean σ′',
+        log: false,
+        percent: false,
+        lines: layerLines(lesson, arms, (line) => line.activationSlope, hidden),
+      },
+      {
+        title: '‖∂L/∂W‖₂ of the first layer, both arms',
+        yLabel: '‖∂L/∂W‖₂',
+        log: true,
+        percent: false,
+        lines: layerLines(lesson, arms, (line) => line.gradientNorms, firstLayer),
+      },
+    ],
+  };
+}
+
+/**
+ * Where a diverged arm's line ends: a dot at its last logged loss, and a note saying so (with the
+ * loss that stopped it, as its end line says).
+ */
+function divergedEnd(lesson: Lesson, arm: ArmRecord, a: number) {
+  const last = stepLines(arm).at(-1);
+  if (arm.status !== 'failed' || !last) return null;
+  const end = arm.events.find((line) => line.type === 'end');
+  const why = end?.type === 'end' ? /: (the loss is [^;]+);/.exec(end.message ?? '')?.[1] : null;
+  const name = lesson.arms[a];
+  return {
+    dot: {
+      arm: a,
+      layer: 0,
+      label: `${name}: diverged after step ${last.step}`,
+      steps: [last.step],
+      epochs: [last.epoch - 1 + last.epochFraction],
+      y: [last.loss],
+      points: true,
     },
+    note:
+      `The ${name} line ends in a dot at step ${last.step}, its last logged loss ` +
+      `(${two(last.loss)}): step ${last.step + 1} diverged${why ? ` (${why})` : ''} and the ` +
+      'run stopped there.',
   };
 }
 
@@ -294,22 +344,28 @@ function rateLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFig
     const last = stepLines(arm).at(-1);
     return `${lesson.arms[a]} ends at loss ${last ? two(last.loss) : '–'}`;
   });
+  const ends = arms.map((arm, a) => divergedEnd(lesson, arm, a)).filter((end) => end !== null);
   return {
     done,
     sentences: [`${When(arms, done)}: ${parts.join('; ')}.`],
-    notes: [],
-    chart: {
-      title: 'training loss of the three rates',
-      yLabel: 'loss',
-      log: true,
-      percent: false,
-      lines: layerLines(
-        lesson,
-        arms,
-        (line) => [line.loss],
-        () => [{ index: 0, name: 'loss' }],
-      ),
-    },
+    notes: ends.map((end) => end.note),
+    charts: [
+      {
+        title: 'training loss of the three rates',
+        yLabel: 'loss',
+        log: true,
+        percent: false,
+        lines: [
+          ...layerLines(
+            lesson,
+            arms,
+            (line) => [line.loss],
+            () => [{ index: 0, name: 'loss' }],
+          ),
+          ...ends.map((end) => end.dot),
+        ],
+      },
+    ],
   };
 }
 

@@ -100,3 +100,12 @@ export const LESSONS: Lesson[] = [
     runs: [0.001, 0.1, 20].map((lr) => ({ ...SGD, hidden: [64], epochs: 1, lr, logEvery: 1 })),
   },
 ];
+
+/**
+ * What a lesson's arm is called in its run's folder name (after the timestamp): the lesson and
+ * the arm, in letters, digits, dots and dashes (`learning-rates-lr-0.001`).
+ */
+export function armLabel(lesson: Lesson, arm: number): string {
+  const words = lesson.arms[arm].toLowerCase().replace(/[^a-z0-9.]+/g, '-');
+  return `${lesson.name}-${words.replace(/^-|-$/g, '')}`;
+}

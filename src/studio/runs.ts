@@ -183,6 +183,7 @@ export class Runs {
     const started = this.startedAt(id, record);
     const blank = {
       started,
+      paused: false,
       config: {},
       epochs: 0,
       steps: 0,
@@ -205,15 +206,17 @@ export class Runs {
     }
     const last = record.history[record.history.length - 1];
     const waiting = child !== undefined && this.queue.includes(child);
+    const control = this.controlState(id);
     return {
       id,
       status: waiting ? 'queued' : record.status,
+      paused: record.status === 'running' && control?.paused === true,
       started,
       ...(record.message ? { message: record.message } : {}),
       config: record.config,
       epochs: last?.epoch ?? 0,
       steps: last?.steps ?? 0,
-      lastStep: record.events[record.events.length - 1]?.step ?? 0,
+      lastStep: Math.max(record.events[record.events.length - 1]?.step ?? 0, control?.step ?? 0),
       testAccuracy: last?.testAccuracy ?? null,
       testLoss: last?.testLoss ?? null,
       startedHere: Boolean(child),
@@ -244,11 +247,12 @@ export class Runs {
 
   /**
    * Starts a `train` with checked arguments, or queues it while `maxRuns` run; returns its id,
-   * the name its folder gets when it starts. Refuses (UserError) when no folder can be made.
+   * the name its folder gets when it starts: a timestamp, then `label` if given (what started it,
+   * `learning-rates-lr-20`). Refuses (UserError) when no folder can be made.
    */
-  start(args: string[]): string {
+  start(args: string[], label?: string): string {
     this.checkFolder();
-    const id = this.freeName();
+    const id = this.freeName(label);
     const child: Child = { id, folder: join(this.folder, id), args, stderr: '', asked: Date.now() };
     if (this.running() < this.maxRuns) this.launch(child);
     else this.queue.push(child);
@@ -300,9 +304,12 @@ export class Runs {
     }
   }
 
-  /** A default run name (a timestamp, then `-2`, `-3`, …) that no folder and no queued run has. */
-  private freeName(): string {
-    const stamp = timestamp(new Date());
+  /**
+   * A default run name (a timestamp, `-label` if given, then `-2`, `-3`, …) that no folder and no
+   * queued run has.
+   */
+  private freeName(label?: string): string {
+    const stamp = label ? `${timestamp(new Date())}-${label}` : timestamp(new Date());
     for (let n = 1; n <= 1000; n++) {
       const id = n === 1 ? stamp : `${stamp}-${n}`;
       if (!this.children.has(id) && !existsSync(join(this.folder, id))) return id;

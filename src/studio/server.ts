@@ -59,7 +59,7 @@ import { compareRuns } from '../report/compare.js';
 import { runCurves } from '../report/series.js';
 import type { EngineName } from '../wasm/engine.js';
 import { lessonFigures, type ArmRecord } from './lessonFigures.js';
-import { LESSONS } from './lessons.js';
+import { armLabel, LESSONS } from './lessons.js';
 import { Models } from './models.js';
 import { MAX_QUEUED, RUN_ID, Runs } from './runs.js';
 import { StepViewInputError, StepViews } from './stepViews.js';
@@ -455,7 +455,7 @@ export class Studio {
         return result;
       });
       this.checkRoom(checked.length);
-      const ids = checked.map((result) => this.runs.start(result.args));
+      const ids = checked.map((result, arm) => this.runs.start(result.args, armLabel(lesson, arm)));
       return sendJson(response, 201, { ids });
     }
     if (method === 'POST' && resource === 'predict' && parts.length === 2) {

@@ -22,6 +22,8 @@ export interface EpochTraining {
   /** Steps so far in the run (L-BFGS: iterations). */
   steps: number;
   learningRate: number;
+  /** The first step's rate, where it differs from the last's. */
+  firstLearningRate?: number;
   /** Mean ‖∂L/∂W‖₂ of each dense layer over the epoch. */
   gradientNorms: number[];
 }
@@ -59,6 +61,9 @@ export function epochMetrics(
     samplesPerSecond: training.samples / training.seconds,
     steps: training.steps,
     learningRate: training.learningRate,
+    ...(training.firstLearningRate === undefined
+      ? {}
+      : { firstLearningRate: training.firstLearningRate }),
     gradientNorms: training.gradientNorms,
     ...(validation
       ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }

@@ -10,7 +10,13 @@ export interface EpochMetrics {
   seconds: number;
   samplesPerSecond: number;
   steps: number;
+  /** The rate of the epoch's last step. */
   learningRate: number;
+  /**
+   * The rate of the epoch's first step, where a rate set by hand during the epoch (the studio's
+   * controls) made it differ from the last; absent otherwise.
+   */
+  firstLearningRate?: number;
   /** Mean over the epoch's steps of ‖∂L/∂W‖₂ of each dense layer, first to last. */
   gradientNorms: number[];
   /** The held-out validation split after the epoch (with `--val-split`). */

@@ -56,6 +56,8 @@ export interface TrainHooks {
   /**
    * Before each batch, with the steps taken so far and the schedule's rate for the next: returns
    * the rate to use (a rate set by hand, rates.ts), or a promise of it (a paused run waits).
+   * The time a promise of this hook or of afterBatch takes to settle is waiting (a pause), not
+   * the epoch's training time (its `seconds`).
    */
   beforeBatch?(step: number, scheduled: number): number | Promise<number>;
   /** Every `config.logEvery` steps of an epoch, and after its last. */
@@ -270,6 +272,15 @@ export async function train(
     );
     /** The rate of the last step taken: the schedule's unless beforeBatch says otherwise. */
     let learningRate = scheduled;
+    let firstRate = scheduled;
+    /** Milliseconds the epoch waited on the hooks' promises (paused): not training time. */
+    let waited = 0;
+    const waitFor = async <T>(promise: Promise<T>): Promise<T> => {
+      const from = performance.now();
+      const value = await promise;
+      waited += performance.now() - from;
+      return value;
+    };
     if (config.shuffle) {
       if (next) {
         order.set(next.order); // the shuffle made ahead of time, the same as random.shuffle(order)
@@ -296,8 +307,9 @@ export async function train(
       const batch = source.batch(start, Math.min(config.batchSize, split.count - start));
       if (hooks.beforeBatch) {
         const rate = hooks.beforeBatch(step, scheduled);
-        learningRate = typeof rate === 'number' ? rate : await rate;
+        learningRate = typeof rate === 'number' ? rate : await waitFor(rate);
       }
+      if (b === 0) firstRate = learningRate;
       const inspection =
         hooks.onInside && hooks.inspect?.(step)
           ? new BatchInspection({
@@ -345,7 +357,7 @@ export async function train(
           accuracy: sums.correct / sums.seen,
           learningRate,
         });
-        if (done) await done; // an await of nothing would still wait a turn at every step
+        if (done) await waitFor(done); // an await of nothing would still wait a turn at every step
       }
       if (performance.now() - lastYield > YIELD_EVERY) {
         await new Promise((resolve) => setImmediate(resolve)); // let a Ctrl-C be heard
@@ -358,7 +370,7 @@ export async function train(
       }
     }
 
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (performance.now() - started - waited) / 1000;
     const broken = parameters.find((p) => !p.value.every(Number.isFinite));
     if (broken) {
       throw new DivergenceError(
@@ -377,6 +389,7 @@ export async function train(
         samples: sums.seen,
         steps: step,
         learningRate,
+        ...(firstRate === learningRate ? {} : { firstLearningRate: firstRate }),
         gradientNorms: Array.from(sums.gradientNorms, (sum) => sum / batches),
       },
       { loss, batchSize: config.evalBatchSize, evaluate: config.evaluateEachEpoch !== false },

@@ -57,7 +57,7 @@ export interface FormField {
   placeholder?: string;
   /** Folded under "More options". */
   advanced: boolean;
-  /** What the option does, in --help's words. */
+  /** What the option does, in --help's words; a checkbox's, what ticking it does. */
   help: string;
 }
 
@@ -65,6 +65,12 @@ export interface FormField {
 const CHOICE_TEXT: Record<string, string> = {
   mse: 'mse (squared error)',
   lbfgs: 'lbfgs (full batch)',
+};
+
+/** Placeholders the form words for its fields' width (a phone's) where --help's are longer. */
+const PLACEHOLDERS: Record<string, string> = {
+  hidden: 'none, or 256, or 64,64',
+  logEvery: 'about 50 lines an epoch',
 };
 
 /** The data sets offered (--data also takes a folder, which the page does not). */
@@ -75,7 +81,7 @@ export function formFields(): FormField[] {
   return names.map((name) => {
     const spec = OPTIONS_BY_NAME.get(name)!;
     const advanced = (ADVANCED_OPTIONS as readonly string[]).includes(name);
-    const base = { name, label: spec.label, advanced, help: spec.help };
+    const base = { name, label: spec.label, advanced, help: spec.whenOn ?? spec.help };
     if (spec.kind === 'boolean')
       return { ...base, control: 'checkbox', value: spec.default === true };
     const choices = name === 'data' ? DATA_CHOICES : spec.choices;
@@ -100,7 +106,7 @@ export function formFields(): FormField[] {
       : spec.default === undefined
         ? ''
         : String(spec.default);
-    const placeholder = name === 'hidden' ? 'none, or 256, or 64,64' : spec.defaultText;
+    const placeholder = PLACEHOLDERS[name] ?? spec.defaultText;
     return { ...base, control: 'text', value, ...(placeholder ? { placeholder } : {}) };
   });
 }

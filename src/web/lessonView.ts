@@ -1,8 +1,9 @@
 // The lessons on the studio page: a button for each; a click starts the lesson's runs and shows,
 // in the lesson's panel, its arms as they go (queued, starting, running, finished), the claim
 // with the figures its runs produced (from /api/lessons/NAME/figures, "so far" while they run),
-// what the chart needs said (dead ReLUs), and one chart of the quantity the claim is about, the
-// arms overlaid (a colour per arm, a dash per layer). The static page feeds the same panel the
+// what the charts need said (dead ReLUs, a diverged arm), and a chart of each quantity the claim
+// is about, the arms overlaid (a colour per arm, a dash per layer, a dot where a diverged arm
+// ends). The static page feeds the same panel the
 // figures of arms its worker runs (staticLessons.ts).
 
 import type { LessonFigures, FigureChart } from '../studio/lessonFigures.js';
@@ -19,9 +20,9 @@ export type Figures = LessonFigures & { arms: { status: string; name: string }[]
 const POLL_MS = 1000;
 
 /** A lesson's chart as the charts module draws it: the arms in colours, the layers in dashes. */
-function chartSpec(lesson: string, chart: FigureChart): ChartSpec {
+function chartSpec(lesson: string, chart: FigureChart, index: number): ChartSpec {
   return {
-    name: `lesson-${lesson}`,
+    name: index === 0 ? `lesson-${lesson}` : `lesson-${lesson}-${index + 1}`,
     title: chart.title,
     yLabel: chart.yLabel,
     log: chart.log,
@@ -33,8 +34,8 @@ function chartSpec(lesson: string, chart: FigureChart): ChartSpec {
       dash: DASHES[line.layer % DASHES.length],
       x: { step: line.steps, epoch: line.epochs, time: line.steps.map(() => null) },
       y: line.y,
-      style: 'line' as const,
-      smoothed: true,
+      style: line.points ? ('points' as const) : ('line' as const),
+      smoothed: !line.points,
     })),
   };
 }
@@ -118,11 +119,14 @@ export class LessonPanel {
     this.notes.replaceChildren(
       ...figures.notes.map((note) => element('p', { class: 'lesson-note' }, note)),
     );
-    const state = JSON.stringify(figures.chart);
+    const state = JSON.stringify(figures.charts);
     if (state === this.drawn) return; // unchanged: keep the reader's hover and zoom
     this.drawn = state;
-    if (figures.chart.lines.some((line) => line.y.length > 0)) {
-      drawSpecs(this.chart, [chartSpec(this.lesson.name, figures.chart)]);
+    if (figures.charts.some((chart) => chart.lines.some((line) => line.y.length > 0))) {
+      drawSpecs(
+        this.chart,
+        figures.charts.map((chart, i) => chartSpec(this.lesson.name, chart, i)),
+      );
     }
   }
 }

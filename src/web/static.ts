@@ -142,6 +142,7 @@ controls.applyRate.addEventListener('click', () => {
     return;
   }
   send({ type: 'learningRate', value });
+  status.textContent = `learning rate ${value} from the next step on`;
 });
 
 /** The worker's records of the steps Step let go in the run named `name` (posted before its pause). */
@@ -189,7 +190,12 @@ function onEpoch(metrics: EpochMetrics): void {
     cell(metrics.trainLoss.toFixed(4)),
     cell(metrics.testLoss.toFixed(4)),
     cell(`${(100 * metrics.testAccuracy).toFixed(2)}%`),
-    cell(String(metrics.learningRate)),
+    // a rate set during the epoch: its first step's rate, then its last's
+    cell(
+      metrics.firstLearningRate === undefined
+        ? String(metrics.learningRate)
+        : `${metrics.firstLearningRate} → ${metrics.learningRate}`,
+    ),
     cell(metrics.seconds.toFixed(2)),
   );
   table.querySelector('tbody')!.append(row);

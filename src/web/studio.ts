@@ -13,6 +13,7 @@ import { mountRunControls } from './runControls.js';
 import { mountBatchView } from './batchView.js';
 import './studio.css';
 import { api, element } from './dom.js';
+import { plural } from '../numbers.js';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -27,6 +28,9 @@ let detailsShown = '';
 const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 
 const percent = (value: number | null) => (value === null ? '–' : `${(100 * value).toFixed(2)}%`);
+
+/** What a run is doing, as a person says it: a running run paused by its controls is `paused`. */
+const statusOf = (run: RunSummary) => (run.paused ? 'paused' : run.status);
 
 /** "784-256-10 (batchnorm, relu), adam": what a run trains, in a few words. */
 function describe(run: RunSummary): string {
@@ -58,7 +62,7 @@ function sortedRuns(): RunSummary[] {
 
 /** Whether a run matches the filter box's words (each word somewhere in its id, status, model). */
 function matches(run: RunSummary, filter: string): boolean {
-  const text = [run.id, run.status, describe(run), JSON.stringify(run.config)]
+  const text = [run.id, statusOf(run), describe(run), JSON.stringify(run.config)]
     .join(' ')
     .toLowerCase();
   return filter
@@ -114,7 +118,7 @@ function renderList(): void {
         {
           'data-testid': 'run-item',
           'data-id': run.id,
-          'data-status': run.status,
+          'data-status': statusOf(run),
           class: selected.has(run.id) ? 'selected' : '',
         },
         element(
@@ -124,7 +128,7 @@ function renderList(): void {
           element(
             'span',
             { class: 'what' },
-            element('span', { class: `status ${run.status}` }, run.status),
+            element('span', { class: `status ${statusOf(run)}` }, statusOf(run)),
             epochs,
             describe(run) ? ` · ${describe(run)}` : '',
           ),
@@ -148,6 +152,12 @@ function colourScale(largest: number): HTMLElement {
   );
 }
 
+/**
+ * The strongest tint of a confusion cell: its number stays readable (4.5:1 or more) on it in
+ * light and in dark mode, on the full blue of a diagonal and the full red of a mistake.
+ */
+const MOST_TINT = 0.6;
+
 function confusionTable(evaluation: RunEvaluation): HTMLElement {
   const { classes, confusion } = evaluation;
   const header = element('tr', {}, element('th', {}, 'true \\ predicted'));
@@ -159,7 +169,9 @@ function confusionTable(evaluation: RunEvaluation): HTMLElement {
       const share = count / total;
       const cell = element('td', {}, String(count));
       cell.style.background =
-        t === p ? `rgba(31,119,180,${share})` : `rgba(214,39,40,${Math.min(1, 5 * share)})`;
+        t === p
+          ? `rgba(31,119,180,${MOST_TINT * share})`
+          : `rgba(214,39,40,${MOST_TINT * Math.min(1, 5 * share)})`;
       tr.append(cell);
     });
     return tr;
@@ -262,12 +274,12 @@ async function renderSelection(force = false): Promise<void> {
     title.textContent = `${ids.length} runs overlaid`;
     // a run queued or starting has no folder yet: say so, and draw once they all have one
     // (or is not listed yet: the list follows the server's stream)
-    const statusOf = (id: string) => runs.find((run) => run.id === id)?.status ?? 'queued';
-    const waiting = ids.filter((id) => ['queued', 'starting'].includes(statusOf(id)));
+    const listedStatus = (id: string) => runs.find((run) => run.id === id)?.status ?? 'queued';
+    const waiting = ids.filter((id) => ['queued', 'starting'].includes(listedStatus(id)));
     if (waiting.length) {
       summary.textContent =
         `Waiting for ${waiting.length} of them to start ` +
-        `(${waiting.map((id) => `${id}: ${statusOf(id)}`).join(', ')}).`;
+        `(${waiting.map((id) => `${id}: ${listedStatus(id)}`).join(', ')}).`;
       shown = ''; // draw them on the next update
       clearCharts(charts);
       details.replaceChildren();
@@ -313,8 +325,9 @@ async function renderSelection(force = false): Promise<void> {
   if (status !== 200) return;
   title.textContent = `Run ${id}`;
   summary.textContent =
-    `${run.status}${run.message ? ` (${run.message})` : ''}. ${describe(run)}; ` +
-    `${run.epochs} epochs, ${run.steps} steps, test accuracy ${percent(run.testAccuracy)}.`;
+    `${statusOf(run)}${run.message ? ` (${run.message})` : ''}. ${describe(run)}; ` +
+    `${plural(run.epochs, 'epoch')}, ${plural(Math.max(run.steps, run.lastStep), 'step')}, ` +
+    `test accuracy ${percent(run.testAccuracy)}.`;
   stop.hidden = !(run.startedHere && ['running', 'starting', 'queued'].includes(run.status));
   stop.onclick = () => void act(`${runPath(id)}/stop`);
   // a stopped run with a finished epoch: continued as `train --resume` would (once the list
@@ -346,9 +359,13 @@ async function act(path: string): Promise<void> {
 
 // ---- starting runs ----
 
+/** Characters of a placeholder or choice that a control beside its label shows whole. */
+const BESIDE_LABEL = 22;
+
 /**
- * One field of the form, as formFields() describes it: its label around its control, then the
- * place of its error, which the control names in aria-describedby (with its help).
+ * One field of the form, as formFields() describes it: its label around its control (above it
+ * when its text is longer than fits beside it), then the place of its error, which the control
+ * names in aria-describedby (with its help).
  */
 function fieldElement(field: FormField): HTMLElement[] {
   const errorId = `error-${field.name}`;
@@ -374,7 +391,9 @@ function fieldElement(field: FormField): HTMLElement[] {
           ...(field.placeholder ? { placeholder: field.placeholder } : {}),
         });
   control.value = String(field.value);
-  return [element('label', {}, `${field.label} `, control), error];
+  const texts = [field.placeholder ?? '', ...(field.choices ?? []).map((choice) => choice.text)];
+  const long = texts.some((text) => text.length > BESIDE_LABEL);
+  return [element('label', long ? { class: 'above' } : {}, `${field.label} `, control), error];
 }
 
 /** The form's values as the API takes them: empty fields are not sent (the defaults). */

@@ -45,7 +45,7 @@ describe.skipIf(!haveChromium)('lessons', () => {
       .waitFor({ timeout: 120_000 });
     const text = await panel.locator('.lesson-figures').textContent();
     expect(text).toMatch(
-      /Squared error’s gradient norm \(output layer, mean over the steps\) is 1\/[\d.]+ of cross-entropy’s; after 600 steps test accuracy \d+\.\d\d% against \d+\.\d\d%\./,
+      /Squared error’s gradient norm \(output layer, mean over the steps\) is 1\/[\d.]+ of cross-entropy’s; after 600 steps test accuracy squared error \d+\.\d\d%, cross-entropy \d+\.\d\d%\./,
     );
     expect(text).not.toMatch(/so far|–/);
     const charts = panel.getByRole('figure');
@@ -55,6 +55,18 @@ describe.skipIf(!haveChromium)('lessons', () => {
     expect(await panel.locator('.lesson-arms li').allTextContents()).toEqual([
       'cross-entropy: finished',
       'squared error: finished',
+    ]);
+    // the runs list names each arm's run by its lesson and arm
+    const ids = await page
+      .locator('[data-testid=run-item]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
+    expect(ids.sort()).toEqual([
+      expect.stringMatching(
+        /^\d{4}-\d\d-\d\dT[\d-]+-cross-entropy-vs-squared-error-cross-entropy$/,
+      ),
+      expect.stringMatching(
+        /^\d{4}-\d\d-\d\dT[\d-]+-cross-entropy-vs-squared-error-squared-error$/,
+      ),
     ]);
     await page.screenshot({ path: join(root, 'lesson-1400.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 900 });

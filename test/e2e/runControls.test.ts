@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium } from '../browser.js';
+import { grouped } from '../../src/numbers.js';
 import { temporaryFolder } from '../helpers.js';
 import { startStudio } from './studioProcess.js';
 
@@ -70,6 +71,14 @@ describe.skipIf(!haveChromium)('Pause, Step, Resume and the learning rate in the
     await expect.poll(() => shown(page)).toEqual({ paused: true, step: at + 1 });
     await page.waitForTimeout(600);
     expect(await shown(page)).toEqual({ paused: true, step: at + 1 }); // exactly one
+
+    // the list and the summary say paused, and the steps taken (in the log or not yet)
+    const item = page.locator(`[data-testid=run-item][data-id="${id}"]`);
+    await expect.poll(() => item.getAttribute('data-status')).toBe('paused');
+    expect(await item.locator('.status').textContent()).toBe('paused');
+    await expect
+      .poll(() => page.locator('#selection-summary').textContent())
+      .toMatch(new RegExp(`^paused\\. .*; (1 epoch|\\d+ epochs), ${grouped(at + 1)} steps, `));
 
     await controls.getByRole('spinbutton', { name: 'learning rate' }).fill('0.0125');
     await controls.getByRole('spinbutton', { name: 'learning rate' }).press('Enter');

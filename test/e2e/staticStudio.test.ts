@@ -97,8 +97,18 @@ describe('studio --static', () => {
       expect(accuracy).toBeGreaterThanOrEqual(0.9);
       expect(await page.locator('#charts canvas').count()).toBeGreaterThan(0);
 
-      // a drawing is classified by the trained network (a vertical stroke: a one)
-      const canvas = page.locator('#draw-canvas');
+      // a drawing is classified by the trained network (a vertical stroke: a one), on a canvas
+      // named for what it is; what the network sees is black, as the drawing area, before it
+      const canvas = page.getByRole('img', { name: /^Drawing area: draw a digit/ });
+      const sees = page.getByRole('img', { name: 'The drawing as the network sees it' });
+      const background = await sees.evaluate((node) => {
+        // (the test's types know no DOM)
+        const style = (
+          globalThis as unknown as { getComputedStyle(n: unknown): object }
+        ).getComputedStyle(node) as { backgroundColor: string };
+        return style.backgroundColor;
+      });
+      expect(background).toBe('rgb(0, 0, 0)');
       await canvas.scrollIntoViewIfNeeded();
       const box = (await canvas.boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + 40);
@@ -139,15 +149,16 @@ describe('studio --static', () => {
       await page.goto(`${originOf(server)}/`);
       const status = page.locator('#status');
       await expect.poll(() => status.getAttribute('data-state')).toBe('idle');
-      // long enough not to end before Stop: 50 epochs of softmax regression take ~8 s here
+      // long enough not to end before Stop, and the pause in the first epoch (10 000 steps)
       await page.getByLabel('Hidden layers').fill('64');
       await page.getByLabel('Epochs').fill('50');
-      await page.getByLabel('Batch size').fill('10');
+      await page.getByLabel('Batch size').fill('2');
       await page.getByRole('button', { name: 'Start' }).click();
       // loading the data takes seconds on a loaded machine (poll's default: 1 s)
       await expect
         .poll(() => status.getAttribute('data-state'), { timeout: 30_000 })
         .toBe('running');
+      const running = Date.now();
       await page.getByRole('button', { name: 'Pause' }).click();
       await expect
         .poll(() => status.textContent(), { timeout: 10_000 })
@@ -157,13 +168,19 @@ describe('studio --static', () => {
       await expect.poll(() => status.textContent()).toBe(`paused at step ${at + 1}`);
       await page.getByLabel('Learning rate').fill('0.125');
       await page.getByRole('button', { name: 'Apply learning rate' }).click();
+      expect(await status.textContent()).toBe('learning rate 0.125 from the next step on');
+      await page.waitForTimeout(1500); // paused: not the epoch's training time
       await page.getByRole('button', { name: 'Resume' }).click();
-      // the epochs after the change train at the new rate (the table's learning-rate column)
-      await expect
-        .poll(() => page.locator('#epochs-table tbody tr td:nth-child(5)').allTextContents(), {
-          timeout: 30_000,
-        })
-        .toContain('0.125');
+      // the epoch the rate changed in shows both rates, its first step's and its last's; its
+      // time is at most from "running" to its row, less the 1.5 s or more it was paused
+      const rates = page.locator('#epochs-table tbody tr td:nth-child(5)');
+      await expect.poll(() => rates.count(), { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
+      const firstRow = Date.now();
+      expect(await rates.first().textContent()).toMatch(/^[\d.e-]+ → 0\.125$/);
+      const seconds = Number(
+        await page.locator('#epochs-table tbody tr:first-child td:nth-child(6)').textContent(),
+      );
+      expect(seconds).toBeLessThan((firstRow - running - 1500) / 1000);
       await expect.poll(() => page.getByRole('button', { name: 'Pause' }).isEnabled()).toBe(true);
       await page.getByRole('button', { name: 'Stop' }).click();
       await expect.poll(() => status.getAttribute('data-state')).toBe('stopped');

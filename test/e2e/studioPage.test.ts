@@ -111,6 +111,12 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     }
     expect(await form.getByRole('combobox', { name: 'optimizer' }).inputValue()).toBe('adam');
     expect(await form.getByRole('combobox', { name: 'schedule' }).inputValue()).toBe('cosine');
+    // every field's value, placeholder or choice is whole in its box
+    expect(await page.evaluate<string[]>(CUT_FORM_TEXTS)).toEqual([]);
+    // a ticked box's title says what the tick does
+    const shuffle = form.getByRole('checkbox', { name: 'shuffle' });
+    expect(await shuffle.isChecked()).toBe(true);
+    expect(await shuffle.getAttribute('title')).toMatch(/^shuffle the training set before each/);
 
     const decay = form.getByRole('textbox', { name: 'weight decay' });
     await decay.fill('-1');
@@ -193,6 +199,9 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);
     expect(box.width).toBeGreaterThan(200);
+    // every field's value, placeholder or choice is whole in its box
+    await page.getByText('More options').click();
+    expect(await page.evaluate<string[]>(CUT_FORM_TEXTS)).toEqual([]);
     for (const chart of await page.locator('.chart canvas').all()) {
       const chartBox = (await chart.boundingBox())!;
       expect(chartBox.width).toBeGreaterThan(250);
@@ -210,6 +219,12 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
         'getComputedStyle(document.body).backgroundColor',
       );
       expect(background).toBe(colorScheme === 'dark' ? 'rgb(22, 22, 22)' : 'rgb(255, 255, 255)');
+      // the confusion matrix's cells too, its diagonal the most tinted
+      const diagonal = page.locator('table.confusion tr:nth-child(2) td').first();
+      await diagonal.waitFor();
+      expect(await diagonal.evaluate((cell) => cell.style.background)).toMatch(
+        /rgba\(31, 119, 180/,
+      );
       const low = await page.evaluate<string[]>(LOW_CONTRAST_TEXTS);
       expect(low).toEqual([]);
       await page.context().close();
@@ -262,6 +277,30 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
 });
 
 /**
+ * The start form's fields whose text (value, else placeholder; a select's choice) is wider than
+ * the room its box gives it (a select's arrow takes about 24 px). Page code, as a string.
+ */
+const CUT_FORM_TEXTS = `(() => {
+  const context = document.createElement('canvas').getContext('2d');
+  const cut = [];
+  for (const field of document.querySelectorAll('#start-form input, #start-form select')) {
+    if (field.type === 'checkbox') continue;
+    const text =
+      field.tagName === 'SELECT' ? field.selectedOptions[0].text : field.value || field.placeholder;
+    const style = getComputedStyle(field);
+    context.font = style.font;
+    const room =
+      field.clientWidth -
+      parseFloat(style.paddingLeft) -
+      parseFloat(style.paddingRight) -
+      (field.tagName === 'SELECT' ? 24 : 0);
+    const width = context.measureText(text).width;
+    if (width > room) cut.push(field.name + ': ' + text + ' (' + Math.round(width) + ' > ' + room + ')');
+  }
+  return cut;
+})()`;
+
+/**
  * The page's texts whose colour on their background has a contrast under 4.5:1 (WCAG's relative
  * luminance), with the colours. Page code, as a string: the tests are typed without the DOM.
  */
@@ -277,20 +316,30 @@ const LOW_CONTRAST_TEXTS = `(() => {
     });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
-  // the first background out from the element that is not (mostly) transparent
+  // the backgrounds from the element out to the first opaque one, translucent ones (a confusion
+  // cell's tint) laid over it as the browser paints them
   const backgroundOf = (element) => {
+    const layers = [];
+    let under = [255, 255, 255];
     for (let node = element; node; node = node.parentElement) {
-      const { rgb, a } = parse(getComputedStyle(node).backgroundColor);
-      if (a > 0.5) return rgb;
+      const layer = parse(getComputedStyle(node).backgroundColor);
+      if (layer.a >= 1) {
+        under = layer.rgb;
+        break;
+      }
+      if (layer.a > 0) layers.push(layer);
     }
-    return [255, 255, 255];
+    return layers.reduceRight(
+      (below, { rgb, a }) => below.map((c, i) => a * rgb[i] + (1 - a) * c),
+      under,
+    );
   };
   const low = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.textContent.trim();
     const element = node.parentElement;
-    if (!text || element.closest('.visually-hidden, script, style, table.confusion')) continue;
+    if (!text || element.closest('.visually-hidden, script, style')) continue;
     const style = getComputedStyle(element);
     const box = element.getBoundingClientRect();
     if (style.visibility === 'hidden' || box.width === 0 || box.height === 0) continue;
