@@ -40,10 +40,11 @@ function rgbOf(colour: string): [number, number, number] {
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [255, 255, 255];
 }
 
-const NEGATIVE: [number, number, number] = [33, 102, 172];
-const POSITIVE: [number, number, number] = [178, 24, 43];
+// blue for positive, red for negative, as the run's weights.png (report/weights.ts)
+const POSITIVE: [number, number, number] = [33, 102, 172];
+const NEGATIVE: [number, number, number] = [178, 24, 43];
 
-/** The diverging map: −1 blue, 0 the background, +1 red. */
+/** The diverging map: −1 red, 0 the background, +1 blue. */
 function diverging(t: number, zero: [number, number, number]): [number, number, number] {
   const end = t < 0 ? NEGATIVE : POSITIVE;
   const a = Math.min(1, Math.abs(t));
@@ -110,7 +111,7 @@ export function colourKey(
     element('span', {}, `−${short(largest)}`),
     bar,
     element('span', {}, `+${short(largest)}`),
-    element('span', { class: 'hint' }, ` ${what}: blue negative, red positive, one scale for all`),
+    element('span', { class: 'hint' }, ` ${what}: red negative, blue positive, one scale for all`),
   );
 }
 

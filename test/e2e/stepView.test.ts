@@ -272,15 +272,27 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     );
     expect(page390).toBeLessThanOrEqual(0);
     await view.screenshot({ path: join(root, 'stepview-390.png') });
-    // dW's zero is the background: light, then dark once the page turns dark (drawn again)
-    const corner = () =>
-      view.getByRole('img', { name: 'dW of class 1' }).evaluate((node) => {
+    // a tile's pixels as [r, g, b, a, …]
+    const pixelsOf = (name: string) =>
+      view.getByRole('img', { name }).evaluate((node) => {
         // (the test's types know no DOM: the canvas's 2-D context, as far as it is used)
         type Picture = { data: ArrayLike<number> };
         type Context = { getImageData(x: number, y: number, w: number, h: number): Picture };
         const canvas = node as unknown as { getContext(kind: '2d'): Context };
-        return Array.from(canvas.getContext('2d').getImageData(0, 0, 1, 1).data);
+        return Array.from(canvas.getContext('2d').getImageData(0, 0, 28, 28).data);
       });
+    // blue positive, red negative, as weights.png: the target's dW = x (p − 1) is red where the
+    // digit's ink is, another class's x p blue
+    const hue = async (name: string) => {
+      const data = await pixelsOf(name);
+      let redOverBlue = 0;
+      for (let i = 0; i < data.length; i += 4) redOverBlue += data[i] - data[i + 2];
+      return redOverBlue > 0 ? 'red' : 'blue';
+    };
+    expect(await hue('dW of class 0')).toBe('red');
+    expect(await hue('dW of class 1')).toBe('blue');
+    // dW's zero (the corner, no ink) is the background
+    const corner = async () => (await pixelsOf('dW of class 1')).slice(0, 4);
     expect((await corner())[0]).toBeGreaterThan(200);
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 1400, height: 1000 });
