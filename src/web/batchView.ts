@@ -9,7 +9,6 @@
 import type { SteppedBatch, SteppedParameter } from '../studio/api.js';
 import { element } from './dom.js';
 import {
-  backgroundOf,
   classTiles,
   colourKey,
   digitCanvas,
@@ -104,12 +103,7 @@ class BatchInsideView {
   /** What the view draws into (its container holds it while shown). */
   private readonly root = element('div');
 
-  constructor(private readonly container: HTMLElement) {
-    // the images' zero is the background: draw them again when light or dark mode changes
-    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-      if (this.record && this.root.isConnected && !this.container.hidden) this.render();
-    });
-  }
+  constructor(private readonly container: HTMLElement) {}
 
   /** Hidden when the source shown is not named as `source` (another run is shown). */
   keepFor(source: BatchSource | undefined): void {
@@ -262,16 +256,15 @@ class BatchInsideView {
         ),
       ];
     }
-    const zero = backgroundOf(this.container);
     const gradientLargest = largestOf(weights.gradient!);
     const updateLargest = largestOf(weights.update!);
     return [
       element('h4', {}, 'dW, the batch’s mean gradient of the loss, one image per class'),
-      classTiles(weights.gradient!, s.classes, gradientLargest, zero, (k) => `dW of class ${k}`),
-      colourKey(gradientLargest, zero, 'dW'),
+      classTiles(weights.gradient!, s.classes, gradientLargest, (k) => `dW of class ${k}`),
+      colourKey(gradientLargest, 'dW'),
       element('h4', {}, 'ΔW = W after − W before, the update applied, one image per class'),
-      classTiles(weights.update!, s.classes, updateLargest, zero, (k) => `update of class ${k}`),
-      colourKey(updateLargest, zero, 'ΔW'),
+      classTiles(weights.update!, s.classes, updateLargest, (k) => `update of class ${k}`),
+      colourKey(updateLargest, 'ΔW'),
     ];
   }
 

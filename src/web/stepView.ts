@@ -11,7 +11,6 @@ import 'katex/dist/katex.min.css';
 import './stepView.css';
 import { api, element } from './dom.js';
 import {
-  backgroundOf,
   classTiles,
   colourKey,
   digitCanvas,
@@ -100,7 +99,6 @@ class StepView {
   private source: ExplanationSource | null = null;
   private sample: Sample = { index: 0 };
   private record: ExplainJson | null = null;
-  private lastStep: StepAnswer | null = null;
   private readonly index: HTMLInputElement;
   private readonly drawingLabel: HTMLInputElement;
   private readonly status: HTMLElement;
@@ -121,12 +119,6 @@ class StepView {
     this.body = element('div', { class: 'step-body' });
     this.stepResult = element('div', { class: 'step-result' });
     this.stepButton = element('button', { type: 'button' }, 'Step');
-    // the images' zero is the background: draw them again when light or dark mode changes
-    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-      if (this.container.hidden) return;
-      if (this.record) this.render(this.record);
-      if (this.lastStep && this.stepResult.childElementCount) this.renderStep(this.lastStep);
-    });
   }
 
   open(source: ExplanationSource): void {
@@ -244,7 +236,6 @@ class StepView {
 
   private render(e: ExplainJson): void {
     const label = e.label;
-    const zero = backgroundOf(this.container);
     const input = element(
       'figure',
       { class: 'step-figure' },
@@ -301,8 +292,8 @@ class StepView {
       const largest = largestOf(dW);
       parts.push(
         element('h3', {}, `dW = xᵀ ∂L/∂z for ${LOSS_NAMES[e.loss]}, one image per class`),
-        classTiles(dW, e.classes, largest, zero, (name) => `dW of class ${name}`),
-        colourKey(largest, zero, 'dW'),
+        classTiles(dW, e.classes, largest, (name) => `dW of class ${name}`),
+        colourKey(largest, 'dW'),
       );
     } else {
       parts.push(
@@ -382,7 +373,6 @@ class StepView {
   }
 
   private renderStep(s: StepAnswer): void {
-    this.lastStep = s;
     const classes = this.record!.classes;
     const y = s.label;
     const rows = classes.map((name, k) => [
@@ -403,16 +393,15 @@ class StepView {
       table('p before and after the step', ['class', 'p before', '', 'p after', ''], rows),
     ];
     if (s.weightsBefore && s.weightsAfter && s.shape) {
-      const zero = backgroundOf(this.container);
       const largest = largestOf(s.weightsBefore, s.weightsAfter);
       const tiles = (matrix: number[], when: string) =>
-        classTiles(matrix, classes, largest, zero, (name) => `weights of class ${name} ${when}`);
+        classTiles(matrix, classes, largest, (name) => `weights of class ${name} ${when}`);
       parts.push(
         element('h3', {}, 'Weights W before the step'),
         tiles(s.weightsBefore, 'before'),
         element('h3', {}, 'Weights W after the step'),
         tiles(s.weightsAfter, 'after'),
-        colourKey(largest, zero, 'W'),
+        colourKey(largest, 'W'),
       );
     } else {
       parts.push(

@@ -168,7 +168,7 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
       .toMatch(new RegExp(`^Step ${at + 2} laid open`));
     expect((await insides(page)).map((inside) => inside.step)).toEqual([at + 1, at + 2]);
 
-    // at 390 px the view fits and the page does not scroll sideways; dark mode draws again
+    // at 390 px the view fits and the page does not scroll sideways; dark mode
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(200);
     expect(await view.evaluate((node) => node.getBoundingClientRect().right)).toBeLessThanOrEqual(

@@ -189,7 +189,7 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     expect(difference).toBeLessThan(2 ** -20);
     await page.screenshot({ path: join(root, 'static-step-after-1400.png'), fullPage: true });
 
-    // at 390 px the view fits and the page does not scroll sideways; dark mode draws again
+    // at 390 px the view fits and the page does not scroll sideways; dark mode
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(200);
     expect(await view.evaluate((node) => node.getBoundingClientRect().right)).toBeLessThanOrEqual(
