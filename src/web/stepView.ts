@@ -98,9 +98,12 @@ export type Sample = { index: number } | { pixels: number[]; label: number };
 class StepView {
   private source: ExplanationSource | null = null;
   private sample: Sample = { index: 0 };
+  /** Where the sample's target is from, when the status should say: "the model’s prediction". */
+  private targetFrom = '';
   private record: ExplainJson | null = null;
   private readonly index: HTMLInputElement;
-  private readonly drawingLabel: HTMLInputElement;
+  /** The drawing's class: "" (the default) for the model's prediction of it, else a class. */
+  private readonly drawingLabel: HTMLSelectElement;
   private readonly status: HTMLElement;
   private readonly body: HTMLElement;
   private readonly stepResult: HTMLElement;
@@ -108,13 +111,8 @@ class StepView {
 
   constructor(private readonly container: HTMLElement) {
     this.index = element('input', { type: 'number', min: '0', value: '0', id: 'step-index' });
-    this.drawingLabel = element('input', {
-      type: 'number',
-      min: '0',
-      max: '9',
-      value: '0',
-      id: 'step-drawing-label',
-    });
+    this.drawingLabel = element('select', { id: 'step-drawing-label' });
+    this.classOptions(Array.from({ length: 10 }, (_, k) => String(k)));
     this.status = element('p', { class: 'step-status', role: 'status', 'aria-live': 'polite' });
     this.body = element('div', { class: 'step-body' });
     this.stepResult = element('div', { class: 'step-result' });
@@ -133,7 +131,7 @@ class StepView {
     next.addEventListener('click', () => this.moveIndex(1));
     show.addEventListener('click', () => this.showIndex());
     this.index.addEventListener('change', () => this.showIndex());
-    drawing.addEventListener('click', () => this.useDrawing());
+    drawing.addEventListener('click', () => void this.useDrawing());
     reset.addEventListener('click', () => void this.load(true));
     this.stepButton.onclick = () => void this.step();
     close.addEventListener('click', () => {
@@ -174,6 +172,16 @@ class StepView {
     this.container.scrollIntoView({ block: 'start' });
   }
 
+  /** The drawing's class choices: the model's prediction first (the default), then `classes`. */
+  private classOptions(classes: string[]): void {
+    const kept = this.drawingLabel.value;
+    this.drawingLabel.replaceChildren(
+      element('option', { value: '' }, 'the model’s prediction'),
+      ...classes.map((name, k) => element('option', { value: String(k) }, name)),
+    );
+    this.drawingLabel.value = Number(kept) < classes.length ? kept : '';
+  }
+
   private moveIndex(delta: number): void {
     this.index.value = String(Math.max(0, (Number(this.index.value) || 0) + delta));
     this.showIndex();
@@ -186,12 +194,13 @@ class StepView {
       return;
     }
     this.sample = { index };
+    this.targetFrom = '';
     this.stepResult.replaceChildren();
     void this.load(false);
   }
 
   /** The drawing as the model sees it: the studio's prepared 28×28 canvas. */
-  private useDrawing(): void {
+  private async useDrawing(): Promise<void> {
     const prepared = document.getElementById('prepared') as HTMLCanvasElement | null;
     const data = prepared?.getContext('2d')?.getImageData(0, 0, SIDE, SIDE).data;
     const pixels = data ? Array.from({ length: SIDE * SIDE }, (_, i) => data[4 * i]) : [];
@@ -199,14 +208,20 @@ class StepView {
       this.status.textContent = 'Draw a digit first (in “Draw a digit”).';
       return;
     }
-    const label = Number(this.drawingLabel.value);
-    if (!Number.isInteger(label) || label < 0 || label > 9) {
-      this.status.textContent = 'Class of my drawing: give a class from 0 to 9.';
-      return;
-    }
-    this.sample = { pixels, label };
     this.stepResult.replaceChildren();
-    void this.load(false);
+    const chosen = this.drawingLabel.value;
+    if (chosen !== '') {
+      [this.sample, this.targetFrom] = [{ pixels, label: Number(chosen) }, ''];
+      return this.load(false);
+    }
+    // the model's prediction: p does not depend on the target, so any target's answer gives it
+    this.status.textContent = 'Working it out…';
+    const asked = await this.ask((source) => source.explain({ pixels, label: 0, reset: false }));
+    if (!asked) return;
+    const p = asked.probabilities;
+    this.sample = { pixels, label: p.indexOf(Math.max(...p)) };
+    this.targetFrom = 'the model’s prediction';
+    await this.load(false);
   }
 
   /** The source's answer, or null with its error in the status line. */
@@ -225,10 +240,12 @@ class StepView {
     if (!record) return;
     if (reset) this.stepResult.replaceChildren();
     this.record = record;
+    this.classOptions(record.classes);
     const rate = `lr ${short(record.learningRate)} (${record.learningRateSource})`;
     const steps = record.stepsTaken === 1 ? '1 step' : `${record.stepsTaken} steps`;
     this.status.textContent =
-      `${record.sample.description}, target class ${record.classes[record.label]}; ` +
+      `${record.sample.description}, target class ${record.classes[record.label]}` +
+      `${this.targetFrom ? ` (${this.targetFrom})` : ''}; ` +
       `Step uses ${LOSS_NAMES[record.loss]}, the run’s loss, at ${rate}; ` +
       `the view’s copy has taken ${steps}.`;
     this.render(record);

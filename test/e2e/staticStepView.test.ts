@@ -214,9 +214,25 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     await page.mouse.down();
     for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
     await page.mouse.up();
-    await view.getByRole('spinbutton', { name: 'Class of my drawing' }).fill('1');
+    // by default its class is the model's prediction (the row with the largest p), not 0
+    const drawingClass = view.getByRole('combobox', { name: 'Class of my drawing' });
+    expect(await drawingClass.inputValue()).toBe('');
     await view.getByRole('button', { name: 'Use my drawing' }).click();
-    await expect.poll(() => viewStatus.textContent()).toMatch(/^your drawing, target class 1;/);
+    await expect
+      .poll(() => viewStatus.textContent())
+      .toMatch(/^your drawing, target class \d \(the model’s prediction\);/);
+    const predicted = /target class (\d)/.exec((await viewStatus.textContent())!)![1];
+    const p = await outputs
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => Number(row.children[3].textContent)));
+    expect(String(p.indexOf(Math.max(...p)))).toBe(predicted);
+    // or the class the reader names
+    const named = predicted === '1' ? '7' : '1';
+    await drawingClass.selectOption(named);
+    await view.getByRole('button', { name: 'Use my drawing' }).click();
+    await expect
+      .poll(() => viewStatus.textContent())
+      .toMatch(new RegExp(`^your drawing, target class ${named};`));
     expect(errors).toEqual([]);
     expect(outside).toEqual([]);
     console.log(`static step view screenshots in ${root}`);
