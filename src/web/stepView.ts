@@ -439,12 +439,20 @@ class StepView {
   }
 }
 
+/**
+ * This page's view id, made once: the server holds a copy of each run's model per view, so what
+ * another page steps is not this one's.
+ */
+const VIEW = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
+  b.toString(16).padStart(2, '0'),
+).join('');
+
 /** The studio's server as the source: the run's endpoints, its errors as their one line. */
 export function serverSource(run: string): ExplanationSource {
-  const post = async <T>(path: string, body: unknown): Promise<T> => {
+  const post = async <T>(path: string, body: object): Promise<T> => {
     const { status, json } = await api<T & { error?: string }>(
       `/api/runs/${encodeURIComponent(run)}/${path}`,
-      body,
+      { ...body, view: VIEW },
     );
     if (status !== 200) throw new Error(json.error ?? `the studio answered ${status}`);
     return json;

@@ -99,6 +99,11 @@ describe('step view endpoints', () => {
         '"label" must be a class from 0 to 9',
       ],
       ['[3]', 'the body must be a JSON object: {"index"} or {"pixels", "label"}'],
+      ['{"index": 3, "view": "a b"}', '"view" must be 1 to 40 letters, digits or hyphens'],
+      [
+        JSON.stringify({ index: 3, view: 'a'.repeat(41) }),
+        '"view" must be 1 to 40 letters, digits or hyphens',
+      ],
       ['{"index": 3', 'the body is not valid JSON'],
     ];
     for (const [body, error] of cases) {
@@ -167,6 +172,12 @@ describe('step view endpoints', () => {
     };
     expect(again.stepsTaken).toBe(1);
     expect(again.probabilities).toEqual(step.probabilitiesAfter);
+    // another view has its own copy, the run's model as it is
+    const other = JSON.parse(
+      (await post('/api/runs/softmax/explain', '{"index": 3, "view": "other-page-1"}')).text,
+    ) as { probabilities: number[]; stepsTaken: number };
+    expect(other.stepsTaken).toBe(0);
+    expect(other.probabilities).toEqual(record.probabilities);
     expect(readFileSync(file).equals(saved)).toBe(true);
   });
 
@@ -200,8 +211,7 @@ describe('step view endpoints', () => {
 
 describe.skipIf(!haveChromium)('step view in Chromium', () => {
   it('test image 3: its label’s bar, the formulas with numbers, Step raises p of the label', async () => {
-    // a fresh copy: the endpoint test above stepped it
-    await post('/api/runs/softmax/explain', '{"index": 0, "reset": true}');
+    // the endpoint tests above stepped their copies: the page has a copy of its own
     const { page, errors } = await pageWithErrors(browser!);
     const origin = `http://127.0.0.1:${port}`;
     const outside: string[] = [];
@@ -257,6 +267,16 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
       .poll(() => view.getByRole('img', { name: 'weights of class 0 after' }).count())
       .toBe(1);
     await expect.poll(() => status.textContent()).toMatch(/the view’s copy has taken 1 step\./);
+    // a fresh page starts from the run's model: its view's copy has taken no step
+    const fresh = await pageWithErrors(browser!);
+    await fresh.page.goto(`${origin}/`);
+    await fresh.page.getByRole('checkbox', { name: /softmax/ }).check();
+    await fresh.page.getByRole('button', { name: 'Lay open one training step' }).click();
+    await expect
+      .poll(() => fresh.page.locator('#step-view').getByRole('status').textContent())
+      .toMatch(/^test image 0, .*the view’s copy has taken 0 steps\.$/);
+    expect(fresh.errors).toEqual([]);
+    await fresh.page.close();
     await page.screenshot({ path: join(root, 'stepview-step-1400.png'), fullPage: true });
     // at 390 px the view fits its column and the page does not scroll sideways
     await page.setViewportSize({ width: 390, height: 900 });
