@@ -305,7 +305,8 @@ describe('explain --json against a float64 computation from model.json', () => {
     expect(json.pixels).toEqual(pixels);
     expect(json.learningRate).toEqual({
       value: 0.5,
-      source: "the model's training rate; it trained with sgd",
+      source:
+        "the run's base rate, its --lr; it trained with sgd; a rate set by hand while it ran is not applied here",
     });
     expect(json.sample.label).toBe(test.labels[index]);
     expect(json.jacobian).toHaveLength(10);

@@ -10,18 +10,17 @@
 //     view (requests without one share one copy)
 //     → the Explanation of the sample on the copy as it stands (float32 tensors as numbers)
 //   step: the same sample → the copy moved by the step explain reported for it (the run's
-//     loss, the learning rate explain used): p and the loss before and after, and for softmax
+//     loss, the learning rate explain used: the run's base rate): p and the loss before and after, and for softmax
 //     regression the weights (inputs × classes, row-major) before and after.
 
 import { join } from 'node:path';
+import { recordedStepRate } from '../check/explain.js';
 import { StepCopy } from '../check/stepCopy.js';
 import { readModelFile } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
 import type { Models } from './models.js';
 
-/** The learning rate when the model records none: `explain`'s default (plain SGD's 0.5). */
-const DEFAULT_STEP_RATE = 0.5;
 /**
  * Copies held at once, over every run and view (each on an engine whose memory is never freed);
  * the oldest goes first.
@@ -117,17 +116,12 @@ export class StepViews {
       return held.copy;
     }
     const model = await readModelFile(join(folder, 'model.json'), createEngine(this.engine));
-    const rate = model.training.learningRate;
-    const recorded = typeof rate === 'number' && rate > 0 && Number.isFinite(rate);
-    const optimizer =
-      typeof model.training.optimizer === 'string' ? model.training.optimizer : 'unknown';
+    const { rate, source } = recordedStepRate(model.training);
     const lossName = model.training.loss ?? config.loss;
     const copy = new StepCopy(
       model.network,
-      recorded ? rate : DEFAULT_STEP_RATE,
-      recorded
-        ? `the model's training rate; it trained with ${optimizer}`
-        : 'the default: the model records no training rate',
+      rate,
+      source,
       lossName === 'mse' ? 'mse' : 'cross-entropy',
     );
     this.copies.set(key, { version, copy });
