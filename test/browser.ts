@@ -1,7 +1,7 @@
 // Headless Chromium (Debian's package) through playwright-core, for the pages we write and serve.
 
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -53,5 +53,21 @@ export function chartsOf(page: Page) {
         return count;
       })(),
     })),
+  );
+}
+
+/**
+ * The typeset formulas (.step-formula, src/web/stepPieces.ts) in `scope` whose lines reach past
+ * their box, as "label: N px" (none when every one fits).
+ */
+export function formulasTooWide(scope: Locator): Promise<string[]> {
+  return scope.locator('.step-formula').evaluateAll((formulas) =>
+    formulas.flatMap((formula) => {
+      const box = formula.getBoundingClientRect();
+      const lines = Array.from(formula.querySelectorAll('.katex-html .base'));
+      const right = Math.max(...lines.map((line) => line.getBoundingClientRect().right));
+      const over = Math.round(right - box.right);
+      return over > 0 ? [`${formula.getAttribute('aria-label')}: ${over} px`] : [];
+    }),
   );
 }

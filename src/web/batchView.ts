@@ -62,8 +62,9 @@ export function serverBatches(run: string): BatchSource {
 const OPTIMIZER_NAMES = { sgd: 'SGD', momentum: 'momentum', adam: 'Adam' } as const;
 
 /**
- * The optimiser's rule in TeX, one formula a line, its constants substituted: the parameter is W for
- * softmax regression, each parameter otherwise; g its gradient with weight decay.
+ * The optimiser's rule in TeX, lines aligned at their `&`, its constants substituted: the
+ * parameter is W for softmax regression, each parameter otherwise; g its gradient with weight
+ * decay.
  */
 function rule(s: SteppedBatch, symbol: string): string[] {
   const o = s.optimizer;
@@ -73,14 +74,16 @@ function rule(s: SteppedBatch, symbol: string): string[] {
       return [`${symbol} \\leftarrow ${symbol} - \\eta\\, g, \\qquad ${eta}`];
     case 'momentum':
       return [
-        `v \\leftarrow \\mu v + g, \\quad ${symbol} \\leftarrow ${symbol} - \\eta\\, v`,
-        `\\mu = ${tex(o.momentum)},\\; ${eta}`,
+        `v &\\leftarrow \\mu v + g, \\quad ${symbol} \\leftarrow ${symbol} - \\eta\\, v`,
+        `\\mu &= ${tex(o.momentum)},\\; ${eta}`,
       ];
     case 'adam':
       return [
-        `m \\leftarrow \\beta_1 m + (1 - \\beta_1) g, \\quad v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2`,
-        `${symbol} \\leftarrow ${symbol} - \\eta \\frac{m / (1 - \\beta_1^{t})}{\\sqrt{v / (1 - \\beta_2^{t})} + \\epsilon}`,
-        `\\beta_1 = ${tex(o.beta1)},\\; \\beta_2 = ${tex(o.beta2)},\\; \\epsilon = ${tex(o.epsilon)},\\; t = ${o.t},\\; ${eta}`,
+        `m &\\leftarrow \\beta_1 m + (1 - \\beta_1) g`,
+        `v &\\leftarrow \\beta_2 v + (1 - \\beta_2) g^2`,
+        `${symbol} &\\leftarrow ${symbol} - \\eta \\frac{m / (1 - \\beta_1^{t})}{\\sqrt{v / (1 - \\beta_2^{t})} + \\epsilon}`,
+        `\\beta_1 &= ${tex(o.beta1)},\\; \\beta_2 = ${tex(o.beta2)},\\; t = ${o.t}`,
+        `\\epsilon &= ${tex(o.epsilon)},\\; ${eta}`,
       ];
   }
 }
@@ -274,15 +277,18 @@ class BatchInsideView {
     const o = s.optimizer;
     const dz =
       s.loss === 'cross-entropy'
-        ? '\\frac{\\partial L_n}{\\partial z_n} = p_n - y_n'
-        : '\\frac{\\partial L_n}{\\partial z_n} = J_n^\\top dp_n';
+        ? '\\frac{\\partial L_n}{\\partial z_n} &= p_n - y_n'
+        : '\\frac{\\partial L_n}{\\partial z_n} &= J_n^\\top dp_n';
     const weights = s.parameters.find((p) => p.name === 'weights' && p.update);
     const symbol = weights ? 'W' : '\\theta';
     const parts: HTMLElement[] = [
       formula(
-        weights
-          ? `dW = \\frac{1}{B} \\sum_{n=1}^{B} x_n^\\top \\frac{\\partial L_n}{\\partial z_n}, \\quad ${dz}, \\quad B = ${B}`
-          : `d\\theta = \\frac{1}{B} \\sum_{n=1}^{B} \\frac{\\partial L_n}{\\partial \\theta}, \\quad ${dz}, \\quad B = ${B}`,
+        [
+          weights
+            ? `dW &= \\frac{1}{B} \\sum_{n=1}^{B} x_n^\\top \\frac{\\partial L_n}{\\partial z_n}, \\quad B = ${B}`
+            : `d\\theta &= \\frac{1}{B} \\sum_{n=1}^{B} \\frac{\\partial L_n}{\\partial \\theta}, \\quad B = ${B}`,
+          dz,
+        ],
         'the batch’s mean gradient',
       ),
       formula(
@@ -291,7 +297,7 @@ class BatchInsideView {
           : `g = d${symbol} \\quad (\\text{no weight decay})`,
         'the gradient the optimiser takes',
       ),
-      ...rule(s, symbol).map((line) => formula(line, `the ${OPTIMIZER_NAMES[o.name]} update`)),
+      formula(rule(s, symbol), `the ${OPTIMIZER_NAMES[o.name]} update`),
     ];
     if (weights) {
       const at = largestMove(weights);
@@ -310,7 +316,10 @@ class BatchInsideView {
         ),
         formula(`dW${entry} = ${tex(g)}`, 'its gradient'),
         formula(
-          `\\Delta W${entry} = ${tex(weights.after![at])} - ${operand(weights.before![at])} = ${tex(delta)}`,
+          [
+            `\\Delta W${entry} &= ${tex(weights.after![at])} - ${operand(weights.before![at])}`,
+            `&= ${tex(delta)}`,
+          ],
           'its update, after minus before',
         ),
       );
@@ -318,7 +327,7 @@ class BatchInsideView {
         const lr = s.learningRate;
         parts.push(
           formula(
-            `-\\eta\\, dW${entry} = -${tex(lr)} \\times ${operand(g)} = ${tex(-lr * g)}`,
+            [`-\\eta\\, dW${entry} &= -${tex(lr)} \\times ${operand(g)}`, `&= ${tex(-lr * g)}`],
             'SGD’s update of it',
           ),
         );
@@ -326,7 +335,10 @@ class BatchInsideView {
     }
     parts.push(
       formula(
-        `L = \\frac{1}{B} \\sum_{n=1}^{B} L_n: \\quad ${tex(s.lossBefore)} \\xrightarrow{\\text{step ${s.step}}} ${tex(s.lossAfter)}`,
+        [
+          `L &= \\frac{1}{B} \\sum_{n=1}^{B} L_n`,
+          `&= ${tex(s.lossBefore)} \\xrightarrow{\\text{step ${s.step}}} ${tex(s.lossAfter)}`,
+        ],
         'the batch’s loss before and after',
       ),
     );

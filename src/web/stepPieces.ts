@@ -28,9 +28,15 @@ export function operand(value: number): string {
   return value < 0 ? `\\left(${tex(value)}\\right)` : tex(value);
 }
 
-export function formula(source: string, label: string): HTMLElement {
+/**
+ * A formula typeset, named `label`; given as lines, one under the other, aligned at each line's
+ * `&` (the symbols first, then the numbers substituted: narrow enough for a phone).
+ */
+export function formula(source: string | string[], label: string): HTMLElement {
   const node = element('div', { class: 'step-formula', role: 'math', 'aria-label': label });
-  katex.render(source, node, { throwOnError: false, displayMode: true, output: 'htmlAndMathml' });
+  const text =
+    typeof source === 'string' ? source : `\\begin{aligned}${source.join(' \\\\ ')}\\end{aligned}`;
+  katex.render(text, node, { throwOnError: false, displayMode: true, output: 'htmlAndMathml' });
   return node;
 }
 

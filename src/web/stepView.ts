@@ -338,7 +338,6 @@ class StepView {
     const C = e.classes.length;
     const dp = e.squaredError.dprobabilities;
     const dot = e.squaredError.dot;
-    const lr = e.learningRate;
     const sumExp = z.reduce((s, v) => s + Math.exp(v - Math.max(...z)), 0);
     const step = e.steps[e.loss];
     const dz = step.dlogits[y];
@@ -346,34 +345,83 @@ class StepView {
       'div',
       { class: 'step-formulas', 'data-testid': 'step-formulas' },
       formula(
-        `p_{${y}} = \\frac{e^{z_{${y}} - \\max z}}{\\sum_j e^{z_j - \\max z}} = \\frac{e^{${tex(z[y])} - ${operand(Math.max(...z))}}}{${tex(sumExp)}} = ${tex(p[y])}`,
+        [
+          `p_{${y}} &= \\frac{e^{z_{${y}} - \\max z}}{\\sum_j e^{z_j - \\max z}}`,
+          `&= \\frac{e^{${tex(z[y])} - ${operand(Math.max(...z))}}}{${tex(sumExp)}} = ${tex(p[y])}`,
+        ],
         'softmax',
       ),
       formula(
-        `L_{CE} = -\\ln p_{${y}} = -\\ln ${tex(p[y])} = ${tex(e.crossEntropy.loss)}`,
+        [`L_{CE} &= -\\ln p_{${y}} = -\\ln ${tex(p[y])}`, `&= ${tex(e.crossEntropy.loss)}`],
         'cross-entropy',
       ),
       formula(
-        `\\frac{\\partial L_{CE}}{\\partial z_{${y}}} = p_{${y}} - y_{${y}} = ${tex(p[y])} - 1 = ${tex(e.crossEntropy.dlogits[y])}`,
+        [
+          `\\frac{\\partial L_{CE}}{\\partial z_{${y}}} &= p_{${y}} - y_{${y}}`,
+          `&= ${tex(p[y])} - 1 = ${tex(e.crossEntropy.dlogits[y])}`,
+        ],
         'cross-entropy gradient',
       ),
       formula(
-        `L_{SE} = \\frac{1}{${C}} \\sum_i (p_i - y_i)^2 = ${tex(e.squaredError.loss)}`,
+        [`L_{SE} &= \\frac{1}{${C}} \\sum_i (p_i - y_i)^2`, `&= ${tex(e.squaredError.loss)}`],
         'squared error',
       ),
       formula(
-        `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} = p_{${y}} \\Big( \\underbrace{\\tfrac{2}{${C}}(p_{${y}} - y_{${y}})}_{dp_{${y}} = ${tex(dp[y])}} - \\underbrace{\\textstyle\\sum_j dp_j\\, p_j}_{${tex(dot)}} \\Big) = ${tex(p[y])} \\times \\left(${tex(dp[y])} - ${operand(dot)}\\right) = ${tex(e.squaredError.dlogits[y])}`,
+        [
+          `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} &= p_{${y}} \\Big( dp_{${y}} - \\textstyle\\sum_j dp_j\\, p_j \\Big)`,
+          `dp_{${y}} &= \\tfrac{2}{${C}}(p_{${y}} - y_{${y}}) = ${tex(dp[y])}`,
+          `\\textstyle\\sum_j dp_j\\, p_j &= ${tex(dot)}`,
+          `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} &= ${tex(p[y])} \\times \\left(${tex(dp[y])} - ${operand(dot)}\\right)`,
+          `&= ${tex(e.squaredError.dlogits[y])}`,
+        ],
         'squared error gradient through the softmax Jacobian',
       ),
-      formula(
-        `dW_{i,${y}} = x_i \\, \\frac{\\partial L}{\\partial z_{${y}}} = x_i \\times ${operand(dz)}, \\qquad W \\leftarrow W - \\eta\\, dW, \\quad \\eta = ${tex(lr)}`,
-        'weight gradient and SGD step',
-      ),
+      ...this.weightFormulas(e, dz),
       formula(
         `p_{${y}}: ${tex(p[y])} \\xrightarrow{\\text{one step}} ${tex(step.probabilitiesAfter[y])}`,
         'the probability of the target after the step',
       ),
     );
+  }
+
+  /**
+   * The gradient of the weights that give z, and the SGD step: for softmax regression x_i is a
+   * pixel; for deeper models they are the last dense layer's, whose input is h (the layer
+   * before's output), not the image.
+   */
+  private weightFormulas(e: ExplainJson, dz: number): HTMLElement[] {
+    const y = e.label;
+    const eta = `\\eta = ${tex(e.learningRate)}`;
+    const dLdz = `\\frac{\\partial L}{\\partial z_{${y}}}`;
+    if (e.softmaxRegression) {
+      return [
+        formula(
+          [
+            `dW_{i,${y}} &= x_i \\, ${dLdz} = x_i \\times ${operand(dz)}`,
+            `W &\\leftarrow W - \\eta\\, dW, \\quad ${eta}`,
+          ],
+          'weight gradient and SGD step',
+        ),
+      ];
+    }
+    const layer = e.steps[e.loss].parameters
+      .filter((p) => p.type === 'dense' && p.name === 'weights')
+      .pop()!.layer;
+    const W = `W^{(${layer})}`;
+    return [
+      element(
+        'p',
+        { class: 'hint' },
+        `Layer ${layer}’s weights, which give z: their input h is layer ${layer - 1}’s output for this image, not its pixels. Every parameter takes the same step.`,
+      ),
+      formula(
+        [
+          `d${W}_{i,${y}} &= h_i \\, ${dLdz} = h_i \\times ${operand(dz)}`,
+          `\\theta &\\leftarrow \\theta - \\eta\\, d\\theta, \\quad ${eta}`,
+        ],
+        `layer ${layer}’s weight gradient and the SGD step`,
+      ),
+    ];
   }
 
   private async step(): Promise<void> {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Split } from '../../src/data/dataset.js';
 import { STATIC_FILES, type StaticDataInfo } from '../../src/static/protocol.js';
 import type { SteppedBatch } from '../../src/train/records.js';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { formulasTooWide, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { stepFigures } from '../steppedBatch.js';
 import { originOf, staticServer } from './staticServer.js';
@@ -179,6 +179,7 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
         'document.documentElement.scrollWidth - document.documentElement.clientWidth',
       ),
     ).toBeLessThanOrEqual(0);
+    expect(await formulasTooWide(view)).toEqual([]);
     await view.screenshot({ path: join(root, 'static-batch-390.png') });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 1400, height: 1000 });

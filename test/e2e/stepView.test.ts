@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { formulasTooWide, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { startStudio } from './studioProcess.js';
 
@@ -250,8 +250,8 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     const formulas = view.getByTestId('step-formulas');
     await expect.poll(() => formulas.locator('.katex').count()).toBeGreaterThanOrEqual(6);
     const source = await formulas.locator('annotation').first().textContent();
-    expect(source).toMatch(/p_\{0\} = \\frac.*= 0\.\d{3,}/);
-    const pBefore = Number(/= (0\.\d+)$/.exec(source!)![1]);
+    expect(source).toMatch(/p_\{0\} &= \\frac.*= 0\.\d{3,}\\end\{aligned\}$/);
+    const pBefore = Number(/= (0\.\d+)\\end\{aligned\}$/.exec(source!)![1]);
     // the fonts are the studio's own
     await page.evaluate('document.fonts.ready');
     expect(await page.evaluate("document.fonts.check('16px KaTeX_Main')")).toBe(true);
@@ -295,6 +295,8 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     expect(page390).toBeLessThanOrEqual(0);
+    // every formula's lines fit its box: nothing to scroll sideways for
+    expect(await formulasTooWide(view)).toEqual([]);
     await view.screenshot({ path: join(root, 'stepview-390.png') });
     // a tile's pixels as [r, g, b, a, …]
     const pixelsOf = (name: string) =>
@@ -329,4 +331,22 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     expect(outside).toEqual([]);
     console.log(`step view screenshots in ${root}`);
   }, 60_000);
+
+  it('a deeper model: the output layer’s dW is written with its input h, the layer named', async () => {
+    const { page, errors } = await pageWithErrors(browser!);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.getByRole('checkbox', { name: /deep/ }).check();
+    await page.getByRole('button', { name: 'Lay open one training step' }).click();
+    const view = page.locator('#step-view');
+    await view.getByRole('heading', { name: 'One training step, laid open: run deep' }).waitFor();
+    const formula = view.getByRole('math', { name: 'layer 2’s weight gradient and the SGD step' });
+    expect(await formula.locator('annotation').textContent()).toMatch(
+      /^\\begin\{aligned\}dW\^\{\(2\)\}_\{i,\d\} &= h_i /,
+    );
+    expect(await view.getByTestId('step-formulas').textContent()).toContain(
+      'Layer 2’s weights, which give z: their input h is layer 1’s output for this image',
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
