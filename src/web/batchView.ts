@@ -1,10 +1,11 @@
 // The step view of a batch: after Step on a paused run, the step it took laid open (from a
 // BatchSource: the studio's server, GET /api/runs/:id/step, the run's step.json; or the static
 // page's worker; either way src/train/batchInside.ts's record), in the sample view's
-// pictures (stepPieces.ts): the batch's digits, each a button that picks the sample whose p
-// before and after the step is drawn beside its target y; dW, the batch's mean gradient, and
-// ΔW, the update the optimiser applied, as one image per class (softmax regression) or each
-// parameter's norms; the optimiser's rule with this step's numbers; the batch's loss before → after.
+// pictures (stepPieces.ts): the batch's digits (one Tab stop, the arrow keys between them), each
+// a button that picks the sample whose p before and after the step is drawn beside its target y;
+// dW, the batch's mean gradient, and ΔW, the update the optimiser applied, as one image per class
+// (softmax regression) or each parameter's norms; the optimiser's rule with this step's numbers;
+// the batch's loss before → after.
 
 import type { SteppedBatch, SteppedParameter } from '../studio/api.js';
 import { element } from './dom.js';
@@ -171,36 +172,61 @@ class BatchInsideView {
     );
   }
 
-  /** The batch's images (the first 100), each a button that selects it. */
+  /**
+   * The batch's images (the first 100), each a button that selects it: one Tab stop (the selected
+   * image; the others are reached with the arrow keys, Home and End), Enter or Space picks.
+   */
   private digits(): HTMLElement {
     const s = this.record!;
     const side = s.height * s.width;
     const bytes = Uint8Array.from(atob(s.pixels), (c) => c.charCodeAt(0));
-    return element(
+    const buttons = s.indices.map((index, n) => {
+      const label = s.classes[s.labels[n]];
+      const name = `training image ${index}, a ${label}`;
+      const pixels = Array.from(bytes.subarray(n * side, (n + 1) * side));
+      const button = element(
+        'button',
+        {
+          type: 'button',
+          class: 'batch-digit',
+          'aria-label': name,
+          'aria-pressed': String(n === this.selected),
+          tabindex: n === this.selected ? '0' : '-1',
+        },
+        digitCanvas(pixels, name),
+      );
+      button.addEventListener('click', () => {
+        this.selected = n;
+        this.render();
+        this.root.querySelectorAll<HTMLButtonElement>('.batch-digit')[n]?.focus();
+      });
+      return button;
+    });
+    const group = element(
       'div',
-      { class: 'batch-digits', role: 'group', 'aria-label': 'The batch’s images' },
-      ...s.indices.map((index, n) => {
-        const label = s.classes[s.labels[n]];
-        const name = `training image ${index}, a ${label}`;
-        const pixels = Array.from(bytes.subarray(n * side, (n + 1) * side));
-        const button = element(
-          'button',
-          {
-            type: 'button',
-            class: 'batch-digit',
-            'aria-label': name,
-            'aria-pressed': String(n === this.selected),
-          },
-          digitCanvas(pixels, name),
-        );
-        button.addEventListener('click', () => {
-          this.selected = n;
-          this.render();
-          this.root.querySelectorAll<HTMLButtonElement>('.batch-digit')[n]?.focus();
-        });
-        return button;
-      }),
+      { class: 'batch-digits', role: 'toolbar', 'aria-label': 'The batch’s images' },
+      ...buttons,
     );
+    group.addEventListener('keydown', (event) => {
+      const at = buttons.indexOf(event.target as HTMLButtonElement);
+      // up and down move by a row: as many images as sit beside the first
+      const row = buttons.filter((b) => b.offsetTop === buttons[0].offsetTop).length;
+      const moves: Record<string, number> = {
+        ArrowLeft: -1,
+        ArrowRight: 1,
+        ArrowUp: -row,
+        ArrowDown: row,
+        Home: -at,
+        End: buttons.length - 1 - at,
+      };
+      if (at < 0 || !(event.key in moves)) return;
+      event.preventDefault();
+      const next = Math.max(0, Math.min(buttons.length - 1, at + moves[event.key]));
+      buttons[at].tabIndex = -1;
+      buttons[next].tabIndex = 0;
+      buttons[next].focus();
+    });
+    return group;
   }
 
   /** The selected sample: its p before and after the step beside its target. */

@@ -4,7 +4,7 @@
 // logits z and probabilities p beside the target y, p − y (cross-entropy's ∂L/∂z) beside squared
 // error's ∂L/∂z on one scale, dW as one 28×28 image per class (softmax regression) or each
 // parameter's norms (deeper models), the formulas with this sample's numbers (KaTeX, its fonts
-// beside the page), and Step: that one SGD update applied to the source's copy of the model
+// beside the page), and "Apply this step": that one SGD update applied to the source's copy of the model
 // (the run's own model is never changed), p and the weights shown before and after.
 
 import 'katex/dist/katex.min.css';
@@ -116,7 +116,7 @@ class StepView {
     this.status = element('p', { class: 'step-status', role: 'status', 'aria-live': 'polite' });
     this.body = element('div', { class: 'step-body' });
     this.stepResult = element('div', { class: 'step-result' });
-    this.stepButton = element('button', { type: 'button' }, 'Step');
+    this.stepButton = element('button', { type: 'button' }, 'Apply this step');
   }
 
   open(source: ExplanationSource): void {
@@ -246,7 +246,7 @@ class StepView {
     this.status.textContent =
       `${record.sample.description}, target class ${record.classes[record.label]}` +
       `${this.targetFrom ? ` (${this.targetFrom})` : ''}; ` +
-      `Step uses ${LOSS_NAMES[record.loss]}, the run’s loss, at ${rate}; ` +
+      `“Apply this step” uses ${LOSS_NAMES[record.loss]}, the run’s loss, at ${rate}; ` +
       `the view’s copy has taken ${steps}.`;
     this.render(record);
   }

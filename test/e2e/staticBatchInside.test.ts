@@ -143,20 +143,31 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
     const [, before, after] = /: (\S+) → (\S+)$/.exec((await loss.textContent())!)!;
     expect(Number(before)).toBeCloseTo(record.lossBefore, 3);
     expect(Number(after)).toBeCloseTo(record.lossAfter, 3);
-    const digits = view.getByRole('group', { name: 'The batch’s images' }).getByRole('button');
+    const batch = view.getByRole('toolbar', { name: 'The batch’s images' });
+    const digits = batch.getByRole('button');
     expect(await digits.count()).toBe(10);
     for (const what of ['dW', 'update']) {
       for (let k = 0; k < 10; k++) {
         expect(await view.getByRole('img', { name: `${what} of class ${k}` }).count()).toBe(1);
       }
     }
-    // a digit of the batch, picked by keyboard, shows its own p after the step
+    // a digit of the batch, picked by keyboard (one Tab stop: the picked image; the arrow keys
+    // move between them, Enter picks), shows its own p after the step
     const third = view.getByRole('button', {
       name: `training image ${record.indices[2]}, a ${record.labels[2]}`,
     });
-    await third.focus();
+    await digits.first().focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await third.evaluate((node) => node === document.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
     await expect.poll(() => third.getAttribute('aria-pressed')).toBe('true');
+    expect(await digits.evaluateAll((all) => all.map((b) => b.getAttribute('tabindex')))).toEqual(
+      Array.from({ length: 10 }, (_, n) => (n === 2 ? '0' : '-1')),
+    );
+    // Tab leaves the batch at once
+    await page.keyboard.press('Tab');
+    expect(await batch.evaluate((node) => node.contains(document.activeElement))).toBe(false);
     const p = record.probabilitiesAfter[2 * 10 + record.labels[2]];
     expect(await view.getByTestId('batch-sample').textContent()).toContain(p.toPrecision(4));
     await page.screenshot({ path: join(root, 'static-batch-1400.png'), fullPage: true });

@@ -168,7 +168,7 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     await page.screenshot({ path: join(root, 'static-step-1400.png'), fullPage: true });
 
     // Step: p of the label rises, and the weights move by explain's update
-    await view.getByRole('button', { name: 'Step', exact: true }).click();
+    await view.getByRole('button', { name: 'Apply this step' }).click();
     const rise = view.getByTestId('step-rise');
     await rise.waitFor();
     const match = /^p of the true class 0: ([\d.e-]+) → ([\d.e-]+);/.exec(

@@ -258,7 +258,7 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     expect(fonts.length).toBeGreaterThan(0);
     await page.screenshot({ path: join(root, 'stepview-1400.png'), fullPage: true });
 
-    await view.getByRole('button', { name: 'Step', exact: true }).click();
+    await view.getByRole('button', { name: 'Apply this step' }).click();
     const rise = view.getByTestId('step-rise');
     await rise.waitFor();
     const match = /^p of the true class 0: ([\d.e-]+) → ([\d.e-]+);/.exec(
