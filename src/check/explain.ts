@@ -358,7 +358,7 @@ function softmax(logits: Float32Array): Float32Array {
 }
 
 /** The rate of the step shown when none is asked for and the model records none (plain SGD's). */
-export const DEFAULT_STEP_RATE = 0.5;
+const DEFAULT_STEP_RATE = 0.5;
 
 /**
  * Where a step's rate is from when it is the run's base rate (`option`, as the run was given it:

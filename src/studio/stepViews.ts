@@ -10,8 +10,9 @@
 //     view (requests without one share one copy)
 //     → the Explanation of the sample on the copy as it stands (float32 tensors as numbers)
 //   step: the same sample → the copy moved by the step explain reported for it (the run's
-//     loss, the learning rate explain used: the run's base rate): p and the loss before and after, and for softmax
-//     regression the weights (inputs × classes, row-major) before and after.
+//     loss, the learning rate explain used: the run's base rate): p and the loss before and
+//     after, and for softmax regression the weights (inputs × classes, row-major) before and
+//     after.
 
 import { join } from 'node:path';
 import { recordedStepRate } from '../check/explain.js';

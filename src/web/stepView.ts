@@ -4,8 +4,8 @@
 // logits z and probabilities p beside the target y, p − y (cross-entropy's ∂L/∂z) beside squared
 // error's ∂L/∂z on one scale, dW as one 28×28 image per class (softmax regression) or each
 // parameter's norms (deeper models), the formulas with this sample's numbers (KaTeX, its fonts
-// beside the page), and "Apply this step": that one SGD update applied to the source's copy of the model
-// (the run's own model is never changed), p and the weights shown before and after.
+// beside the page), and "Apply this step": that one SGD update applied to the source's copy of
+// the model (the run's own model is never changed), p and the weights shown before and after.
 
 import 'katex/dist/katex.min.css';
 import './stepView.css';
@@ -211,7 +211,8 @@ class StepView {
     this.stepResult.replaceChildren();
     const chosen = this.drawingLabel.value;
     if (chosen !== '') {
-      [this.sample, this.targetFrom] = [{ pixels, label: Number(chosen) }, ''];
+      this.sample = { pixels, label: Number(chosen) };
+      this.targetFrom = '';
       return this.load(false);
     }
     // the model's prediction: p does not depend on the target, so any target's answer gives it

@@ -346,6 +346,25 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     expect(await view.getByTestId('step-formulas').textContent()).toContain(
       'Layer 2’s weights, which give z: their input h is layer 1’s output for this image',
     );
+    // a drawing (a vertical stroke): its class is the model's prediction unless one is picked
+    const canvas = page.locator('#draw-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 40);
+    await page.mouse.down();
+    for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
+    await page.mouse.up();
+    await view.getByRole('button', { name: 'Use my drawing' }).click();
+    const status = view.getByRole('status');
+    await expect
+      .poll(() => status.textContent())
+      .toMatch(/^your drawing, target class \d \(the model’s prediction\);/);
+    const predicted = Number(/target class (\d)/.exec((await status.textContent())!)![1]);
+    const p = await view
+      .getByRole('table', { name: /logits z and probabilities p/ })
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => Number(row.children[3].textContent)));
+    expect(p.indexOf(Math.max(...p))).toBe(predicted);
     expect(errors).toEqual([]);
     await page.close();
   });
