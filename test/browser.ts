@@ -64,8 +64,9 @@ export function formulasTooWide(scope: Locator): Promise<string[]> {
   return scope.locator('.step-formula').evaluateAll((formulas) =>
     formulas.flatMap((formula) => {
       const box = formula.getBoundingClientRect();
-      const lines = Array.from(formula.querySelectorAll('.katex-html .base'));
-      const right = Math.max(...lines.map((line) => line.getBoundingClientRect().right));
+      // every piece typeset (a line's own box may be narrower than what it holds)
+      const pieces = Array.from(formula.querySelectorAll('.katex-html *'));
+      const right = Math.max(...pieces.map((piece) => piece.getBoundingClientRect().right));
       const over = Math.round(right - box.right);
       return over > 0 ? [`${formula.getAttribute('aria-label')}: ${over} px`] : [];
     }),

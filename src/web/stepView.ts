@@ -369,10 +369,15 @@ class StepView {
       ),
       formula(
         [
-          `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} &= p_{${y}} \\Big( dp_{${y}} - \\textstyle\\sum_j dp_j\\, p_j \\Big)`,
           `dp_{${y}} &= \\tfrac{2}{${C}}(p_{${y}} - y_{${y}}) = ${tex(dp[y])}`,
-          `\\textstyle\\sum_j dp_j\\, p_j &= ${tex(dot)}`,
-          `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} &= ${tex(p[y])} \\times \\left(${tex(dp[y])} - ${operand(dot)}\\right)`,
+          `s &= \\textstyle\\sum_j dp_j\\, p_j = ${tex(dot)}`,
+        ],
+        'squared error’s gradient of p, and its dot product with p',
+      ),
+      formula(
+        [
+          `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} &= p_{${y}} \\left(dp_{${y}} - s\\right)`,
+          `&= ${tex(p[y])} \\left(${tex(dp[y])} ${dot < 0 ? '+' : '-'} ${tex(Math.abs(dot))}\\right)`,
           `&= ${tex(e.squaredError.dlogits[y])}`,
         ],
         'squared error gradient through the softmax Jacobian',
