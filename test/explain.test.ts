@@ -306,7 +306,8 @@ describe('explain --json against a float64 computation from model.json', () => {
     expect(json.learningRate).toEqual({
       value: 0.5,
       source:
-        "the run's base rate, its --lr; it trained with sgd; a rate set by hand while it ran is not applied here",
+        "the run's base rate, its --lr; it trained with sgd on a cosine schedule; " +
+        'neither the schedule nor a rate set by hand while it ran is applied here',
     });
     expect(json.sample.label).toBe(test.labels[index]);
     expect(json.jacobian).toHaveLength(10);

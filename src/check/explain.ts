@@ -382,9 +382,9 @@ export function recordedStepRate(training: Record<string, unknown>): {
   rate: number;
   source: string;
 } {
-  const { learningRate: rate, optimizer, schedule } = training;
+  const { learningRate: rate, optimizer, lrSchedule } = training;
   if (typeof rate === 'number' && rate > 0 && Number.isFinite(rate)) {
-    return { rate, source: baseRateSource(optimizer, schedule) };
+    return { rate, source: baseRateSource(optimizer, lrSchedule) };
   }
   return { rate: DEFAULT_STEP_RATE, source: 'the default: the model records no training rate' };
 }

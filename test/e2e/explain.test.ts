@@ -56,7 +56,7 @@ describe('explain', () => {
     expect(text).toContain('dz = (dp − dot(dp, p)) ⊙ p');
     const unwrapped = text.replace(/\s+/g, ' ');
     expect(unwrapped).toMatch(
-      /at lr 0\.5 \(the run's base rate, its --lr; it trained with sgd; a rate set by hand while it ran is not applied here\)/,
+      /at lr 0\.5 \(the run's base rate, its --lr; it trained with sgd on a cosine schedule; neither the schedule nor a rate set by hand while it ran is applied here\)/,
     );
     expect(unwrapped).toMatch(/largest \|difference\| \S+, within the target 1e-5/);
     // piped: 80 columns
