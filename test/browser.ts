@@ -65,8 +65,11 @@ export function formulasTooWide(scope: Locator): Promise<string[]> {
     formulas.flatMap((formula) => {
       const box = formula.getBoundingClientRect();
       // every piece typeset (a line's own box may be narrower than what it holds)
-      const pieces = Array.from(formula.querySelectorAll('.katex-html *'));
-      const right = Math.max(...pieces.map((piece) => piece.getBoundingClientRect().right));
+      const pieces = formula.querySelectorAll('.katex-html *');
+      let right = box.left;
+      for (let i = 0; i < pieces.length; i++) {
+        right = Math.max(right, pieces[i].getBoundingClientRect().right);
+      }
       const over = Math.round(right - box.right);
       return over > 0 ? [`${formula.getAttribute('aria-label')}: ${over} px`] : [];
     }),

@@ -125,10 +125,10 @@ describe.skipIf(!haveChromium)('Step, laid open in the studio', () => {
     const batch = view.getByRole('toolbar', { name: 'The batch’s images' });
     expect(await batch.getByRole('button').count()).toBe(100);
     await page.keyboard.press('Tab');
-    expect(await batch.evaluate((node) => node.contains(document.activeElement))).toBe(false);
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(
-      'Close the batch view',
+    expect(await batch.evaluate((node) => node.contains(node.ownerDocument.activeElement))).toBe(
+      false,
     );
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Close the batch view');
 
     // a second Step replaces it
     await controls.getByRole('button', { name: 'Step' }).click();

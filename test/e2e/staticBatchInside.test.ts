@@ -159,7 +159,7 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
     await digits.first().focus();
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
-    expect(await third.evaluate((node) => node === document.activeElement)).toBe(true);
+    expect(await third.evaluate((node) => node === node.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
     await expect.poll(() => third.getAttribute('aria-pressed')).toBe('true');
     expect(await digits.evaluateAll((all) => all.map((b) => b.getAttribute('tabindex')))).toEqual(
@@ -167,7 +167,9 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
     );
     // Tab leaves the batch at once
     await page.keyboard.press('Tab');
-    expect(await batch.evaluate((node) => node.contains(document.activeElement))).toBe(false);
+    expect(await batch.evaluate((node) => node.contains(node.ownerDocument.activeElement))).toBe(
+      false,
+    );
     const p = record.probabilitiesAfter[2 * 10 + record.labels[2]];
     expect(await view.getByTestId('batch-sample').textContent()).toContain(p.toPrecision(4));
     await page.screenshot({ path: join(root, 'static-batch-1400.png'), fullPage: true });
