@@ -1,7 +1,7 @@
 // Headless Chromium (Debian's package) through playwright-core, for the pages we write and serve.
 
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -53,5 +53,25 @@ export function chartsOf(page: Page) {
         return count;
       })(),
     })),
+  );
+}
+
+/**
+ * The typeset formulas (.step-formula, src/web/stepPieces.ts) in `scope` whose lines reach past
+ * their box, as "label: N px" (none when every one fits).
+ */
+export function formulasTooWide(scope: Locator): Promise<string[]> {
+  return scope.locator('.step-formula').evaluateAll((formulas) =>
+    formulas.flatMap((formula) => {
+      const box = formula.getBoundingClientRect();
+      // every piece typeset (a line's own box may be narrower than what it holds)
+      const pieces = formula.querySelectorAll('.katex-html *');
+      let right = box.left;
+      for (let i = 0; i < pieces.length; i++) {
+        right = Math.max(right, pieces[i].getBoundingClientRect().right);
+      }
+      const over = Math.round(right - box.right);
+      return over > 0 ? [`${formula.getAttribute('aria-label')}: ${over} px`] : [];
+    }),
   );
 }

@@ -305,7 +305,9 @@ describe('explain --json against a float64 computation from model.json', () => {
     expect(json.pixels).toEqual(pixels);
     expect(json.learningRate).toEqual({
       value: 0.5,
-      source: "the model's training rate; it trained with sgd",
+      source:
+        "the run's base rate, its --lr; it trained with sgd on a cosine schedule; " +
+        'neither the schedule nor a rate set by hand while it ran is applied here',
     });
     expect(json.sample.label).toBe(test.labels[index]);
     expect(json.jacobian).toHaveLength(10);

@@ -357,6 +357,38 @@ function softmax(logits: Float32Array): Float32Array {
   return probabilities;
 }
 
+/** The rate of the step shown when none is asked for and the model records none (plain SGD's). */
+const DEFAULT_STEP_RATE = 0.5;
+
+/**
+ * Where a step's rate is from when it is the run's base rate (`option`, as the run was given it:
+ * `--lr`, or its optimiser's default), as the page and `explain` say it: the run's schedule and
+ * rates set by hand while it ran are not applied to the step shown.
+ */
+export function baseRateSource(optimizer: unknown, schedule: unknown, option = '--lr'): string {
+  const trained = typeof optimizer === 'string' ? optimizer : 'an unrecorded optimiser';
+  return typeof schedule === 'string' && schedule !== 'constant'
+    ? `the run's base rate, its ${option}; it trained with ${trained} on a ${schedule} schedule; ` +
+        'neither the schedule nor a rate set by hand while it ran is applied here'
+    : `the run's base rate, its ${option}; it trained with ${trained}; ` +
+        'a rate set by hand while it ran is not applied here';
+}
+
+/**
+ * The rate of the step shown when none is asked for: the run's base rate as model.json's
+ * `training` records it, else DEFAULT_STEP_RATE; with where it is from.
+ */
+export function recordedStepRate(training: Record<string, unknown>): {
+  rate: number;
+  source: string;
+} {
+  const { learningRate: rate, optimizer, lrSchedule } = training;
+  if (typeof rate === 'number' && rate > 0 && Number.isFinite(rate)) {
+    return { rate, source: baseRateSource(optimizer, lrSchedule) };
+  }
+  return { rate: DEFAULT_STEP_RATE, source: 'the default: the model records no training rate' };
+}
+
 /** Explains one sample on `network` (its engine's kernels). */
 export function explainSample(
   network: Network,

@@ -4,7 +4,13 @@
 import { readPngGrey } from '../data/png.js';
 import { prepareDigit } from '../data/prepare.js';
 import { EXIT, UsageError } from '../errors.js';
-import { Explainer, FORMULAS, type Explanation, type StepRecord } from '../check/explain.js';
+import {
+  Explainer,
+  FORMULAS,
+  recordedStepRate,
+  type Explanation,
+  type StepRecord,
+} from '../check/explain.js';
 import { compareWithTfjs, type TfjsComparison } from '../check/explainTfjs.js';
 import { loadTfjs } from '../check/tfjs.js';
 import { formatFloat32, readModelFile } from '../model/modelFile.js';
@@ -23,8 +29,6 @@ export interface ExplainOptions {
   data?: string;
 }
 
-/** The learning rate when neither --lr nor the model says one: plain SGD's classic 0.5. */
-export const DEFAULT_STEP_RATE = 0.5;
 /** The largest difference from TensorFlow.js that `explain` accepts (float32 rounding). */
 export const TFJS_TARGET = 1e-5;
 
@@ -134,19 +138,8 @@ async function explainOn(
         ? 'the test label'
         : `--label (the test label is ${network.classes[testLabel]})`;
   }
-  const recorded = training.learningRate;
-  const optimizer = typeof training.optimizer === 'string' ? training.optimizer : 'unknown';
-  let learningRate: number;
-  let learningRateSource: string;
-  if (options.lr !== undefined) {
-    [learningRate, learningRateSource] = [options.lr, '--lr'];
-  } else if (typeof recorded === 'number' && recorded > 0 && Number.isFinite(recorded)) {
-    learningRate = recorded;
-    learningRateSource = `the model's training rate; it trained with ${optimizer}`;
-  } else {
-    learningRate = DEFAULT_STEP_RATE;
-    learningRateSource = `the default: the model records no training rate`;
-  }
+  const { rate: learningRate, source: learningRateSource } =
+    options.lr === undefined ? recordedStepRate(training) : { rate: options.lr, source: '--lr' };
   const explanation = new Explainer(network).explain(pixels, label, learningRate);
   const tfjs = compareWithTfjs(await loadTfjs(), network, explanation);
   return {

@@ -205,7 +205,7 @@ program
   .addOption(
     new Option(
       '--lr <rate>',
-      "learning rate of the SGD step shown (default: the model's training rate if model.json records one, else 0.5)",
+      "learning rate of the SGD step shown (default: the run's base rate, its --lr, as model.json records it, not what its schedule or a rate set by hand made of it; else 0.5)",
     ).argParser(numberOption('--lr', 0)),
   )
   .addOption(modelDataOption())

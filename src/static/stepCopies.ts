@@ -17,9 +17,10 @@ export interface RunNow {
   network: Network;
   /** Steps the run has taken. */
   step: number;
-  /** The rate of its next step (a rate set by hand, else the run's). */
+  /** The rate Step applies: a rate set by hand, else the run's base rate. */
   learningRate: number;
-  optimizer: string;
+  /** Where that rate is from, as the view says it. */
+  learningRateSource: string;
   loss: LossName;
 }
 
@@ -60,8 +61,7 @@ export class StepCopies {
     // memory goes with it)
     const text = serializeModel(run.network, {});
     const { network } = parseModel(text, 'the run’s network', new WasmEngine(1, 'exact'));
-    const source = `the run’s learning rate; it trains with ${run.optimizer}`;
-    const copy = new StepCopy(network, run.learningRate, source, run.loss);
+    const copy = new StepCopy(network, run.learningRate, run.learningRateSource, run.loss);
     this.held = { from: run.network, step: run.step, copy };
     return copy;
   }

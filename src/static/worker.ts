@@ -5,6 +5,7 @@
 // step log and epoch back, lays open each step taken by Step (train/batchInside.ts, as the
 // studio's runs do), and answers the drawing canvas with the trained network.
 
+import { baseRateSource } from '../check/explain.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { InterruptedError } from '../errors.js';
 import { serializeModel } from '../model/modelFile.js';
@@ -211,12 +212,15 @@ async function run(options: StaticRunOptions): Promise<void> {
 /** The run as the step view copies it, if there has been one. */
 function runNow(): RunNow | null {
   if (!network || !runOptions) return null;
-  const { learningRate, optimizer, loss } = runOptions;
+  const { learningRate, optimizer, schedule, loss } = runOptions;
   return {
     network,
     step: stepsTaken,
     learningRate: manualRate ?? learningRate,
-    optimizer,
+    learningRateSource:
+      manualRate === null
+        ? baseRateSource(optimizer, schedule, '“Learning rate”')
+        : `the rate set by hand on this page; it trains with ${optimizer}`,
     loss: loss ?? 'cross-entropy',
   };
 }

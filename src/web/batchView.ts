@@ -1,15 +1,15 @@
 // The step view of a batch: after Step on a paused run, the step it took laid open (from a
 // BatchSource: the studio's server, GET /api/runs/:id/step, the run's step.json; or the static
 // page's worker; either way src/train/batchInside.ts's record), in the sample view's
-// pictures (stepPieces.ts): the batch's digits, each a button that picks the sample whose p
-// before and after the step is drawn beside its target y; dW, the batch's mean gradient, and
-// ΔW, the update the optimiser applied, as one image per class (softmax regression) or each
-// parameter's norms; the optimiser's rule with this step's numbers; the batch's loss before → after.
+// pictures (stepPieces.ts): the batch's digits (one Tab stop, the arrow keys between them), each
+// a button that picks the sample whose p before and after the step is drawn beside its target y;
+// dW, the batch's mean gradient, and ΔW, the update the optimiser applied, as one image per class
+// (softmax regression) or each parameter's norms; the optimiser's rule with this step's numbers;
+// the batch's loss before → after.
 
 import type { SteppedBatch, SteppedParameter } from '../studio/api.js';
 import { element } from './dom.js';
 import {
-  backgroundOf,
   classTiles,
   colourKey,
   digitCanvas,
@@ -63,8 +63,9 @@ export function serverBatches(run: string): BatchSource {
 const OPTIMIZER_NAMES = { sgd: 'SGD', momentum: 'momentum', adam: 'Adam' } as const;
 
 /**
- * The optimiser's rule in TeX, one formula a line, its constants substituted: the parameter is W for
- * softmax regression, each parameter otherwise; g its gradient with weight decay.
+ * The optimiser's rule in TeX, lines aligned at their `&`, its constants substituted: the
+ * parameter is W for softmax regression, each parameter otherwise; g its gradient with weight
+ * decay.
  */
 function rule(s: SteppedBatch, symbol: string): string[] {
   const o = s.optimizer;
@@ -74,14 +75,16 @@ function rule(s: SteppedBatch, symbol: string): string[] {
       return [`${symbol} \\leftarrow ${symbol} - \\eta\\, g, \\qquad ${eta}`];
     case 'momentum':
       return [
-        `v \\leftarrow \\mu v + g, \\quad ${symbol} \\leftarrow ${symbol} - \\eta\\, v`,
-        `\\mu = ${tex(o.momentum)},\\; ${eta}`,
+        `v &\\leftarrow \\mu v + g, \\quad ${symbol} \\leftarrow ${symbol} - \\eta\\, v`,
+        `\\mu &= ${tex(o.momentum)},\\; ${eta}`,
       ];
     case 'adam':
       return [
-        `m \\leftarrow \\beta_1 m + (1 - \\beta_1) g, \\quad v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2`,
-        `${symbol} \\leftarrow ${symbol} - \\eta \\frac{m / (1 - \\beta_1^{t})}{\\sqrt{v / (1 - \\beta_2^{t})} + \\epsilon}`,
-        `\\beta_1 = ${tex(o.beta1)},\\; \\beta_2 = ${tex(o.beta2)},\\; \\epsilon = ${tex(o.epsilon)},\\; t = ${o.t},\\; ${eta}`,
+        `m &\\leftarrow \\beta_1 m + (1 - \\beta_1) g`,
+        `v &\\leftarrow \\beta_2 v + (1 - \\beta_2) g^2`,
+        `${symbol} &\\leftarrow ${symbol} - \\eta \\frac{m / (1 - \\beta_1^{t})}{\\sqrt{v / (1 - \\beta_2^{t})} + \\epsilon}`,
+        `\\beta_1 &= ${tex(o.beta1)},\\; \\beta_2 = ${tex(o.beta2)},\\; t = ${o.t}`,
+        `\\epsilon &= ${tex(o.epsilon)},\\; ${eta}`,
       ];
   }
 }
@@ -104,12 +107,7 @@ class BatchInsideView {
   /** What the view draws into (its container holds it while shown). */
   private readonly root = element('div');
 
-  constructor(private readonly container: HTMLElement) {
-    // the images' zero is the background: draw them again when light or dark mode changes
-    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-      if (this.record && this.root.isConnected && !this.container.hidden) this.render();
-    });
-  }
+  constructor(private readonly container: HTMLElement) {}
 
   /** Hidden when the source shown is not named as `source` (another run is shown). */
   keepFor(source: BatchSource | undefined): void {
@@ -174,36 +172,61 @@ class BatchInsideView {
     );
   }
 
-  /** The batch's images (the first 100), each a button that selects it. */
+  /**
+   * The batch's images (the first 100), each a button that selects it: one Tab stop (the selected
+   * image; the others are reached with the arrow keys, Home and End), Enter or Space picks.
+   */
   private digits(): HTMLElement {
     const s = this.record!;
     const side = s.height * s.width;
     const bytes = Uint8Array.from(atob(s.pixels), (c) => c.charCodeAt(0));
-    return element(
+    const buttons = s.indices.map((index, n) => {
+      const label = s.classes[s.labels[n]];
+      const name = `training image ${index}, a ${label}`;
+      const pixels = Array.from(bytes.subarray(n * side, (n + 1) * side));
+      const button = element(
+        'button',
+        {
+          type: 'button',
+          class: 'batch-digit',
+          'aria-label': name,
+          'aria-pressed': String(n === this.selected),
+          tabindex: n === this.selected ? '0' : '-1',
+        },
+        digitCanvas(pixels, name),
+      );
+      button.addEventListener('click', () => {
+        this.selected = n;
+        this.render();
+        this.root.querySelectorAll<HTMLButtonElement>('.batch-digit')[n]?.focus();
+      });
+      return button;
+    });
+    const group = element(
       'div',
-      { class: 'batch-digits', role: 'group', 'aria-label': 'The batch’s images' },
-      ...s.indices.map((index, n) => {
-        const label = s.classes[s.labels[n]];
-        const name = `training image ${index}, a ${label}`;
-        const pixels = Array.from(bytes.subarray(n * side, (n + 1) * side));
-        const button = element(
-          'button',
-          {
-            type: 'button',
-            class: 'batch-digit',
-            'aria-label': name,
-            'aria-pressed': String(n === this.selected),
-          },
-          digitCanvas(pixels, name),
-        );
-        button.addEventListener('click', () => {
-          this.selected = n;
-          this.render();
-          this.root.querySelectorAll<HTMLButtonElement>('.batch-digit')[n]?.focus();
-        });
-        return button;
-      }),
+      { class: 'batch-digits', role: 'toolbar', 'aria-label': 'The batch’s images' },
+      ...buttons,
     );
+    group.addEventListener('keydown', (event) => {
+      const at = buttons.indexOf(event.target as HTMLButtonElement);
+      // up and down move by a row: as many images as sit beside the first
+      const row = buttons.filter((b) => b.offsetTop === buttons[0].offsetTop).length;
+      const moves: Record<string, number> = {
+        ArrowLeft: -1,
+        ArrowRight: 1,
+        ArrowUp: -row,
+        ArrowDown: row,
+        Home: -at,
+        End: buttons.length - 1 - at,
+      };
+      if (at < 0 || !(event.key in moves)) return;
+      event.preventDefault();
+      const next = Math.max(0, Math.min(buttons.length - 1, at + moves[event.key]));
+      buttons[at].tabIndex = -1;
+      buttons[next].tabIndex = 0;
+      buttons[next].focus();
+    });
+    return group;
   }
 
   /** The selected sample: its p before and after the step beside its target. */
@@ -262,16 +285,15 @@ class BatchInsideView {
         ),
       ];
     }
-    const zero = backgroundOf(this.container);
     const gradientLargest = largestOf(weights.gradient!);
     const updateLargest = largestOf(weights.update!);
     return [
       element('h4', {}, 'dW, the batch’s mean gradient of the loss, one image per class'),
-      classTiles(weights.gradient!, s.classes, gradientLargest, zero, (k) => `dW of class ${k}`),
-      colourKey(gradientLargest, zero, 'dW'),
+      classTiles(weights.gradient!, s.classes, gradientLargest, (k) => `dW of class ${k}`),
+      colourKey(gradientLargest, 'dW'),
       element('h4', {}, 'ΔW = W after − W before, the update applied, one image per class'),
-      classTiles(weights.update!, s.classes, updateLargest, zero, (k) => `update of class ${k}`),
-      colourKey(updateLargest, zero, 'ΔW'),
+      classTiles(weights.update!, s.classes, updateLargest, (k) => `update of class ${k}`),
+      colourKey(updateLargest, 'ΔW'),
     ];
   }
 
@@ -281,15 +303,18 @@ class BatchInsideView {
     const o = s.optimizer;
     const dz =
       s.loss === 'cross-entropy'
-        ? '\\frac{\\partial L_n}{\\partial z_n} = p_n - y_n'
-        : '\\frac{\\partial L_n}{\\partial z_n} = J_n^\\top dp_n';
+        ? '\\frac{\\partial L_n}{\\partial z_n} &= p_n - y_n'
+        : '\\frac{\\partial L_n}{\\partial z_n} &= J_n^\\top dp_n';
     const weights = s.parameters.find((p) => p.name === 'weights' && p.update);
     const symbol = weights ? 'W' : '\\theta';
     const parts: HTMLElement[] = [
       formula(
-        weights
-          ? `dW = \\frac{1}{B} \\sum_{n=1}^{B} x_n^\\top \\frac{\\partial L_n}{\\partial z_n}, \\quad ${dz}, \\quad B = ${B}`
-          : `d\\theta = \\frac{1}{B} \\sum_{n=1}^{B} \\frac{\\partial L_n}{\\partial \\theta}, \\quad ${dz}, \\quad B = ${B}`,
+        [
+          weights
+            ? `dW &= \\frac{1}{B} \\sum_{n=1}^{B} x_n^\\top \\frac{\\partial L_n}{\\partial z_n}, \\quad B = ${B}`
+            : `d\\theta &= \\frac{1}{B} \\sum_{n=1}^{B} \\frac{\\partial L_n}{\\partial \\theta}, \\quad B = ${B}`,
+          dz,
+        ],
         'the batch’s mean gradient',
       ),
       formula(
@@ -298,7 +323,7 @@ class BatchInsideView {
           : `g = d${symbol} \\quad (\\text{no weight decay})`,
         'the gradient the optimiser takes',
       ),
-      ...rule(s, symbol).map((line) => formula(line, `the ${OPTIMIZER_NAMES[o.name]} update`)),
+      formula(rule(s, symbol), `the ${OPTIMIZER_NAMES[o.name]} update`),
     ];
     if (weights) {
       const at = largestMove(weights);
@@ -317,7 +342,10 @@ class BatchInsideView {
         ),
         formula(`dW${entry} = ${tex(g)}`, 'its gradient'),
         formula(
-          `\\Delta W${entry} = ${tex(weights.after![at])} - ${operand(weights.before![at])} = ${tex(delta)}`,
+          [
+            `\\Delta W${entry} &= ${tex(weights.after![at])} - ${operand(weights.before![at])}`,
+            `&= ${tex(delta)}`,
+          ],
           'its update, after minus before',
         ),
       );
@@ -325,7 +353,7 @@ class BatchInsideView {
         const lr = s.learningRate;
         parts.push(
           formula(
-            `-\\eta\\, dW${entry} = -${tex(lr)} \\times ${operand(g)} = ${tex(-lr * g)}`,
+            [`-\\eta\\, dW${entry} &= -${tex(lr)} \\times ${operand(g)}`, `&= ${tex(-lr * g)}`],
             'SGD’s update of it',
           ),
         );
@@ -333,7 +361,10 @@ class BatchInsideView {
     }
     parts.push(
       formula(
-        `L = \\frac{1}{B} \\sum_{n=1}^{B} L_n: \\quad ${tex(s.lossBefore)} \\xrightarrow{\\text{step ${s.step}}} ${tex(s.lossAfter)}`,
+        [
+          `L &= \\frac{1}{B} \\sum_{n=1}^{B} L_n`,
+          `&= ${tex(s.lossBefore)} \\xrightarrow{\\text{step ${s.step}}} ${tex(s.lossAfter)}`,
+        ],
         'the batch’s loss before and after',
       ),
     );

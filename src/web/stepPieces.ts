@@ -28,26 +28,29 @@ export function operand(value: number): string {
   return value < 0 ? `\\left(${tex(value)}\\right)` : tex(value);
 }
 
-export function formula(source: string, label: string): HTMLElement {
+/**
+ * A formula typeset, named `label`; given as lines, one under the other, aligned at each line's
+ * `&` (the symbols first, then the numbers substituted: narrow enough for a phone).
+ */
+export function formula(source: string | string[], label: string): HTMLElement {
   const node = element('div', { class: 'step-formula', role: 'math', 'aria-label': label });
-  katex.render(source, node, { throwOnError: false, displayMode: true, output: 'htmlAndMathml' });
+  const text =
+    typeof source === 'string' ? source : `\\begin{aligned}${source.join(' \\\\ ')}\\end{aligned}`;
+  katex.render(text, node, { throwOnError: false, displayMode: true, output: 'htmlAndMathml' });
   return node;
 }
 
-/** [r, g, b] of a CSS colour as the page computes it (the diverging maps' zero). */
-function rgbOf(colour: string): [number, number, number] {
-  const match = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(colour);
-  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [255, 255, 255];
-}
+// blue for positive, red for negative, as the run's weights.png (report/weights.ts)
+const POSITIVE: [number, number, number] = [33, 102, 172];
+const NEGATIVE: [number, number, number] = [178, 24, 43];
+/** The zero: white in light and dark mode alike, as weights.png, so small values stay seen. */
+const ZERO: [number, number, number] = [255, 255, 255];
 
-const NEGATIVE: [number, number, number] = [33, 102, 172];
-const POSITIVE: [number, number, number] = [178, 24, 43];
-
-/** The diverging map: −1 blue, 0 the background, +1 red. */
-function diverging(t: number, zero: [number, number, number]): [number, number, number] {
+/** The diverging map: −1 red, 0 white, +1 blue. */
+function diverging(t: number): [number, number, number] {
   const end = t < 0 ? NEGATIVE : POSITIVE;
   const a = Math.min(1, Math.abs(t));
-  return [0, 1, 2].map((c) => Math.round(zero[c] + (end[c] - zero[c]) * a)) as [
+  return [0, 1, 2].map((c) => Math.round(ZERO[c] + (end[c] - ZERO[c]) * a)) as [
     number,
     number,
     number,
@@ -74,7 +77,6 @@ function columnCanvas(
   classes: number,
   k: number,
   largest: number,
-  zero: [number, number, number],
   name: string,
 ): HTMLCanvasElement {
   const canvas = element('canvas', { width: '28', height: '28', class: 'step-tile' });
@@ -83,7 +85,7 @@ function columnCanvas(
   const image = new ImageData(SIDE, SIDE);
   for (let i = 0; i < SIDE * SIDE; i++) {
     const t = largest > 0 ? matrix[i * classes + k] / largest : 0;
-    image.data.set([...diverging(t, zero), 255], 4 * i);
+    image.data.set([...diverging(t), 255], 4 * i);
   }
   canvas.getContext('2d')!.putImageData(image, 0, 0);
   return canvas;
@@ -96,12 +98,8 @@ export function largestOf(...arrays: number[][]): number {
 }
 
 /** The colour key of a diverging scale ±largest. */
-export function colourKey(
-  largest: number,
-  zero: [number, number, number],
-  what: string,
-): HTMLElement {
-  const stops = [-1, -0.5, 0, 0.5, 1].map((t) => `rgb(${diverging(t, zero).join(',')})`);
+export function colourKey(largest: number, what: string): HTMLElement {
+  const stops = [-1, -0.5, 0, 0.5, 1].map((t) => `rgb(${diverging(t).join(',')})`);
   const bar = element('span', { class: 'step-key-bar' });
   bar.style.background = `linear-gradient(to right, ${stops.join(', ')})`;
   return element(
@@ -110,7 +108,7 @@ export function colourKey(
     element('span', {}, `−${short(largest)}`),
     bar,
     element('span', {}, `+${short(largest)}`),
-    element('span', { class: 'hint' }, ` ${what}: blue negative, red positive, one scale for all`),
+    element('span', { class: 'hint' }, ` ${what}: red negative, blue positive, one scale for all`),
   );
 }
 
@@ -161,23 +159,11 @@ export function norm(values: number[]): number {
   return Math.sqrt(values.reduce((s, v) => s + v * v, 0));
 }
 
-/** The diverging maps' zero: the background of `container` (light or dark mode), as [r, g, b]. */
-export function backgroundOf(container: HTMLElement): [number, number, number] {
-  const value = getComputedStyle(container).getPropertyValue('--chart-background').trim();
-  const probe = element('span');
-  probe.style.color = value || '#fff';
-  container.append(probe);
-  const colour = getComputedStyle(probe).color;
-  probe.remove();
-  return rgbOf(colour);
-}
-
 /** A (784 × classes) matrix as one captioned 28×28 image per class, on one scale ±largest. */
 export function classTiles(
   matrix: number[],
   classes: string[],
   largest: number,
-  zero: [number, number, number],
   name: (className: string) => string,
 ): HTMLElement {
   return element(
@@ -187,7 +173,7 @@ export function classTiles(
       element(
         'figure',
         {},
-        columnCanvas(matrix, classes.length, k, largest, zero, name(className)),
+        columnCanvas(matrix, classes.length, k, largest, name(className)),
         element('figcaption', {}, className),
       ),
     ),

@@ -4,14 +4,13 @@
 // logits z and probabilities p beside the target y, p − y (cross-entropy's ∂L/∂z) beside squared
 // error's ∂L/∂z on one scale, dW as one 28×28 image per class (softmax regression) or each
 // parameter's norms (deeper models), the formulas with this sample's numbers (KaTeX, its fonts
-// beside the page), and Step: that one SGD update applied to the source's copy of the model
-// (the run's own model is never changed), p and the weights shown before and after.
+// beside the page), and "Apply this step": that one SGD update applied to the source's copy of
+// the model (the run's own model is never changed), p and the weights shown before and after.
 
 import 'katex/dist/katex.min.css';
 import './stepView.css';
 import { api, element } from './dom.js';
 import {
-  backgroundOf,
   classTiles,
   colourKey,
   digitCanvas,
@@ -99,10 +98,12 @@ export type Sample = { index: number } | { pixels: number[]; label: number };
 class StepView {
   private source: ExplanationSource | null = null;
   private sample: Sample = { index: 0 };
+  /** Where the sample's target is from, when the status should say: "the model’s prediction". */
+  private targetFrom = '';
   private record: ExplainJson | null = null;
-  private lastStep: StepAnswer | null = null;
   private readonly index: HTMLInputElement;
-  private readonly drawingLabel: HTMLInputElement;
+  /** The drawing's class: "" (the default) for the model's prediction of it, else a class. */
+  private readonly drawingLabel: HTMLSelectElement;
   private readonly status: HTMLElement;
   private readonly body: HTMLElement;
   private readonly stepResult: HTMLElement;
@@ -110,23 +111,12 @@ class StepView {
 
   constructor(private readonly container: HTMLElement) {
     this.index = element('input', { type: 'number', min: '0', value: '0', id: 'step-index' });
-    this.drawingLabel = element('input', {
-      type: 'number',
-      min: '0',
-      max: '9',
-      value: '0',
-      id: 'step-drawing-label',
-    });
+    this.drawingLabel = element('select', { id: 'step-drawing-label' });
+    this.classOptions(Array.from({ length: 10 }, (_, k) => String(k)));
     this.status = element('p', { class: 'step-status', role: 'status', 'aria-live': 'polite' });
     this.body = element('div', { class: 'step-body' });
     this.stepResult = element('div', { class: 'step-result' });
-    this.stepButton = element('button', { type: 'button' }, 'Step');
-    // the images' zero is the background: draw them again when light or dark mode changes
-    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-      if (this.container.hidden) return;
-      if (this.record) this.render(this.record);
-      if (this.lastStep && this.stepResult.childElementCount) this.renderStep(this.lastStep);
-    });
+    this.stepButton = element('button', { type: 'button' }, 'Apply this step');
   }
 
   open(source: ExplanationSource): void {
@@ -141,7 +131,7 @@ class StepView {
     next.addEventListener('click', () => this.moveIndex(1));
     show.addEventListener('click', () => this.showIndex());
     this.index.addEventListener('change', () => this.showIndex());
-    drawing.addEventListener('click', () => this.useDrawing());
+    drawing.addEventListener('click', () => void this.useDrawing());
     reset.addEventListener('click', () => void this.load(true));
     this.stepButton.onclick = () => void this.step();
     close.addEventListener('click', () => {
@@ -182,6 +172,16 @@ class StepView {
     this.container.scrollIntoView({ block: 'start' });
   }
 
+  /** The drawing's class choices: the model's prediction first (the default), then `classes`. */
+  private classOptions(classes: string[]): void {
+    const kept = this.drawingLabel.value;
+    this.drawingLabel.replaceChildren(
+      element('option', { value: '' }, 'the model’s prediction'),
+      ...classes.map((name, k) => element('option', { value: String(k) }, name)),
+    );
+    this.drawingLabel.value = Number(kept) < classes.length ? kept : '';
+  }
+
   private moveIndex(delta: number): void {
     this.index.value = String(Math.max(0, (Number(this.index.value) || 0) + delta));
     this.showIndex();
@@ -194,12 +194,13 @@ class StepView {
       return;
     }
     this.sample = { index };
+    this.targetFrom = '';
     this.stepResult.replaceChildren();
     void this.load(false);
   }
 
   /** The drawing as the model sees it: the studio's prepared 28×28 canvas. */
-  private useDrawing(): void {
+  private async useDrawing(): Promise<void> {
     const prepared = document.getElementById('prepared') as HTMLCanvasElement | null;
     const data = prepared?.getContext('2d')?.getImageData(0, 0, SIDE, SIDE).data;
     const pixels = data ? Array.from({ length: SIDE * SIDE }, (_, i) => data[4 * i]) : [];
@@ -207,14 +208,21 @@ class StepView {
       this.status.textContent = 'Draw a digit first (in “Draw a digit”).';
       return;
     }
-    const label = Number(this.drawingLabel.value);
-    if (!Number.isInteger(label) || label < 0 || label > 9) {
-      this.status.textContent = 'Class of my drawing: give a class from 0 to 9.';
-      return;
-    }
-    this.sample = { pixels, label };
     this.stepResult.replaceChildren();
-    void this.load(false);
+    const chosen = this.drawingLabel.value;
+    if (chosen !== '') {
+      this.sample = { pixels, label: Number(chosen) };
+      this.targetFrom = '';
+      return this.load(false);
+    }
+    // the model's prediction: p does not depend on the target, so any target's answer gives it
+    this.status.textContent = 'Working it out…';
+    const asked = await this.ask((source) => source.explain({ pixels, label: 0, reset: false }));
+    if (!asked) return;
+    const p = asked.probabilities;
+    this.sample = { pixels, label: p.indexOf(Math.max(...p)) };
+    this.targetFrom = 'the model’s prediction';
+    await this.load(false);
   }
 
   /** The source's answer, or null with its error in the status line. */
@@ -233,18 +241,19 @@ class StepView {
     if (!record) return;
     if (reset) this.stepResult.replaceChildren();
     this.record = record;
+    this.classOptions(record.classes);
     const rate = `lr ${short(record.learningRate)} (${record.learningRateSource})`;
     const steps = record.stepsTaken === 1 ? '1 step' : `${record.stepsTaken} steps`;
     this.status.textContent =
-      `${record.sample.description}, target class ${record.classes[record.label]}; ` +
-      `Step uses ${LOSS_NAMES[record.loss]}, the run’s loss, at ${rate}; ` +
+      `${record.sample.description}, target class ${record.classes[record.label]}` +
+      `${this.targetFrom ? ` (${this.targetFrom})` : ''}; ` +
+      `“Apply this step” uses ${LOSS_NAMES[record.loss]}, the run’s loss, at ${rate}; ` +
       `the view’s copy has taken ${steps}.`;
     this.render(record);
   }
 
   private render(e: ExplainJson): void {
     const label = e.label;
-    const zero = backgroundOf(this.container);
     const input = element(
       'figure',
       { class: 'step-figure' },
@@ -301,8 +310,8 @@ class StepView {
       const largest = largestOf(dW);
       parts.push(
         element('h3', {}, `dW = xᵀ ∂L/∂z for ${LOSS_NAMES[e.loss]}, one image per class`),
-        classTiles(dW, e.classes, largest, zero, (name) => `dW of class ${name}`),
-        colourKey(largest, zero, 'dW'),
+        classTiles(dW, e.classes, largest, (name) => `dW of class ${name}`),
+        colourKey(largest, 'dW'),
       );
     } else {
       parts.push(
@@ -330,7 +339,6 @@ class StepView {
     const C = e.classes.length;
     const dp = e.squaredError.dprobabilities;
     const dot = e.squaredError.dot;
-    const lr = e.learningRate;
     const sumExp = z.reduce((s, v) => s + Math.exp(v - Math.max(...z)), 0);
     const step = e.steps[e.loss];
     const dz = step.dlogits[y];
@@ -338,34 +346,88 @@ class StepView {
       'div',
       { class: 'step-formulas', 'data-testid': 'step-formulas' },
       formula(
-        `p_{${y}} = \\frac{e^{z_{${y}} - \\max z}}{\\sum_j e^{z_j - \\max z}} = \\frac{e^{${tex(z[y])} - ${operand(Math.max(...z))}}}{${tex(sumExp)}} = ${tex(p[y])}`,
+        [
+          `p_{${y}} &= \\frac{e^{z_{${y}} - \\max z}}{\\sum_j e^{z_j - \\max z}}`,
+          `&= \\frac{e^{${tex(z[y])} - ${operand(Math.max(...z))}}}{${tex(sumExp)}} = ${tex(p[y])}`,
+        ],
         'softmax',
       ),
       formula(
-        `L_{CE} = -\\ln p_{${y}} = -\\ln ${tex(p[y])} = ${tex(e.crossEntropy.loss)}`,
+        [`L_{CE} &= -\\ln p_{${y}} = -\\ln ${tex(p[y])}`, `&= ${tex(e.crossEntropy.loss)}`],
         'cross-entropy',
       ),
       formula(
-        `\\frac{\\partial L_{CE}}{\\partial z_{${y}}} = p_{${y}} - y_{${y}} = ${tex(p[y])} - 1 = ${tex(e.crossEntropy.dlogits[y])}`,
+        [
+          `\\frac{\\partial L_{CE}}{\\partial z_{${y}}} &= p_{${y}} - y_{${y}}`,
+          `&= ${tex(p[y])} - 1 = ${tex(e.crossEntropy.dlogits[y])}`,
+        ],
         'cross-entropy gradient',
       ),
       formula(
-        `L_{SE} = \\frac{1}{${C}} \\sum_i (p_i - y_i)^2 = ${tex(e.squaredError.loss)}`,
+        [`L_{SE} &= \\frac{1}{${C}} \\sum_i (p_i - y_i)^2`, `&= ${tex(e.squaredError.loss)}`],
         'squared error',
       ),
       formula(
-        `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} = p_{${y}} \\Big( \\underbrace{\\tfrac{2}{${C}}(p_{${y}} - y_{${y}})}_{dp_{${y}} = ${tex(dp[y])}} - \\underbrace{\\textstyle\\sum_j dp_j\\, p_j}_{${tex(dot)}} \\Big) = ${tex(p[y])} \\times \\left(${tex(dp[y])} - ${operand(dot)}\\right) = ${tex(e.squaredError.dlogits[y])}`,
-        'squared error gradient through the softmax Jacobian',
+        [
+          `dp_{${y}} &= \\tfrac{2}{${C}}(p_{${y}} - y_{${y}}) = ${tex(dp[y])}`,
+          `s &= \\textstyle\\sum_j dp_j\\, p_j = ${tex(dot)}`,
+        ],
+        'squared error’s gradient of p, and its dot product with p',
       ),
       formula(
-        `dW_{i,${y}} = x_i \\, \\frac{\\partial L}{\\partial z_{${y}}} = x_i \\times ${operand(dz)}, \\qquad W \\leftarrow W - \\eta\\, dW, \\quad \\eta = ${tex(lr)}`,
-        'weight gradient and SGD step',
+        [
+          `\\frac{\\partial L_{SE}}{\\partial z_{${y}}} &= p_{${y}} \\left(dp_{${y}} - s\\right)`,
+          `&= ${tex(p[y])} \\left(${tex(dp[y])} ${dot < 0 ? '+' : '-'} ${tex(Math.abs(dot))}\\right)`,
+          `&= ${tex(e.squaredError.dlogits[y])}`,
+        ],
+        'squared error gradient through the softmax Jacobian',
       ),
+      ...this.weightFormulas(e, dz),
       formula(
         `p_{${y}}: ${tex(p[y])} \\xrightarrow{\\text{one step}} ${tex(step.probabilitiesAfter[y])}`,
         'the probability of the target after the step',
       ),
     );
+  }
+
+  /**
+   * The gradient of the weights that give z, and the SGD step: for softmax regression x_i is a
+   * pixel; for deeper models they are the last dense layer's, whose input is h (the layer
+   * before's output), not the image.
+   */
+  private weightFormulas(e: ExplainJson, dz: number): HTMLElement[] {
+    const y = e.label;
+    const eta = `\\eta = ${tex(e.learningRate)}`;
+    const dLdz = `\\frac{\\partial L}{\\partial z_{${y}}}`;
+    if (e.softmaxRegression) {
+      return [
+        formula(
+          [
+            `dW_{i,${y}} &= x_i \\, ${dLdz} = x_i \\times ${operand(dz)}`,
+            `W &\\leftarrow W - \\eta\\, dW, \\quad ${eta}`,
+          ],
+          'weight gradient and SGD step',
+        ),
+      ];
+    }
+    const layer = e.steps[e.loss].parameters
+      .filter((p) => p.type === 'dense' && p.name === 'weights')
+      .pop()!.layer;
+    const W = `W^{(${layer})}`;
+    return [
+      element(
+        'p',
+        { class: 'hint' },
+        `Layer ${layer}’s weights, which give z: their input h is layer ${layer - 1}’s output for this image, not its pixels. Every parameter takes the same step.`,
+      ),
+      formula(
+        [
+          `d${W}_{i,${y}} &= h_i \\, ${dLdz} = h_i \\times ${operand(dz)}`,
+          `\\theta &\\leftarrow \\theta - \\eta\\, d\\theta, \\quad ${eta}`,
+        ],
+        `layer ${layer}’s weight gradient and the SGD step`,
+      ),
+    ];
   }
 
   private async step(): Promise<void> {
@@ -382,7 +444,6 @@ class StepView {
   }
 
   private renderStep(s: StepAnswer): void {
-    this.lastStep = s;
     const classes = this.record!.classes;
     const y = s.label;
     const rows = classes.map((name, k) => [
@@ -403,16 +464,15 @@ class StepView {
       table('p before and after the step', ['class', 'p before', '', 'p after', ''], rows),
     ];
     if (s.weightsBefore && s.weightsAfter && s.shape) {
-      const zero = backgroundOf(this.container);
       const largest = largestOf(s.weightsBefore, s.weightsAfter);
       const tiles = (matrix: number[], when: string) =>
-        classTiles(matrix, classes, largest, zero, (name) => `weights of class ${name} ${when}`);
+        classTiles(matrix, classes, largest, (name) => `weights of class ${name} ${when}`);
       parts.push(
         element('h3', {}, 'Weights W before the step'),
         tiles(s.weightsBefore, 'before'),
         element('h3', {}, 'Weights W after the step'),
         tiles(s.weightsAfter, 'after'),
-        colourKey(largest, zero, 'W'),
+        colourKey(largest, 'W'),
       );
     } else {
       parts.push(
@@ -433,12 +493,20 @@ class StepView {
   }
 }
 
+/**
+ * This page's view id, made once: the server holds a copy of each run's model per view, so what
+ * another page steps is not this one's.
+ */
+const VIEW = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
+  b.toString(16).padStart(2, '0'),
+).join('');
+
 /** The studio's server as the source: the run's endpoints, its errors as their one line. */
 export function serverSource(run: string): ExplanationSource {
-  const post = async <T>(path: string, body: unknown): Promise<T> => {
+  const post = async <T>(path: string, body: object): Promise<T> => {
     const { status, json } = await api<T & { error?: string }>(
       `/api/runs/${encodeURIComponent(run)}/${path}`,
-      body,
+      { ...body, view: VIEW },
     );
     if (status !== 200) throw new Error(json.error ?? `the studio answered ${status}`);
     return json;

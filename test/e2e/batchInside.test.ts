@@ -121,6 +121,14 @@ describe.skipIf(!haveChromium)('Step, laid open in the studio', () => {
     expect(await sample.locator('caption').textContent()).toContain(`${record.indices[2]}`);
     const p = record.probabilitiesAfter[2 * 10 + record.labels[2]];
     expect(await sample.textContent()).toContain(p.toPrecision(4));
+    // the 100 digits are one Tab stop: Tab reaches past them at once
+    const batch = view.getByRole('toolbar', { name: 'The batch’s images' });
+    expect(await batch.getByRole('button').count()).toBe(100);
+    await page.keyboard.press('Tab');
+    expect(await batch.evaluate((node) => node.contains(node.ownerDocument.activeElement))).toBe(
+      false,
+    );
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Close the batch view');
 
     // a second Step replaces it
     await controls.getByRole('button', { name: 'Step' }).click();

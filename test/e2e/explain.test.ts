@@ -41,7 +41,7 @@ describe('explain', () => {
       expect(result.stdout).toContain(text);
     }
     const help = result.stdout.replace(/\s+/g, ' '); // as read, unwrapped
-    expect(help).toMatch(/default: the model's training rate[^)]*else 0\.5/);
+    expect(help).toMatch(/default: the run's base rate, its --lr[^)]*else 0\.5/);
     expect(result.stdout).toContain('(default: "wasm")');
     expect(result.stdout).toContain('Examples:\n  $ mnist-softmax explain --model');
     expect(runCli(['--help']).stdout).toMatch(/^ {2}explain /m);
@@ -55,7 +55,9 @@ describe('explain', () => {
     expect(text).toMatch(/cross-entropy L = −ln p_7 = \d/);
     expect(text).toContain('dz = (dp − dot(dp, p)) ⊙ p');
     const unwrapped = text.replace(/\s+/g, ' ');
-    expect(unwrapped).toMatch(/at lr 0\.5 \(the model's training rate; it trained with sgd\)/);
+    expect(unwrapped).toMatch(
+      /at lr 0\.5 \(the run's base rate, its --lr; it trained with sgd on a cosine schedule; neither the schedule nor a rate set by hand while it ran is applied here\)/,
+    );
     expect(unwrapped).toMatch(/largest \|difference\| \S+, within the target 1e-5/);
     // piped: 80 columns
     for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);

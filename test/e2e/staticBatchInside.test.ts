@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Split } from '../../src/data/dataset.js';
 import { STATIC_FILES, type StaticDataInfo } from '../../src/static/protocol.js';
 import type { SteppedBatch } from '../../src/train/records.js';
-import { haveChromium, pageWithErrors } from '../browser.js';
+import { formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
 import { stepFigures } from '../steppedBatch.js';
 import { closeStaticSite, openStaticSite, originOf } from './staticServer.js';
@@ -134,20 +134,33 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
     const [, before, after] = /: (\S+) → (\S+)$/.exec((await loss.textContent())!)!;
     expect(Number(before)).toBeCloseTo(record.lossBefore, 3);
     expect(Number(after)).toBeCloseTo(record.lossAfter, 3);
-    const digits = view.getByRole('group', { name: 'The batch’s images' }).getByRole('button');
+    const batch = view.getByRole('toolbar', { name: 'The batch’s images' });
+    const digits = batch.getByRole('button');
     expect(await digits.count()).toBe(10);
     for (const what of ['dW', 'update']) {
       for (let k = 0; k < 10; k++) {
         expect(await view.getByRole('img', { name: `${what} of class ${k}` }).count()).toBe(1);
       }
     }
-    // a digit of the batch, picked by keyboard, shows its own p after the step
+    // a digit of the batch, picked by keyboard (one Tab stop: the picked image; the arrow keys
+    // move between them, Enter picks), shows its own p after the step
     const third = view.getByRole('button', {
       name: `training image ${record.indices[2]}, a ${record.labels[2]}`,
     });
-    await third.focus();
+    await digits.first().focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await third.evaluate((node) => node === node.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
     await expect.poll(() => third.getAttribute('aria-pressed')).toBe('true');
+    expect(await digits.evaluateAll((all) => all.map((b) => b.getAttribute('tabindex')))).toEqual(
+      Array.from({ length: 10 }, (_, n) => (n === 2 ? '0' : '-1')),
+    );
+    // Tab leaves the batch at once
+    await page.keyboard.press('Tab');
+    expect(await batch.evaluate((node) => node.contains(node.ownerDocument.activeElement))).toBe(
+      false,
+    );
     const p = record.probabilitiesAfter[2 * 10 + record.labels[2]];
     expect(await view.getByTestId('batch-sample').textContent()).toContain(p.toPrecision(4));
     await page.screenshot({ path: join(root, 'static-batch-1400.png'), fullPage: true });
@@ -159,7 +172,7 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
       .toMatch(new RegExp(`^Step ${at + 2} laid open`));
     expect((await insides(page)).map((inside) => inside.step)).toEqual([at + 1, at + 2]);
 
-    // at 390 px the view fits and the page does not scroll sideways; dark mode draws again
+    // at 390 px the view fits and the page does not scroll sideways; dark mode
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(200);
     expect(await view.evaluate((node) => node.getBoundingClientRect().right)).toBeLessThanOrEqual(
@@ -170,6 +183,7 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
         'document.documentElement.scrollWidth - document.documentElement.clientWidth',
       ),
     ).toBeLessThanOrEqual(0);
+    expect(await formulasTooWide(view)).toEqual([]);
     await view.screenshot({ path: join(root, 'static-batch-390.png') });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 1400, height: 1000 });

@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, pageWithErrors } from '../browser.js';
+import { formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { closeStaticSite, openStaticSite, originOf } from './staticServer.js';
 
@@ -113,8 +113,8 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     const formulas = view.getByTestId('step-formulas');
     await expect.poll(() => formulas.locator('.katex').count()).toBeGreaterThanOrEqual(6);
     const source = await formulas.locator('annotation').first().textContent();
-    expect(source).toMatch(/p_\{0\} = \\frac.*= 0\.\d{3,}/);
-    const pBefore = Number(/= (0\.\d+)$/.exec(source!)![1]);
+    expect(source).toMatch(/p_\{0\} &= \\frac.*= 0\.\d{3,}\\end\{aligned\}$/);
+    const pBefore = Number(/= (0\.\d+)\\end\{aligned\}$/.exec(source!)![1]);
     await page.evaluate('document.fonts.ready');
     expect(await page.evaluate("document.fonts.check('16px KaTeX_Main')")).toBe(true);
     expect(fonts.length).toBeGreaterThan(0);
@@ -159,7 +159,7 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     await page.screenshot({ path: join(root, 'static-step-1400.png'), fullPage: true });
 
     // Step: p of the label rises, and the weights move by explain's update
-    await view.getByRole('button', { name: 'Step', exact: true }).click();
+    await view.getByRole('button', { name: 'Apply this step' }).click();
     const rise = view.getByTestId('step-rise');
     await rise.waitFor();
     const match = /^p of the true class 0: ([\d.e-]+) → ([\d.e-]+);/.exec(
@@ -180,7 +180,7 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     expect(difference).toBeLessThan(2 ** -20);
     await page.screenshot({ path: join(root, 'static-step-after-1400.png'), fullPage: true });
 
-    // at 390 px the view fits and the page does not scroll sideways; dark mode draws again
+    // at 390 px the view fits and the page does not scroll sideways; dark mode
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(200);
     expect(await view.evaluate((node) => node.getBoundingClientRect().right)).toBeLessThanOrEqual(
@@ -191,6 +191,7 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
         'document.documentElement.scrollWidth - document.documentElement.clientWidth',
       ),
     ).toBeLessThanOrEqual(0);
+    expect(await formulasTooWide(view)).toEqual([]);
     await view.screenshot({ path: join(root, 'static-step-390.png') });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 1400, height: 1000 });
@@ -205,9 +206,25 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     await page.mouse.down();
     for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
     await page.mouse.up();
-    await view.getByRole('spinbutton', { name: 'Class of my drawing' }).fill('1');
+    // by default its class is the model's prediction (the row with the largest p), not 0
+    const drawingClass = view.getByRole('combobox', { name: 'Class of my drawing' });
+    expect(await drawingClass.inputValue()).toBe('');
     await view.getByRole('button', { name: 'Use my drawing' }).click();
-    await expect.poll(() => viewStatus.textContent()).toMatch(/^your drawing, target class 1;/);
+    await expect
+      .poll(() => viewStatus.textContent())
+      .toMatch(/^your drawing, target class \d \(the model’s prediction\);/);
+    const predicted = /target class (\d)/.exec((await viewStatus.textContent())!)![1];
+    const p = await outputs
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => Number(row.children[3].textContent)));
+    expect(String(p.indexOf(Math.max(...p)))).toBe(predicted);
+    // or the class the reader names
+    const named = predicted === '1' ? '7' : '1';
+    await drawingClass.selectOption(named);
+    await view.getByRole('button', { name: 'Use my drawing' }).click();
+    await expect
+      .poll(() => viewStatus.textContent())
+      .toMatch(new RegExp(`^your drawing, target class ${named};`));
     expect(errors).toEqual([]);
     expect(outside).toEqual([]);
     console.log(`static step view screenshots in ${root}`);

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { formulasTooWide, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { startStudio } from './studioProcess.js';
 
@@ -99,6 +99,11 @@ describe('step view endpoints', () => {
         '"label" must be a class from 0 to 9',
       ],
       ['[3]', 'the body must be a JSON object: {"index"} or {"pixels", "label"}'],
+      ['{"index": 3, "view": "a b"}', '"view" must be 1 to 40 letters, digits or hyphens'],
+      [
+        JSON.stringify({ index: 3, view: 'a'.repeat(41) }),
+        '"view" must be 1 to 40 letters, digits or hyphens',
+      ],
       ['{"index": 3', 'the body is not valid JSON'],
     ];
     for (const [body, error] of cases) {
@@ -167,6 +172,12 @@ describe('step view endpoints', () => {
     };
     expect(again.stepsTaken).toBe(1);
     expect(again.probabilities).toEqual(step.probabilitiesAfter);
+    // another view has its own copy, the run's model as it is
+    const other = JSON.parse(
+      (await post('/api/runs/softmax/explain', '{"index": 3, "view": "other-page-1"}')).text,
+    ) as { probabilities: number[]; stepsTaken: number };
+    expect(other.stepsTaken).toBe(0);
+    expect(other.probabilities).toEqual(record.probabilities);
     expect(readFileSync(file).equals(saved)).toBe(true);
   });
 
@@ -200,8 +211,7 @@ describe('step view endpoints', () => {
 
 describe.skipIf(!haveChromium)('step view in Chromium', () => {
   it('test image 3: its label’s bar, the formulas with numbers, Step raises p of the label', async () => {
-    // a fresh copy: the endpoint test above stepped it
-    await post('/api/runs/softmax/explain', '{"index": 0, "reset": true}');
+    // the endpoint tests above stepped their copies: the page has a copy of its own
     const { page, errors } = await pageWithErrors(browser!);
     const origin = `http://127.0.0.1:${port}`;
     const outside: string[] = [];
@@ -226,6 +236,11 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     await view.getByRole('button', { name: 'Show test image' }).click();
     const status = view.getByRole('status');
     await expect.poll(() => status.textContent()).toMatch(/^test image 3, target class 0;/);
+    // the rate said as what it is: the run's base rate, not what its (cosine) schedule made of it
+    expect(await status.textContent()).toContain(
+      "at lr 0.5000 (the run's base rate, its --lr; it trained with sgd on a cosine schedule; " +
+        'neither the schedule nor a rate set by hand while it ran is applied here)',
+    );
     // the label's row: its p bar drawn in the target's colour, most of the way across
     const outputs = view.getByRole('table', { name: /logits z and probabilities p/ });
     const row = outputs.getByRole('row', { name: /^0 / });
@@ -236,15 +251,15 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     const formulas = view.getByTestId('step-formulas');
     await expect.poll(() => formulas.locator('.katex').count()).toBeGreaterThanOrEqual(6);
     const source = await formulas.locator('annotation').first().textContent();
-    expect(source).toMatch(/p_\{0\} = \\frac.*= 0\.\d{3,}/);
-    const pBefore = Number(/= (0\.\d+)$/.exec(source!)![1]);
+    expect(source).toMatch(/p_\{0\} &= \\frac.*= 0\.\d{3,}\\end\{aligned\}$/);
+    const pBefore = Number(/= (0\.\d+)\\end\{aligned\}$/.exec(source!)![1]);
     // the fonts are the studio's own
     await page.evaluate('document.fonts.ready');
     expect(await page.evaluate("document.fonts.check('16px KaTeX_Main')")).toBe(true);
     expect(fonts.length).toBeGreaterThan(0);
     await page.screenshot({ path: join(root, 'stepview-1400.png'), fullPage: true });
 
-    await view.getByRole('button', { name: 'Step', exact: true }).click();
+    await view.getByRole('button', { name: 'Apply this step' }).click();
     const rise = view.getByTestId('step-rise');
     await rise.waitFor();
     const match = /^p of the true class 0: ([\d.e-]+) → ([\d.e-]+);/.exec(
@@ -257,6 +272,16 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
       .poll(() => view.getByRole('img', { name: 'weights of class 0 after' }).count())
       .toBe(1);
     await expect.poll(() => status.textContent()).toMatch(/the view’s copy has taken 1 step\./);
+    // a fresh page starts from the run's model: its view's copy has taken no step
+    const fresh = await pageWithErrors(browser!);
+    await fresh.page.goto(`${origin}/`);
+    await fresh.page.getByRole('checkbox', { name: /softmax/ }).check();
+    await fresh.page.getByRole('button', { name: 'Lay open one training step' }).click();
+    await expect
+      .poll(() => fresh.page.locator('#step-view').getByRole('status').textContent())
+      .toMatch(/^test image 0, .*the view’s copy has taken 0 steps\.$/);
+    expect(fresh.errors).toEqual([]);
+    await fresh.page.close();
     await page.screenshot({ path: join(root, 'stepview-step-1400.png'), fullPage: true });
     // at 390 px the view fits its column and the page does not scroll sideways
     await page.setViewportSize({ width: 390, height: 900 });
@@ -271,23 +296,77 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     expect(page390).toBeLessThanOrEqual(0);
+    // every formula's lines fit its box: nothing to scroll sideways for
+    expect(await formulasTooWide(view)).toEqual([]);
     await view.screenshot({ path: join(root, 'stepview-390.png') });
-    // dW's zero is the background: light, then dark once the page turns dark (drawn again)
-    const corner = () =>
-      view.getByRole('img', { name: 'dW of class 1' }).evaluate((node) => {
+    // a tile's pixels as [r, g, b, a, …]
+    const pixelsOf = (name: string) =>
+      view.getByRole('img', { name }).evaluate((node) => {
         // (the test's types know no DOM: the canvas's 2-D context, as far as it is used)
         type Picture = { data: ArrayLike<number> };
         type Context = { getImageData(x: number, y: number, w: number, h: number): Picture };
         const canvas = node as unknown as { getContext(kind: '2d'): Context };
-        return Array.from(canvas.getContext('2d').getImageData(0, 0, 1, 1).data);
+        return Array.from(canvas.getContext('2d').getImageData(0, 0, 28, 28).data);
       });
-    expect((await corner())[0]).toBeGreaterThan(200);
+    // blue positive, red negative, as weights.png: the target's dW = x (p − 1) is red where the
+    // digit's ink is, another class's x p blue
+    const hue = async (name: string) => {
+      const data = await pixelsOf(name);
+      let redOverBlue = 0;
+      for (let i = 0; i < data.length; i += 4) redOverBlue += data[i] - data[i + 2];
+      return redOverBlue > 0 ? 'red' : 'blue';
+    };
+    expect(await hue('dW of class 0')).toBe('red');
+    expect(await hue('dW of class 1')).toBe('blue');
+    // dW's zero (the corner, no ink) is white, in dark mode too (as weights.png): small values
+    // stay seen against it
+    const corner = async () => (await pixelsOf('dW of class 1')).slice(0, 3);
+    expect(await corner()).toEqual([255, 255, 255]);
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 1400, height: 1000 });
-    await expect.poll(async () => (await corner())[0]).toBeLessThan(60);
+    await page.waitForTimeout(200);
+    expect(await corner()).toEqual([255, 255, 255]);
+    expect(await hue('dW of class 0')).toBe('red');
     await view.screenshot({ path: join(root, 'stepview-dark.png') });
     expect(errors).toEqual([]);
     expect(outside).toEqual([]);
     console.log(`step view screenshots in ${root}`);
   }, 60_000);
+
+  it('a deeper model: the output layer’s dW is written with its input h, the layer named', async () => {
+    const { page, errors } = await pageWithErrors(browser!);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.getByRole('checkbox', { name: /deep/ }).check();
+    await page.getByRole('button', { name: 'Lay open one training step' }).click();
+    const view = page.locator('#step-view');
+    await view.getByRole('heading', { name: 'One training step, laid open: run deep' }).waitFor();
+    const formula = view.getByRole('math', { name: 'layer 2’s weight gradient and the SGD step' });
+    expect(await formula.locator('annotation').textContent()).toMatch(
+      /^\\begin\{aligned\}dW\^\{\(2\)\}_\{i,\d\} &= h_i /,
+    );
+    expect(await view.getByTestId('step-formulas').textContent()).toContain(
+      'Layer 2’s weights, which give z: their input h is layer 1’s output for this image',
+    );
+    // a drawing (a vertical stroke): its class is the model's prediction unless one is picked
+    const canvas = page.locator('#draw-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 40);
+    await page.mouse.down();
+    for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
+    await page.mouse.up();
+    await view.getByRole('button', { name: 'Use my drawing' }).click();
+    const status = view.getByRole('status');
+    await expect
+      .poll(() => status.textContent())
+      .toMatch(/^your drawing, target class \d \(the model’s prediction\);/);
+    const predicted = Number(/target class (\d)/.exec((await status.textContent())!)![1]);
+    const p = await view
+      .getByRole('table', { name: /logits z and probabilities p/ })
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => Number(row.children[3].textContent)));
+    expect(p.indexOf(Math.max(...p))).toBe(predicted);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
