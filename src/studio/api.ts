@@ -42,3 +42,5 @@ export interface RunEvaluation {
 
 /** GET /api/runs/:id/step: the last step a run took by Step, laid open (its step.json). */
 export type { SteppedBatch, SteppedParameter } from '../train/records.js';
+/** The step view's answers (check/stepCopy.ts: on the server, or in the static page's worker). */
+export type { ExplainAnswer, StepAnswer } from '../check/stepAnswers.js';

@@ -9,6 +9,7 @@
 
 import 'katex/dist/katex.min.css';
 import './stepView.css';
+import type { ExplainAnswer, StepAnswer } from '../studio/api.js';
 import { api, element } from './dom.js';
 import {
   classTiles,
@@ -32,64 +33,9 @@ export interface ExplanationSource {
   /** What the view's heading names: "run 2026-12-06T21-26-40". */
   name: string;
   /** The sample on the source's copy of the model (`reset`: a fresh copy first). */
-  explain(request: Sample & { reset: boolean }): Promise<ExplainJson>;
+  explain(request: Sample & { reset: boolean }): Promise<ExplainAnswer>;
   /** That sample's step, applied to the copy. */
   step(sample: Sample): Promise<StepAnswer>;
-}
-
-interface StepParameter {
-  layer: number;
-  type: string;
-  name: string;
-  shape: number[];
-  gradientNorm: number;
-  updateNorm: number;
-  gradient?: number[];
-  update?: number[];
-}
-interface StepJson {
-  loss: string;
-  dlogits: number[];
-  probabilitiesAfter: number[];
-  lossAfter: number;
-  parameters: StepParameter[];
-}
-export interface ExplainJson {
-  sample: { index?: number; description: string };
-  loss: 'cross-entropy' | 'mse';
-  learningRateSource: string;
-  stepsTaken: number;
-  softmaxRegression: boolean;
-  classes: string[];
-  pixels: number[];
-  label: number;
-  logits: number[];
-  probabilities: number[];
-  target: number[];
-  crossEntropy: { loss: number; dlogits: number[] };
-  squaredError: { loss: number; dprobabilities: number[]; dot: number; dlogits: number[] };
-  learningRate: number;
-  steps: Record<'cross-entropy' | 'mse', StepJson>;
-}
-export interface StepAnswer {
-  loss: string;
-  learningRate: number;
-  stepsTaken: number;
-  label: number;
-  probabilitiesBefore: number[];
-  probabilitiesAfter: number[];
-  lossBefore: number;
-  lossAfter: number;
-  weightsBefore: number[] | null;
-  weightsAfter: number[] | null;
-  shape: number[] | null;
-  parameters: {
-    layer: number;
-    name: string;
-    normBefore: number;
-    normAfter: number;
-    updateNorm: number;
-  }[];
 }
 
 export type Sample = { index: number } | { pixels: number[]; label: number };
@@ -100,7 +46,7 @@ class StepView {
   private sample: Sample = { index: 0 };
   /** Where the sample's target is from, when the status should say: "the model’s prediction". */
   private targetFrom = '';
-  private record: ExplainJson | null = null;
+  private record: ExplainAnswer | null = null;
   private readonly index: HTMLInputElement;
   /** The drawing's class: "" (the default) for the model's prediction of it, else a class. */
   private readonly drawingLabel: HTMLSelectElement;
@@ -252,7 +198,7 @@ class StepView {
     this.render(record);
   }
 
-  private render(e: ExplainJson): void {
+  private render(e: ExplainAnswer): void {
     const label = e.label;
     const input = element(
       'figure',
@@ -332,7 +278,7 @@ class StepView {
     this.body.replaceChildren(...parts);
   }
 
-  private formulas(e: ExplainJson): HTMLElement {
+  private formulas(e: ExplainAnswer): HTMLElement {
     const y = e.label;
     const z = e.logits;
     const p = e.probabilities;
@@ -395,7 +341,7 @@ class StepView {
    * pixel; for deeper models they are the last dense layer's, whose input is h (the layer
    * before's output), not the image.
    */
-  private weightFormulas(e: ExplainJson, dz: number): HTMLElement[] {
+  private weightFormulas(e: ExplainAnswer, dz: number): HTMLElement[] {
     const y = e.label;
     const eta = `\\eta = ${tex(e.learningRate)}`;
     const dLdz = `\\frac{\\partial L}{\\partial z_{${y}}}`;

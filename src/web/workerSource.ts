@@ -2,7 +2,8 @@
 // each question goes with a number, and the worker's answer with that number settles it.
 
 import type { FromWorker, ToWorker } from '../static/protocol.js';
-import type { ExplanationSource, ExplainJson, Sample, StepAnswer } from './stepView.js';
+import type { ExplainAnswer, StepAnswer } from '../studio/api.js';
+import type { ExplanationSource, Sample } from './stepView.js';
 
 export type Answer = Extract<FromWorker, { type: 'explanation' | 'stepped' | 'unanswered' }>;
 
@@ -16,7 +17,7 @@ export class WorkerSource implements ExplanationSource {
     public name: string,
   ) {}
 
-  async explain({ reset, ...sample }: Sample & { reset: boolean }): Promise<ExplainJson> {
+  async explain({ reset, ...sample }: Sample & { reset: boolean }): Promise<ExplainAnswer> {
     const answer = await this.ask((id) => ({ type: 'explain', id, sample, reset }));
     if (answer.type !== 'explanation') throw new Error('the worker answered another question');
     return answer.answer;

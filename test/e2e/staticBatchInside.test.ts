@@ -18,7 +18,7 @@ import type { SteppedBatch } from '../../src/train/records.js';
 import { formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
 import { stepFigures } from '../steppedBatch.js';
-import { closeStaticSite, openStaticSite, originOf } from './staticServer.js';
+import { closeStaticSite, keepWorkerMessages, openStaticSite, originOf } from './staticServer.js';
 
 const root = temporaryFolder('mnist-softmax-static-batch-');
 const site = join(root, 'site');
@@ -31,20 +31,10 @@ beforeAll(async () => ({ server, browser } = await openStaticSite(site, served))
 afterAll(() => closeStaticSite({ server, browser }));
 
 /** Keeps the steps the worker lays open where the test reads them: window.insides. */
-const KEEP_INSIDES = `
-  window.insides = [];
-  const Original = window.Worker;
-  window.Worker = class extends Original {
-    constructor(url, options) {
-      super(url, options);
-      this.addEventListener('message', ({ data }) => {
-        if (data.type === 'inside') window.insides.push(data.record);
-      });
-    }
-  };
-`;
+const KEEP_INSIDES = keepWorkerMessages('insides', ['inside']);
 
-const insides = (page: Page) => page.evaluate('insides') as Promise<SteppedBatch[]>;
+const insides = (page: Page) =>
+  page.evaluate('insides.map((message) => message.record)') as Promise<SteppedBatch[]>;
 
 /** The training set the folder ships, as the worker loads it. */
 function shippedTrain(): Split {

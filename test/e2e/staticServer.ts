@@ -71,3 +71,22 @@ export async function closeStaticSite(opened: {
   await opened.browser?.close();
   opened.server?.close();
 }
+
+/**
+ * A page's init script that keeps the messages of the given types its worker posts in
+ * `window[name]`, where a test reads them (the page's own handling is untouched).
+ */
+export function keepWorkerMessages(name: string, types: string[]): string {
+  return `
+    window.${name} = [];
+    const Original = window.Worker;
+    window.Worker = class extends Original {
+      constructor(url, options) {
+        super(url, options);
+        this.addEventListener('message', ({ data }) => {
+          if (${JSON.stringify(types)}.includes(data.type)) window.${name}.push(data);
+        });
+      }
+    };
+  `;
+}
