@@ -247,7 +247,8 @@ async function renderDetails(id: string): Promise<void> {
 const runFiles = (id: string) => `/runs/${encodeURIComponent(id)}/`;
 
 async function renderSelection(force = false): Promise<void> {
-  const ids = runs.map((run) => run.id).filter((id) => selected.has(id));
+  // in the order they were selected: a lesson's arms in its order, coloured as its chart colours them
+  const ids = [...selected].filter((id) => runs.some((run) => run.id === id));
   const state = JSON.stringify(runs.filter((run) => selected.has(run.id)));
   if (!force && state === shown) return;
   shown = state;

@@ -4,7 +4,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
@@ -68,6 +68,26 @@ describe.skipIf(!haveChromium)('lessons', () => {
         /^\d{4}-\d\d-\d\dT[\d-]+-cross-entropy-vs-squared-error-squared-error$/,
       ),
     ]);
+    // the two runs overlaid below colour each arm's run as the lesson's chart colours the arm
+    const colours = (figure: Locator) =>
+      figure
+        .locator('.chart-legend li[data-label]')
+        .evaluateAll((items) =>
+          items.map((item) => `${item.dataset.label} ${item.dataset.colour}`),
+        );
+    const overlaid = page.locator('#charts').getByRole('figure').first();
+    const armColours = new Map(
+      (await colours(chart)).map((text) => [
+        text.split(':')[0].replace(' ', '-'), // "squared error: output layer #d62728"
+        text.split(' ').pop(),
+      ]),
+    );
+    const runColours = await colours(overlaid); // "<time>-…-squared-error: train #d62728"
+    expect(runColours).toHaveLength(4);
+    for (const text of runColours) {
+      const arm = /-(cross-entropy|squared-error): /.exec(text)![1];
+      expect(text.split(' ').pop(), text).toBe(armColours.get(arm));
+    }
     await page.screenshot({ path: join(root, 'lesson-1400.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(300);
