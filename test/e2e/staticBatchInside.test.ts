@@ -174,6 +174,15 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
       ),
     ).toBeLessThanOrEqual(0);
     expect(await formulasTooWide(view)).toEqual([]);
+    // its tables (p beside y) and the epochs' table show every column without scrolling
+    const tablesTooWide = await page
+      .locator('#batch-view table, #epochs-table')
+      .evaluateAll((tables) =>
+        tables
+          .filter((table) => table.scrollWidth > table.parentElement!.clientWidth)
+          .map((table) => `${table.id || table.className}: ${table.scrollWidth} px`),
+      );
+    expect(tablesTooWide).toEqual([]);
     await view.screenshot({ path: join(root, 'static-batch-390.png') });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 1400, height: 1000 });
