@@ -5,7 +5,6 @@
 // the worker) and the lessons (staticLessons.ts). Every file it uses lies beside it; nothing
 // else is fetched.
 
-import { prepareDigit } from '../data/prepare.js';
 import { runCurves } from '../report/series.js';
 import {
   STATIC_FILES,
@@ -18,6 +17,7 @@ import {
 import type { SteppedBatch } from '../studio/api.js';
 import { mountBatchView, type BatchSource } from './batchView.js';
 import { drawCharts } from './charts.js';
+import { DrawingPad } from './drawingPad.js';
 import { StaticLessons } from './staticLessons.js';
 import { mountStepView } from './stepView.js';
 import { WorkerSource } from './workerSource.js';
@@ -258,7 +258,7 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
       redraw(true);
       return;
     case 'prediction':
-      showPrediction(message.label, message.probabilities);
+      pad.showPrediction(message.label, message.probabilities);
       return;
     case 'explanation':
     case 'stepped':
@@ -275,81 +275,12 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
 
 // ---- drawing ----
 
-const canvas = byId<HTMLCanvasElement>('draw-canvas');
-const context = canvas.getContext('2d', { willReadFrequently: true })!;
-const prepared = byId<HTMLCanvasElement>('prepared');
-
-function showPrediction(label: string, probabilities: number[]): void {
-  byId('prediction').textContent = label;
-  byId('probabilities').replaceChildren(
-    ...probabilities.map((p, c) => {
-      const row = document.createElement('div');
-      const bar = document.createElement('span');
-      bar.className = 'bar';
-      bar.style.width = `${Math.round(150 * p)}px`;
-      row.append(String(c), bar, `${(100 * p).toFixed(1)}%`);
-      return row;
-    }),
-  );
-}
-
-function classify(): void {
-  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-  const pixels = new Uint8Array(canvas.width * canvas.height);
-  let ink = false;
-  for (let i = 0; i < pixels.length; i++) {
-    pixels[i] = data[4 * i];
-    if (pixels[i] > 0) ink = true;
+const pad = new DrawingPad(() => {
+  const pixels = pad.digit();
+  if (pixels && (hasModel || history.length > 0)) {
+    send({ type: 'classify', pixels: Array.from(pixels) });
   }
-  if (!ink) return;
-  const input = prepareDigit({ width: canvas.width, height: canvas.height, pixels }, 28, 28);
-  const image = new ImageData(28, 28);
-  input.pixels.forEach((value, i) => image.data.set([value, value, value, 255], 4 * i));
-  prepared.getContext('2d')!.putImageData(image, 0, 0);
-  if (hasModel || history.length > 0) send({ type: 'classify', pixels: Array.from(input.pixels) });
-}
-
-function clear(): void {
-  context.fillStyle = 'black';
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  prepared.getContext('2d')!.clearRect(0, 0, 28, 28);
-  byId('prediction').textContent = 'draw a digit';
-  byId('probabilities').replaceChildren();
-}
-
-let last: { x: number; y: number } | null = null;
-const point = (event: PointerEvent) => {
-  const box = canvas.getBoundingClientRect();
-  return {
-    x: ((event.clientX - box.left) / box.width) * canvas.width,
-    y: ((event.clientY - box.top) / box.height) * canvas.height,
-  };
-};
-canvas.addEventListener('pointerdown', (event) => {
-  canvas.setPointerCapture(event.pointerId);
-  last = point(event);
 });
-canvas.addEventListener('pointermove', (event) => {
-  if (!last) return;
-  const next = point(event);
-  context.strokeStyle = 'white';
-  context.lineWidth = 20;
-  context.lineCap = 'round';
-  context.beginPath();
-  context.moveTo(last.x, last.y);
-  context.lineTo(next.x, next.y);
-  context.stroke();
-  last = next;
-  classify();
-});
-const end = () => {
-  last = null;
-  classify();
-};
-canvas.addEventListener('pointerup', end);
-canvas.addEventListener('pointercancel', end);
-byId('clear').addEventListener('click', clear);
-clear();
 mountStepView(byId('open-step-view'), byId('step-view'), () =>
   trained ? explanations : undefined,
 );

@@ -2,7 +2,6 @@
 // overlaid; a form that starts a run; lessons; a canvas to draw a digit on, prepared as `predict`
 // prepares pictures (the same code) and classified by the selected run's model as you draw.
 
-import { prepareDigit } from '../data/prepare.js';
 import type { Comparison, RunCurves } from '../report/series.js';
 import type { RunEvaluation, RunSummary } from '../studio/api.js';
 import { clearCharts, drawCharts } from './charts.js';
@@ -11,6 +10,7 @@ import { mountLessons } from './lessonView.js';
 import { mountStepView, serverSource } from './stepView.js';
 import { mountRunControls } from './runControls.js';
 import { mountBatchView } from './batchView.js';
+import { DrawingPad } from './drawingPad.js';
 import './studio.css';
 import { api, element } from './dom.js';
 import { plural } from '../numbers.js';
@@ -526,55 +526,25 @@ function renderModelChoice(): void {
 }
 
 function setupDrawing(): void {
-  const canvas = byId<HTMLCanvasElement>('draw-canvas');
-  const context = canvas.getContext('2d', { willReadFrequently: true })!;
-  const prepared = byId<HTMLCanvasElement>('prepared');
-  const prediction = byId('prediction');
-  const bars = byId('probabilities');
-  let drawing = false;
-  let last: { x: number; y: number } | null = null;
   let busy = false;
   let again = false;
+  const pad = new DrawingPad(() => void classify());
 
-  const clear = () => {
-    context.fillStyle = 'black';
-    context.fillRect(0, 0, canvas.width, canvas.height);
-    prepared.getContext('2d')!.clearRect(0, 0, 28, 28);
-    prediction.textContent = 'draw a digit';
-    bars.replaceChildren();
-  };
-
+  // one request at a time; a change meanwhile is classified when it answers
   async function classify(): Promise<void> {
     if (busy) {
       again = true;
       return;
     }
     busy = true;
-    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-    const pixels = new Uint8Array(canvas.width * canvas.height);
-    let ink = false;
-    for (let i = 0; i < pixels.length; i++) {
-      pixels[i] = data[4 * i];
-      if (pixels[i] > 0) ink = true;
-    }
     const model = drawingModel();
-    if (ink && model) {
-      const input = prepareDigit({ width: canvas.width, height: canvas.height, pixels }, 28, 28);
-      prepared.getContext('2d')!.putImageData(digitImage(input.pixels), 0, 0);
+    const pixels = model ? pad.digit() : null;
+    if (model && pixels) {
       const { status, json } = await api<{ label: string; probabilities: number[] }>(
         '/api/predict',
-        { run: model.id, pixels: Array.from(input.pixels) },
+        { run: model.id, pixels: Array.from(pixels) },
       );
-      if (status === 200) {
-        prediction.textContent = json.label;
-        bars.replaceChildren(
-          ...json.probabilities.map((p, c) => {
-            const bar = element('span', { class: 'bar' });
-            bar.style.width = `${Math.round(150 * p)}px`;
-            return element('div', {}, element('span', {}, String(c)), bar, percent(p));
-          }),
-        );
-      }
+      if (status === 200) pad.showPrediction(json.label, json.probabilities);
     }
     busy = false;
     if (again) {
@@ -583,51 +553,11 @@ function setupDrawing(): void {
     }
   }
 
-  const point = (event: PointerEvent) => {
-    const box = canvas.getBoundingClientRect();
-    return {
-      x: ((event.clientX - box.left) / box.width) * canvas.width,
-      y: ((event.clientY - box.top) / box.height) * canvas.height,
-    };
-  };
-  canvas.addEventListener('pointerdown', (event) => {
-    drawing = true;
-    canvas.setPointerCapture(event.pointerId);
-    last = point(event);
-  });
-  canvas.addEventListener('pointermove', (event) => {
-    if (!drawing || !last) return;
-    const next = point(event);
-    context.strokeStyle = 'white';
-    context.lineWidth = 20;
-    context.lineCap = 'round';
-    context.beginPath();
-    context.moveTo(last.x, last.y);
-    context.lineTo(next.x, next.y);
-    context.stroke();
-    last = next;
-    void classify();
-  });
-  const end = () => {
-    drawing = false;
-    last = null;
-    void classify();
-  };
-  canvas.addEventListener('pointerup', end);
-  canvas.addEventListener('pointercancel', end);
-  byId('clear').addEventListener('click', clear);
   byId<HTMLSelectElement>('draw-model-choice').addEventListener('change', (event) => {
     modelChoice = (event.target as HTMLSelectElement).value;
     renderModelChoice();
     void classify();
   });
-  clear();
-}
-
-function digitImage(pixels: Uint8Array): ImageData {
-  const image = new ImageData(28, 28);
-  pixels.forEach((value, i) => image.data.set([value, value, value, 255], 4 * i));
-  return image;
 }
 
 // ---- live ----
