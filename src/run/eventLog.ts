@@ -21,9 +21,15 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
+import { readLines } from '../inputFile.js';
 import { errorCode } from '../folders.js';
-import { eachRecord, writeFileAtomic } from './runFiles.js';
-import type { EpochEvent, EpochMetrics, EventLine } from '../train/records.js';
+import { writeFileAtomic } from './runFiles.js';
+import {
+  recordProblem,
+  type EpochEvent,
+  type EpochMetrics,
+  type EventLine,
+} from '../train/records.js';
 
 export const EVENTS_FILE = 'events.jsonl';
 
@@ -58,9 +64,18 @@ export function eachEvent(
 ): void {
   const file = join(folder, EVENTS_FILE);
   if (!existsSync(file)) return;
-  eachRecord<EventLine>(file, 'event', (line, number) => {
-    if (!(line.step <= lastStep)) return false;
-    onEvent(line, number);
+  readLines(file, (text, number) => {
+    if (text.length === 0) return;
+    let line: unknown;
+    try {
+      line = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const problem = recordProblem(line, 'event');
+    if (problem) throw new UserError(`${file}: line ${number}: ${problem}`, EXIT.input);
+    if (!((line as EventLine).step <= lastStep)) return false;
+    onEvent(line as EventLine, number);
   });
 }
 

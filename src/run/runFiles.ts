@@ -207,17 +207,16 @@ export function metricsSummary(
 export const MAX_HISTORY_LINES = 100_000;
 
 /**
- * Calls `onRecord` with each record of a JSON-lines file of a run folder (`kind`: events.jsonl's
- * or metrics.jsonl's), a line at a time, until it returns false. A line that does not parse (cut
- * by a crash, or being appended as it is read) ends the file; one that parses but is not a record
- * of its kind (a damaged file) is refused, naming the file and the line (UserError).
+ * A run folder's history, from metrics.jsonl: the whole of it, or its first `epochs` lines
+ * (those a checkpoint vouches for), read a line at a time. A line that does not parse (cut by a
+ * crash, or being appended as it is read) ends it; one that parses but is not an epoch's metrics
+ * (a damaged file), or more than MAX_HISTORY_LINES, is refused naming the file (UserError).
  */
-export function eachRecord<T>(
-  file: string,
-  kind: 'event' | 'history',
-  onRecord: (record: T, number: number) => boolean | void,
-): void {
+export function readHistory(folder: string, epochs = Infinity): HistoryLine[] {
+  const file = join(folder, HISTORY_FILE);
+  const lines: HistoryLine[] = [];
   readLines(file, (text, number) => {
+    if (lines.length >= epochs) return false;
     if (text.length === 0) return;
     let line: unknown;
     try {
@@ -225,25 +224,12 @@ export function eachRecord<T>(
     } catch {
       return false;
     }
-    const problem = recordProblem(line, kind);
+    const problem = recordProblem(line, 'history');
     if (problem) throw new UserError(`${file}: line ${number}: ${problem}`, EXIT.input);
-    return onRecord(line as T, number);
-  });
-}
-
-/**
- * A run folder's history, from metrics.jsonl (eachRecord): the whole of it, or its first `epochs`
- * lines (those a checkpoint vouches for). More than MAX_HISTORY_LINES are refused, naming the file.
- */
-export function readHistory(folder: string, epochs = Infinity): HistoryLine[] {
-  const file = join(folder, HISTORY_FILE);
-  const lines: HistoryLine[] = [];
-  eachRecord<HistoryLine>(file, 'history', (line) => {
-    if (lines.length >= epochs) return false;
     if (lines.length === MAX_HISTORY_LINES) {
       throw new UserError(`${file}: more than ${MAX_HISTORY_LINES} epochs`, EXIT.input);
     }
-    lines.push(line);
+    lines.push(line as HistoryLine);
   });
   return lines;
 }
