@@ -52,7 +52,7 @@ const data = await loadDataset(resolveDataSource('mnist'));
 function setUp(file) {
   const engine = new WasmEngine(1, pathToFileURL(resolve(file)));
   const k = engine.kernels.local;
-  const rows = engine.rows.compress(data.train.images, BATCH * BATCHES, INPUTS);
+  const rows = engine.rows.compress({ ...data.train, count: BATCH * BATCHES });
   const [index, value] = [p(rows.index), p(rows.value)];
   const scale = 1 / 255;
   const floats = (/** @type {number} */ n, seeded = false) => {

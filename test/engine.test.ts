@@ -149,7 +149,7 @@ describe('the wasm engine agrees with the reference on real MNIST', () => {
     });
     for (const threads of [1, 2]) {
       const engine = new WasmEngine(threads);
-      const rows = engine.rows.compress(images, count, pixels);
+      const rows = engine.rows.compress({ images, count, height: 1, width: pixels });
       engine.close();
       let k = 0;
       let wrong = 0;

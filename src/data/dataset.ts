@@ -7,11 +7,15 @@ import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { Random } from '../random.js';
 import { fileStamp } from './fingerprintCache.js';
-import { readIdxFile, type IdxArray } from './idx.js';
+import { openIdxFile, readIdxFile, type IdxArray } from './idx.js';
+import { copyImages, readImagesFrom } from './splitImages.js';
 
 /** A split of a data set. Pixels stay bytes (0..255); they are scaled a batch at a time. */
 export interface Split {
-  /** (count, height * width), row-major. */
+  /**
+   * (count, height * width), row-major. A split loaded from a raw IDX file reads them from it
+   * whole when they are first asked for; splitImages.ts copyImages reads them a range at a time.
+   */
   images: Uint8Array;
   /** (count), each in 0..classes-1. */
   labels: Uint8Array;
@@ -35,6 +39,9 @@ export interface Dataset {
    */
   stamps?: { train: string | null; test: string | null };
 }
+
+/** Bytes of images fingerprint() hashes at a time. */
+const FINGERPRINT_CHUNK_BYTES = 1 << 22;
 
 export const FASHION_FOLDER = '/usr/share/datasets/fashion-mnist';
 
@@ -135,9 +142,21 @@ export function holdOut(
   return { train: pick(split, train), validation: pick(split, validation) };
 }
 
-/** A split's fingerprint: the first 16 hex digits of the SHA-256 of its pixels and labels. */
+/**
+ * A split's fingerprint: the first 16 hex digits of the SHA-256 of its pixels and labels (the
+ * pixels hashed a chunk at a time, as copyImages gives them).
+ */
 export function fingerprint(split: Split): string {
-  return createHash('sha256').update(split.images).update(split.labels).digest('hex').slice(0, 16);
+  const hash = createHash('sha256');
+  const size = split.height * split.width;
+  const chunk = Math.max(1, Math.floor(FINGERPRINT_CHUNK_BYTES / size));
+  const pixels = new Uint8Array(Math.min(split.count, chunk) * size);
+  for (let first = 0; first < split.count; first += chunk) {
+    const images = pixels.subarray(0, Math.min(chunk, split.count - first) * size);
+    copyImages(split, first, images);
+    hash.update(images);
+  }
+  return hash.update(split.labels).digest('hex').slice(0, 16);
 }
 
 /**
@@ -195,16 +214,23 @@ async function loadSplit(
   const labelsFile = findIdxFile(source.folder, SPLIT_FILES[split].labels, 1);
   const stamp = () => [fileStamp(imagesFile), fileStamp(labelsFile)];
   const before = stamp();
-  const [images, labels] = await Promise.all([readIdxFile(imagesFile), readIdxFile(labelsFile)]);
+  // the training images stay in their file until asked for whole (the wasm engine copies them a
+  // chunk at a time); the test images are read now, as every evaluation and the report read them
+  const readImages = split === 'train' ? openIdxFile : readIdxFile;
+  const [images, labels] = await Promise.all([readImages(imagesFile), readIdxFile(labelsFile)]);
   const after = stamp();
   const loaded = toSplit(images, imagesFile, labels, labelsFile, source.classes.length, limit);
+  readImagesFrom(loaded, images);
   if (loaded.count === 0) throw new DataError(`${imagesFile}: holds no images to ${split} on`);
   // the files as read, unchanged meanwhile, and how many of their images were kept
   const unchanged = before.every((value, i) => value !== null && value === after[i]);
   return [loaded, unchanged ? `${before.join(' | ')} | first ${loaded.count}` : null] as const;
 }
 
-/** Checks that an images file and a labels file belong together and keeps the first `limit`. */
+/**
+ * Checks that an images file and a labels file belong together and keeps the first `limit`.
+ * The images' elements are read (an IdxFile's, from its file) when the split's are asked for.
+ */
 export function toSplit(
   images: IdxArray,
   imagesFile: string,
@@ -241,8 +267,11 @@ export function toSplit(
     );
   }
   const kept = Math.min(count, limit ?? count);
+  let keptImages: Uint8Array | undefined;
   return {
-    images: (images.data as Uint8Array).subarray(0, kept * height * width),
+    get images() {
+      return (keptImages ??= (images.data as Uint8Array).subarray(0, kept * height * width));
+    },
     labels: labelData.subarray(0, kept),
     count: kept,
     height,

@@ -9,7 +9,15 @@
 //
 // Files may be gzipped; a gzip stream is recognised by its own magic (1f 8b), not by the name.
 
-import { constants, createReadStream } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  fstatSync,
+  openSync,
+  readSync,
+  type BigIntStats,
+} from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser } from 'binary-parser';
@@ -184,12 +192,47 @@ export function encodeIdx(array: IdxArray): Uint8Array {
   return bytes;
 }
 
+/** An IDX file's array, whose u8 elements can also be copied a range at a time. */
+export interface IdxFile extends IdxArray {
+  /** Elements [from, from + into.length) of a u8 array, copied into `into`. */
+  copy(from: number, into: Uint8Array): void;
+}
+
 /**
  * Reads an IDX file, raw or gzipped. A raw file is checked against its header before it is
  * read; a gzip stream is read chunk by chunk and abandoned as soon as it runs past the size its
  * header claims, so neither a lying header nor a gzip bomb makes the reader allocate much.
  */
-export async function readIdxFile(file: string): Promise<IdxArray> {
+export async function readIdxFile(file: string): Promise<IdxFile> {
+  const raw = await peekIdxFile(file);
+  return inMemory(raw ? decodeIdx(await readFile(file), file) : await readGzippedIdx(file));
+}
+
+/**
+ * Opens an IDX file as readIdxFile reads it, but leaves a raw file's payload on disk: `copy`
+ * reads a range of it into memory of the caller's (the wasm engine compresses a training set
+ * chunk by chunk, and never needs it whole), `data` reads it whole when first asked for and
+ * keeps it. A gzipped file cannot be read by ranges: it is decompressed whole at once. A raw
+ * file that changed since it was opened (size, modification time, inode or device) is refused
+ * when it is read.
+ */
+export async function openIdxFile(file: string): Promise<IdxFile> {
+  const raw = await peekIdxFile(file);
+  if (raw) return new IdxOnDisk(file, raw.header, raw.identity);
+  return inMemory(await readGzippedIdx(file));
+}
+
+function inMemory(array: IdxArray): IdxFile {
+  return { ...array, copy: (from, into) => into.set(bytesOf(array.data, from, into.length)) };
+}
+
+/**
+ * What a file's first bytes say: null for a gzip stream; for a raw IDX file its header (the
+ * payload's length checked against the file's size) and its identity.
+ */
+async function peekIdxFile(
+  file: string,
+): Promise<{ header: IdxHeader; identity: BigIntStats } | null> {
   let handle: FileHandle;
   try {
     // without blocking: a FIFO is refused below, not waited on
@@ -197,23 +240,88 @@ export async function readIdxFile(file: string): Promise<IdxArray> {
   } catch (error) {
     throw new DataError(`${file}: cannot open (${describeError(error)})`);
   }
-  let size: number;
+  let identity: BigIntStats;
   let start: Buffer;
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new DataError(`${file}: not a regular file`);
-    size = info.size;
-    start = Buffer.alloc(Math.min(size, 64));
+    identity = await handle.stat({ bigint: true });
+    if (!identity.isFile()) throw new DataError(`${file}: not a regular file`);
+    start = Buffer.alloc(Math.min(Number(identity.size), 64));
     await handle.read(start, 0, start.length, 0);
   } finally {
     await handle.close();
   }
-  if (start[0] === 0x1f && start[1] === 0x8b) return readGzippedIdx(file);
+  if (start[0] === 0x1f && start[1] === 0x8b) return null;
 
   const header = parseIdxHeader(start, file);
-  if (!header) throw new DataError(`${file}: truncated IDX header (${size} bytes)`);
-  checkPayloadLength(header, size - header.headerBytes, file);
-  return decodeIdx(await readFile(file), file);
+  if (!header) throw new DataError(`${file}: truncated IDX header (${identity.size} bytes)`);
+  checkPayloadLength(header, Number(identity.size) - header.headerBytes, file);
+  return { header, identity };
+}
+
+/** The u8 elements [from, from + length) of an array. */
+function bytesOf(data: IdxData, from: number, length: number): Uint8Array {
+  if (!(data instanceof Uint8Array)) throw new Error('IDX elements copied as bytes are not u8');
+  return data.subarray(from, from + length);
+}
+
+/** A raw IDX file's payload on disk: read by ranges, or whole once (see openIdxFile). */
+class IdxOnDisk implements IdxFile {
+  readonly type: IdxType;
+  readonly dims: number[];
+  private whole: IdxData | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly header: IdxHeader,
+    private readonly identity: BigIntStats,
+  ) {
+    this.type = header.type.name;
+    this.dims = [...header.dims];
+  }
+
+  get data(): IdxData {
+    if (!this.whole) {
+      const payload = new Uint8Array(this.header.payloadBytes);
+      this.read(0, payload);
+      this.whole = decodePayload(this.header, payload).data;
+    }
+    return this.whole;
+  }
+
+  copy(from: number, into: Uint8Array): void {
+    if (this.whole) into.set(bytesOf(this.whole, from, into.length));
+    else if (this.type === 'u8') this.read(from, into);
+    else throw new Error('IDX elements copied as bytes are not u8');
+  }
+
+  /** Payload bytes from `from` into `into`, from the file as it was opened. */
+  private read(from: number, into: Uint8Array): void {
+    const { file } = this;
+    let descriptor: number;
+    try {
+      descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      throw new DataError(`${file}: cannot open (${describeError(error)})`);
+    }
+    try {
+      if (!sameFile(fstatSync(descriptor, { bigint: true }), this.identity)) {
+        throw new DataError(`${file}: changed since it was opened; run again`);
+      }
+      const position = this.header.headerBytes + from;
+      for (let done = 0; done < into.length;) {
+        const read = readSync(descriptor, into, done, into.length - done, position + done);
+        if (read === 0) throw new DataError(`${file}: changed since it was opened; run again`);
+        done += read;
+      }
+    } finally {
+      closeSync(descriptor);
+    }
+  }
+}
+
+/** Whether two stats are of one file, unchanged: size, modification time, inode, device. */
+function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino && a.dev === b.dev;
 }
 
 async function readGzippedIdx(file: string): Promise<IdxArray> {

@@ -100,7 +100,8 @@ export class WasmEngine implements Engine, WasmContext {
       pixelInputs(x, 0, images, input);
       return x.subarray(0, count * pixels);
     }
-    const rows = this.rows.compress(images, count, pixels, this.scratch.inputRows);
+    const { height, width } = input;
+    const rows = this.rows.compress({ images, count, height, width }, this.scratch.inputRows);
     const sparse: SparseRows = { form: 'sparse rows', ...rows, scale: input.scale };
     return sparse;
   }

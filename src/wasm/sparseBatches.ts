@@ -44,7 +44,7 @@ function compressedSplit(engine: WasmEngine, split: Split): Compressed {
   if (!byEngine) compressed.set(engine, (byEngine = new WeakMap()));
   let kept = byEngine.get(split);
   if (!kept) {
-    const rows = engine.rows.compress(split.images, split.count, split.height * split.width);
+    const rows = engine.rows.compress(split);
     kept = { rows, columns: new Map() };
     byEngine.set(split, kept);
   }
@@ -134,8 +134,7 @@ export class SparseBatches implements BatchSource {
     this.spareOrder ??= engine.memory.words(split.count);
     this.spareOrder.set(order);
     if (!from) {
-      const pixels = split.height * split.width;
-      this.spare = engine.rows.compress(split.images, split.count, pixels, engine.memory, order);
+      this.spare = engine.rows.compress(split, engine.memory, order);
       return;
     }
     this.spare ??= engineRows(engine, split.count, from.index.length);

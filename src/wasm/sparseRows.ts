@@ -3,6 +3,8 @@
 // memory: compressed from image bytes, turned into columns, copied into an epoch's order. The
 // kernels are in src/wasm/assembly/sparseRows.ts.
 
+import type { Split } from '../data/dataset.js';
+import { copyImages } from '../data/splitImages.js';
 import type { EngineInput } from '../model/engine.js';
 import type { InputSpec } from '../model/network.js';
 import { ROWS_BLOCK, SAMPLES_BLOCK, SUM_BLOCK } from './blocks.js';
@@ -73,20 +75,20 @@ export class SparseRowBuilder {
   ) {}
 
   /**
-   * The sparse rows of `count` images of `pixels` bytes, in new arrays of the memory (or in
-   * `space`: the engine's scratch), in file order or in `order` (row n: image order[n]). The
-   * images pass through scratch memory a chunk at a time, in file order, twice: the first pass
-   * counts each image's nonzero pixels (which gives the row starts, in the rows' order, and the
-   * size of the rows), the second writes each image's at its row's start. Threads share each
-   * chunk by its images.
+   * The sparse rows of a split's images, in new arrays of the memory (or in `space`: the
+   * engine's scratch), in file order or in `order` (row n: image order[n]). The images are
+   * copied into scratch memory a chunk at a time (copyImages: from their file, for a split
+   * loaded from one), in file order, twice: the first pass counts each image's nonzero pixels
+   * (which gives the row starts, in the rows' order, and the size of the rows), the second
+   * writes each image's at its row's start. Threads share each chunk by its images.
    */
   compress(
-    images: Uint8Array,
-    count: number,
-    pixels: number,
+    images: Pick<Split, 'images' | 'count' | 'height' | 'width'>,
     space: ArraySpace = this.memory,
     order: Uint32Array | null = null,
   ): CompressedRows {
+    const { count } = images;
+    const pixels = images.height * images.width;
     const chunk = Math.max(1, Math.floor(IMAGES_CHUNK_BYTES / pixels));
     const chunkImages = this.scratch.images.get(Math.min(count, chunk) * pixels);
     const rowStart = space.words(count + 1);
@@ -96,7 +98,7 @@ export class SparseRowBuilder {
     const eachChunk = (pass: (first: number, size: number) => void) => {
       for (let first = 0; first < count; first += chunk) {
         const size = Math.min(chunk, count - first);
-        chunkImages.set(images.subarray(first * pixels, (first + size) * pixels));
+        copyImages(images, first, chunkImages.subarray(0, size * pixels));
         pass(first, size);
       }
     };
