@@ -14,8 +14,11 @@ import type { Scratch } from './scratch.js';
 
 /** Pixels an image may have for sparse rows (their indices are 16 bits). */
 export const MAX_SPARSE_PIXELS = 65536;
-/** Bytes of images that `compress` copies into the memory at a time. */
-const IMAGES_CHUNK_BYTES = 1 << 22;
+/**
+ * Bytes of images that `compress` copies into the memory at a time: few, since fresh memory is
+ * dear to touch the first time and the kernels go no faster on larger chunks.
+ */
+const IMAGES_CHUNK_BYTES = 1 << 19;
 
 /**
  * Images as compressed sparse rows: the nonzero pixels of sample n are
