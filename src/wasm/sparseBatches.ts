@@ -1,9 +1,14 @@
 // The wasm engine's batches: the nonzero pixels of a split as compressed sparse rows, in the
 // order of an epoch, so that batches are contiguous slices, not gathers. A split read in file
-// order (evaluation, L-BFGS) is compressed once per engine and read where it lies; a shuffled
-// training compresses its images once, in its first epoch's order, and each later epoch copies
-// the rows of the one before in its own order. With threads to spare, that copy is made during
-// the epoch before. (About 19% of MNIST's pixels are nonzero: a fifth of the dense batch.)
+// order (evaluation, L-BFGS) is compressed once per engine and read where it lies. A shuffled
+// training has one full set of rows, its source: its images compressed once, in its first
+// epoch's order (or the split's rows in file order, if the engine has made them). The first
+// epoch reads them where they lie; each later epoch's rows are copied from them in its order a
+// segment at a time (SEGMENT_ROWS, a whole number of batches) into two segments' memory used in
+// turn: while the batches of one are read, the next is copied on the engine's other threads, if
+// it has any. Two segments (about 3 MB each for MNIST) rather than a second full set (27 MB):
+// fresh memory is dear to touch the first time. (About 19% of MNIST's pixels are nonzero: a
+// fifth of the dense batch.)
 
 import type { Split } from '../data/dataset.js';
 import type { Batch, BatchSource } from '../model/batches.js';
@@ -51,122 +56,175 @@ function compressedSplit(engine: WasmEngine, split: Split): Compressed {
   return kept;
 }
 
+/** Rows an epoch's rows are copied into a segment at a time: a whole number of batches. */
+const SEGMENT_ROWS = 8192;
+
+/** Some of an epoch's rows, copied from the source: its samples [first, end). */
+interface Segment {
+  rows: CompressedRows;
+  /** The source's places of the samples, in the epoch's order: what the copy reads. */
+  places: Uint32Array;
+  first: number;
+  end: number;
+}
+
 export class SparseBatches implements BatchSource {
   readonly count: number;
-  /** The rows batches are cut from: the split's in file order (shared), or `copy`. */
-  private rows: CompressedRows | null = null;
-  /** The split's rows in file order, once an epoch has asked for them. */
-  private fileOrder: Compressed | null = null;
   /**
-   * This source's own rows: those in the epoch's order, and a second set that the next
-   * epoch's are made in (copied from the first, or the first time compressed from the images).
+   * The one full set of rows of a shuffled training, which its epochs' rows are copied from:
+   * the split's in file order if the engine has made them, else its images compressed in the
+   * first order asked for. Null until then.
    */
-  private copy: CompressedRows | null = null;
-  private spare: CompressedRows | null = null;
-  /** The samples of `rows`, in their order, and those of `spare`. */
-  private order: Uint32Array;
-  private spareOrder: Uint32Array | null = null;
-  /** Each sample's place in `order`, and the places in `order` of spareOrder's samples. */
-  private inverse: Uint32Array | null = null;
-  private places: Uint32Array | null = null;
-  /** Whether the spare rows are being made, or are made, in the order of spareOrder. */
-  private prefetching = false;
+  private source: CompressedRows | null = null;
+  /** The samples of the source's rows, in their order, and each sample's place among them. */
+  private sourceOrder: Uint32Array | null = null;
+  private sourcePlace: Uint32Array | null = null;
+  /** The split's rows in file order, when the epoch reads them. */
+  private fileOrder: Compressed | null = null;
+  /** The rows the epoch's batches are cut from where they lie (file order, the source's). */
+  private whole: CompressedRows | null = null;
+  /** The epoch's samples in order, when they are read by segments. */
+  private order: Uint32Array | null = null;
+  /** Two segments' memory, reused from epoch to epoch (made when first needed). */
+  private readonly segments: Segment[] = [];
+  /** The segment batches are cut from, and whether the other one is being copied ahead. */
+  private current = 0;
+  private copyingAhead = false;
+  private readonly segmentRows: number;
   private readonly labels: Uint8Array;
 
   constructor(
     private readonly engine: WasmEngine,
     private readonly input: InputSpec,
     private readonly split: Split,
+    capacity: number,
   ) {
     if (split.height * split.width > MAX_SPARSE_PIXELS) {
       throw new Error('sparse rows index pixels with 16 bits');
     }
     this.count = split.count;
-    this.order = engine.memory.words(split.count);
     this.labels = new Uint8Array(split.count);
+    const batches = Math.max(1, Math.floor(SEGMENT_ROWS / capacity));
+    this.segmentRows = Math.min(split.count, batches * capacity);
   }
 
   /**
-   * Puts the rows in `order` in place: those made ahead (prefetch), else made now (fillSpare);
-   * for file order (null), the split's rows as they are.
+   * Puts the rows in `order` in place: the source's where they lie if it is in that order (the
+   * first epoch's, made ahead by prefetch), else copied from it a segment at a time, the first
+   * now; for file order (null), the split's rows as they are.
    */
   startEpoch(order: Uint32Array | null): void {
     const { split, engine } = this;
-    const prefetched = this.prefetching && order !== null && equal(this.spareOrder!, order);
     engine.kernels.finish();
-    this.prefetching = false;
+    this.copyingAhead = false;
+    for (const segment of this.segments) segment.first = segment.end = 0;
+    this.order = null;
     if (order === null) {
-      for (let n = 0; n < split.count; n++) this.order[n] = n;
       this.fileOrder = compressedSplit(engine, split);
-      this.rows = this.fileOrder.rows;
+      this.whole = this.fileOrder.rows;
     } else {
-      if (!prefetched) this.fillSpare(order, false);
-      this.swap();
+      this.fileOrder = null;
+      const source = this.sourceFor(order);
+      this.whole = equal(this.sourceOrder!, order) ? source : null;
+      if (!this.whole) {
+        this.order = order;
+        this.segmentFor(0, Math.min(1, split.count));
+      }
     }
-    for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[this.order[n]];
+    for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[order ? order[n] : n];
   }
 
   /**
-   * Makes the rows in `order` ahead of the startEpoch that will ask for them: before the first
-   * epoch, now (compressed from the images in that order); during an epoch, copied on the
-   * engine's other threads while its batches are used, if it has such threads (else startEpoch
-   * copies them).
+   * A hint of the next epoch's order: before the first epoch, its rows are made now (compressed
+   * from the images in that order), so that they are not made in its time.
    */
   prefetch(order: Uint32Array): void {
-    const { engine } = this;
-    if (this.rows && !engine.kernels.threaded) return;
+    this.sourceFor(order);
+  }
+
+  /** The source (see `source`), made now if it is not yet. */
+  private sourceFor(order: Uint32Array): CompressedRows {
+    if (this.source) return this.source;
+    const { engine, split } = this;
     engine.kernels.finish();
-    this.fillSpare(order, this.rows !== null);
-    this.prefetching = true;
+    const fileOrder = compressed.get(engine)?.get(split);
+    const sourceOrder = fileOrder ? Uint32Array.from(order, (_, n) => n) : order.slice();
+    this.source = fileOrder?.rows ?? engine.rows.compress(split, engine.memory, order);
+    this.sourceOrder = sourceOrder;
+    this.sourcePlace = new Uint32Array(split.count);
+    for (let n = 0; n < split.count; n++) this.sourcePlace[sourceOrder[n]] = n;
+    return this.source;
   }
 
   /**
-   * Fills the spare rows with the samples in `order`: copied from the rows at hand (or from
-   * the split's in file order, if the engine has made them), else compressed from the images
-   * in that order. `background`: the copy is made as RowBuilder.gather makes it.
+   * The segment that holds the epoch's samples [first, end): the one at hand, else the next
+   * (waited for, if it was being copied ahead), into which they are copied now if it does not
+   * hold them; when it changes, the segment after the new one is copied ahead into the other's
+   * memory, on the engine's other threads if it has any.
    */
-  private fillSpare(order: Uint32Array, background: boolean): void {
-    const { engine, split } = this;
-    // rows made ahead but not asked for are rows at hand
-    if (!this.rows && this.spare) this.swap();
-    const fileOrder = compressed.get(engine)?.get(split);
-    const from = this.rows ?? fileOrder?.rows;
-    this.spareOrder ??= engine.memory.words(split.count);
-    this.spareOrder.set(order);
-    if (!from) {
-      this.spare = engine.rows.compress(split, engine.memory, order);
-      return;
+  private segmentFor(first: number, end: number): Segment {
+    const holds = (segment: Segment) => segment.first <= first && end <= segment.end;
+    const segments = this.segmentMemory();
+    if (holds(segments[this.current])) return segments[this.current];
+    if (this.copyingAhead) this.engine.kernels.finish();
+    this.copyingAhead = false;
+    this.current = (this.current + 1) % segments.length;
+    const segment = segments[this.current];
+    if (!holds(segment)) this.copy(segment, first, false);
+    if (segments.length > 1 && segment.end < this.count) {
+      this.copy(segments[1 - this.current], segment.end, true);
+      this.copyingAhead = true;
     }
-    this.spare ??= engineRows(engine, split.count, from.index.length);
-    this.places ??= engine.memory.words(split.count);
-    if (this.rows) {
-      const inverse = (this.inverse ??= new Uint32Array(split.count));
-      for (let n = 0; n < split.count; n++) inverse[this.order[n]] = n;
-      for (let n = 0; n < split.count; n++) this.places[n] = inverse[order[n]];
-    } else {
-      this.places.set(order); // the split's rows are in file order
-    }
-    engine.rows.gather(this.spare, from, this.places, background);
+    return segment;
   }
 
-  /** The spare rows (and their order) become the rows batches are cut from. */
-  private swap(): void {
-    [this.copy, this.spare] = [this.spare, this.copy];
-    [this.order, this.spareOrder] = [this.spareOrder!, this.order];
-    this.rows = this.copy;
+  /**
+   * The segments' memory, made the first time: two, or one when one holds every sample; room
+   * for the rows of any samples.
+   */
+  private segmentMemory(): Segment[] {
+    if (this.segments.length === 0) {
+      const { engine, segmentRows, count } = this;
+      const { rowStart } = this.source!;
+      let longest = 0;
+      for (let n = 0; n < count; n++) longest = Math.max(longest, rowStart[n + 1] - rowStart[n]);
+      const nonzero = Math.min(rowStart[count], segmentRows * longest);
+      for (let i = 0; i < (segmentRows < count ? 2 : 1); i++) {
+        this.segments.push({
+          rows: engineRows(engine, segmentRows, nonzero),
+          places: engine.memory.words(segmentRows),
+          first: 0,
+          end: 0,
+        });
+      }
+    }
+    return this.segments;
+  }
+
+  /** Copies the epoch's rows from `first` (a segment's worth) into `segment`. */
+  private copy(segment: Segment, first: number, background: boolean): void {
+    const end = Math.min(this.count, first + this.segmentRows);
+    const places = segment.places.subarray(0, end - first);
+    for (let n = first; n < end; n++) places[n - first] = this.sourcePlace![this.order![n]];
+    segment.first = first;
+    segment.end = end;
+    this.engine.rows.gather(segment.rows, this.source!, places, background);
   }
 
   batch(start: number, size: number): Batch {
-    if (!this.rows) throw new Error('a batch asked for before startEpoch');
+    if (!this.whole && !this.order) throw new Error('a batch asked for before startEpoch');
+    const segment = this.whole ? null : this.segmentFor(start, start + size);
+    const from = this.whole ?? segment!.rows;
+    const at = start - (segment?.first ?? 0);
     const rows: SparseRows = {
       form: 'sparse rows',
-      rowStart: this.rows.rowStart.subarray(start, start + size + 1),
-      index: this.rows.index,
-      value: this.rows.value,
+      rowStart: from.rowStart.subarray(at, at + size + 1),
+      index: from.index,
+      value: from.value,
       scale: this.input.scale,
     };
     const { fileOrder } = this;
-    if (this.rows === fileOrder?.rows) {
+    if (fileOrder && from === fileOrder.rows) {
       rows.columns = () => this.columnsOf(fileOrder, rows, start, size);
     }
     return {
