@@ -59,11 +59,13 @@ function compressedSplit(engine: WasmEngine, split: Split): Compressed {
 /** Rows an epoch's rows are copied into a segment at a time: a whole number of batches. */
 const SEGMENT_ROWS = 8192;
 
-/** Some of an epoch's rows, copied from the source: its samples [first, end). */
+/** Some of an epoch's rows, copied from the source: the samples [first, end) of `order`. */
 interface Segment {
   rows: CompressedRows;
-  /** The source's places of the samples, in the epoch's order: what the copy reads. */
+  /** The source's places of the samples, in that order: what the copy reads. */
   places: Uint32Array;
+  /** The epoch's order (SparseBatches.order) or the next's (nextOrder); null: none. */
+  order: Uint32Array | null;
   first: number;
   end: number;
 }
@@ -83,12 +85,14 @@ export class SparseBatches implements BatchSource {
   private fileOrder: Compressed | null = null;
   /** The rows the epoch's batches are cut from where they lie (file order, the source's). */
   private whole: CompressedRows | null = null;
-  /** The epoch's samples in order, when they are read by segments. */
-  private order: Uint32Array | null = null;
+  /** The epoch's order, when it is read by segments, and the next epoch's, if prefetch said. */
+  private order: Uint32Array;
+  private nextOrder: Uint32Array;
+  private nextKnown = false;
   /** Two segments' memory, reused from epoch to epoch (made when first needed). */
   private readonly segments: Segment[] = [];
-  /** The segment batches are cut from, and whether the other one is being copied ahead. */
-  private current = 0;
+  /** The segment batches are cut from (−1: none yet), and whether another is being copied. */
+  private current = -1;
   private copyingAhead = false;
   private readonly segmentRows: number;
   private readonly labels: Uint8Array;
@@ -104,21 +108,29 @@ export class SparseBatches implements BatchSource {
     }
     this.count = split.count;
     this.labels = new Uint8Array(split.count);
+    this.order = new Uint32Array(split.count);
+    this.nextOrder = new Uint32Array(split.count);
     const batches = Math.max(1, Math.floor(SEGMENT_ROWS / capacity));
     this.segmentRows = Math.min(split.count, batches * capacity);
   }
 
   /**
    * Puts the rows in `order` in place: the source's where they lie if it is in that order (the
-   * first epoch's, made ahead by prefetch), else copied from it a segment at a time, the first
-   * now; for file order (null), the split's rows as they are.
+   * first epoch's, made ahead by prefetch), else copied from it a segment at a time (the first
+   * made ahead, if prefetch guessed this order, else now); for file order (null), the split's
+   * rows as they are.
    */
   startEpoch(order: Uint32Array | null): void {
     const { split, engine } = this;
     engine.kernels.finish();
     this.copyingAhead = false;
-    for (const segment of this.segments) segment.first = segment.end = 0;
-    this.order = null;
+    this.current = -1;
+    const guessed = this.nextKnown && order !== null && equal(this.nextOrder, order);
+    if (guessed) [this.order, this.nextOrder] = [this.nextOrder, this.order];
+    this.nextKnown = false;
+    for (const segment of this.segments) {
+      if (segment.order !== this.order || !guessed) segment.order = null;
+    }
     if (order === null) {
       this.fileOrder = compressedSplit(engine, split);
       this.whole = this.fileOrder.rows;
@@ -127,19 +139,31 @@ export class SparseBatches implements BatchSource {
       const source = this.sourceFor(order);
       this.whole = equal(this.sourceOrder!, order) ? source : null;
       if (!this.whole) {
-        this.order = order;
-        this.segmentFor(0, Math.min(1, split.count));
+        if (!guessed) this.order.set(order);
+        this.segmentFor(0, 1);
       }
     }
     for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[order ? order[n] : n];
   }
 
   /**
-   * A hint of the next epoch's order: before the first epoch, its rows are made now (compressed
-   * from the images in that order), so that they are not made in its time.
+   * A hint of the next epoch's order. Before the first epoch, its rows are made now (compressed
+   * from the images in that order), so that they are not made in its time; later, the next
+   * epoch's first segment is copied ahead, on the engine's other threads, when a segment's
+   * memory is free (during an epoch read where its rows lie, or in an epoch's last segment).
    */
   prefetch(order: Uint32Array): void {
-    this.sourceFor(order);
+    if (!this.source) {
+      this.sourceFor(order);
+      return;
+    }
+    this.nextOrder.set(order);
+    this.nextKnown = true;
+    for (const segment of this.segments) if (segment.order === this.nextOrder) segment.order = null;
+    if (this.whole && this.engine.kernels.threaded) {
+      this.engine.kernels.finish();
+      this.copyAhead(this.segmentMemory()[0], this.nextOrder, 0);
+    }
   }
 
   /** The source (see `source`), made now if it is not yet. */
@@ -157,24 +181,28 @@ export class SparseBatches implements BatchSource {
   }
 
   /**
-   * The segment that holds the epoch's samples [first, end): the one at hand, else the next
-   * (waited for, if it was being copied ahead), into which they are copied now if it does not
-   * hold them; when it changes, the segment after the new one is copied ahead into the other's
-   * memory, on the engine's other threads if it has any.
+   * The segment that holds the epoch's samples [first, end): the one at hand, else one copied
+   * ahead (waited for), else one they are copied into now. When it changes, what follows it
+   * (the epoch's next samples, else the next epoch's first, if prefetch said) is copied ahead
+   * into the other segment's memory, on the engine's other threads if it has any.
    */
   private segmentFor(first: number, end: number): Segment {
-    const holds = (segment: Segment) => segment.first <= first && end <= segment.end;
     const segments = this.segmentMemory();
-    if (holds(segments[this.current])) return segments[this.current];
+    const holds = (segment: Segment) =>
+      segment.order === this.order && segment.first <= first && end <= segment.end;
+    if (this.current >= 0 && holds(segments[this.current])) return segments[this.current];
     if (this.copyingAhead) this.engine.kernels.finish();
     this.copyingAhead = false;
-    this.current = (this.current + 1) % segments.length;
-    const segment = segments[this.current];
-    if (!holds(segment)) this.copy(segment, first, false);
-    if (segments.length > 1 && segment.end < this.count) {
-      this.copy(segments[1 - this.current], segment.end, true);
-      this.copyingAhead = true;
+    let index = segments.findIndex(holds);
+    if (index < 0) {
+      index = segments.length > 1 && this.current === 0 ? 1 : 0;
+      this.copy(segments[index], this.order, first, false);
     }
+    this.current = index;
+    const segment = segments[index];
+    const other = segments[1 - index];
+    if (other && segment.end < this.count) this.copyAhead(other, this.order, segment.end);
+    else if (other && this.nextKnown) this.copyAhead(other, this.nextOrder, 0);
     return segment;
   }
 
@@ -193,6 +221,7 @@ export class SparseBatches implements BatchSource {
         this.segments.push({
           rows: engineRows(engine, segmentRows, nonzero),
           places: engine.memory.words(segmentRows),
+          order: null,
           first: 0,
           end: 0,
         });
@@ -201,18 +230,25 @@ export class SparseBatches implements BatchSource {
     return this.segments;
   }
 
-  /** Copies the epoch's rows from `first` (a segment's worth) into `segment`. */
-  private copy(segment: Segment, first: number, background: boolean): void {
+  private copyAhead(segment: Segment, order: Uint32Array, first: number): void {
+    this.copy(segment, order, first, true);
+    this.copyingAhead = true;
+  }
+
+  /**
+   * Copies the rows of `order` from `first` (a segment's worth) into `segment`; `background`: as
+   * RowBuilder.gather makes it.
+   */
+  private copy(segment: Segment, order: Uint32Array, first: number, background: boolean): void {
     const end = Math.min(this.count, first + this.segmentRows);
     const places = segment.places.subarray(0, end - first);
-    for (let n = first; n < end; n++) places[n - first] = this.sourcePlace![this.order![n]];
-    segment.first = first;
-    segment.end = end;
+    for (let n = first; n < end; n++) places[n - first] = this.sourcePlace![order[n]];
+    Object.assign(segment, { order, first, end });
     this.engine.rows.gather(segment.rows, this.source!, places, background);
   }
 
   batch(start: number, size: number): Batch {
-    if (!this.whole && !this.order) throw new Error('a batch asked for before startEpoch');
+    if (!this.whole && this.current < 0) throw new Error('a batch asked for before startEpoch');
     const segment = this.whole ? null : this.segmentFor(start, start + size);
     const from = this.whole ?? segment!.rows;
     const at = start - (segment?.first ?? 0);
