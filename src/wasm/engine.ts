@@ -87,7 +87,7 @@ export class WasmEngine implements Engine, WasmContext {
   /** Sparse rows where they hold the input (sparseHolds), dense batches otherwise. */
   batches(input: InputSpec, split: Split, capacity: number): BatchSource {
     return sparseHolds(input, split.height * split.width)
-      ? new SparseBatches(this, input, split, capacity)
+      ? new SparseBatches(this, input, split)
       : new DenseBatches(this, input, split, capacity);
   }
 

@@ -1,14 +1,9 @@
 // The wasm engine's batches: the nonzero pixels of a split as compressed sparse rows, in the
 // order of an epoch, so that batches are contiguous slices, not gathers. A split read in file
-// order (evaluation, L-BFGS) is compressed once per engine and read where it lies. A shuffled
-// training has one full set of rows, its source: its images compressed once, in its first
-// epoch's order (or the split's rows in file order, if the engine has made them). The first
-// epoch reads them where they lie; each later epoch's rows are copied from them in its order a
-// segment at a time (SEGMENT_ROWS, a whole number of batches) into two segments' memory used in
-// turn: while the batches of one are read, the next is copied on the engine's other threads, if
-// it has any. Two segments (about 3 MB each for MNIST) rather than a second full set (27 MB):
-// fresh memory is dear to touch the first time. (About 19% of MNIST's pixels are nonzero: a
-// fifth of the dense batch.)
+// order (evaluation, L-BFGS) is compressed once per engine and read where it lies; a shuffled
+// training compresses its images once, in its first epoch's order, and each later epoch copies
+// the rows of the one before in its own order. With threads to spare, that copy is made during
+// the epoch before. (About 19% of MNIST's pixels are nonzero: a fifth of the dense batch.)
 
 import type { Split } from '../data/dataset.js';
 import type { Batch, BatchSource } from '../model/batches.js';
@@ -56,211 +51,122 @@ function compressedSplit(engine: WasmEngine, split: Split): Compressed {
   return kept;
 }
 
-/** Rows an epoch's rows are copied into a segment at a time: a whole number of batches. */
-const SEGMENT_ROWS = 8192;
-
-/** Some of an epoch's rows, copied from the source: the samples [first, end) of `order`. */
-interface Segment {
-  rows: CompressedRows;
-  /** The source's places of the samples, in that order: what the copy reads. */
-  places: Uint32Array;
-  /** The epoch's order (SparseBatches.order) or the next's (nextOrder); null: none. */
-  order: Uint32Array | null;
-  first: number;
-  end: number;
-}
-
 export class SparseBatches implements BatchSource {
   readonly count: number;
-  /**
-   * The one full set of rows of a shuffled training, which its epochs' rows are copied from:
-   * the split's in file order if the engine has made them, else its images compressed in the
-   * first order asked for. Null until then.
-   */
-  private source: CompressedRows | null = null;
-  /** The samples of the source's rows, in their order, and each sample's place among them. */
-  private sourceOrder: Uint32Array | null = null;
-  private sourcePlace: Uint32Array | null = null;
-  /** The split's rows in file order, when the epoch reads them. */
+  /** The rows batches are cut from: the split's in file order (shared), or `copy`. */
+  private rows: CompressedRows | null = null;
+  /** The split's rows in file order, once an epoch has asked for them. */
   private fileOrder: Compressed | null = null;
-  /** The rows the epoch's batches are cut from where they lie (file order, the source's). */
-  private whole: CompressedRows | null = null;
-  /** The epoch's order, when it is read by segments, and the next epoch's, if prefetch said. */
+  /**
+   * This source's own rows: those in the epoch's order, and a second set that the next
+   * epoch's are made in (copied from the first, or the first time compressed from the images).
+   */
+  private copy: CompressedRows | null = null;
+  private spare: CompressedRows | null = null;
+  /** The samples of `rows`, in their order, and those of `spare`. */
   private order: Uint32Array;
-  private nextOrder: Uint32Array;
-  private nextKnown = false;
-  /** Two segments' memory, reused from epoch to epoch (made when first needed). */
-  private readonly segments: Segment[] = [];
-  /** The segment batches are cut from (−1: none yet), and whether another is being copied. */
-  private current = -1;
-  private copyingAhead = false;
-  private readonly segmentRows: number;
+  private spareOrder: Uint32Array | null = null;
+  /** Each sample's place in `order`, and the places in `order` of spareOrder's samples. */
+  private inverse: Uint32Array | null = null;
+  private places: Uint32Array | null = null;
+  /** Whether the spare rows are being made, or are made, in the order of spareOrder. */
+  private prefetching = false;
   private readonly labels: Uint8Array;
 
   constructor(
     private readonly engine: WasmEngine,
     private readonly input: InputSpec,
     private readonly split: Split,
-    capacity: number,
   ) {
     if (split.height * split.width > MAX_SPARSE_PIXELS) {
       throw new Error('sparse rows index pixels with 16 bits');
     }
     this.count = split.count;
+    this.order = engine.memory.words(split.count);
     this.labels = new Uint8Array(split.count);
-    this.order = new Uint32Array(split.count);
-    this.nextOrder = new Uint32Array(split.count);
-    const batches = Math.max(1, Math.floor(SEGMENT_ROWS / capacity));
-    this.segmentRows = Math.min(split.count, batches * capacity);
   }
 
   /**
-   * Puts the rows in `order` in place: the source's where they lie if it is in that order (the
-   * first epoch's, made ahead by prefetch), else copied from it a segment at a time (the first
-   * made ahead, if prefetch guessed this order, else now); for file order (null), the split's
-   * rows as they are.
+   * Puts the rows in `order` in place: those made ahead (prefetch), else made now (fillSpare);
+   * for file order (null), the split's rows as they are.
    */
   startEpoch(order: Uint32Array | null): void {
     const { split, engine } = this;
+    const prefetched = this.prefetching && order !== null && equal(this.spareOrder!, order);
     engine.kernels.finish();
-    this.copyingAhead = false;
-    this.current = -1;
-    const guessed = this.nextKnown && order !== null && equal(this.nextOrder, order);
-    if (guessed) [this.order, this.nextOrder] = [this.nextOrder, this.order];
-    this.nextKnown = false;
-    for (const segment of this.segments) {
-      if (segment.order !== this.order || !guessed) segment.order = null;
-    }
+    this.prefetching = false;
     if (order === null) {
+      for (let n = 0; n < split.count; n++) this.order[n] = n;
       this.fileOrder = compressedSplit(engine, split);
-      this.whole = this.fileOrder.rows;
+      this.rows = this.fileOrder.rows;
     } else {
-      this.fileOrder = null;
-      const source = this.sourceFor(order);
-      this.whole = equal(this.sourceOrder!, order) ? source : null;
-      if (!this.whole) {
-        if (!guessed) this.order.set(order);
-        this.segmentFor(0, 1);
-      }
+      if (!prefetched) this.fillSpare(order, false);
+      this.swap();
     }
-    for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[order ? order[n] : n];
+    for (let n = 0; n < split.count; n++) this.labels[n] = split.labels[this.order[n]];
   }
 
   /**
-   * A hint of the next epoch's order. Before the first epoch, its rows are made now (compressed
-   * from the images in that order), so that they are not made in its time; later, the next
-   * epoch's first segment is copied ahead, on the engine's other threads, when a segment's
-   * memory is free (during an epoch read where its rows lie, or in an epoch's last segment).
+   * Makes the rows in `order` ahead of the startEpoch that will ask for them: before the first
+   * epoch, now (compressed from the images in that order); during an epoch, copied on the
+   * engine's other threads while its batches are used, if it has such threads (else startEpoch
+   * copies them).
    */
   prefetch(order: Uint32Array): void {
-    if (!this.source) {
-      this.sourceFor(order);
+    const { engine } = this;
+    if (this.rows && !engine.kernels.threaded) return;
+    engine.kernels.finish();
+    this.fillSpare(order, this.rows !== null);
+    this.prefetching = true;
+  }
+
+  /**
+   * Fills the spare rows with the samples in `order`: copied from the rows at hand (or from
+   * the split's in file order, if the engine has made them), else compressed from the images
+   * in that order. `background`: the copy is made as RowBuilder.gather makes it.
+   */
+  private fillSpare(order: Uint32Array, background: boolean): void {
+    const { engine, split } = this;
+    // rows made ahead but not asked for are rows at hand
+    if (!this.rows && this.spare) this.swap();
+    const fileOrder = compressed.get(engine)?.get(split);
+    const from = this.rows ?? fileOrder?.rows;
+    this.spareOrder ??= engine.memory.words(split.count);
+    this.spareOrder.set(order);
+    if (!from) {
+      this.spare = engine.rows.compress(split, engine.memory, order);
       return;
     }
-    this.nextOrder.set(order);
-    this.nextKnown = true;
-    for (const segment of this.segments) if (segment.order === this.nextOrder) segment.order = null;
-    if (this.whole && this.engine.kernels.threaded) {
-      this.engine.kernels.finish();
-      this.copyAhead(this.segmentMemory()[0], this.nextOrder, 0);
+    this.spare ??= engineRows(engine, split.count, from.index.length);
+    this.places ??= engine.memory.words(split.count);
+    if (this.rows) {
+      const inverse = (this.inverse ??= new Uint32Array(split.count));
+      for (let n = 0; n < split.count; n++) inverse[this.order[n]] = n;
+      for (let n = 0; n < split.count; n++) this.places[n] = inverse[order[n]];
+    } else {
+      this.places.set(order); // the split's rows are in file order
     }
+    engine.rows.gather(this.spare, from, this.places, background);
   }
 
-  /** The source (see `source`), made now if it is not yet. */
-  private sourceFor(order: Uint32Array): CompressedRows {
-    if (this.source) return this.source;
-    const { engine, split } = this;
-    engine.kernels.finish();
-    const fileOrder = compressed.get(engine)?.get(split);
-    const sourceOrder = fileOrder ? Uint32Array.from(order, (_, n) => n) : order.slice();
-    this.source = fileOrder?.rows ?? engine.rows.compress(split, engine.memory, order);
-    this.sourceOrder = sourceOrder;
-    this.sourcePlace = new Uint32Array(split.count);
-    for (let n = 0; n < split.count; n++) this.sourcePlace[sourceOrder[n]] = n;
-    return this.source;
-  }
-
-  /**
-   * The segment that holds the epoch's samples [first, end): the one at hand, else one copied
-   * ahead (waited for), else one they are copied into now. When it changes, what follows it
-   * (the epoch's next samples, else the next epoch's first, if prefetch said) is copied ahead
-   * into the other segment's memory, on the engine's other threads if it has any.
-   */
-  private segmentFor(first: number, end: number): Segment {
-    const segments = this.segmentMemory();
-    const holds = (segment: Segment) =>
-      segment.order === this.order && segment.first <= first && end <= segment.end;
-    if (this.current >= 0 && holds(segments[this.current])) return segments[this.current];
-    if (this.copyingAhead) this.engine.kernels.finish();
-    this.copyingAhead = false;
-    let index = segments.findIndex(holds);
-    if (index < 0) {
-      index = segments.length > 1 && this.current === 0 ? 1 : 0;
-      this.copy(segments[index], this.order, first, false);
-    }
-    this.current = index;
-    const segment = segments[index];
-    const other = segments[1 - index];
-    if (other && segment.end < this.count) this.copyAhead(other, this.order, segment.end);
-    else if (other && this.nextKnown) this.copyAhead(other, this.nextOrder, 0);
-    return segment;
-  }
-
-  /**
-   * The segments' memory, made the first time: two, or one when one holds every sample; room
-   * for the rows of any samples.
-   */
-  private segmentMemory(): Segment[] {
-    if (this.segments.length === 0) {
-      const { engine, segmentRows, count } = this;
-      const { rowStart } = this.source!;
-      let longest = 0;
-      for (let n = 0; n < count; n++) longest = Math.max(longest, rowStart[n + 1] - rowStart[n]);
-      const nonzero = Math.min(rowStart[count], segmentRows * longest);
-      for (let i = 0; i < (segmentRows < count ? 2 : 1); i++) {
-        this.segments.push({
-          rows: engineRows(engine, segmentRows, nonzero),
-          places: engine.memory.words(segmentRows),
-          order: null,
-          first: 0,
-          end: 0,
-        });
-      }
-    }
-    return this.segments;
-  }
-
-  private copyAhead(segment: Segment, order: Uint32Array, first: number): void {
-    this.copy(segment, order, first, true);
-    this.copyingAhead = true;
-  }
-
-  /**
-   * Copies the rows of `order` from `first` (a segment's worth) into `segment`; `background`: as
-   * RowBuilder.gather makes it.
-   */
-  private copy(segment: Segment, order: Uint32Array, first: number, background: boolean): void {
-    const end = Math.min(this.count, first + this.segmentRows);
-    const places = segment.places.subarray(0, end - first);
-    for (let n = first; n < end; n++) places[n - first] = this.sourcePlace![order[n]];
-    Object.assign(segment, { order, first, end });
-    this.engine.rows.gather(segment.rows, this.source!, places, background);
+  /** The spare rows (and their order) become the rows batches are cut from. */
+  private swap(): void {
+    [this.copy, this.spare] = [this.spare, this.copy];
+    [this.order, this.spareOrder] = [this.spareOrder!, this.order];
+    this.rows = this.copy;
   }
 
   batch(start: number, size: number): Batch {
-    if (!this.whole && this.current < 0) throw new Error('a batch asked for before startEpoch');
-    const segment = this.whole ? null : this.segmentFor(start, start + size);
-    const from = this.whole ?? segment!.rows;
-    const at = start - (segment?.first ?? 0);
+    if (!this.rows) throw new Error('a batch asked for before startEpoch');
     const rows: SparseRows = {
       form: 'sparse rows',
-      rowStart: from.rowStart.subarray(at, at + size + 1),
-      index: from.index,
-      value: from.value,
+      rowStart: this.rows.rowStart.subarray(start, start + size + 1),
+      index: this.rows.index,
+      value: this.rows.value,
       scale: this.input.scale,
     };
     const { fileOrder } = this;
-    if (fileOrder && from === fileOrder.rows) {
+    if (this.rows === fileOrder?.rows) {
       rows.columns = () => this.columnsOf(fileOrder, rows, start, size);
     }
     return {
