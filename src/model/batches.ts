@@ -37,6 +37,8 @@ export class DenseBatches implements BatchSource {
   private readonly labels: Uint8Array;
   private order: Uint32Array | null = null;
   private readonly inputSize: number;
+  /** The split's images, read (from their file, if they are still there) before any epoch. */
+  private readonly images: Uint8Array;
 
   constructor(
     engine: Engine,
@@ -46,6 +48,7 @@ export class DenseBatches implements BatchSource {
   ) {
     this.count = split.count;
     this.inputSize = split.height * split.width;
+    this.images = split.images;
     this.x = engine.allocate(capacity * this.inputSize);
     this.labels = new Uint8Array(capacity);
   }
@@ -56,10 +59,10 @@ export class DenseBatches implements BatchSource {
 
   /** Gathers samples order[start .. start + size): x = pixel · scale + offset. */
   batch(start: number, size: number): Batch {
-    const { split, inputSize, x, labels, order } = this;
+    const { split, images, inputSize, x, labels, order } = this;
     for (let k = 0; k < size; k++) {
       const sample = order ? order[start + k] : start + k;
-      const pixels = split.images.subarray(sample * inputSize, (sample + 1) * inputSize);
+      const pixels = images.subarray(sample * inputSize, (sample + 1) * inputSize);
       pixelInputs(x, k * inputSize, pixels, this.input);
       labels[k] = split.labels[sample];
     }
