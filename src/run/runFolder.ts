@@ -345,7 +345,11 @@ export class EpochFiles {
     }
   }
 
-  /** Writes a finished epoch's files, then makes them current in one rename. */
+  /**
+   * Writes a finished epoch's files, then makes them current in one rename. A file that cannot
+   * be written is the folder's fault; contents that cannot be made (a number a model file
+   * cannot hold) are not, and go on as they are.
+   */
   commit(epoch: number, files: [name: string, contents: FileContents][]): void {
     const generation = join(EPOCHS, String(epoch));
     const path = join(this.folder, generation);
@@ -358,6 +362,7 @@ export class EpochFiles {
         if (name !== String(epoch)) rmSync(join(this.folder, EPOCHS, name), { recursive: true });
       }
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === undefined) throw error;
       cannotWriteFolder(this.folder, error);
     }
   }
