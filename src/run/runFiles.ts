@@ -50,10 +50,10 @@ export function writeContents(file: string, contents: FileContents): void {
   }
 }
 
-export function writeFileAtomic(file: string, contents: FileContents): void {
+export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
   const temporary = temporaryName(file);
   try {
-    writeContents(temporary, contents);
+    writeFileSync(temporary, contents);
     renameSync(temporary, file);
   } catch (error) {
     rmSync(temporary, { force: true });
