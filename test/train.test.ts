@@ -2,12 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/dataset.js';
 import { ModelError } from '../src/errors.js';
 import { Dense } from '../src/model/layers.js';
-import {
-  formatFloat32,
-  parseModel,
-  serializeModel,
-  shortestFloat32ByPrecision,
-} from '../src/model/modelFile.js';
+import { formatFloat32, shortestFloat32ByPrecision } from '../src/model/floatText.js';
+import { parseModel, serializeModel } from '../src/model/modelFile.js';
 import { MNIST_INPUT, softmaxRegression, type Network } from '../src/model/network.js';
 import { ReferenceEngine } from '../src/model/referenceEngine.js';
 import { Random } from '../src/random.js';

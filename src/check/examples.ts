@@ -1,7 +1,7 @@
 // The numeric examples of the classic TensorFlow material, each computed twice: by the
 // hand-written kernels (in float32, as training runs) and by TensorFlow.js.
 
-import { formatFloat32 } from '../model/modelFile.js';
+import { formatFloat32 } from '../model/floatText.js';
 import {
   crossEntropyForward,
   crossEntropyOfProbabilities,

@@ -1,14 +1,5 @@
-// commander, required rather than imported: it is CommonJS, and importing it as a module makes
-// Node.js parse its source for its exports (cjs-module-lexer) at every start, --help's included.
+// commander, imported here only. scripts/build-cli.mjs bundles it into the command line, so
+// that a start reads none of its CommonJS files (nor parses them for their exports).
 
-import { createRequire } from 'node:module';
-import type * as Commander from 'commander';
-
-export const { Command, CommanderError, Help, InvalidArgumentError, Option } = createRequire(
-  import.meta.url,
-)('commander') as typeof Commander;
-export type Command = Commander.Command;
-export type CommanderError = Commander.CommanderError;
-export type Help = Commander.Help;
-export type Option = Commander.Option;
+export { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 export type { HelpConfiguration, OutputConfiguration } from 'commander';

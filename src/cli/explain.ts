@@ -13,7 +13,8 @@ import {
 } from '../check/explain.js';
 import { compareWithTfjs, type TfjsComparison } from '../check/explainTfjs.js';
 import { loadTfjs } from '../check/tfjs.js';
-import { formatFloat32, readModelFile } from '../model/modelFile.js';
+import { formatFloat32 } from '../model/floatText.js';
+import { readModelFile } from '../model/modelFile.js';
 import { describeNetwork, type InputSpec } from '../model/network.js';
 import { createEngine, type EngineName } from '../wasm/engine.js';
 import { columnsOf, drawImage, table, wrap } from './format.js';

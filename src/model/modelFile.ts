@@ -9,128 +9,37 @@ import type { Engine } from './engine.js';
 import { FieldReader } from './layerRecord.js';
 import { Dense, LAYER_READERS, type Layer } from './layers.js';
 import { Network, type InputSpec } from './network.js';
+import { TextBytes } from './textBytes.js';
 
 export const MODEL_FORMAT = 'mnist-softmax-model';
 export const MODEL_VERSION = 1;
-
-/** 10^0 … 10^22: the powers of ten that doubles hold exactly. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/**
- * The shortest decimal that reads back as the same float32 (at most 9 significant digits),
- * written as JavaScript writes numbers. −0 is kept as "-0", which JSON.parse reads back as −0.
- *
- * The fast path rounds |v| to d significant digits in doubles, q = round(|v| · 10^k) with
- * k = d − 1 − ⌊log10 |v|⌋, which is exact unless the product lies near a tie (or 10^k is not
- * exact); the digits of the smallest d whose q · 10^−k reads back as v are written out. Where
- * doubles cannot decide, `shortestFloat32ByPrecision` decides with exact decimal rounding. Both
- * give the same text (tested on a million random float32 bit patterns).
- */
-export function formatFloat32(value: number): string {
-  if (Object.is(value, -0)) return '-0';
-  if (!Number.isFinite(value)) throw new Error(`cannot write ${value} into a model file`);
-  if (value === 0) return '0';
-  const magnitude = Math.abs(value);
-  const exponent = Math.floor(Math.log10(magnitude));
-  // most float32s need 7 or 8 digits: start at 7, then go down or up
-  let d = 7;
-  let digits = roundedDigits(magnitude, exponent, d);
-  if (digits < 0) return shortestFloat32ByPrecision(value);
-  if (readsBack(digits, magnitude, exponent, d)) {
-    while (d > 1) {
-      const fewer = roundedDigits(magnitude, exponent, d - 1);
-      if (fewer < 0) return shortestFloat32ByPrecision(value);
-      if (!readsBack(fewer, magnitude, exponent, d - 1)) break;
-      d--;
-      digits = fewer;
-    }
-  } else {
-    do {
-      if (++d > 9) return shortestFloat32ByPrecision(value);
-      digits = roundedDigits(magnitude, exponent, d);
-      if (digits < 0) return shortestFloat32ByPrecision(value);
-    } while (!readsBack(digits, magnitude, exponent, d));
-  }
-  // the point's place: after exponent + 1 digits (one more when rounding up made 10^d)
-  const point = exponent + 1 + (digits === POWERS_OF_TEN[d] ? 1 : 0);
-  while (digits % 10 === 0) digits /= 10;
-  return (value < 0 ? '-' : '') + numberText(String(digits), point);
-}
-
-/**
- * |v| to d significant digits, as the integer q = round(|v| · 10^k), k = d − 1 − exponent; −1
- * where doubles cannot decide it exactly (10^k not exact, the exponent off, near a tie).
- */
-function roundedDigits(magnitude: number, exponent: number, d: number): number {
-  const k = d - 1 - exponent;
-  if (k > 22 || k < -22) return -1;
-  const scaled = k >= 0 ? magnitude * POWERS_OF_TEN[k] : magnitude / POWERS_OF_TEN[-k];
-  if (scaled < POWERS_OF_TEN[d - 1] || scaled >= POWERS_OF_TEN[d]) return -1;
-  const floor = Math.floor(scaled);
-  const fraction = scaled - floor;
-  if (Math.abs(fraction - 0.5) < 1e-7) return -1;
-  return fraction > 0.5 ? floor + 1 : floor;
-}
-
-/** Whether q · 10^−k (the nearest double to that decimal) reads back as the float32 |v|. */
-function readsBack(digits: number, magnitude: number, exponent: number, d: number): boolean {
-  const k = d - 1 - exponent;
-  const decimal = k >= 0 ? digits / POWERS_OF_TEN[k] : digits * POWERS_OF_TEN[-k];
-  return Math.fround(decimal) === magnitude;
-}
-
-/** The shortest float32 decimal by exact decimal rounding (toPrecision): slow, always right. */
-export function shortestFloat32ByPrecision(value: number): string {
-  if (Object.is(value, -0)) return '-0';
-  // Round-tripping is monotone in the number of digits (9 always suffice): binary search.
-  let low = 1;
-  let high = 9;
-  while (low < high) {
-    const digits = (low + high) >> 1;
-    if (Math.fround(Number(value.toPrecision(digits))) === value) high = digits;
-    else low = digits + 1;
-  }
-  return String(Number(value.toPrecision(low)));
-}
-
-/**
- * How JavaScript writes digits × 10^(point − digits.length) (ECMA-262 Number::toString):
- * plainly from 1e-7 up to 1e21, with an exponent outside.
- */
-function numberText(digits: string, point: number): string {
-  const count = digits.length;
-  if (count <= point && point <= 21) return digits + '0'.repeat(point - count);
-  if (0 < point && point <= 21) return `${digits.slice(0, point)}.${digits.slice(point)}`;
-  if (-6 < point && point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
-  const exponent = point - 1;
-  const mantissa = count === 1 ? digits : `${digits[0]}.${digits.slice(1)}`;
-  return `${mantissa}e${exponent < 0 ? '-' : '+'}${Math.abs(exponent)}`;
-}
-
-function floats(values: Float32Array): string {
-  return `[${Array.from(values, formatFloat32).join(', ')}]`;
-}
 
 /**
  * A layer as model.json writes it: "type" and the numbers on the first line, then each array on
  * a line of its own and each matrix row by row.
  */
-function layerJson(layer: Layer): string {
+function writeLayer(out: TextBytes, layer: Layer): void {
   const { type, fields } = layer.record();
   const head = [`"type": ${JSON.stringify(type)}`];
-  const tail: string[] = [];
   for (const [name, value] of fields) {
     if (typeof value === 'number') head.push(`"${name}": ${value}`);
-    else if (value instanceof Float32Array) tail.push(`"${name}": ${floats(value)}`);
-    else {
-      const rows: string[] = [];
-      for (let start = 0; start < value.values.length; start += value.columns) {
-        rows.push(floats(value.values.subarray(start, start + value.columns)));
-      }
-      tail.push(`"${name}": [\n      ${rows.join(',\n      ')}]`);
-    }
   }
-  return `{${[head.join(', '), ...tail].join(',\n     ')}}`;
+  out.text(`{${head.join(', ')}`);
+  for (const [name, value] of fields) {
+    if (typeof value === 'number') continue;
+    out.text(`,\n     "${name}": `);
+    if (value instanceof Float32Array) {
+      out.floats(value);
+      continue;
+    }
+    out.text('[\n      ');
+    for (let start = 0; start < value.values.length; start += value.columns) {
+      if (start > 0) out.text(',\n      ');
+      out.floats(value.values.subarray(start, start + value.columns));
+    }
+    out.text(']');
+  }
+  out.text('}');
 }
 
 /**
@@ -154,17 +63,35 @@ export function serializeModel(
   training: Record<string, unknown>,
   data?: ModelData,
 ): string {
-  const layers = [...network.layers.map(layerJson), '{"type": "softmax"}'];
-  return (
+  const out = new TextBytes();
+  writeModel(out, network, training, data);
+  return out.toString();
+}
+
+/** serializeModel's text, written into `out` (a file's, for one) without making the string. */
+export function writeModel(
+  out: TextBytes,
+  network: Network,
+  training: Record<string, unknown>,
+  data?: ModelData,
+): void {
+  out.text(
     '{\n' +
-    `  "format": ${JSON.stringify(MODEL_FORMAT)},\n` +
-    `  "version": ${MODEL_VERSION},\n` +
-    `  "input": ${JSON.stringify(network.input)},\n` +
-    `  "classes": ${JSON.stringify(network.classes)},\n` +
-    `  "layers": [\n    ${layers.join(',\n    ')}\n  ],\n` +
-    (data ? `  "data": ${JSON.stringify(data)},\n` : '') +
-    `  "training": ${JSON.stringify(training)}\n` +
-    '}\n'
+      `  "format": ${JSON.stringify(MODEL_FORMAT)},\n` +
+      `  "version": ${MODEL_VERSION},\n` +
+      `  "input": ${JSON.stringify(network.input)},\n` +
+      `  "classes": ${JSON.stringify(network.classes)},\n` +
+      '  "layers": [\n    ',
+  );
+  for (const layer of network.layers) {
+    writeLayer(out, layer);
+    out.text(',\n    ');
+  }
+  out.text(
+    '{"type": "softmax"}\n  ],\n' +
+      (data ? `  "data": ${JSON.stringify(data)},\n` : '') +
+      `  "training": ${JSON.stringify(training)}\n` +
+      '}\n',
   );
 }
 

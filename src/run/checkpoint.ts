@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
+import type { TextBytes } from '../model/textBytes.js';
 import { isObject } from '../model/modelFile.js';
 import type { Network } from '../model/network.js';
 import type { EpochMetrics } from '../train/records.js';
@@ -24,10 +25,6 @@ const VERSION = 3;
 /** Every array that makes up a network's state, layer by layer, in a fixed order. */
 function networkArrays(network: Network): Float32Array[] {
   return network.layers.flatMap((layer) => layer.state());
-}
-
-function encode(array: Float32Array | Uint32Array): string {
-  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 }
 
 /** The training images a checkpoint's run trains on: what a resume must find again. */
@@ -71,7 +68,11 @@ export function positionOnly(epoch: number, step: number): TrainState {
   };
 }
 
-/** checkpoint.json's name and text, to be written together with the epoch's other files. */
+/**
+ * checkpoint.json's name and how to write it, with the epoch's other files: JSON.stringify's
+ * text of the checkpoint, the arrays' base64 written straight into the file (the network's
+ * arrays and the optimiser's make up nearly all of it).
+ */
 export function checkpointFile<Options>(
   options: Options,
   engine: EngineName,
@@ -79,24 +80,29 @@ export function checkpointFile<Options>(
   state: TrainState,
   network: Network,
   rates: RateOverride[] = [],
-): [string, string] {
-  const json = {
-    format: FORMAT,
-    version: VERSION,
-    options,
-    engine,
-    data,
-    state: {
-      epoch: state.epoch,
-      step: state.step,
-      randomState: state.randomState,
-      order: encode(state.order),
-      optimizer: { t: state.optimizer.t, arrays: state.optimizer.arrays.map(encode) },
-    },
-    arrays: networkArrays(network).map(encode),
-    ...(rates.length > 0 ? { rates } : {}),
+): [string, (out: TextBytes) => void] {
+  const list = (out: TextBytes, arrays: Float32Array[]) => {
+    out.text('[');
+    arrays.forEach((array, i) =>
+      out
+        .text(i > 0 ? ',"' : '"')
+        .base64(array)
+        .text('"'),
+    );
+    return out.text(']');
   };
-  return [CHECKPOINT_FILE, JSON.stringify(json) + '\n'];
+  const head = JSON.stringify({ format: FORMAT, version: VERSION, options, engine, data });
+  const write = (out: TextBytes) => {
+    out.text(head.slice(0, -1)); // its closing brace comes at the end
+    out.text(`,"state":{"epoch":${state.epoch},"step":${state.step},`);
+    out.text(`"randomState":${state.randomState},"order":"`).base64(state.order);
+    out.text(`","optimizer":{"t":${state.optimizer.t},"arrays":`);
+    list(out, state.optimizer.arrays).text('}},"arrays":');
+    list(out, networkArrays(network));
+    if (rates.length > 0) out.text(`,"rates":${JSON.stringify(rates)}`);
+    out.text('}\n');
+  };
+  return [CHECKPOINT_FILE, write];
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

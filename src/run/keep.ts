@@ -31,9 +31,12 @@ export class EpochKeeper {
     }
   }
 
-  /** The model.json to write after the last epoch offered, whose text `serialize` gives. */
-  model(serialize: () => string): string {
-    return this.rule === 'best' && this.best ? this.best.model : serialize();
+  /**
+   * The model.json to write after the last epoch offered: the text kept, or what `current`
+   * gives for the network as it is (its text, or what writes it).
+   */
+  model<Contents>(current: () => Contents): Contents | string {
+    return this.rule === 'best' && this.best ? this.best.model : current();
   }
 
   /**

@@ -18,8 +18,9 @@ import { fingerprint, loadDataset, type Dataset } from '../data/dataset.js';
 import { cachedFingerprint } from '../data/fingerprintCache.js';
 import { DivergenceError, EXIT, InterruptedError, UsageError, UserError } from '../errors.js';
 import type { Engine } from '../model/engine.js';
-import { parseModel, serializeModel, type ModelData } from '../model/modelFile.js';
+import { parseModel, serializeModel, writeModel, type ModelData } from '../model/modelFile.js';
 import { buildNetwork, checkNetworkSize, MNIST_INPUT, type Network } from '../model/network.js';
+import type { TextBytes } from '../model/textBytes.js';
 import { Random } from '../random.js';
 import { CurvesFile } from '../report/curvesFile.js';
 import { runCurves } from '../report/series.js';
@@ -378,18 +379,13 @@ function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: Finis
   const check = companion?.endEpoch(metrics.epoch, metrics.trainLoss);
   if (check) tfjsCheck!.epochs.push(check);
   live.finished.push(metrics);
-  const serialize = () =>
-    serializeModel(
-      network,
-      {
-        ...runConfig,
-        epochsRun: metrics.epoch,
-        final: metrics,
-        kept: { rule: keeper.rule, epoch: metrics.epoch },
-      },
-      modelData,
-    );
-  keeper.offer(metrics, serialize);
+  const training = {
+    ...runConfig,
+    epochsRun: metrics.epoch,
+    final: metrics,
+    kept: { rule: keeper.rule, epoch: metrics.epoch },
+  };
+  keeper.offer(metrics, () => serializeModel(network, training, modelData));
   history.append(check ? { ...metrics, tfjsCheck: { ...check } } : metrics);
   live.events!.add(epochEvent(metrics));
   live.events!.flush();
@@ -398,7 +394,11 @@ function record(run: PreparedRun, live: LiveRun, { metrics, state, save }: Finis
     // how the run was computed, not one of its options: a resume may run other kernels
     const kernels = live.engine ? kernelsOf(live.engine) : null;
     folder.epochFiles.commit(metrics.epoch, [
-      ['model.json', keeper.model(serialize)],
+      // written into the file as it is formatted, while the network holds this epoch
+      [
+        'model.json',
+        keeper.model(() => (out: TextBytes) => writeModel(out, network, training, modelData)),
+      ],
       checkpointFile(
         recordOf(options),
         options.engine,

@@ -3,18 +3,22 @@
 
 import {
   appendFileSync,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError, EXIT } from '../errors.js';
 import { createFolder, errorCode } from '../folders.js';
 import { readLines } from '../inputFile.js';
+import { TextBytes } from '../model/textBytes.js';
 import { recordProblem, type EpochMetrics, type HistoryLine } from '../train/records.js';
 
 /** Temporary files are named `.<name>.tmp-<pid>`; a run folder's leftovers match this. */
@@ -26,6 +30,24 @@ export function temporaryName(file: string): string {
 
 function cannotWrite(file: string, error: unknown): UserError {
   return new UserError(`${file}: cannot write (${errorCode(error)})`, EXIT.input);
+}
+
+/** A file's contents: text, bytes, or what writes them (model.json's numbers, say) as they come. */
+export type FileContents = string | Uint8Array | ((out: TextBytes) => void);
+
+/** Writes `file` (not atomically: see writeFileAtomic), whatever form its contents take. */
+export function writeContents(file: string, contents: FileContents): void {
+  if (typeof contents !== 'function') return writeFileSync(file, contents);
+  const fd = openSync(file, 'w');
+  try {
+    const out = new TextBytes((bytes) => {
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+    });
+    contents(out);
+    out.flush();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function writeFileAtomic(file: string, contents: string | Uint8Array): void {

@@ -39,7 +39,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
 import { createFolder, errorCode } from '../folders.js';
-import { TEMPORARY_FILE, temporaryName } from './runFiles.js';
+import { TEMPORARY_FILE, temporaryName, writeContents, type FileContents } from './runFiles.js';
 
 export const LOCK_FILE = '.lock';
 const CURRENT = '.current';
@@ -345,19 +345,24 @@ export class EpochFiles {
     }
   }
 
-  /** Writes a finished epoch's files, then makes them current in one rename. */
-  commit(epoch: number, files: [name: string, contents: string | Uint8Array][]): void {
+  /**
+   * Writes a finished epoch's files, then makes them current in one rename. A file that cannot
+   * be written is the folder's fault; contents that cannot be made (a number a model file
+   * cannot hold) are not, and go on as they are.
+   */
+  commit(epoch: number, files: [name: string, contents: FileContents][]): void {
     const generation = join(EPOCHS, String(epoch));
     const path = join(this.folder, generation);
     try {
       rmSync(path, { recursive: true, force: true });
       createFolder(path);
-      for (const [name, contents] of files) writeFileSync(join(path, name), contents);
+      for (const [name, contents] of files) writeContents(join(path, name), contents);
       pointAt(join(this.folder, CURRENT), generation);
       for (const name of readdirSync(join(this.folder, EPOCHS))) {
         if (name !== String(epoch)) rmSync(join(this.folder, EPOCHS, name), { recursive: true });
       }
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === undefined) throw error;
       cannotWriteFolder(this.folder, error);
     }
   }
