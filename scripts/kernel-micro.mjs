@@ -116,6 +116,8 @@ function setUp(file) {
         INPUTS,
         outputs,
         p(padded),
+        0,
+        INPUTS,
       );
       return dW;
     },

@@ -5,6 +5,7 @@
 export const PARALLEL_KERNELS = [
   'sparseDenseForward',
   'sparseDenseForwardSamples',
+  'sparseDenseBackwardNarrow',
   'sparseDenseBackwardNarrowBlocks',
   'softmaxCrossEntropy',
   'sparseDenseForwardAndColumns',
