@@ -116,8 +116,6 @@ function setUp(file) {
         INPUTS,
         outputs,
         p(padded),
-        0,
-        INPUTS,
       );
       return dW;
     },

@@ -13,7 +13,7 @@ import type { Engine, LayerInput } from '../model/engine.js';
 import type { InputSpec } from '../model/network.js';
 import { ReferenceEngine } from '../model/referenceEngine.js';
 import { UsageError } from '../errors.js';
-import { BLOCK, samplesBlock, SQUARES_BLOCK, SUM_BLOCK, updateBlock } from './blocks.js';
+import { BLOCK, SAMPLES_BLOCK, SQUARES_BLOCK, SUM_BLOCK, UPDATE_BLOCK } from './blocks.js';
 import { ENGINES, type EngineName } from './engineNames.js';
 import {
   KERNEL_FILES,
@@ -118,7 +118,7 @@ export class WasmEngine implements Engine, WasmContext {
     const inMemory = this.scratch.labels.get(batch);
     inMemory.set(labels.subarray(0, batch));
     const args = [p(losses), p(dlogits), p(predicted), p(logits), p(inMemory), classes, scale];
-    this.kernels.parallel('softmaxCrossEntropy', args, batch, samplesBlock(batch));
+    this.kernels.parallel('softmaxCrossEntropy', args, batch, SAMPLES_BLOCK);
   };
 
   sumOfSquares = (values: Float32Array): number => {
@@ -226,18 +226,18 @@ export class WasmEngine implements Engine, WasmContext {
 
   sgdStep: Engine['sgdStep'] = (value, gradient, learningRate, decay) => {
     const args = [p(value), p(gradient), learningRate, decay];
-    this.kernels.parallel('sgdStep', args, value.length, updateBlock(value.length));
+    this.kernels.parallel('sgdStep', args, value.length, UPDATE_BLOCK);
   };
 
   momentumStep: Engine['momentumStep'] = (value, gradient, velocity, learningRate, decay, mu) => {
     const args = [p(value), p(gradient), p(velocity), learningRate, decay, mu];
-    this.kernels.parallel('momentumStep', args, value.length, updateBlock(value.length));
+    this.kernels.parallel('momentumStep', args, value.length, UPDATE_BLOCK);
   };
 
   // prettier-ignore
   adamStep: Engine['adamStep'] = (value, gradient, m, v, lr, decay, beta1, beta2, eps, c1, c2) => {
     const args = [p(value), p(gradient), p(m), p(v), lr, decay, beta1, beta2, eps, c1, c2];
-    this.kernels.parallel('adamStep', args, value.length, updateBlock(value.length));
+    this.kernels.parallel('adamStep', args, value.length, UPDATE_BLOCK);
   };
 }
 

@@ -5,7 +5,7 @@
 // one kernel each, which the engine calls. Kernels: src/wasm/assembly.
 
 import { isDense, type LayerInput } from '../model/engine.js';
-import { BLOCK, halves, INPUTS_BLOCK, samplesBlock, SUM_BLOCK } from './blocks.js';
+import { BLOCK, INPUTS_BLOCK, SAMPLES_BLOCK, SUM_BLOCK } from './blocks.js';
 import type { Kernels } from './kernels.js';
 import { pointer as p } from './memory.js';
 import type { Scratch } from './scratch.js';
@@ -109,7 +109,7 @@ export const DENSE_FORWARD: TableRow<Dispatch<DenseForwardCall>> = {
       picks: (c) => c.sparse && c.outputs <= BLOCK,
       run: ({ kernels }, c) => {
         const args = [...sparseForwardArgs(c, rowsOf(c.x)), c.outputs];
-        kernels.parallel('sparseDenseForwardSamples', args, c.batch, samplesBlock(c.batch));
+        kernels.parallel('sparseDenseForwardSamples', args, c.batch, SAMPLES_BLOCK);
       },
     },
     {
@@ -194,11 +194,18 @@ export const DENSE_BACKWARD: TableRow<Dispatch<DenseBackwardCall>> = {
       run: (wasm, c) => {
         const { rowStart, index, value, scale } = sparseBackwardRows(wasm, c);
         const padded = p(wasm.scratch.narrow.get(c.inputs * 16)); // rows of 16 floats: a cache line each
-        const args = [p(c.dW), p(c.dout), p(rowStart), p(index), p(value), scale];
-        const sizes = [c.batch, c.inputs, c.outputs, padded];
-        // threads share the rows of dW; one thread sums them all in one pass over the samples
-        const rows = wasm.kernels.threaded ? halves(c.inputs, 1) : c.inputs;
-        wasm.kernels.parallel('sparseDenseBackwardNarrow', [...args, ...sizes], c.inputs, rows);
+        wasm.kernels.local.sparseDenseBackwardNarrow(
+          p(c.dW),
+          p(c.dout),
+          p(rowStart),
+          p(index),
+          p(value),
+          scale,
+          c.batch,
+          c.inputs,
+          c.outputs,
+          padded,
+        );
       },
     },
     {

@@ -5,7 +5,6 @@
 export const PARALLEL_KERNELS = [
   'sparseDenseForward',
   'sparseDenseForwardSamples',
-  'sparseDenseBackwardNarrow',
   'sparseDenseBackwardNarrowBlocks',
   'softmaxCrossEntropy',
   'sparseDenseForwardAndColumns',

@@ -105,58 +105,39 @@ export function sparseDenseForwardAndColumns(
 }
 
 /**
- * dW = xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression), its rows
- * [iStart, iEnd): each sample's row of dout stays in registers while its nonzero pixels update
- * their rows of dW. The sum over samples runs in sample order, as in the reference and in
- * sparseDenseBackward. The rows are summed in `padded` (inputs × 16 floats of scratch), one
- * aligned cache line per row, so that every load and store is one aligned vector, then copied
- * into dW. Threads share the rows (each finds its pixels in every sample's row, whose pixels
- * ascend): each row's sum is the same however they are cut.
+ * dW = xᵀ · dout for a layer of at most 16 outputs (a 10-class softmax regression): each
+ * sample's row of dout stays in registers while its nonzero pixels update their rows of dW.
+ * The sum over samples runs in sample order, as in the reference and in sparseDenseBackward.
+ * The rows are summed in `padded` (inputs × 16 floats of scratch), one aligned cache line per
+ * row, so that every load and store is one aligned vector, then copied into dW.
  *
  * reference: model/dense.ts denseBackward, its dW = xᵀ · dout (at most 16 outputs)
  */
 export function sparseDenseBackwardNarrow(
   dW: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
-  batch: i32, inputs: i32, outputs: i32, padded: usize, iStart: i32, iEnd: i32,
+  batch: i32, inputs: i32, outputs: i32, padded: usize,
 ): void {
-  sumNarrowRows(padded, dout, rowStart, index, value, scale, 0, batch, inputs, outputs, iStart, iEnd);
-  for (let i = iStart; i < iEnd; i++) {
+  sumNarrowRows(padded, dout, rowStart, index, value, scale, 0, batch, inputs, outputs);
+  for (let i = 0; i < inputs; i++) {
     const from = row(padded, i, 16);
     const to = row(dW, i, outputs);
     storeRest(to, v128.load(from), v128.load(from + 16), v128.load(from + 32), v128.load(from + 48), outputs);
   }
 }
 
-/** The first k in [lo, hi) whose pixel is at least i (else hi): a row's pixels ascend. */
-@inline function firstPixelFrom(index: usize, lo: u32, hi: u32, i: i32): u32 {
-  // no branch on the data: the comparisons are not a pattern
-  for (let n = hi - lo; n > 0; ) {
-    const half = n >> 1;
-    const below = <i32>load<u16>(index + (<usize>(lo + half) << 1)) < i;
-    lo = select(lo + half + 1, lo, below);
-    n = select(n - half - 1, half, below);
-  }
-  return lo;
-}
-
-/**
- * padded (rows [iStart, iEnd) of inputs × 16) = Σ_{n in [nStart, nEnd)} xₙᵀ · doutₙ, in sample
- * order.
- */
+/** padded (inputs × 16) = Σ_{n in [nStart, nEnd)} xₙᵀ · doutₙ, in sample order. */
 @inline function sumNarrowRows(
   padded: usize, dout: usize, rowStart: usize, index: usize, value: usize, scale: f32,
-  nStart: i32, nEnd: i32, inputs: i32, outputs: i32, iStart: i32, iEnd: i32,
+  nStart: i32, nEnd: i32, inputs: i32, outputs: i32,
 ): void {
   // Lanes past `outputs` (of the next sample's row, or of the padding) are summed too, into
   // lanes of `padded` that are never copied: no branch in the inner loop.
-  memory.fill(row(padded, iStart, 16), 0, (<usize>(iEnd - iStart) * 16) << 2);
+  memory.fill(padded, 0, (<usize>inputs * 16) << 2);
   for (let n = nStart; n < nEnd; n++) {
     const d = row(dout, n, outputs);
     const d0 = v128.load(d), d1 = v128.load(d + 16), d2 = v128.load(d + 32), d3 = v128.load(d + 48);
+    const end = load<u32>(rowStart + ((<usize>n + 1) << 2));
     let k = load<u32>(rowStart + (<usize>n << 2));
-    let end = load<u32>(rowStart + ((<usize>n + 1) << 2));
-    if (iStart > 0) k = firstPixelFrom(index, k, end, iStart);
-    if (iEnd < inputs) end = firstPixelFrom(index, k, end, iEnd);
     if (outputs <= 12) {
       // two pixels a step: they are distinct (a row's pixels are), so are their rows of dW
       for (; k + 1 < end; k += 2) {
@@ -207,7 +188,7 @@ export function sparseDenseBackwardNarrowBlocks(
     const padded = partials + ((<usize>b * <usize>inputs * 16) << 2);
     const nStart = b * blockSize;
     const nEnd = min(batch, nStart + blockSize);
-    sumNarrowRows(padded, dout, rowStart, index, value, scale, nStart, nEnd, inputs, outputs, 0, inputs);
+    sumNarrowRows(padded, dout, rowStart, index, value, scale, nStart, nEnd, inputs, outputs);
   }
 }
 
