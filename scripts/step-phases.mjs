@@ -6,9 +6,10 @@
 // 50th percentile in µs per step: on a loaded machine the low percentiles are the steps that
 // ran undisturbed, where an epoch's mean is mostly the machine's stalls (docs/engine.md).
 //
-//   node scripts/step-phases.mjs A/dist B/dist [--threads 2] [--blocks 20]
+//   node scripts/step-phases.mjs A/dist B/dist [--threads 2] [--blocks 20] [--kernels exact]
 //
-// A build is a whole dist folder (its engine, kernel table and kernels).
+// A build is a whole dist folder (its engine, kernel table and kernels); --kernels relaxed runs
+// both with their relaxed build (Node 22 and later).
 
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -21,10 +22,13 @@ const { values, positionals } = parseArgs({
   options: {
     threads: { type: 'string', default: '2' },
     blocks: { type: 'string', default: '20' },
+    kernels: { type: 'string', default: 'exact' },
   },
 });
 if (positionals.length !== 2) {
-  console.error('usage: node scripts/step-phases.mjs A/dist B/dist [--threads N] [--blocks N]');
+  console.error(
+    'usage: node scripts/step-phases.mjs A/dist B/dist [--threads N] [--blocks N] [--kernels exact|relaxed]',
+  );
   process.exit(2);
 }
 const BATCH = 100;
@@ -44,7 +48,7 @@ async function setUp(dist) {
   const { MNIST_INPUT } = await from('model/network.js');
   const { Random } = await from('random.js');
   const data = await loadDataset(resolveDataSource('mnist'));
-  const engine = new WasmEngine(Number(values.threads));
+  const engine = new WasmEngine(Number(values.threads), values.kernels);
   const source = engine.batches(MNIST_INPUT, data.train, BATCH);
   const order = new Uint32Array(data.train.count).map((_, n) => n);
   new Random(1).shuffle(order);
