@@ -10,12 +10,12 @@
 //   node scripts/kernel-ab.mjs /tmp/a.wasm /tmp/b.wasm [--hidden 256] [--rounds 3] [--threads 2]
 //   node scripts/kernel-ab.mjs ../main/dist dist --hidden 256      # two dist folders
 //
-// Each round trains softmax regression (or 784-HIDDEN-10 with BatchNorm and Adam) on MNIST with
-// each build, in alternating order, as `bench` does: on a fresh engine, 60 untimed warm-up
-// steps, then EPOCHS epochs in one run. It prints the median ms per epoch of each build over
-// all rounds and their ratio, in wall time and in the process's CPU time per epoch (on a
-// loaded machine, with --threads 1, CPU time is the steadier of the two: waiting for a core is
-// not counted).
+// Each round trains softmax regression with SGD (or 784-HIDDEN-10 with BatchNorm and Adam; or
+// with --optimizer) on MNIST with each build, in alternating order, as `bench` does: on a fresh
+// engine, 60 untimed warm-up steps, then EPOCHS epochs in one run. It prints the median ms per
+// epoch of each build over all rounds and their ratio, in wall time and in the process's CPU
+// time per epoch (on a loaded machine, with --threads 1, CPU time is the steadier of the two:
+// waiting for a core is not counted).
 
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -29,11 +29,12 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '3' },
     epochs: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
+    optimizer: { type: 'string' },
   },
 });
 if (positionals.length !== 2) {
   console.error(
-    'usage: node scripts/kernel-ab.mjs A B [--hidden N] [--rounds N] [--epochs N] [--threads N]\n' +
+    'usage: node scripts/kernel-ab.mjs A B [--hidden N] [--rounds N] [--epochs N] [--threads N] [--optimizer NAME]\n' +
       '  A, B: kernels.wasm files, or dist folders',
   );
   process.exit(2);
@@ -80,10 +81,13 @@ async function time(build, data) {
     const config = {
       epochs,
       batchSize: 100,
-      learningRate: hidden ? 0.001 : 0.5,
+      learningRate: hidden ? 0.001 : values.optimizer === 'adam' ? 0.005 : 0.5,
       seed: 1,
       shuffle: true,
-      optimizer: { ...build.optimizers.OPTIMIZER_DEFAULTS, name: hidden ? 'adam' : 'sgd' },
+      optimizer: {
+        ...build.optimizers.OPTIMIZER_DEFAULTS,
+        name: values.optimizer ?? (hidden ? 'adam' : 'sgd'),
+      },
       evaluateEachEpoch: false,
       logEvery: 0,
     };

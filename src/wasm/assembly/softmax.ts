@@ -2,6 +2,9 @@
 
 import { row } from './helpers';
 
+/** y_j in float64 lanes: these bits where j is the label. */
+const ONES = f64x2(1, 1);
+
 /**
  * The fused softmax cross-entropy of a training step, forward and backward in one pass, with
  * the reference's float64 arithmetic (softmaxCrossEntropyForward, softmaxCrossEntropyBackward):
@@ -35,9 +38,18 @@ export function softmaxCrossEntropy(
       sum += e;
     }
     const label = <i32>load<u8>(labels + <usize>n);
-    for (let j = 0; j < classes; j++) {
-      const p = <f32>(<f64>load<f32>(d + (<usize>j << 2)) / sum);
-      store<f32>(d + (<usize>j << 2), <f32>(scale * (<f64>p - (j == label ? 1 : 0))));
+    // two classes at a time in float64 lanes (a last one alone), each rounded as the reference
+    // rounds it: half the divisions' and conversions' instructions
+    const sums = f64x2.splat(sum), scales = f64x2.splat(scale), labelLanes = i64x2.splat(label);
+    for (let j = 0; j < classes; j += 2) {
+      const at = d + (<usize>j << 2);
+      const pair = j + 1 < classes;
+      const e = f64x2.promote_low_f32x4(pair ? v128.load64_zero(at) : v128.load32_zero(at));
+      const p = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.div(e, sums)));
+      const y = v128.and(i64x2.eq(i64x2(j, j + 1), labelLanes), ONES);
+      const g = f32x4.demote_f64x2_zero(f64x2.mul(scales, f64x2.sub(p, y)));
+      if (pair) v128.store64_lane(at, g, 0);
+      else v128.store32_lane(at, g, 0);
     }
     const loss = max - <f64>load<f32>(z + (<usize>label << 2)) + Math.log(sum);
     store<f64>(losses + (<usize>n << 3), loss);
