@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import type { TextBytes } from '../model/textBytes.js';
 import { isObject } from '../model/modelFile.js';
+import { allFinite } from '../model/tensor.js';
 import type { Network } from '../model/network.js';
 import type { EpochMetrics } from '../train/records.js';
 import type { TrainState } from '../train/trainer.js';
@@ -149,7 +150,7 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
     const decoded = bytes(text, what);
     const array = new Float32Array(decoded.length / 4);
     new Uint8Array(array.buffer).set(decoded);
-    if (!array.every(Number.isFinite)) invalid(`${what} holds a value that is not finite`);
+    if (!allFinite(array)) invalid(`${what} holds a value that is not finite`);
     return array;
   };
   const list = (value: unknown, what: string): unknown[] =>

@@ -6,6 +6,7 @@ import type { PreActivationStats } from '../model/activations.js';
 import { Activation, Dense, type Parameter } from '../model/layers.js';
 import type { Network } from '../model/network.js';
 import { significant } from '../numbers.js';
+import { allFinite } from '../model/tensor.js';
 import { Random } from '../random.js';
 import type { EpochMetrics, StepLog } from './records.js';
 import type { Batch } from '../model/batches.js';
@@ -371,7 +372,7 @@ export async function train(
     }
 
     const seconds = (performance.now() - started - waited) / 1000;
-    const broken = parameters.find((p) => !p.value.every(Number.isFinite));
+    const broken = parameters.find((p) => !allFinite(p.value));
     if (broken) {
       throw new DivergenceError(
         `training diverged in epoch ${epoch}: the ${broken.name} hold non-finite values; ` +

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Pointer } from './memory.js';
-import type { KernelFunction, ParallelKernel } from './threadProtocol.js';
+import { blockCall, type KernelFunction, type ParallelKernel } from './threadProtocol.js';
 import { ThreadPool, type StartThread } from './threads.js';
 
 /** The exports of kernels.wasm: pointers are byte offsets into the memory, sizes are counts. */
@@ -77,8 +77,13 @@ export class Kernels {
       this.pool.run(kernel, local, args, length, granularity);
       return;
     }
+    if (length <= granularity) {
+      local(...args, 0, length);
+      return;
+    }
+    const onBlock = blockCall(local, args);
     for (let start = 0; start < length; start += granularity) {
-      local(...args, start, Math.min(length, start + granularity));
+      onBlock(start, Math.min(length, start + granularity));
     }
   }
 
