@@ -75,10 +75,11 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
     const status = page.locator('#status');
     await expect.poll(() => status.getAttribute('data-state')).toBe('idle');
 
-    // softmax regression, SGD at 0.5, batches of 10 for 5 epochs: 10 000 steps, far from its end
+    // softmax regression, SGD at 0.5, batches of 10 for 100 epochs: 200 000 steps, far from its
+    // end when Pause is clicked (5 epochs, 1.7 s in Chromium, could end first on a busy machine)
     await page.getByLabel('Optimizer').selectOption('sgd');
     await page.getByLabel('Learning rate').fill('0.5');
-    await page.getByLabel('Epochs').fill('5');
+    await page.getByLabel('Epochs').fill('100');
     await page.getByLabel('Batch size').fill('10');
     await page.getByRole('button', { name: 'Start' }).click();
     await expect.poll(() => status.getAttribute('data-state'), { timeout: 60_000 }).toBe('running');
