@@ -491,6 +491,9 @@ function setupLessons(): void {
 
 /** The run chosen for drawings ('' for the automatic choice). */
 let modelChoice = '';
+/** The model (run and epochs) the drawing was last classified by, and how to classify it again. */
+let classifiedBy = '';
+let classifyAgain = (): void => {};
 
 /**
  * The run whose model classifies drawings: the one chosen, else the first selected with a model,
@@ -523,12 +526,19 @@ function renderModelChoice(): void {
   byId('draw-model').textContent = model
     ? `Drawings are classified by run ${model.id}${describe(model) ? ` (${describe(model)})` : ''}.`
     : 'No run has a model yet: train one to classify drawings.';
+  // another run's model, or a newer epoch's: the drawing's probabilities are its
+  const by = model ? `${model.id} ${model.epochs}` : '';
+  if (by !== classifiedBy) {
+    classifiedBy = by;
+    classifyAgain();
+  }
 }
 
 function setupDrawing(): void {
   let busy = false;
   let again = false;
   const pad = new DrawingPad(() => void classify());
+  classifyAgain = () => void classify();
 
   // one request at a time; a change meanwhile is classified when it answers
   async function classify(): Promise<void> {
@@ -556,7 +566,6 @@ function setupDrawing(): void {
   byId<HTMLSelectElement>('draw-model-choice').addEventListener('change', (event) => {
     modelChoice = (event.target as HTMLSelectElement).value;
     renderModelChoice();
-    void classify();
   });
 }
 

@@ -268,6 +268,16 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       ]);
       await stroke(oval);
       await prediction.filter({ hasText: /^0$/ }).waitFor();
+      // another run ticked instead: the same drawing is classified again, by that run's model
+      const again = page.waitForResponse(
+        (answer) =>
+          answer.url().endsWith('/api/predict') &&
+          (JSON.parse(answer.request().postData() ?? '{}') as { run?: string }).run === id,
+      );
+      await page.click('[data-testid=run-item][data-id=model] input');
+      await page.click(`${mine} input`);
+      const { label } = (await (await again).json()) as { label: string };
+      await expect.poll(() => prediction.textContent()).toBe(label);
 
       mkdirSync(join(ROOT, 'test-results'), { recursive: true });
       await page.screenshot({ path: join(ROOT, 'test-results', 'studio.png'), fullPage: true });
