@@ -59,7 +59,11 @@ async function evalOn(engine: Engine, options: EvalOptions): Promise<void> {
   console.log(
     table([
       ['', ...classes.map((_, c) => String(c))],
-      ...result.confusion.map((row, c) => [`${c} ${classes[c]}`, ...row.map(String)]),
+      // a row's number, and its name where it says more (Fashion-MNIST's, not a digit's own)
+      ...result.confusion.map((row, c) => [
+        classes[c] === String(c) ? classes[c] : `${c} ${classes[c]}`,
+        ...row.map(String),
+      ]),
     ]),
   );
 }

@@ -86,6 +86,12 @@ describe('mnist-softmax train', () => {
     const text = runCli(['eval', '--model', join(out, 'model.json'), '--test-limit', '1000']);
     expect(text.stdout).toMatch(/accuracy \d+\.\d\d%/);
     expect(text.stdout).toMatch(/confusion matrix/);
+    // a digit's row is named once ("3", not "3 3": MNIST's class names are the digits)
+    const rows = text.stdout.split('confusion matrix')[1].split('\n').slice(2, 12);
+    expect(rows.map((line) => line.split(/\s+/)[0])).toEqual(
+      Array.from({ length: 10 }, (_, c) => String(c)),
+    );
+    expect(rows.every((line) => line.trim().split(/\s+/).length === 11)).toBe(true);
   });
 
   it('refuses to overwrite a run folder without --force', () => {
