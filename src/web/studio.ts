@@ -246,6 +246,9 @@ async function renderDetails(id: string): Promise<void> {
 /** Where the server hands out a run's files (its metrics, for the charts' download links). */
 const runFiles = (id: string) => `/runs/${encodeURIComponent(id)}/`;
 
+/** The run whose Stop, Resume and report buttons are shown ('' for none). */
+let actionsOf = '';
+
 async function renderSelection(force = false): Promise<void> {
   // in the order they were selected: a lesson's arms in its order, coloured as its chart colours them
   const ids = [...selected].filter((id) => runs.some((run) => run.id === id));
@@ -259,11 +262,18 @@ async function renderSelection(force = false): Promise<void> {
   const report = byId<HTMLAnchorElement>('report-link');
   const charts = byId('charts');
   const details = byId('details');
-  stop.hidden = true;
-  resume.hidden = true;
-  report.hidden = true;
+  // a run's buttons change when its answer comes: hidden meanwhile, Stop would flicker at every
+  // update of a running run, under the pointer about to click it; another run's go at once
+  const hideActions = () => {
+    stop.hidden = true;
+    resume.hidden = true;
+    report.hidden = true;
+    actionsOf = '';
+  };
+  if (!(ids.length === 1 && ids[0] === actionsOf)) hideActions();
   detailsShown = ids.length === 1 ? detailsShown : '';
   if (ids.length === 0) {
+    hideActions();
     title.textContent = 'No run selected';
     summary.textContent = '';
     clearCharts(charts);
@@ -271,6 +281,7 @@ async function renderSelection(force = false): Promise<void> {
     return;
   }
   if (ids.length > 1) {
+    hideActions();
     const query = ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
     title.textContent = `${ids.length} runs overlaid`;
     // a run queued or starting has no folder yet: say so, and draw once they all have one
@@ -307,6 +318,7 @@ async function renderSelection(force = false): Promise<void> {
   const id = ids[0];
   const listed = runs.find((run) => run.id === id)!;
   if (listed.status === 'unreadable') {
+    hideActions();
     title.textContent = `Run ${id}`;
     summary.textContent = `unreadable: ${listed.message ?? ''}`;
     clearCharts(charts);
@@ -314,6 +326,7 @@ async function renderSelection(force = false): Promise<void> {
     return;
   }
   if (listed.status === 'queued' || listed.status === 'starting') {
+    hideActions();
     title.textContent = `Run ${id}`;
     summary.textContent = `${listed.status}…`;
     stop.hidden = false;
@@ -323,7 +336,10 @@ async function renderSelection(force = false): Promise<void> {
     return;
   }
   const { status, json: run } = await api<RunSummary & { curves: RunCurves }>(runPath(id));
-  if (status !== 200) return;
+  if (status !== 200) {
+    hideActions();
+    return;
+  }
   title.textContent = `Run ${id}`;
   summary.textContent =
     `${statusOf(run)}${run.message ? ` (${run.message})` : ''}. ${describe(run)}; ` +
@@ -341,6 +357,7 @@ async function renderSelection(force = false): Promise<void> {
   resume.onclick = () => void act(`${runPath(id)}/resume`);
   report.hidden = !(['finished', 'interrupted'].includes(run.status) && run.epochs > 0);
   report.href = `${runFiles(id)}report.html`;
+  actionsOf = id;
   drawCharts(charts, [{ label: id, runs: [id], curves: run.curves, files: [runFiles(id)] }]);
   // the model changes once an epoch: its pictures are fetched again only then
   const epochShown = `${id}:${run.epochs}`;
