@@ -75,3 +75,14 @@ export function formulasTooWide(scope: Locator): Promise<string[]> {
     }),
   );
 }
+
+/** A vertical stroke down the middle of a drawing canvas (a one), drawn with the mouse. */
+export async function drawVerticalStroke(canvas: Locator): Promise<void> {
+  const page = canvas.page();
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + 40);
+  await page.mouse.down();
+  for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
+  await page.mouse.up();
+}

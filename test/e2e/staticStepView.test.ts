@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
+import { drawVerticalStroke, formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { closeStaticSite, keepWorkerMessages, openStaticSite, originOf } from './staticServer.js';
 
@@ -188,13 +188,7 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     await page.screenshot({ path: join(root, 'static-step-dark.png'), fullPage: true });
 
     // a drawing (a vertical stroke) laid open as the target the reader names
-    const canvas = page.locator('#draw-canvas');
-    await canvas.scrollIntoViewIfNeeded();
-    const box = (await canvas.boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + 40);
-    await page.mouse.down();
-    for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
-    await page.mouse.up();
+    await drawVerticalStroke(page.locator('#draw-canvas'));
     // by default its class is the model's prediction (the row with the largest p), not 0
     const drawingClass = view.getByRole('combobox', { name: 'Class of my drawing' });
     expect(await drawingClass.inputValue()).toBe('');

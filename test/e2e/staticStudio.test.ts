@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, pageWithErrors } from '../browser.js';
+import { drawVerticalStroke, haveChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { closeStaticSite, openStaticSite, originOf } from './staticServer.js';
 
@@ -109,12 +109,7 @@ describe('studio --static', () => {
         return style.backgroundColor;
       });
       expect(background).toBe('rgb(0, 0, 0)');
-      await canvas.scrollIntoViewIfNeeded();
-      const box = (await canvas.boundingBox())!;
-      await page.mouse.move(box.x + box.width / 2, box.y + 40);
-      await page.mouse.down();
-      for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
-      await page.mouse.up();
+      await drawVerticalStroke(canvas);
       await expect.poll(() => page.locator('#prediction').textContent()).toMatch(/^[0-9]$/);
 
       const [download] = await Promise.all([

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISOLATION_HEADERS, STATIC_TRAIN_DEFAULT } from '../../src/studio/staticSite.js';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { drawVerticalStroke, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { originOf, staticServer } from './staticServer.js';
 
@@ -166,13 +166,7 @@ describe('studio --static on threads', () => {
       expect(threadScripts().length - before).toBe(2 * (threads - 1));
 
       // a vertical stroke, classified by the second run's network (a digit, whichever)
-      const canvas = page.locator('#draw-canvas');
-      await canvas.scrollIntoViewIfNeeded();
-      const box = (await canvas.boundingBox())!;
-      await page.mouse.move(box.x + box.width / 2, box.y + 40);
-      await page.mouse.down();
-      for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
-      await page.mouse.up();
+      await drawVerticalStroke(page.locator('#draw-canvas'));
       await expect.poll(() => page.locator('#prediction').textContent()).toMatch(/^[0-9]$/);
       expect(errors).toEqual([]);
       await page.close();

@@ -8,7 +8,13 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formulasTooWide, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import {
+  drawVerticalStroke,
+  formulasTooWide,
+  haveChromium,
+  launchChromium,
+  pageWithErrors,
+} from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { startStudio } from './studioProcess.js';
 
@@ -348,13 +354,7 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
       'Layer 2’s weights, which give z: their input h is layer 1’s output for this image',
     );
     // a drawing (a vertical stroke): its class is the model's prediction unless one is picked
-    const canvas = page.locator('#draw-canvas');
-    await canvas.scrollIntoViewIfNeeded();
-    const box = (await canvas.boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + 40);
-    await page.mouse.down();
-    for (let y = 40; y <= 240; y += 20) await page.mouse.move(box.x + box.width / 2, box.y + y);
-    await page.mouse.up();
+    await drawVerticalStroke(page.locator('#draw-canvas'));
     await view.getByRole('button', { name: 'Use my drawing' }).click();
     const status = view.getByRole('status');
     await expect
