@@ -15,6 +15,7 @@
 // worker posts to its page: lists and base64, in Node.js and in browsers alike.
 
 import type { Split } from '../data/dataset.js';
+import { copyImages } from '../data/splitImages.js';
 import { BatchNorm, Dense } from '../model/layers.js';
 import type { Batch } from '../model/batches.js';
 import type { Network } from '../model/network.js';
@@ -151,9 +152,9 @@ export class BatchInspection {
     lossAndGradient(loss, buffers, logitsAfter, batch.labels, batch.size, classes);
     const pixelsPerImage = split.height * split.width;
     const pixels = new Uint8Array(kept * pixelsPerImage);
+    // from the split's file where it was read from one (the training images are not held whole)
     for (let n = 0; n < kept; n++) {
-      const at = indices[n] * pixelsPerImage;
-      pixels.set(split.images.subarray(at, at + pixelsPerImage), n * pixelsPerImage);
+      copyImages(split, indices[n], pixels.subarray(n * pixelsPerImage, (n + 1) * pixelsPerImage));
     }
     let k = 0;
     const parameters = network.layers.flatMap((layer, l) =>
