@@ -24,12 +24,8 @@ import { EXIT, UserError } from '../errors.js';
 import { readLines } from '../inputFile.js';
 import { errorCode } from '../folders.js';
 import { writeFileAtomic } from './runFiles.js';
-import {
-  recordProblem,
-  type EpochEvent,
-  type EpochMetrics,
-  type EventLine,
-} from '../train/records.js';
+import type { EpochEvent, EpochMetrics, EventLine } from '../train/records.js';
+import { parseRecordLine } from './recordLines.js';
 
 export const EVENTS_FILE = 'events.jsonl';
 
@@ -66,16 +62,9 @@ export function eachEvent(
   if (!existsSync(file)) return;
   readLines(file, (text, number) => {
     if (text.length === 0) return;
-    let line: unknown;
-    try {
-      line = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    const problem = recordProblem(line, 'event');
-    if (problem) throw new UserError(`${file}: line ${number}: ${problem}`, EXIT.input);
-    if (!((line as EventLine).step <= lastStep)) return false;
-    onEvent(line as EventLine, number);
+    const line = parseRecordLine<EventLine>(text, 'event', file, number);
+    if (!line || !(line.step <= lastStep)) return false;
+    onEvent(line, number);
   });
 }
 

@@ -19,7 +19,8 @@ import { UserError, EXIT } from '../errors.js';
 import { createFolder, errorCode } from '../folders.js';
 import { readLines } from '../inputFile.js';
 import { TextBytes } from '../model/textBytes.js';
-import { recordProblem, type EpochMetrics, type HistoryLine } from '../train/records.js';
+import type { EpochMetrics, HistoryLine } from '../train/records.js';
+import { parseRecordLine } from './recordLines.js';
 
 /** Temporary files are named `.<name>.tmp-<pid>`; a run folder's leftovers match this. */
 export const TEMPORARY_FILE = /^\..+\.tmp-\d+$/;
@@ -240,18 +241,12 @@ export function readHistory(folder: string, epochs = Infinity): HistoryLine[] {
   readLines(file, (text, number) => {
     if (lines.length >= epochs) return false;
     if (text.length === 0) return;
-    let line: unknown;
-    try {
-      line = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    const problem = recordProblem(line, 'history');
-    if (problem) throw new UserError(`${file}: line ${number}: ${problem}`, EXIT.input);
+    const line = parseRecordLine<HistoryLine>(text, 'history', file, number);
+    if (!line) return false;
     if (lines.length === MAX_HISTORY_LINES) {
       throw new UserError(`${file}: more than ${MAX_HISTORY_LINES} epochs`, EXIT.input);
     }
-    lines.push(line as HistoryLine);
+    lines.push(line);
   });
   return lines;
 }

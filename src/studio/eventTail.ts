@@ -9,7 +9,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DataError, EXIT, UserError } from '../errors.js';
 import { MAX_LINE_BYTES } from '../inputFile.js';
-import { recordProblem, type EventLine } from '../train/records.js';
+import type { EventLine } from '../train/records.js';
+import { parseRecordLine } from '../run/recordLines.js';
 import { MAX_OTHER_EVENTS, type RunLog } from '../run/runReader.js';
 import { StepWindows } from '../report/stepWindows.js';
 
@@ -107,19 +108,17 @@ export class EventTail {
 
   /** One line of the log; false when it ends the log or is refused. */
   private add(text: string): boolean {
-    let line: unknown;
+    let event: EventLine | null;
     try {
-      line = JSON.parse(text);
-    } catch {
+      event = parseRecordLine<EventLine>(text, 'event', this.file, this.lines);
+    } catch (error) {
+      this.problem = error as UserError;
+      return false;
+    }
+    if (!event) {
       this.ended = true; // cut by a crash: the log ends here, as readRun reads it
       return false;
     }
-    const problem = recordProblem(line, 'event');
-    if (problem) {
-      this.problem = new UserError(`${this.file}: line ${this.lines}: ${problem}`, EXIT.input);
-      return false;
-    }
-    const event = line as EventLine;
     if (event.type === 'step') {
       this.steps.add(event, this.lines);
       return true;
