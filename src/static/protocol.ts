@@ -54,12 +54,16 @@ export type FromWorker =
   | { type: 'ready'; engine: string; threads: number; trainCount: number; testCount: number }
   | { type: 'log'; log: StepLog }
   | { type: 'epoch'; metrics: EpochMetrics }
-  /** The run ended; `model`: its model.json (null if it failed before an epoch). */
+  /**
+   * The run ended; `model`: its model.json (null if it failed before an epoch); `steps`: the
+   * steps it took.
+   */
   | {
       type: 'end';
       status: 'finished' | 'stopped' | 'failed';
       message?: string;
       model: string | null;
+      steps: number;
     }
   | { type: 'paused'; step: number }
   /** The inside of the step that `step` let go (train/batchInside.ts), as a run's step.json. */

@@ -167,8 +167,6 @@ async function run(options: StaticRunOptions): Promise<void> {
   };
   let model: string | null = null;
   manualRate = null;
-  running = true;
-  stopping = false;
   try {
     await train(trained, data, config, {
       beforeBatch: (_step, scheduled) => manualRate ?? scheduled,
@@ -193,7 +191,7 @@ async function run(options: StaticRunOptions): Promise<void> {
       },
       shouldStop: () => stopping,
     });
-    post({ type: 'end', status: 'finished', model });
+    post({ type: 'end', status: 'finished', model, steps: stepsTaken });
   } catch (error) {
     const stopped = error instanceof InterruptedError;
     post({
@@ -201,9 +199,9 @@ async function run(options: StaticRunOptions): Promise<void> {
       status: stopped ? 'stopped' : 'failed',
       message: stopped ? undefined : String((error as Error).message ?? error),
       model,
+      steps: stepsTaken,
     });
   } finally {
-    running = false;
     paused = false;
     stepsLeft = 0;
   }
@@ -237,9 +235,14 @@ scope.onmessage = ({ data: message }) => {
   switch (message.type) {
     case 'start':
       if (running) return;
-      void run(message.options).catch((error: Error) =>
-        post({ type: 'error', message: error.message }),
-      );
+      // running from now on: a stop while the data and kernels load ends it at its first step
+      running = true;
+      stopping = false;
+      void run(message.options)
+        .catch((error: Error) => post({ type: 'error', message: error.message }))
+        .finally(() => {
+          running = false;
+        });
       return;
     case 'pause':
       paused = true;

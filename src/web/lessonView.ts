@@ -13,8 +13,14 @@ import { DASHES, PALETTE, type ChartSpec } from './chartSpecs.js';
 import { api, element } from './dom.js';
 import './lessonView.css';
 
-/** A lesson's figures, and each arm's name and status. */
-export type Figures = LessonFigures & { arms: { status: string; name: string }[] };
+/**
+ * A lesson's figures, and each arm's name and status; `stopped`: the lesson was stopped before
+ * its arms all ran, and its sentences say what ran instead of comparing the arms.
+ */
+export type Figures = LessonFigures & {
+  arms: { status: string; name: string }[];
+  stopped?: boolean;
+};
 
 /** How often a lesson's figures are fetched while its runs go, in milliseconds. */
 const POLL_MS = 1000;
@@ -40,7 +46,10 @@ function chartSpec(lesson: string, chart: FigureChart, index: number): ChartSpec
   };
 }
 
-/** The panel of the lesson being shown; a new lesson replaces it (and stops its polling). */
+/**
+ * The panel of the lesson being shown; a new lesson replaces it (and stops its polling).
+ * `controls`, if any, go below the arms' list (the static page's "Stop the lesson").
+ */
 export class LessonPanel {
   private stopped = false;
   private drawn = '';
@@ -52,6 +61,7 @@ export class LessonPanel {
   constructor(
     private readonly view: HTMLElement,
     private readonly lesson: Lesson,
+    controls: HTMLElement[] = [],
   ) {
     clearCharts(this.chart);
     view.replaceChildren(
@@ -64,6 +74,7 @@ export class LessonPanel {
           'weights, same batches.',
       ),
       this.arms,
+      ...controls,
       this.figures,
       this.chart,
       this.notes,
@@ -111,7 +122,11 @@ export class LessonPanel {
 
   show(figures: Figures): void {
     this.showArms(figures.arms);
-    const heading = figures.done ? 'What the runs showed' : 'What the runs show so far';
+    const heading = figures.stopped
+      ? 'The lesson was stopped'
+      : figures.done
+        ? 'What the runs showed'
+        : 'What the runs show so far';
     this.figures.replaceChildren(
       element('h3', {}, heading),
       ...figures.sentences.map((sentence) => element('p', {}, sentence)),

@@ -133,7 +133,10 @@ controls.resume.addEventListener('click', () => {
   setRunning(true);
   send({ type: 'resume' });
 });
-controls.stop.addEventListener('click', () => send({ type: 'stop' }));
+// Stop ends what trains: the run, or the lesson whose arm trains
+controls.stop.addEventListener('click', () =>
+  lessons.active ? lessons.stop() : send({ type: 'stop' }),
+);
 // a new learning rate while a run trains: from its next step on (see the epochs' table)
 controls.applyRate.addEventListener('click', () => {
   const value = Number(byId<HTMLInputElement>('learning-rate').value.trim());
@@ -285,11 +288,14 @@ mountStepView(byId('open-step-view'), byId('step-view'), () =>
   trained ? explanations : undefined,
 );
 
-// a lesson's arms train in the worker one at a time: no run of the form meanwhile
+// a lesson's arms train in the worker one at a time: no run of the form meanwhile; Stop stops it
 const lessons = new StaticLessons(byId('lessons'), byId('lesson-view'), send, {
   busy: () => (controls.start.disabled ? 'A run is training: stop it first.' : null),
-  arm: (name) => {
+  arm: (name, said) => {
     controls.start.disabled = name !== null;
+    controls.stop.disabled = name === null;
+    status.textContent = said;
+    status.dataset.state = name === null ? 'idle' : 'lesson';
     if (name === null) {
       hasModel = true;
       byId('draw-model').textContent = 'Drawings are classified by the lesson’s last arm.';

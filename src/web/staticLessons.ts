@@ -4,6 +4,8 @@
 // (lessonFigures.ts) drawn live in the same panel (lessonView.ts). An arm's options are resolved
 // as `train` resolves them (run/optionRules.ts), so each arm is the run the studio would start;
 // only the data differ: an epoch of the shipped subset is fewer steps than one of all 60,000.
+// "Stop the lesson" (or the page's Stop) ends the arm training, as Stop ends a run, and starts no
+// other; the panel then says which arms ran and compares none of them.
 
 import type { ArmRecord } from '../studio/lessonFigures.js';
 import { lessonFigures } from '../studio/lessonFigures.js';
@@ -27,9 +29,17 @@ interface Running {
   lesson: Lesson;
   options: StaticRunOptions[];
   arms: ArmRecord[];
+  /** Each arm's steps: those it is to take, and, once it has ended, those it took. */
+  planned: number[];
+  taken: number[];
   /** The arm training now. */
   arm: number;
   panel: LessonPanel;
+  stopButton: HTMLButtonElement;
+  /** Stop was pressed: no further arm starts. */
+  stopping: boolean;
+  /** The lesson ended with arms interrupted or never started. */
+  stopped: boolean;
   drawn: number;
 }
 
@@ -37,8 +47,44 @@ interface Running {
 export interface LessonHooks {
   /** Why no lesson can start now (a run trains), or null. */
   busy(): string | null;
-  /** An arm starts (its name), or the lesson has ended (null). */
-  arm(name: string | null): void;
+  /** An arm starts (its name), or the lesson has ended (null); `said`: where the lesson stands. */
+  arm(name: string | null, said: string): void;
+}
+
+/** A lesson's arm ended by Stop reads as the studio's does (a run its Stop interrupted). */
+const INTERRUPTED = 'interrupted';
+const NOT_STARTED = 'not started';
+
+/**
+ * What a stopped lesson's panel says instead of its figures: how far each arm went, and that
+ * the claim, which compares whole arms, is not tested.
+ */
+function stoppedSentences(running: Running): string[] {
+  const { lesson, arms, planned, taken } = running;
+  const name = (a: number) => `“${lesson.arms[a]}”`;
+  const ran = arms.flatMap((arm, a) => {
+    const steps = grouped(taken[a]);
+    if (arm.status === INTERRUPTED) {
+      return [`${name(a)} was interrupted at step ${steps} of ${grouped(planned[a])}`];
+    }
+    if (arm.status === 'finished') return [`${name(a)} finished its ${steps} steps`];
+    if (arm.status === 'failed') return [`${name(a)} failed after ${steps} steps`];
+    return [];
+  });
+  const unstarted = arms.flatMap((arm, a) => (arm.status === NOT_STARTED ? [name(a)] : []));
+  if (unstarted.length) {
+    const names =
+      unstarted.length === 1
+        ? unstarted[0]
+        : `${unstarted.slice(0, -1).join(', ')} and ${unstarted.at(-1)}`;
+    ran.push(`${names} did not start`);
+  }
+  const charted = arms.some((arm) => arm.events.length > 0);
+  return [
+    `${ran.join('; ')}.`,
+    'The claim above is not tested: its figures compare whole arms, and these did not all run.' +
+      (charted ? ' The chart shows each arm as far as it ran.' : ''),
+  ];
 }
 
 export class StaticLessons {
@@ -72,11 +118,13 @@ export class StaticLessons {
       return `The page could not read ${STATIC_FILES.info}: ${(error as Error).message}`;
     }
     const options = lesson.runs.map((run) => armOptions(run, trainCount));
-    const panel = new LessonPanel(this.view, lesson);
-    const steps = options.map((o) => stepsOf(o, trainCount));
-    const each = steps.every((n) => n === steps[0])
-      ? `${grouped(steps[0])} steps each`
-      : steps.map((n, a) => `${lesson.arms[a]}: ${grouped(n)} steps`).join('; ');
+    const stopButton = element('button', { type: 'button' }, 'Stop the lesson');
+    stopButton.addEventListener('click', () => this.stop());
+    const panel = new LessonPanel(this.view, lesson, [element('p', {}, stopButton)]);
+    const planned = options.map((o) => stepsOf(o, trainCount));
+    const each = planned.every((n) => n === planned[0])
+      ? `${grouped(planned[0])} steps each`
+      : planned.map((n, a) => `${lesson.arms[a]}: ${grouped(n)} steps`).join('; ');
     this.view.append(
       element(
         'p',
@@ -86,7 +134,19 @@ export class StaticLessons {
       ),
     );
     const arms = lesson.runs.map((): ArmRecord => ({ status: 'queued', events: [] }));
-    this.running = { lesson, options, arms, arm: 0, panel, drawn: 0 };
+    this.running = {
+      lesson,
+      options,
+      arms,
+      planned,
+      taken: planned.map(() => 0),
+      arm: 0,
+      panel,
+      stopButton,
+      stopping: false,
+      stopped: false,
+      drawn: 0,
+    };
     this.view.scrollIntoView?.({ block: 'nearest' });
     this.startArm();
     return null;
@@ -95,9 +155,22 @@ export class StaticLessons {
   private startArm(): void {
     const { lesson, options, arms, arm } = this.running!;
     arms[arm].status = 'starting';
-    this.hooks.arm(lesson.arms[arm]);
+    this.hooks.arm(
+      lesson.arms[arm],
+      `The lesson “${lesson.title}” trains its arm “${lesson.arms[arm]}” ` +
+        `(${arm + 1} of ${arms.length})…`,
+    );
     this.send({ type: 'start', options: options[arm] });
     this.draw(true);
+  }
+
+  /** Stops the lesson: the arm training ends at once (the worker's stop), no other starts. */
+  stop(): void {
+    const running = this.running;
+    if (!running || running.stopping) return;
+    running.stopping = true;
+    running.stopButton.disabled = true;
+    this.send({ type: 'stop' });
   }
 
   /** Takes the worker's message if it is about a lesson's arm: true if it was. */
@@ -121,10 +194,13 @@ export class StaticLessons {
         break;
       }
       case 'end':
+        record.status = message.status === 'stopped' ? INTERRUPTED : message.status;
+        running.taken[running.arm] = message.steps;
+        this.next();
+        return true;
       case 'error':
-        record.status = message.type === 'end' ? message.status : 'failed';
-        if (++running.arm < running.arms.length) this.startArm();
-        else this.finish();
+        record.status = 'failed';
+        this.next();
         return true;
       default:
         return false;
@@ -133,10 +209,25 @@ export class StaticLessons {
     return true;
   }
 
+  /** The next arm, unless the lesson was stopped or has none left. */
+  private next(): void {
+    const running = this.running!;
+    if (!running.stopping && ++running.arm < running.arms.length) this.startArm();
+    else this.finish();
+  }
+
   private finish(): void {
+    const running = this.running!;
+    for (const arm of running.arms) if (arm.status === 'queued') arm.status = NOT_STARTED;
+    running.stopped = running.arms.some((arm) => [INTERRUPTED, NOT_STARTED].includes(arm.status));
+    running.stopButton.hidden = true;
     this.draw(true);
     this.running = null;
-    this.hooks.arm(null);
+    const { title } = running.lesson;
+    this.hooks.arm(
+      null,
+      `The lesson “${title}” ${running.stopped ? 'was stopped' : 'finished'}: press Start`,
+    );
   }
 
   private draw(force: boolean): void {
@@ -144,9 +235,10 @@ export class StaticLessons {
     const now = performance.now();
     if (!force && now - running.drawn < DRAW_MS) return;
     running.drawn = now;
-    const { lesson, arms, panel } = running;
+    const { lesson, arms, panel, stopped } = running;
     panel.show({
       ...lessonFigures(lesson, arms),
+      ...(stopped ? { stopped, sentences: stoppedSentences(running) } : {}),
       arms: arms.map((arm, a) => ({ status: arm.status, name: lesson.arms[a] })),
     });
   }

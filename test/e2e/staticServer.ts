@@ -50,14 +50,16 @@ export function originOf(server: Server): string {
 }
 
 /**
- * Writes `studio --static`'s folder into `site`, serves it plainly (`served` hears each path)
- * and launches Chromium where there is one: a test file's beforeAll.
+ * Writes `studio --static`'s folder into `site` (`options`: more of its options, such as
+ * `--static-full`), serves it plainly (`served` hears each path) and launches Chromium where
+ * there is one: a test file's beforeAll.
  */
 export async function openStaticSite(
   site: string,
   served: string[],
+  options: string[] = [],
 ): Promise<{ server: Server; browser: Browser }> {
-  const written = runCli(['studio', '--static', site]);
+  const written = runCli(['studio', '--static', site, ...options]);
   if (written.status !== 0) throw new Error(written.stderr);
   const server = await staticServer(site, served);
   return { server, browser: haveChromium ? await launchChromium() : (undefined as never) };

@@ -84,6 +84,9 @@ describe('studio --static', () => {
       expect(await page.evaluate('crossOriginIsolated')).toBe(false);
       const status = page.locator('#status');
       await expect.poll(() => status.getAttribute('data-state')).toBe('idle');
+      // the table of epochs appears with the first epoch, not as headers over nothing
+      const epochs = page.getByRole('table');
+      expect(await epochs.isVisible()).toBe(false);
 
       await page.getByRole('button', { name: 'Start' }).click();
       await expect
@@ -96,6 +99,7 @@ describe('studio --static', () => {
       const accuracy = Number(await status.getAttribute('data-test-accuracy'));
       expect(accuracy).toBeGreaterThanOrEqual(0.9);
       expect(await page.locator('#charts canvas').count()).toBeGreaterThan(0);
+      expect(await epochs.getByRole('row').count()).toBe(6);
 
       // a drawing is classified by the trained network (a vertical stroke: a one), on a canvas
       // named for what it is; what the network sees is black, as the drawing area, before it
