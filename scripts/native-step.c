@@ -262,34 +262,29 @@ enum { HIDDEN = 256 };
 static float W1[PIXELS * HIDDEN] __attribute__((aligned(64)));
 static float h[BATCH * HIDDEN] __attribute__((aligned(64)));
 
+// outputs [j, j + 24) of sample n (a last block of 16 is done as 24, padded)
+static void hiddenBlockSse(int first, int n, int j) {
+  __m128 a[6];
+  for (int r = 0; r < 6; r++) a[r] = _mm_setzero_ps();
+  for (uint32_t k = rowStart[n]; k < rowStart[n + 1]; k++) {
+    __m128 x = _mm_set1_ps(values[k]);
+    const float *w = W1 + indices[k] * HIDDEN + j;
+    for (int r = 0; r < 6; r++) a[r] = madd4(a[r], x, _mm_loadu_ps(w + 4 * r));
+  }
+  for (int r = 0; r < 6 && j + 4 * r < HIDDEN; r++) _mm_storeu_ps(h + (n - first) * HIDDEN + j + 4 * r, a[r]);
+}
+
+// sample by sample, each sample's blocks of 24 outputs in turn
 static void hiddenSse(int first) {
   for (int n = first; n < first + BATCH; n++) {
-    for (int j = 0; j + 24 <= HIDDEN + 8; j += 24) {  // 10 blocks of 24 and one of 16 (as 24, padded)
-      __m128 a[6];
-      for (int r = 0; r < 6; r++) a[r] = _mm_setzero_ps();
-      for (uint32_t k = rowStart[n]; k < rowStart[n + 1]; k++) {
-        __m128 x = _mm_set1_ps(values[k]);
-        const float *w = W1 + indices[k] * HIDDEN + j;
-        for (int r = 0; r < 6; r++) a[r] = madd4(a[r], x, _mm_loadu_ps(w + 4 * r));
-      }
-      for (int r = 0; r < 6 && j + 4 * r < HIDDEN; r++) _mm_storeu_ps(h + (n - first) * HIDDEN + j + 4 * r, a[r]);
-    }
+    for (int j = 0; j < HIDDEN; j += 24) hiddenBlockSse(first, n, j);
   }
 }
 
 // as the wasm kernel's threads share it: a block of 24 outputs for every sample, then the next
 static void hiddenSseByBlocks(int first) {
-  for (int j = 0; j + 24 <= HIDDEN + 8; j += 24) {
-    for (int n = first; n < first + BATCH; n++) {
-      __m128 a[6];
-      for (int r = 0; r < 6; r++) a[r] = _mm_setzero_ps();
-      for (uint32_t k = rowStart[n]; k < rowStart[n + 1]; k++) {
-        __m128 x = _mm_set1_ps(values[k]);
-        const float *w = W1 + indices[k] * HIDDEN + j;
-        for (int r = 0; r < 6; r++) a[r] = madd4(a[r], x, _mm_loadu_ps(w + 4 * r));
-      }
-      for (int r = 0; r < 6 && j + 4 * r < HIDDEN; r++) _mm_storeu_ps(h + (n - first) * HIDDEN + j + 4 * r, a[r]);
-    }
+  for (int j = 0; j < HIDDEN; j += 24) {
+    for (int n = first; n < first + BATCH; n++) hiddenBlockSse(first, n, j);
   }
 }
 
