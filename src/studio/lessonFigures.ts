@@ -1,7 +1,8 @@
 // What a lesson's runs showed: its claim's figures, computed from the arms' event logs (never
 // written in by hand), and the charts of the quantities the claim is about, the arms overlaid.
-// Pure (types only), so the studio's server and the tests compute the same figures. Every figure
-// a sentence states names its arm; a figure of a per-step quantity has a chart that draws it.
+// Pure (types and numbers.ts only), so the studio's server, the static page and the tests compute
+// the same figures. Every figure a sentence states names its arm; a figure of a per-step quantity
+// has a chart that draws it.
 //
 //   cross-entropy-vs-squared-error  mean ‖∂L/∂W‖ of the output layer, MSE / CE; test accuracy
 //   adam-vs-sgd-squared-error       the same ratio and the accuracy gap, under SGD and under Adam
@@ -14,7 +15,11 @@
 //                                   line ends in a dot at its last logged loss)
 //
 // A mean is over the arm's step lines so far; while an arm runs, the figures say "so far".
+// A lesson whose arms have all ended but did not all run through (one interrupted, stopped or
+// never started) is `stopped`: its sentences say how far each arm went and state none of the
+// claim's figures, which compare whole arms; its charts show what ran.
 
+import { grouped } from '../numbers.js';
 import type { EventLine, StepEvent } from '../train/records.js';
 import type { Lesson } from './lessons.js';
 
@@ -48,6 +53,8 @@ export interface FigureChart {
 export interface LessonFigures {
   /** True when every arm has ended: the figures are final. */
   done: boolean;
+  /** Every arm has ended, not all of them run through: the sentences compare nothing. */
+  stopped: boolean;
   /** The claim's figures, a sentence each. */
   sentences: string[];
   /** What the reader needs to read the charts (dead ReLUs, a diverged arm), if anything. */
@@ -55,7 +62,20 @@ export interface LessonFigures {
   charts: FigureChart[];
 }
 
-const ENDED = new Set(['finished', 'failed', 'interrupted', 'stopped']);
+/** A lesson's figures as its claim states them, before a stop is looked at. */
+type ClaimFigures = Omit<LessonFigures, 'stopped'>;
+
+/** An arm never started: taken out of the queue, or left there when its lesson was stopped. */
+export const NOT_STARTED = 'not started';
+/** The statuses of an arm that did not run through (`stopped`: killed before it could say). */
+const CUT_SHORT = new Set(['interrupted', 'stopped', NOT_STARTED]);
+const ENDED = new Set(['finished', 'failed', ...CUT_SHORT]);
+
+/** How far an arm went: the steps it took, and those it was to take (null: not known yet). */
+export interface ArmSteps {
+  taken: number;
+  planned: number | null;
+}
 
 const stepLines = (arm: ArmRecord) =>
   arm.events.filter((line): line is StepEvent => line.type === 'step');
@@ -137,7 +157,7 @@ const firstLayer = (count: number) => (count ? [{ index: 0, name: 'first layer' 
 /** Mean ‖∂L/∂W‖ of the output layer over the arm's steps. */
 const outputNorm = (arm: ArmRecord) => meanOver(arm, (line) => line.gradientNorms.at(-1));
 
-function lossLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+function lossLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): ClaimFigures {
   const [ce, mse] = arms;
   const a = accuracy(ce);
   const b = accuracy(mse);
@@ -162,7 +182,7 @@ function lossLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFig
   };
 }
 
-function adamLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+function adamLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): ClaimFigures {
   const adamRatio = outputNorm(arms[3]) / outputNorm(arms[2]);
   const under = (ce: ArmRecord, mse: ArmRecord, name: string) => {
     const a = accuracy(ce).value;
@@ -221,7 +241,7 @@ function deadUnits(name: string, arm: ArmRecord): string[] {
   ];
 }
 
-function activationLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+function activationLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): ClaimFigures {
   const parts = arms.map((arm, a) => {
     const first = meanOver(arm, (line) => line.gradientNorms[0]);
     return `${lesson.arms[a]}: ${ratio(first / outputNorm(arm))}`;
@@ -258,7 +278,7 @@ function activationLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): Les
   };
 }
 
-function batchnormLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+function batchnormLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): ClaimFigures {
   const slopes = arms.map((arm, a) => {
     const layers = stepLines(arm)[0]?.activationSlope?.length ?? 0;
     const means = Array.from({ length: layers }, (_, l) =>
@@ -336,7 +356,7 @@ function divergedEnd(lesson: Lesson, arm: ArmRecord, a: number) {
   };
 }
 
-function rateLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFigures {
+function rateLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): ClaimFigures {
   const parts = arms.map((arm, a) => {
     if (arm.status === 'failed') {
       return `${lesson.arms[a]} diverged at step ${lastStep(arm) + 1} (the run stopped there)`;
@@ -369,7 +389,7 @@ function rateLesson(lesson: Lesson, arms: ArmRecord[], done: boolean): LessonFig
   };
 }
 
-const FIGURES: Record<string, (lesson: Lesson, arms: ArmRecord[], done: boolean) => LessonFigures> =
+const FIGURES: Record<string, (lesson: Lesson, arms: ArmRecord[], done: boolean) => ClaimFigures> =
   {
     'cross-entropy-vs-squared-error': lossLesson,
     'adam-vs-sgd-squared-error': adamLesson,
@@ -378,8 +398,71 @@ const FIGURES: Record<string, (lesson: Lesson, arms: ArmRecord[], done: boolean)
     'learning-rates': rateLesson,
   };
 
-/** The figures of `lesson` from its arms' records, in the lesson's order of runs. */
-export function lessonFigures(lesson: Lesson, arms: ArmRecord[]): LessonFigures {
+/**
+ * How far an arm went, as its log says: the steps taken (its end line's, else its last line's),
+ * and those it was to take: its `steps`, else its epochs × an epoch's batches (a step line's
+ * step over the epochs it is into the run, `epoch − 1 + epochFraction`).
+ */
+export function armSteps(arm: ArmRecord): ArmSteps {
+  const taken = arm.events.at(-1)?.step ?? 0;
+  const start = arm.events.find((line) => line.type === 'start');
+  const config = start?.type === 'start' ? start.config : {};
+  const first = stepLines(arm)[0];
+  const planned =
+    typeof config.steps === 'number'
+      ? config.steps
+      : typeof config.epochs === 'number' && first
+        ? config.epochs * Math.round(first.step / (first.epoch - 1 + first.epochFraction))
+        : null;
+  return { taken, planned };
+}
+
+/**
+ * What a stopped lesson's panel says instead of its figures: how far each arm went ("“sigmoid”
+ * was interrupted at step 87 of 600; “ReLU” did not start"), and that the claim is not tested.
+ */
+export function stoppedSentences(lesson: Lesson, arms: ArmRecord[], steps: ArmSteps[]): string[] {
+  const name = (a: number) => `“${lesson.arms[a]}”`;
+  const ran = arms.flatMap((arm, a) => {
+    const { taken, planned } = steps[a];
+    const of = planned === null ? '' : ` of ${grouped(planned)}`;
+    if (CUT_SHORT.has(arm.status) && arm.status !== NOT_STARTED) {
+      return taken === 0
+        ? [`${name(a)} was stopped before its first step`]
+        : [`${name(a)} was interrupted at step ${grouped(taken)}${of}`];
+    }
+    if (arm.status === 'finished') return [`${name(a)} finished its ${grouped(taken)} steps`];
+    if (arm.status === 'failed') return [`${name(a)} failed after ${grouped(taken)} steps`];
+    return [];
+  });
+  const unstarted = arms.flatMap((arm, a) => (arm.status === NOT_STARTED ? [name(a)] : []));
+  if (unstarted.length) {
+    const names =
+      unstarted.length === 1
+        ? unstarted[0]
+        : `${unstarted.slice(0, -1).join(', ')} and ${unstarted.at(-1)}`;
+    ran.push(`${names} did not start`);
+  }
+  const charted = arms.some((arm) => stepLines(arm).length > 0);
+  return [
+    `${ran.join('; ')}.`,
+    'The claim above is not tested: its figures compare whole arms, and these did not all run.' +
+      (charted ? ' The chart shows each arm as far as it ran.' : ''),
+  ];
+}
+
+/**
+ * The figures of `lesson` from its arms' records, in the lesson's order of runs; `steps`: how
+ * far each went, if its log does not say it (the static page's arms have none).
+ */
+export function lessonFigures(
+  lesson: Lesson,
+  arms: ArmRecord[],
+  steps: () => ArmSteps[] = () => arms.map(armSteps),
+): LessonFigures {
   const done = arms.every((arm) => ENDED.has(arm.status));
-  return FIGURES[lesson.name](lesson, arms, done);
+  const figures = FIGURES[lesson.name](lesson, arms, done);
+  const stopped = done && arms.some((arm) => CUT_SHORT.has(arm.status));
+  if (!stopped) return { ...figures, stopped };
+  return { ...figures, stopped, sentences: stoppedSentences(lesson, arms, steps()) };
 }

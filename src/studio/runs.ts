@@ -37,6 +37,9 @@ const CLI = fileURLToPath(new URL('../../bin/mnist-softmax.js', import.meta.url)
  */
 export const RUN_ID = /^[^./\0][^/\0]{0,254}$/u;
 
+/** What Stop did: `stopping` also for a run taken out of the queue. */
+export type StopOutcome = 'stopping' | 'not running' | 'not started here' | 'no such run';
+
 /** Runs started from the page that wait for a free slot; more are refused (429). */
 export const MAX_QUEUED = 16;
 
@@ -57,6 +60,8 @@ interface Child {
   exitCode?: number | null;
   /** Where it stands as its controls last said (runControl.ts): step, paused, learning rate. */
   control?: ControlState;
+  /** Stop was asked for: ended before its folder said how, it reads `stopped`, not `failed`. */
+  stopAsked?: boolean;
 }
 
 /** A run folder as last read: a record, or why it cannot be read. */
@@ -85,6 +90,8 @@ export class Runs {
   private readonly entries = new Map<string, Entry>();
   private readonly children = new Map<string, Child>();
   private readonly queue: Child[] = [];
+  /** Runs taken out of the queue by Stop: never started, never listed again. */
+  private readonly unstarted = new Set<string>();
   private realFolder: string | undefined;
 
   constructor(
@@ -195,11 +202,12 @@ export class Runs {
     if (entry?.problem) return { id, status: 'unreadable', message: entry.problem, ...blank };
     if (!record) {
       if (!child) return null;
-      const failed = child.exitCode !== undefined;
+      const ended = child.exitCode !== undefined;
+      const failed = ended && !child.stopAsked;
       const lines = child.stderr.trim().split('\n');
       return {
         id,
-        status: failed ? 'failed' : child.process ? 'starting' : 'queued',
+        status: failed ? 'failed' : ended ? 'stopped' : child.process ? 'starting' : 'queued',
         ...(failed ? { message: lines[lines.length - 1] } : {}),
         ...blank,
       };
@@ -374,18 +382,26 @@ export class Runs {
    * Stops a run as Ctrl-C does (its finished epochs kept, resumable), or takes it out of the
    * queue. Only runs started here: another terminal's run is stopped where it runs.
    */
-  stop(id: string): 'stopping' | 'not running' | 'not started here' | 'no such run' {
+  stop(id: string): StopOutcome {
+    if (this.unstarted.has(id)) return 'not running';
     const child = this.children.get(id);
     if (!child) return this.pathOf(id) ? 'not started here' : 'no such run';
     const queued = this.queue.indexOf(child);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
       this.children.delete(id); // it has no folder yet
+      this.unstarted.add(id);
       return 'stopping';
     }
     if (!child.process || child.exitCode !== undefined) return 'not running';
+    child.stopAsked = true;
     child.process.kill('SIGINT');
     return 'stopping';
+  }
+
+  /** Whether `id` was a run taken out of the queue by Stop (a lesson's arm not started). */
+  neverStarted(id: string): boolean {
+    return this.unstarted.has(id);
   }
 
   /**

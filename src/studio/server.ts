@@ -26,6 +26,10 @@
 //   POST /api/lessons/:name        start the runs of a lesson → 201 {"ids"} (429: all or none)
 //   GET  /api/lessons/:name/figures?run=a&run=b   what the lesson's runs (in its order) show so
 //                                  far: its figures and chart (lessonFigures.ts), each arm's status
+//                                  (a run Stop took out of the queue: `not started`)
+//   POST /api/lessons/:name/stop   {"runs": [ids]}: stops each of the lesson's runs as its own
+//                                  Stop does, at once (none queued starts meanwhile) → 202
+//                                  {"results"}; 409 when none was queued or running
 //   POST /api/runs/:id/explain     {"index"} (a test image) or {"pixels", "label"}, optional
 //                                  "reset" → one sample laid open on the view's copy of the
 //                                  model (stepViews.ts): z, p, both losses, p − y, the squared
@@ -58,8 +62,8 @@ import { UserError } from '../errors.js';
 import { compareRuns } from '../report/compare.js';
 import { runCurves } from '../report/series.js';
 import type { EngineName } from '../wasm/engine.js';
-import { lessonFigures, type ArmRecord } from './lessonFigures.js';
-import { armLabel, LESSONS } from './lessons.js';
+import { lessonFigures, NOT_STARTED, type ArmRecord } from './lessonFigures.js';
+import { armLabel, LESSONS, type Lesson } from './lessons.js';
 import { Models } from './models.js';
 import { MAX_QUEUED, RUN_ID, Runs } from './runs.js';
 import { StepViewInputError, StepViews } from './stepViews.js';
@@ -215,6 +219,17 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'the body is not valid JSON');
   }
+}
+
+/** The lesson `name` and its runs' ids (`runs`: one per arm, in its order), or an HttpError. */
+function lessonRuns(name: string, runs: unknown): { lesson: Lesson; ids: string[] } {
+  const lesson = LESSONS.find((candidate) => candidate.name === name);
+  if (!lesson) throw new HttpError(404, `no such lesson: ${name}`);
+  const count = lesson.runs.length;
+  if (!Array.isArray(runs) || runs.length !== count || !runs.every((r) => typeof r === 'string')) {
+    throw new HttpError(400, `lesson ${name} has ${count} runs: give each one's id, in order`);
+  }
+  return { lesson, ids: runs as string[] };
 }
 
 export class Studio {
@@ -439,6 +454,13 @@ export class Studio {
     if (method === 'GET' && resource === 'lessons' && action === 'figures' && parts.length === 4) {
       return sendJson(response, 200, this.lessonFigures(id, url.searchParams.getAll('run')));
     }
+    if (method === 'POST' && resource === 'lessons' && action === 'stop' && parts.length === 4) {
+      const { runs } = ((await readJson(request)) ?? {}) as { runs?: unknown };
+      const { ids } = lessonRuns(id, runs);
+      // in one go: a run stopped here ends later, and only then does a queued one start
+      const results = ids.map((runId) => this.runs.stop(runId));
+      return sendJson(response, results.includes('stopping') ? 202 : 409, { results });
+    }
     if (method === 'POST' && resource === 'runs' && action === 'resume') {
       if (!this.runs.record(id)) throw new HttpError(404, `no such run: ${id}`);
       this.checkRoom(1);
@@ -466,19 +488,14 @@ export class Studio {
 
   /**
    * A lesson's figures from its runs as they stand: a run queued or starting (no folder yet)
-   * counts as an arm without a log, not as an error.
+   * counts as an arm without a log, not as an error; one Stop took out of the queue, as an arm
+   * not started.
    */
-  private lessonFigures(name: string, ids: string[]) {
-    const lesson = LESSONS.find((candidate) => candidate.name === name);
-    if (!lesson) throw new HttpError(404, `no such lesson: ${name}`);
-    if (ids.length !== lesson.runs.length) {
-      throw new HttpError(
-        400,
-        `lesson ${name} has ${lesson.runs.length} runs: give each as run=ID`,
-      );
-    }
+  private lessonFigures(name: string, runs: string[]) {
+    const { lesson, ids } = lessonRuns(name, runs);
     const listed = this.runs.list();
     const arms = ids.map((runId): ArmRecord & { id: string } => {
+      if (this.runs.neverStarted(runId)) return { id: runId, status: NOT_STARTED, events: [] };
       const summary = listed.find((run) => run.id === runId);
       if (!summary) throw new HttpError(404, `no such run: ${runId}`);
       const record = this.runs.record(runId);

@@ -194,7 +194,13 @@ function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HT
       stroke: line.colour,
       width: line.style === 'points' ? 0 : 2,
       dash: line.dash,
-      points: { show: line.style !== 'line', size: 7, fill: line.colour, stroke: line.colour },
+      // a line of one point (a run stopped before its second log line) shows as a dot
+      points: {
+        show: line.style !== 'line' || xs.length === 1,
+        size: 7,
+        fill: line.colour,
+        stroke: line.colour,
+      },
       ...(line.style === 'points' ? { paths: () => null } : {}),
     });
     if (line.low && line.high) {

@@ -3,7 +3,8 @@
 // with the figures its runs produced (from /api/lessons/NAME/figures, "so far" while they run),
 // what the charts need said (dead ReLUs, a diverged arm), and a chart of each quantity the claim
 // is about, the arms overlaid (a colour per arm, a dash per layer, a dot where a diverged arm
-// ends). The static page feeds the same panel the
+// ends). "Stop the lesson" stops its arms (POST /api/lessons/NAME/stop); a stopped lesson's panel
+// says how far each arm went and compares nothing. The static page feeds the same panel the
 // figures of arms its worker runs (staticLessons.ts).
 
 import type { LessonFigures, FigureChart } from '../studio/lessonFigures.js';
@@ -13,14 +14,11 @@ import { DASHES, PALETTE, type ChartSpec } from './chartSpecs.js';
 import { api, element } from './dom.js';
 import './lessonView.css';
 
-/**
- * A lesson's figures, and each arm's name and status; `stopped`: the lesson was stopped before
- * its arms all ran, and its sentences say what ran instead of comparing the arms.
- */
-export type Figures = LessonFigures & {
-  arms: { status: string; name: string }[];
-  stopped?: boolean;
-};
+/** A lesson's figures, and each arm's name and status. */
+export type Figures = LessonFigures & { arms: { status: string; name: string }[] };
+
+/** An arm's statuses while "Stop the lesson" has something to stop. */
+const LIVE = new Set(['queued', 'starting', 'running']);
 
 /** How often a lesson's figures are fetched while its runs go, in milliseconds. */
 const POLL_MS = 1000;
@@ -47,13 +45,20 @@ function chartSpec(lesson: string, chart: FigureChart, index: number): ChartSpec
 }
 
 /**
- * The panel of the lesson being shown; a new lesson replaces it (and stops its polling).
- * `controls`, if any, go below the arms' list (the static page's "Stop the lesson").
+ * The panel of the lesson being shown; a new lesson replaces it (and stops its polling). Below
+ * the arms' list, while one of them is queued or runs, "Stop the lesson" calls `stop` (its answer:
+ * why it could not, or null); once the stopped lesson's heading shows, the keyboard's focus goes
+ * to it (the button has gone).
  */
 export class LessonPanel {
-  private stopped = false;
+  private closed = false;
   private drawn = '';
+  /** Stop was asked for: focus the stopped lesson's heading when it shows. */
+  private stopAsked = false;
   private readonly arms = element('ul', { class: 'lesson-arms' });
+  private readonly stopButton = element('button', { type: 'button' }, 'Stop the lesson');
+  private readonly stopProblem = element('span', { class: 'error', role: 'alert' });
+  private readonly stopRow = element('p', {}, this.stopButton, ' ', this.stopProblem);
   private readonly figures = element('div', { class: 'lesson-figures', 'aria-live': 'polite' });
   private readonly notes = element('div', { class: 'lesson-notes' });
   private readonly chart = element('div', { class: 'lesson-chart' });
@@ -61,8 +66,16 @@ export class LessonPanel {
   constructor(
     private readonly view: HTMLElement,
     private readonly lesson: Lesson,
-    controls: HTMLElement[] = [],
+    stop: () => Promise<string | null>,
   ) {
+    this.stopButton.addEventListener('click', async () => {
+      this.stopping();
+      const problem = await stop();
+      this.stopProblem.textContent = problem ?? '';
+      if (problem === null) return;
+      this.stopAsked = false;
+      this.stopButton.disabled = false;
+    });
     clearCharts(this.chart);
     view.replaceChildren(
       element('h2', {}, `Lesson: ${lesson.title}`),
@@ -74,7 +87,7 @@ export class LessonPanel {
           'weights, same batches.',
       ),
       this.arms,
-      ...controls,
+      this.stopRow,
       this.figures,
       this.chart,
       this.notes,
@@ -86,11 +99,19 @@ export class LessonPanel {
     this.figures.replaceChildren(element('p', {}, 'Waiting for the runs to start…'));
   }
 
-  stop(): void {
-    this.stopped = true;
+  /** Stops its polling: another lesson's panel replaces it. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** The lesson is being stopped: no second Stop; the stopped heading takes the focus. */
+  stopping(): void {
+    this.stopAsked = true;
+    this.stopButton.disabled = true;
   }
 
   private showArms(arms: Figures['arms']): void {
+    this.stopRow.hidden = !arms.some((arm) => LIVE.has(arm.status));
     this.arms.replaceChildren(
       ...arms.map((arm, a) => {
         const swatch = element('span', { class: 'lesson-swatch', 'aria-hidden': 'true' });
@@ -103,11 +124,11 @@ export class LessonPanel {
   /** Fetches the figures of the runs `ids` (the arms, in order) until every arm has ended. */
   async poll(ids: string[]): Promise<void> {
     const query = ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
-    while (!this.stopped) {
+    while (!this.closed) {
       const { status, json } = await api<Figures | { error?: string }>(
         `/api/lessons/${this.lesson.name}/figures?${query}`,
       ).catch(() => ({ status: 0, json: {} as { error?: string } }));
-      if (this.stopped) return;
+      if (this.closed) return;
       if (status === 200 && 'sentences' in json) {
         this.show(json);
         if (json.done) return;
@@ -122,15 +143,25 @@ export class LessonPanel {
 
   show(figures: Figures): void {
     this.showArms(figures.arms);
-    const heading = figures.stopped
-      ? 'The lesson was stopped'
-      : figures.done
-        ? 'What the runs showed'
-        : 'What the runs show so far';
+    const heading = element(
+      'h3',
+      {},
+      figures.stopped
+        ? 'The lesson was stopped'
+        : figures.done
+          ? 'What the runs showed'
+          : 'What the runs show so far',
+    );
     this.figures.replaceChildren(
-      element('h3', {}, heading),
+      heading,
       ...figures.sentences.map((sentence) => element('p', {}, sentence)),
     );
+    if (figures.done && this.stopAsked) {
+      // Stop has gone with what it stopped: the heading of what came of it takes the focus
+      this.stopAsked = false;
+      heading.tabIndex = -1;
+      heading.focus();
+    }
     this.notes.replaceChildren(
       ...figures.notes.map((note) => element('p', { class: 'lesson-note' }, note)),
     );
@@ -193,11 +224,24 @@ export async function mountLessons(
     if (status !== 201 || !json.ids) {
       return json.error ?? `the lesson did not start (status ${status})`;
     }
-    panel?.stop();
-    panel = new LessonPanel(view, lesson);
-    started(json.ids);
+    const ids = json.ids;
+    panel?.close();
+    panel = new LessonPanel(view, lesson, () => stopLesson(lesson, ids));
+    started(ids);
     view.scrollIntoView?.({ block: 'nearest' });
-    void panel.poll(json.ids);
+    void panel.poll(ids);
     return null;
   });
+}
+
+/**
+ * Stops every arm of a lesson started here (POST /api/lessons/:name/stop): the queued ones leave
+ * the queue (not started), the running ones stop as their Stop stops them; the panel's polling
+ * shows the outcome. Why it could not, or null.
+ */
+async function stopLesson(lesson: Lesson, ids: string[]): Promise<string | null> {
+  const { status, json } = await api<{ error?: string }>(`/api/lessons/${lesson.name}/stop`, {
+    runs: ids,
+  }).catch(() => ({ status: 0, json: { error: 'the studio did not answer' } }));
+  return status === 202 ? null : `could not stop the lesson: ${json.error ?? `status ${status}`}`;
 }

@@ -7,8 +7,8 @@
 // "Stop the lesson" (or the page's Stop) ends the arm training, as Stop ends a run, and starts no
 // other; the panel then says which arms ran and compares none of them.
 
-import type { ArmRecord } from '../studio/lessonFigures.js';
-import { lessonFigures } from '../studio/lessonFigures.js';
+import type { ArmRecord, LessonFigures } from '../studio/lessonFigures.js';
+import { lessonFigures, NOT_STARTED } from '../studio/lessonFigures.js';
 import { LESSONS, type Lesson } from '../studio/lessons.js';
 import {
   STATIC_FILES,
@@ -35,11 +35,8 @@ interface Running {
   /** The arm training now. */
   arm: number;
   panel: LessonPanel;
-  stopButton: HTMLButtonElement;
   /** Stop was pressed: no further arm starts. */
   stopping: boolean;
-  /** The lesson ended with arms interrupted or never started. */
-  stopped: boolean;
   drawn: number;
 }
 
@@ -53,39 +50,6 @@ export interface LessonHooks {
 
 /** A lesson's arm ended by Stop reads as the studio's does (a run its Stop interrupted). */
 const INTERRUPTED = 'interrupted';
-const NOT_STARTED = 'not started';
-
-/**
- * What a stopped lesson's panel says instead of its figures: how far each arm went, and that
- * the claim, which compares whole arms, is not tested.
- */
-function stoppedSentences(running: Running): string[] {
-  const { lesson, arms, planned, taken } = running;
-  const name = (a: number) => `“${lesson.arms[a]}”`;
-  const ran = arms.flatMap((arm, a) => {
-    const steps = grouped(taken[a]);
-    if (arm.status === INTERRUPTED) {
-      return [`${name(a)} was interrupted at step ${steps} of ${grouped(planned[a])}`];
-    }
-    if (arm.status === 'finished') return [`${name(a)} finished its ${steps} steps`];
-    if (arm.status === 'failed') return [`${name(a)} failed after ${steps} steps`];
-    return [];
-  });
-  const unstarted = arms.flatMap((arm, a) => (arm.status === NOT_STARTED ? [name(a)] : []));
-  if (unstarted.length) {
-    const names =
-      unstarted.length === 1
-        ? unstarted[0]
-        : `${unstarted.slice(0, -1).join(', ')} and ${unstarted.at(-1)}`;
-    ran.push(`${names} did not start`);
-  }
-  const charted = arms.some((arm) => arm.events.length > 0);
-  return [
-    `${ran.join('; ')}.`,
-    'The claim above is not tested: its figures compare whole arms, and these did not all run.' +
-      (charted ? ' The chart shows each arm as far as it ran.' : ''),
-  ];
-}
 
 export class StaticLessons {
   private running: Running | null = null;
@@ -118,9 +82,10 @@ export class StaticLessons {
       return `The page could not read ${STATIC_FILES.info}: ${(error as Error).message}`;
     }
     const options = lesson.runs.map((run) => armOptions(run, trainCount));
-    const stopButton = element('button', { type: 'button' }, 'Stop the lesson');
-    stopButton.addEventListener('click', () => this.stop());
-    const panel = new LessonPanel(this.view, lesson, [element('p', {}, stopButton)]);
+    const panel = new LessonPanel(this.view, lesson, async () => {
+      this.stop();
+      return null;
+    });
     const planned = options.map((o) => stepsOf(o, trainCount));
     const each = planned.every((n) => n === planned[0])
       ? `${grouped(planned[0])} steps each`
@@ -142,9 +107,7 @@ export class StaticLessons {
       taken: planned.map(() => 0),
       arm: 0,
       panel,
-      stopButton,
       stopping: false,
-      stopped: false,
       drawn: 0,
     };
     this.view.scrollIntoView?.({ block: 'nearest' });
@@ -164,12 +127,15 @@ export class StaticLessons {
     this.draw(true);
   }
 
-  /** Stops the lesson: the arm training ends at once (the worker's stop), no other starts. */
+  /**
+   * Stops the lesson: the arm training ends at once (the worker's stop), no other starts; the
+   * panel's stopped heading takes the focus (the page's Stop is disabled with the lesson's end).
+   */
   stop(): void {
     const running = this.running;
     if (!running || running.stopping) return;
     running.stopping = true;
-    running.stopButton.disabled = true;
+    running.panel.stopping();
     this.send({ type: 'stop' });
   }
 
@@ -219,27 +185,29 @@ export class StaticLessons {
   private finish(): void {
     const running = this.running!;
     for (const arm of running.arms) if (arm.status === 'queued') arm.status = NOT_STARTED;
-    running.stopped = running.arms.some((arm) => [INTERRUPTED, NOT_STARTED].includes(arm.status));
-    running.stopButton.hidden = true;
-    this.draw(true);
+    const { stopped } = this.draw(true)!;
     this.running = null;
     const { title } = running.lesson;
     this.hooks.arm(
       null,
-      `The lesson “${title}” ${running.stopped ? 'was stopped' : 'finished'}: press Start`,
+      `The lesson “${title}” ${stopped ? 'was stopped' : 'finished'}: press Start`,
     );
   }
 
-  private draw(force: boolean): void {
+  /** Draws the panel (at most every DRAW_MS unless `force`): the figures drawn, if it did. */
+  private draw(force: boolean): LessonFigures | null {
     const running = this.running!;
     const now = performance.now();
-    if (!force && now - running.drawn < DRAW_MS) return;
+    if (!force && now - running.drawn < DRAW_MS) return null;
     running.drawn = now;
-    const { lesson, arms, panel, stopped } = running;
+    const { lesson, arms, panel, planned, taken } = running;
+    const figures = lessonFigures(lesson, arms, () =>
+      planned.map((steps, a) => ({ planned: steps, taken: taken[a] })),
+    );
     panel.show({
-      ...lessonFigures(lesson, arms),
-      ...(stopped ? { stopped, sentences: stoppedSentences(running) } : {}),
+      ...figures,
       arms: arms.map((arm, a) => ({ status: arm.status, name: lesson.arms[a] })),
     });
+    return figures;
   }
 }

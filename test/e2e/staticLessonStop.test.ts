@@ -1,9 +1,10 @@
 // Stopping a lesson on the static page: `studio --static --static-full`'s folder (all 60,000
 // training images, so that an arm of one epoch takes 600 steps, long enough to be stopped while
-// it trains) behind a plain static server, in real Chromium. A lesson stopped while one of its arms trains ("Stop the lesson" in its panel,
-// reached by Tab; or the page's own Stop) ends that arm at once and starts no further one; its
-// panel says so, arm by arm, keeps the chart of what ran and states no comparison; then a run
-// started from the form trains and finishes.
+// it trains) behind a plain static server, in real Chromium. A lesson stopped while one of its
+// arms trains ("Stop the lesson" in its panel, reached by Tab; or the page's own Stop) ends that
+// arm at once and starts no further one; its panel says so, arm by arm (its heading taking the
+// focus from the button that went), keeps the chart of what ran and states no comparison; then
+// a run started from the form trains and finishes.
 
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -143,6 +144,8 @@ describe.skipIf(!haveChromium)('the static page: stopping a lesson', () => {
     await page.keyboard.press('Enter');
     const arms = page.locator('#lesson-view .lesson-arms li');
     const stopped = await interruptedArm(arms, names);
+    // the button has gone: the keyboard's focus is on the heading of what came of it
+    await expect.poll(() => focused(page)).toBe('The lesson was stopped');
     await page.waitForTimeout(1500);
     expect(await readies(page)).toBe(stopped + 1);
     expect(errors).toEqual([]);
