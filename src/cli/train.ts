@@ -216,8 +216,9 @@ function parentChannel(): ControlChannel {
 
 /**
  * SIGINT, SIGTERM and SIGHUP (the terminal closed) ask the training to stop after its current
- * batch (it then exits 130 with every finished epoch saved, its folder settled and unlocked); a
- * second signal quits at once. After SIGHUP stderr may be gone too: its errors are let be. Every file is written to a
+ * batch (it then exits 130 with every finished epoch saved, its folder settled and unlocked; an
+ * epoch's last batch is followed by its evaluation and save, and the last epoch's by the run's
+ * normal end); a second signal quits at once. After SIGHUP stderr may be gone too: its errors are let be. Every file is written to a
  * temporary name and renamed, so quitting at any moment leaves no half-written file.
  */
 function interruptOnSignals(beforeMessage: () => void) {

@@ -466,14 +466,16 @@ async function report(run: PreparedRun, live: LiveRun, seconds: number): Promise
 /**
  * A stopped run's report (Stop in the studio, Ctrl-C): report.html and weights.png of the model
  * saved (model.json, as of a finished epoch), marked "stopped after epoch e, batch b", where b is
- * the batches taken in the epoch that did not finish. No finished epoch: nothing to report. A
+ * the batches taken in the epoch that did not finish ("stopped after epoch e" between two
+ * epochs). No finished epoch: nothing to report. A
  * report that cannot be written is let be: the stop's own message says what was saved.
  */
 async function reportStopped(run: PreparedRun, live: LiveRun): Promise<void> {
   const { out, finished } = live;
   const last = finished[finished.length - 1];
   if (!last || !live.engine) return;
-  const note = `stopped after epoch ${last.epoch}, batch ${Math.max(0, live.step - last.steps)}`;
+  const batch = live.step - last.steps;
+  const note = `stopped after epoch ${last.epoch}${batch > 0 ? `, batch ${batch}` : ''}`;
   try {
     const { reportFiles } = await run.reporting;
     run.curves.draw(finished);

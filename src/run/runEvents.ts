@@ -93,7 +93,10 @@ export type RunEvent =
 
 export interface RunHooks {
   onEvent?(event: RunEvent): void;
-  /** Checked after each batch: true stops the run after it (InterruptedError, epochs kept). */
+  /**
+   * Checked before each batch: true stops the run before it (InterruptedError, finished epochs
+   * kept); an epoch whose batches have all run is evaluated and saved first.
+   */
   shouldStop?(): boolean;
   /** Builds a model to train alongside (the tfjs cross-check), once the network exists. */
   companion?(network: Network, config: TrainConfig): Promise<Companion>;

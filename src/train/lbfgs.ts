@@ -184,8 +184,8 @@ class Centred {
 
 /**
  * Trains softmax regression by full-batch L-BFGS; one iteration per epoch of `hooks`. Throws
- * InterruptedError when hooks.shouldStop says so (after an iteration), DivergenceError when the
- * objective is not finite.
+ * InterruptedError when hooks.shouldStop says so (after an iteration, once it is saved; after the
+ * last the run just ends), DivergenceError when the objective is not finite.
  */
 export async function trainLbfgs(
   network: Network,
@@ -314,14 +314,14 @@ export async function trainLbfgs(
       gradient.every((g) => Math.abs(g) <= GRADIENT_TOLERANCE) ||
       previous - f < LOSS_TOLERANCE * Math.max(1, Math.abs(f));
     await new Promise((resolve) => setImmediate(resolve)); // let a Ctrl-C be heard
+    const finished = converged || iteration === config.iterations;
     const interrupted = hooks.shouldStop?.() ?? false;
-    const last = converged || interrupted || iteration === config.iterations;
-    const save = last || (performance.now() - saved) / 1000 >= SAVE_SECONDS;
+    const save = finished || interrupted || (performance.now() - saved) / 1000 >= SAVE_SECONDS;
     if (save) saved = performance.now();
     // no state to continue from: the curvature memory is not saved (a resume is refused)
     const stop = await hooks.afterEpoch?.(metrics, null, save);
+    if (stop === true || finished) break; // a stop asked in the last iteration: the run ends
     if (interrupted) throw new InterruptedError(`interrupted after L-BFGS iteration ${iteration}`);
-    if (stop === true || converged) break;
   }
   return history;
 }

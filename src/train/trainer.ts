@@ -81,7 +81,11 @@ export interface TrainHooks {
     state: TrainState | null,
     save: boolean,
   ): void | boolean | Promise<void | boolean>;
-  /** Checked after each batch: true stops the training (InterruptedError) before the next. */
+  /**
+   * Checked before each batch: true stops the training (InterruptedError) before it. A stop
+   * asked during an epoch's last batch or its evaluation lets that epoch end (afterEpoch) and
+   * stops before the next one; after the last epoch the training simply ends.
+   */
   shouldStop?(): boolean;
 }
 
@@ -206,7 +210,7 @@ function trainStep(
 /**
  * Trains `network` on `data`, from the start or from `resume` (a state that afterEpoch gave).
  * Returns the metrics of the epochs it ran. Throws DivergenceError when the loss or a gradient
- * stops being finite, InterruptedError when hooks.shouldStop says so.
+ * stops being finite, InterruptedError when hooks.shouldStop says so before a batch.
  */
 export async function train(
   network: Network,
@@ -264,6 +268,10 @@ export async function train(
   if ((resume?.epoch ?? 0) < epochs) next = shuffleAhead();
 
   for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
+    if (hooks.shouldStop?.()) {
+      const where = epoch > 1 ? `after epoch ${epoch - 1}` : 'before the first batch';
+      throw new InterruptedError(`interrupted ${where}`);
+    }
     const started = performance.now();
     const scheduled = learningRateAt(
       config.schedule ?? 'constant',
@@ -304,6 +312,9 @@ export async function train(
     let loggedBatches = 0;
 
     for (let b = 0; b < batches; b++) {
+      if (b > 0 && hooks.shouldStop?.()) {
+        throw new InterruptedError(`interrupted in epoch ${epoch} after batch ${b} of ${batches}`);
+      }
       const start = b * config.batchSize;
       const batch = source.batch(start, Math.min(config.batchSize, split.count - start));
       if (hooks.beforeBatch) {
@@ -363,11 +374,6 @@ export async function train(
       if (performance.now() - lastYield > YIELD_EVERY) {
         await new Promise((resolve) => setImmediate(resolve)); // let a Ctrl-C be heard
         lastYield = performance.now();
-      }
-      if (hooks.shouldStop?.()) {
-        throw new InterruptedError(
-          `interrupted in epoch ${epoch} after batch ${b + 1} of ${batches}`,
-        );
       }
     }
 

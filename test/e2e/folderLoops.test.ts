@@ -136,7 +136,7 @@ describe('train on SIGHUP', () => {
     expect(status, stderr).toBe(130);
     expect(stderr).toMatch(/SIGHUP: stopping after this batch/);
     expect(stderr).toMatch(
-      /interrupted in epoch \d+ after batch \d+ of \d+; every finished epoch \(\d+\) is saved in .*; continue with: mnist-softmax train --resume /,
+      /interrupted (in epoch \d+ after batch \d+ of \d+|after epoch \d+); every finished epoch \(\d+\) is saved in .*; continue with: mnist-softmax train --resume /,
     );
     // plain files: no .current, .epochs, symlinks or lock
     expect(readdirSync(folder).filter((name) => name.startsWith('.'))).toEqual([]);
