@@ -3,6 +3,8 @@
 import { resolveDataSource } from '../data/dataset.js';
 import { EXIT, UsageError, UserError } from '../errors.js';
 import { checkArchitecture } from '../model/network.js';
+import { plural } from '../numbers.js';
+import type { TrainState } from '../train/trainer.js';
 import { readResumePoint } from './checkpoint.js';
 import { RUN_DEFAULTS, type TrainOptions } from './options.js';
 import { checkOptions, libraryOption, OptionValueError, recordOf } from './optionValues.js';
@@ -18,7 +20,8 @@ export type OpenedRun = ReturnType<typeof openRun>;
 /**
  * The options checked and the folder locked, before any data is read. A new run's options are
  * checked before its folder is made; a resumed run's folder is locked before its checkpoint is
- * read (a run still writing it holds the lock), and its saved options apply.
+ * read (a run still writing it holds the lock), and its saved options apply; a run with
+ * nothing left to train is refused, its files untouched.
  */
 export function openRun(requested: unknown, placement: RunPlacement, hooks: RunHooks) {
   // options from the library API are checked as the command line checks its own
@@ -39,6 +42,7 @@ export function openRun(requested: unknown, placement: RunPlacement, hooks: RunH
       placement.epochs,
     );
     const resumed = resumedOptions(saved, checkpoint.engine, given, placement.resume, hooks);
+    refuseFinished(placement.resume, resumed, checkpoint.state);
     const architecture = architectureOf(resumed);
     checkArchitecture(architecture);
     const source = resolveDataSource(resumed.data);
@@ -88,4 +92,18 @@ function resumedOptions(
     engine: given.engine ?? engine ?? checked.engine ?? RUN_DEFAULTS.engine,
     checkTfjs: false,
   } as TrainOptions);
+}
+
+/** Refuses to resume a run that has taken all its epochs (or its `--steps`): nothing to train. */
+function refuseFinished(folder: string, options: ResolvedOptions, done: TrainState): void {
+  const { steps, epochs } = options;
+  if (steps !== undefined && done.step >= steps) {
+    throw new UsageError(`--resume ${folder}: already finished its ${plural(steps, 'step')}`);
+  }
+  if (steps === undefined && done.epoch >= epochs) {
+    throw new UsageError(
+      `--resume ${folder}: already finished its ${plural(done.epoch, 'epoch')}; pass ` +
+        `--epochs N (more than ${done.epoch}) to train it further`,
+    );
+  }
 }

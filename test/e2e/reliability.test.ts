@@ -123,6 +123,11 @@ describe('interrupt and resume', () => {
         !['--epochs', '4'].includes(RUN[i]) || (RUN[i] === '4' && RUN[i - 1] !== '--epochs'),
     );
     expect(runCli(['train', ...base, '--epochs', '1', '--out', short]).status).toBe(0);
+    const finished = runCli(['train', '--resume', short, '--no-progress']);
+    expect(finished.status).toBe(2);
+    expect(finished.stderr.trim()).toBe(
+      `mnist-softmax: error: --resume ${short}: already finished its 1 epoch; pass --epochs N (more than 1) to train it further`,
+    );
     const extended = runCli(['train', '--resume', short, '--epochs', '2', '--no-progress']);
     expect(extended.status).toBe(0);
     const epochs = readHistory(short);
