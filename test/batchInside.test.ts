@@ -123,6 +123,8 @@ describe('step.json read back', () => {
       damage(copy);
       expect(() => parseStepFile(JSON.stringify(copy), 'r/step.json')).toThrow(message);
     }
-    expect(() => parseStepFile('{', 'r/step.json')).toThrow('r/step.json: not JSON');
+    expect(() => parseStepFile('{', 'r/step.json')).toThrow(
+      'r/step.json: not a step file (not JSON)',
+    );
   }, 60_000);
 });

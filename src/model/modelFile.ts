@@ -144,8 +144,9 @@ export function parseModel(text: string, file: string, engine: Engine): LoadedMo
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (error) {
-    throw new ModelError(`${file}: not valid JSON (${(error as Error).message})`);
+  } catch {
+    // never the parser's message: it quotes the file's first bytes (a PNG's are not text)
+    throw new ModelError(`${file}: not a model file (not JSON)`);
   }
   const fail = (what: string): never => {
     throw new ModelError(`${file}: ${what}`);

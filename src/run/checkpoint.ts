@@ -120,16 +120,22 @@ export function readCheckpoint<Options>(folder: string): Checkpoint<Options> {
     throw new UserError(`--resume ${folder}: ${what}`, EXIT.input);
   };
   const invalid = (what: string): never => fail(`${CHECKPOINT_FILE}: ${what}`);
-  let json;
+  let text;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return fail(
       code === 'ENOENT'
         ? `no ${CHECKPOINT_FILE} (no epoch of this run finished, or it is not a run folder)`
-        : `${CHECKPOINT_FILE} is not readable (${code ?? (error as Error).message})`,
+        : `${CHECKPOINT_FILE} is not readable (${code})`,
     );
+  }
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return invalid('not a checkpoint (not JSON)');
   }
   if (
     !isObject(json) ||

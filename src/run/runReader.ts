@@ -41,7 +41,7 @@ function readConfig(folder: string, events: EventLine[]): Record<string, unknown
     try {
       summary = JSON.parse(text);
     } catch {
-      throw new UserError(`${file}: not JSON`, EXIT.input);
+      throw new UserError(`${file}: not a run's summary (not JSON)`, EXIT.input);
     }
     const config = (summary as { config?: unknown } | null)?.config;
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {

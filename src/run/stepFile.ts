@@ -104,7 +104,7 @@ export function parseStepFile(text: string, file: string): SteppedBatch {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new UserError(`${file}: not JSON`, EXIT.input);
+    throw new UserError(`${file}: not a step file (not JSON)`, EXIT.input);
   }
   const problem = stepProblem(value);
   if (problem) throw new UserError(`${file}: ${problem}`, EXIT.input);
