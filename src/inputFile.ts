@@ -14,7 +14,7 @@ function code(error: unknown): string {
 }
 
 /** Why `file` cannot be read, in one line: a missing file in words, else the system's code. */
-function cannotRead(file: string, error: unknown): DataError {
+export function cannotRead(file: string, error: unknown): DataError {
   if (code(error) === 'ENOENT') return new DataError(`${file}: no such file`);
   return new DataError(`${file}: cannot read (${code(error)})`);
 }

@@ -22,6 +22,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser } from 'binary-parser';
 import { DataError } from '../errors.js';
+import { cannotRead } from '../inputFile.js';
 
 export type IdxType = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
 export type IdxData =
@@ -238,7 +239,7 @@ async function peekIdxFile(
     // without blocking: a FIFO is refused below, not waited on
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new DataError(`${file}: cannot open (${describeError(error)})`);
+    throw cannotRead(file, error);
   }
   let identity: BigIntStats;
   let start: Buffer;
@@ -301,7 +302,7 @@ class IdxOnDisk implements IdxFile {
     try {
       descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
-      throw new DataError(`${file}: cannot open (${describeError(error)})`);
+      throw cannotRead(file, error);
     }
     try {
       if (!sameFile(fstatSync(descriptor, { bigint: true }), this.identity)) {
