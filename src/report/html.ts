@@ -5,6 +5,7 @@
 import type { Split } from '../data/dataset.js';
 import { encodeGreyPng } from '../data/png.js';
 import type { Network } from '../model/network.js';
+import { grouped } from '../numbers.js';
 import { firstMistakes, type Evaluation } from '../train/evaluate.js';
 import type { EpochMetrics } from '../train/records.js';
 import { chartsHtml, escapeHtml as escape, plainValue } from './page.js';
@@ -119,7 +120,7 @@ ${charts.head}
 </head>
 <body>
 <h1>mnist-softmax run</h1>
-${input.stopped ? `<p class="stopped"><b>This run was ${escape(input.stopped)}</b>: the model shown is the one saved at its last finished epoch (resume it with <code>train --resume</code>).</p>\n` : ''}<p>Test accuracy <b>${percent(evaluation.accuracy)}</b>, loss ${evaluation.loss.toFixed(4)}, on ${evaluation.count} test images.</p>
+${input.stopped ? `<p class="stopped"><b>This run was ${escape(input.stopped)}</b>: the model shown is the one saved at its last finished epoch (resume it with <code>train --resume</code>).</p>\n` : ''}<p>Test accuracy <b>${percent(evaluation.accuracy)}</b>, loss ${evaluation.loss.toFixed(4)}, on ${grouped(evaluation.count)} test images.</p>
 <h2>Configuration</h2>
 <table class="config">${configRows}</table>
 <h2>Metrics</h2>
