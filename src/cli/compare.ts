@@ -21,12 +21,13 @@ export function compareCommand(folders: string[], options: CompareOptions): void
   if (new Set(folders).size < folders.length) {
     throw new UsageError('compare: a run folder is named twice');
   }
+  const runs = folders.map(readRun); // the inputs first: a wrong one is said before --out
   // with --json the page is written only where --out asks for it
   const out = options.out ?? (options.json ? undefined : DEFAULT_COMPARE_FILE);
   if (out && existsSync(out) && !options.force) {
     throw new UserError(`--out ${out}: already exists; pass --force to overwrite it`, EXIT.input);
   }
-  const comparison = compareRuns(folders.map(readRun), out && dirname(resolve(out)));
+  const comparison = compareRuns(runs, out && dirname(resolve(out)));
   if (out) writeFileAtomic(out, compareHtml(comparison));
   if (options.json) {
     process.stdout.write(JSON.stringify(comparison) + '\n');
