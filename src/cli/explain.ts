@@ -188,6 +188,18 @@ function stepJson(step: StepRecord) {
   };
 }
 
+/** Whether the model has BatchNorm: only then is its inference mode worth a word. */
+function hasBatchNorm(e: Explanation): boolean {
+  return e.layers.some((layer) => layer.type === 'batchnorm');
+}
+
+/** The formulas of the layers a model has: BatchNorm's, and its note on the step, only with it. */
+function formulasOf(e: Explanation) {
+  if (hasBatchNorm(e)) return FORMULAS;
+  const others = Object.entries(FORMULAS).filter(([name]) => !name.startsWith('batchnorm'));
+  return { ...Object.fromEntries(others), sgdStep: FORMULAS.sgdStep.split('   ')[0] };
+}
+
 /** Every tensor, named and complete; float32 tensors as float32, losses as float64. */
 export function explanationJson(result: ExplainResult) {
   const e = result.explanation;
@@ -198,9 +210,13 @@ export function explanationJson(result: ExplainResult) {
     engine: result.engine,
     sample: { ...result.sample, label: e.label, class: e.classes[e.label] },
     target: result.targetSource,
-    mode: 'one sample as a batch of 1; BatchNorm in inference mode (moving statistics), also for the step',
+    mode:
+      'one sample as a batch of 1' +
+      (hasBatchNorm(e)
+        ? '; BatchNorm in inference mode (moving statistics), also for the step'
+        : ''),
     learningRate: { value: e.learningRate, source: result.learningRateSource },
-    formulas: FORMULAS,
+    formulas: formulasOf(e),
     classes: e.classes,
     pixels: Array.from(e.pixels),
     input: numbers(e.input),
@@ -393,13 +409,13 @@ function stepLines(e: Explanation, source: string, width: number): string[] {
   return lines;
 }
 
-function tfjsLines(tfjs: TfjsComparison, width: number): string[] {
+function tfjsLines(tfjs: TfjsComparison, batchNorm: boolean, width: number): string[] {
   const groups: [string, (name: string) => boolean][] = [
     ['z', (n) => n === 'z'],
     ['p', (n) => n === 'p'],
     ['losses', (n) => n.endsWith(' loss')],
     ['dz', (n) => n.endsWith(' dz')],
-    ['dW, db, dγ, dβ', (n) => / d\w+ \(layer/.test(n)],
+    [batchNorm ? 'dW, db, dγ, dβ' : 'dW, db', (n) => / d\w+ \(layer/.test(n)],
     ['p after', (n) => n.endsWith('after the step')],
   ];
   const worst = tfjs.maxAbsDiff;
@@ -434,8 +450,10 @@ export function renderExplanation(result: ExplainResult, width: number): string 
     wrap(`model: ${result.network}, ${result.engine} engine, from`, width),
     indented(result.model.replace(/\//g, '/ '), width).replace(/\/ /g, '/'),
     wrap(
-      'One sample as a batch of 1, every number from the kernels training runs; BatchNorm in ' +
-        'inference mode (its moving statistics), for the step too.',
+      'One sample as a batch of 1, every number from the kernels training runs' +
+        (hasBatchNorm(e)
+          ? '; BatchNorm in inference mode (its moving statistics), for the step too.'
+          : '.'),
       width,
     ),
     '',
@@ -480,7 +498,7 @@ export function renderExplanation(result: ExplainResult, width: number): string 
     '',
     ...stepLines(e, result.learningRateSource, width),
     '',
-    ...tfjsLines(result.tfjs, width),
+    ...tfjsLines(result.tfjs, hasBatchNorm(e), width),
   ];
   return out.join('\n');
 }
