@@ -1,0 +1,73 @@
+// The studio page following what the reader does and what a run writes, in real Chromium with a
+// real studio process and two short runs trained beforehand.
+
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { runCli, temporaryFolder } from '../helpers.js';
+import { startStudio } from './studioProcess.js';
+
+const root = temporaryFolder('mnist-softmax-following-');
+const runs = join(root, 'runs');
+let studio: ChildProcess | undefined;
+let browser: Browser;
+let url = '';
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  for (const name of ['first', 'second']) {
+    const trained = runCli([
+      'train',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '5000',
+      '--no-progress',
+      '--out',
+      join(runs, name),
+    ]);
+    if (trained.status !== 0) throw new Error(trained.stderr);
+  }
+  browser = await launchChromium();
+  ({ child: studio, url } = await startStudio(runs));
+}, 120_000);
+
+afterAll(async () => {
+  studio?.kill('SIGINT');
+  await browser?.close();
+});
+
+async function openStudio(): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await pageWithErrors(browser);
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(url);
+  await page.locator('[data-testid=run-item]').first().waitFor();
+  return { page, errors };
+}
+
+describe.skipIf(!haveChromium)('the studio follows the reader and the run', () => {
+  // the "Weights over training" slider follows the pictures as they are written, to the last
+  it('the weights slider reaches the last picture of a run from the form as it ends', async () => {
+    const { page, errors } = await openStudio();
+    const form = page.getByRole('form', { name: 'Start a run' });
+    await form.getByRole('textbox', { name: 'epochs' }).fill('2');
+    await form.getByRole('button', { name: 'Start' }).click();
+    const slider = page.getByRole('slider', { name: 'training step' });
+    await slider.waitFor({ timeout: 60_000 }); // it trains, its first pictures listed
+    const item = page.locator('[data-testid=run-item]').first();
+    await expect.poll(() => item.getAttribute('data-status'), { timeout: 60_000 }).toBe('finished');
+    const path = `${url}api/runs/${encodeURIComponent((await item.getAttribute('data-id'))!)}`;
+    const { steps } = (await (await fetch(path)).json()) as { steps: number };
+    const listed = (await (await fetch(`${path}/snapshots`)).json()) as { steps: number[] };
+    expect(listed.steps.at(-1)).toBe(steps); // its last step has its picture
+    await expect
+      .poll(() => page.getByTestId('snapshot-step').textContent(), { timeout: 5000 })
+      .toBe(String(steps));
+    expect(await slider.getAttribute('max')).toBe(String(listed.steps.length - 1));
+    expect(await slider.getAttribute('aria-valuetext')).toBe(`step ${steps}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
