@@ -101,6 +101,8 @@ function renderList(): void {
     ? `${shownRuns.length} of ${runs.length} runs match`
     : `${runs.length} run${runs.length === 1 ? '' : 's'}`;
   const list = byId<HTMLTableSectionElement>('run-list');
+  // the keyboard's focus on a run's checkbox stays on it (its replacement) as the list is redrawn
+  const focused = document.activeElement?.closest<HTMLElement>('#run-list tr')?.dataset.id;
   list.replaceChildren(
     ...shownRuns.map((run) => {
       const box = element('input', { type: 'checkbox' });
@@ -138,6 +140,8 @@ function renderList(): void {
       );
     }),
   );
+  const refocus = [...list.rows].find((row) => row.dataset.id === focused);
+  refocus?.querySelector('input')?.focus();
 }
 
 // ---- the selected runs ----

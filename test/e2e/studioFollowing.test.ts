@@ -48,6 +48,30 @@ async function openStudio(): Promise<{ page: Page; errors: string[] }> {
 }
 
 describe.skipIf(!haveChromium)('the studio follows the reader and the run', () => {
+  // the list is drawn again at each tick and each update: the focus stays on the ticked box
+  it('Space on a run’s checkbox ticks it and keeps the focus there, for the next run', async () => {
+    const { page, errors } = await openStudio();
+    /** The focused element: its type (a tag when it has none) and its label, as "checkbox first". */
+    const focused = () =>
+      page.evaluate(
+        `(({ type, tagName, labels }) => type + ' ' + (labels?.[0]?.textContent.trim() ?? tagName))(document.activeElement)`,
+      );
+    const first = page.getByRole('checkbox', { name: 'first' });
+    await first.focus();
+    await page.keyboard.press('Space');
+    await expect.poll(() => first.isChecked()).toBe(true);
+    await page.waitForTimeout(1000); // the list drawn again meanwhile (the tick, the stream)
+    expect(await focused()).toBe('checkbox first');
+    // Tab to the next run's checkbox, Space: both ticked, overlaid
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Space');
+    await expect.poll(() => page.locator('#selection-title').textContent()).toBe('2 runs overlaid');
+    await page.waitForTimeout(1000);
+    expect(await focused()).toBe('checkbox second');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   // the "Weights over training" slider follows the pictures as they are written, to the last
   it('the weights slider reaches the last picture of a run from the form as it ends', async () => {
     const { page, errors } = await openStudio();
