@@ -72,6 +72,34 @@ describe.skipIf(!haveChromium)('the studio follows the reader and the run', () =
     await page.close();
   }, 60_000);
 
+  // the other charts show the step hovered, not a height, which would read as a level on their
+  // own scale
+  it('hovering a chart shows its step on the others, not a height', async () => {
+    const { page, errors } = await openStudio();
+    await page.getByRole('checkbox', { name: 'first' }).check();
+    const charts = page.locator('#charts .chart');
+    await expect.poll(() => charts.count()).toBeGreaterThan(1);
+    const hovered = charts.first();
+    const plot = hovered.locator('.u-over');
+    await plot.scrollIntoViewIfNeeded();
+    const box = (await plot.boundingBox())!;
+    // at several heights: each is some value, which other charts' scales may hold
+    for (const share of [0.1, 0.3, 0.5, 0.7, 0.9]) {
+      await page.mouse.move(box.x + box.width / 2, box.y + share * box.height);
+      await expect.poll(() => hovered.locator('.u-cursor-y').isVisible()).toBe(true);
+      expect(await hovered.locator('.u-cursor-x').isVisible()).toBe(true);
+      for (let i = 1; i < (await charts.count()); i++) {
+        const other = charts.nth(i);
+        await expect.poll(() => other.locator('.u-cursor-x').isVisible()).toBe(true);
+        expect(await other.locator('.u-cursor-y').isVisible()).toBe(false);
+      }
+    }
+    await page.screenshot({ path: join(root, 'hover-1400.png') });
+    console.log(`hover screenshot in ${root}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   // the "Weights over training" slider follows the pictures as they are written, to the last
   it('the weights slider reaches the last picture of a run from the form as it ends', async () => {
     const { page, errors } = await openStudio();
