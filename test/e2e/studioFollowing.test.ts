@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { drawVerticalStroke, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { startStudio } from './studioProcess.js';
 
@@ -96,6 +96,30 @@ describe.skipIf(!haveChromium)('the studio follows the reader and the run', () =
     }
     await page.screenshot({ path: join(root, 'hover-1400.png') });
     console.log(`hover screenshot in ${root}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  // a digit drawn on the canvas is what the step view opens on
+  it('the step view opens on the drawing when a digit is drawn, else on test image 0', async () => {
+    const { page, errors } = await openStudio();
+    await page.getByRole('checkbox', { name: 'first' }).check();
+    const open = page.getByRole('button', { name: 'Lay open one training step' });
+    const view = page.locator('#step-view');
+    const status = view.getByRole('status');
+    await open.click();
+    await expect.poll(() => status.textContent()).toMatch(/^test image 0, target class 7;/);
+
+    await drawVerticalStroke(page.locator('#draw-canvas'));
+    await open.click();
+    await expect
+      .poll(() => status.textContent())
+      .toMatch(/^your drawing, target class \d \(the model’s prediction\);/);
+    // the test images are still a click away
+    await view.getByRole('button', { name: 'Show test image' }).click();
+    await expect.poll(() => status.textContent()).toMatch(/^test image 0, target class 7;/);
+    await view.getByRole('button', { name: 'Use my drawing' }).click();
+    await expect.poll(() => status.textContent()).toMatch(/^your drawing, target class \d /);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
