@@ -2,7 +2,7 @@
 //
 //   GET  /                         the page (dist/web/studio.html, .js, .css, fonts/KaTeX_*)
 //   GET  /runs/:id/:file           a run's report.html, weights.png, model.json, metrics, events
-//   GET  /api/runs                 every run: id, status, config, last metrics
+//   GET  /api/runs                 every run: id, status, config, last metrics, whether it has a log
 //   GET  /api/runs/:id             one run, with its curves (as compare draws them)
 //   GET  /api/runs/:id/evaluation  its model on the test set: confusion, misclassified digits
 //   GET  /api/runs/:id/weights.png its weight tiles as of its last epoch

@@ -171,7 +171,7 @@ function mountScrubber() {
   image.addEventListener('error', () => (asked = 0)); // thinned meanwhile: ask for the list again
 
   async function update(run: RunSummary | undefined): Promise<void> {
-    if (!run || ['queued', 'starting', 'unreadable'].includes(run.status)) {
+    if (!run || !run.logged || ['queued', 'starting', 'unreadable'].includes(run.status)) {
       figure.hidden = true;
       shownId = '';
       return;

@@ -1,8 +1,14 @@
-// "Stop the lesson" pressed as the lesson ends, in real Chromium with a real studio process: the
-// last arm has finished when the press reaches the studio, which answers 409 with its one-line
-// error (nothing was left to stop). The panel says no error: it shows the lesson's end, as if
-// Stop had not been pressed, and the keyboard's focus goes to that heading. The page's figures
-// requests are held until the press, so that Stop is still shown when both arms have ended.
+// "Stop the lesson" pressed at the edges of a lesson, in real Chromium with a real studio process.
+//
+// As it ends: the last arm has finished when the press reaches the studio, which answers 409 with
+// its one-line error (nothing was left to stop). The panel says no error: it shows the lesson's
+// end, as if Stop had not been pressed, and the keyboard's focus goes to that heading. The page's
+// figures requests are held until the press, so that Stop is still shown when both arms have
+// ended.
+//
+// As it starts: its arms are stopped before they wrote a log (their processes still starting), so
+// they have no curves; the page does not ask for them (no 404 in the console) and says why
+// nothing is drawn.
 
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -29,9 +35,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const lessonRuns = async () =>
+const lessonRuns = async (lesson = 'cross-entropy-vs-squared-error') =>
   ((await (await fetch(`${url}api/runs`)).json()) as RunSummary[]).filter((run) =>
-    run.id.includes('cross-entropy-vs-squared-error'),
+    run.id.includes(lesson),
   );
 
 describe.skipIf(!haveChromium)('a lesson stopped as it ends', () => {
@@ -74,4 +80,35 @@ describe.skipIf(!haveChromium)('a lesson stopped as it ends', () => {
     ]);
     await page.close();
   }, 120_000);
+
+  it('stopped as it starts: nothing is asked for the arms that wrote no log', async () => {
+    const { page, errors } = await pageWithErrors(browser);
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.goto(url);
+    await page.getByRole('button', { name: 'With and without BatchNorm' }).click();
+    const panel = page.locator('#lesson-view');
+    await panel.getByRole('button', { name: 'Stop the lesson' }).click();
+    await panel.getByRole('heading', { name: 'The lesson was stopped' }).waitFor();
+    // stopped as they started: listed (stopped), without a log
+    const stopped = await lessonRuns('batchnorm');
+    expect(stopped.map((run) => [run.status, run.logged])).toEqual(
+      stopped.map(() => ['stopped', false]),
+    );
+    const summary = page.locator('#selection-summary');
+    const expected =
+      stopped.length === 2
+        ? /^None of them wrote a log \(.*batchnorm-plain: stopped, .*batchnorm-batchnorm: stopped\): nothing to draw\.$/
+        : /^stopped before it wrote a log: nothing to draw\.$/;
+    await expect.poll(() => summary.textContent()).toMatch(expected);
+    // one of them alone: the same, said of it
+    if (stopped.length === 2) {
+      await page.getByRole('checkbox', { name: stopped[0].id }).uncheck();
+      await expect
+        .poll(() => summary.textContent())
+        .toBe('stopped before it wrote a log: nothing to draw.');
+    }
+    await page.waitForTimeout(1000);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });
