@@ -26,6 +26,12 @@ export interface RunSummary {
   started: number;
   /** Started from the studio (and so stoppable from it). */
   startedHere: boolean;
+  /**
+   * Its folder holds a log: its curves, comparison and pictures can be asked for. Not while it
+   * is queued or starting, nor for a run started here that ended before writing one (stopped
+   * or failed as it started).
+   */
+  logged: boolean;
 }
 
 export interface RunEvaluation {

@@ -199,7 +199,9 @@ export class Runs {
       testLoss: null,
       startedHere: Boolean(child),
     };
-    if (entry?.problem) return { id, status: 'unreadable', message: entry.problem, ...blank };
+    if (entry?.problem) {
+      return { id, status: 'unreadable', message: entry.problem, ...blank, logged: true };
+    }
     if (!record) {
       if (!child) return null;
       const ended = child.exitCode !== undefined;
@@ -210,6 +212,7 @@ export class Runs {
         status: failed ? 'failed' : ended ? 'stopped' : child.process ? 'starting' : 'queued',
         ...(failed ? { message: lines[lines.length - 1] } : {}),
         ...blank,
+        logged: false,
       };
     }
     const last = record.history[record.history.length - 1];
@@ -228,6 +231,7 @@ export class Runs {
       testAccuracy: last?.testAccuracy ?? null,
       testLoss: last?.testLoss ?? null,
       startedHere: Boolean(child),
+      logged: true,
     };
   }
 

@@ -2,7 +2,7 @@
 //
 //   GET  /                         the page (dist/web/studio.html, .js, .css, fonts/KaTeX_*)
 //   GET  /runs/:id/:file           a run's report.html, weights.png, model.json, metrics, events
-//   GET  /api/runs                 every run: id, status, config, last metrics
+//   GET  /api/runs                 every run: id, status, config, last metrics, whether it has a log
 //   GET  /api/runs/:id             one run, with its curves (as compare draws them)
 //   GET  /api/runs/:id/evaluation  its model on the test set: confusion, misclassified digits
 //   GET  /api/runs/:id/weights.png its weight tiles as of its last epoch
@@ -29,7 +29,8 @@
 //                                  (a run Stop took out of the queue: `not started`)
 //   POST /api/lessons/:name/stop   {"runs": [ids]}: stops each of the lesson's runs as its own
 //                                  Stop does, at once (none queued starts meanwhile) → 202
-//                                  {"results"}; 409 when none was queued or running
+//                                  {"results"}; 409 {"results", "error"} when none was queued or
+//                                  running (the lesson has ended)
 //   POST /api/runs/:id/explain     {"index"} (a test image) or {"pixels", "label"}, optional
 //                                  "reset" → one sample laid open on the view's copy of the
 //                                  model (stepViews.ts): z, p, both losses, p − y, the squared
@@ -459,7 +460,9 @@ export class Studio {
       const { ids } = lessonRuns(id, runs);
       // in one go: a run stopped here ends later, and only then does a queued one start
       const results = ids.map((runId) => this.runs.stop(runId));
-      return sendJson(response, results.includes('stopping') ? 202 : 409, { results });
+      if (results.includes('stopping')) return sendJson(response, 202, { results });
+      const error = `lesson ${id}: none of its runs is queued or running (they have ended)`;
+      return sendJson(response, 409, { results, error });
     }
     if (method === 'POST' && resource === 'runs' && action === 'resume') {
       if (!this.runs.record(id)) throw new HttpError(404, `no such run: ${id}`);

@@ -278,7 +278,12 @@ function drawChart(figure: HTMLElement, spec: ChartSpec, key: string, target: HT
       series,
       bands,
       legend: { show: false },
-      cursor: { sync: { key: target.id || 'charts' }, drag: { x: true, y: false } },
+      cursor: {
+        // the charts share the cursor's step, not its height: a y scale never matches another
+        // chart's, so uPlot puts their horizontal line off the plot (hidden), the vertical stays
+        sync: { key: target.id || 'charts', match: [(own, other) => own === other, () => false] },
+        drag: { x: true, y: false },
+      },
       scales: {
         x: { time: false },
         y: log

@@ -237,11 +237,13 @@ export async function mountLessons(
 /**
  * Stops every arm of a lesson started here (POST /api/lessons/:name/stop): the queued ones leave
  * the queue (not started), the running ones stop as their Stop stops them; the panel's polling
- * shows the outcome. Why it could not, or null.
+ * shows the outcome. Why it could not, or null. A 409 says its arms had all ended as Stop was
+ * pressed: no error, the panel shows the lesson's end.
  */
 async function stopLesson(lesson: Lesson, ids: string[]): Promise<string | null> {
   const { status, json } = await api<{ error?: string }>(`/api/lessons/${lesson.name}/stop`, {
     runs: ids,
   }).catch(() => ({ status: 0, json: { error: 'the studio did not answer' } }));
-  return status === 202 ? null : `could not stop the lesson: ${json.error ?? `status ${status}`}`;
+  if (status === 202 || status === 409) return null;
+  return `could not stop the lesson: ${json.error ?? `status ${status}`}`;
 }

@@ -154,6 +154,10 @@ function mountScrubber() {
   let shownId = '';
   let steps: number[] = [];
   let asked = 0;
+  /** The run's status when its list was last asked for: its end asks once more, for the last. */
+  let askedStatus = '';
+  /** Which ask is the newest: an older answer that comes after it is dropped. */
+  let asking = 0;
 
   const show = () => {
     const step = steps[Number(slider.value)];
@@ -167,17 +171,22 @@ function mountScrubber() {
   image.addEventListener('error', () => (asked = 0)); // thinned meanwhile: ask for the list again
 
   async function update(run: RunSummary | undefined): Promise<void> {
-    if (!run || ['queued', 'starting', 'unreadable'].includes(run.status)) {
+    if (!run || !run.logged || ['queued', 'starting', 'unreadable'].includes(run.status)) {
       figure.hidden = true;
       shownId = '';
       return;
     }
     const fresh = run.id !== shownId;
     const now = Date.now();
-    // a run that trains gets new pictures; another's are asked for once
-    if (!fresh && (run.status !== 'running' || now - asked < SNAPSHOTS_MS) && asked !== 0) return;
+    // a run that trains gets new pictures; another's are asked for once, and a run that has
+    // just ended once more (its last pictures came after the list was last asked for)
+    const changed = run.status !== askedStatus;
+    const due = run.status === 'running' && now - asked >= SNAPSHOTS_MS;
+    if (!fresh && !changed && !due && asked !== 0) return;
     asked = now;
+    askedStatus = run.status;
     shownId = run.id;
+    const ask = ++asking;
     let listed: number[] = [];
     try {
       const response = await fetch(`/api/runs/${encodeURIComponent(run.id)}/snapshots`);
@@ -185,7 +194,7 @@ function mountScrubber() {
     } catch {
       return;
     }
-    if (run.id !== shownId) return;
+    if (run.id !== shownId || ask !== asking) return;
     const atEnd = fresh || Number(slider.value) >= steps.length - 1;
     steps = listed;
     figure.hidden = steps.length === 0;

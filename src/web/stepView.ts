@@ -40,6 +40,14 @@ export interface ExplanationSource {
 
 export type Sample = { index: number } | { pixels: number[]; label: number };
 
+/** The drawing as the model sees it (the page's prepared 28×28 canvas); null if none is drawn. */
+function drawnPixels(): number[] | null {
+  const prepared = document.getElementById('prepared') as HTMLCanvasElement | null;
+  const data = prepared?.getContext('2d')?.getImageData(0, 0, SIDE, SIDE).data;
+  const pixels = data ? Array.from({ length: SIDE * SIDE }, (_, i) => data[4 * i]) : [];
+  return pixels.some((v) => v > 0) ? pixels : null;
+}
+
 /** The view, for the source it is opened with. */
 class StepView {
   private source: ExplanationSource | null = null;
@@ -114,7 +122,9 @@ class StepView {
     );
     this.container.hidden = false;
     this.stepResult.replaceChildren();
-    void this.load(false);
+    // a digit drawn on the canvas is what the reader wants laid open; else the test image
+    if (drawnPixels()) void this.useDrawing();
+    else void this.load(false);
     this.container.scrollIntoView({ block: 'start' });
   }
 
@@ -145,12 +155,10 @@ class StepView {
     void this.load(false);
   }
 
-  /** The drawing as the model sees it: the studio's prepared 28×28 canvas. */
+  /** The drawing, its class the one chosen or the model's prediction. */
   private async useDrawing(): Promise<void> {
-    const prepared = document.getElementById('prepared') as HTMLCanvasElement | null;
-    const data = prepared?.getContext('2d')?.getImageData(0, 0, SIDE, SIDE).data;
-    const pixels = data ? Array.from({ length: SIDE * SIDE }, (_, i) => data[4 * i]) : [];
-    if (!pixels.some((v) => v > 0)) {
+    const pixels = drawnPixels();
+    if (!pixels) {
       this.status.textContent = 'Draw a digit first (in “Draw a digit”).';
       return;
     }

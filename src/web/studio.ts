@@ -101,6 +101,8 @@ function renderList(): void {
     ? `${shownRuns.length} of ${runs.length} runs match`
     : `${runs.length} run${runs.length === 1 ? '' : 's'}`;
   const list = byId<HTMLTableSectionElement>('run-list');
+  // the keyboard's focus on a run's checkbox stays on it (its replacement) as the list is redrawn
+  const focused = document.activeElement?.closest<HTMLElement>('#run-list tr')?.dataset.id;
   list.replaceChildren(
     ...shownRuns.map((run) => {
       const box = element('input', { type: 'checkbox' });
@@ -138,6 +140,8 @@ function renderList(): void {
       );
     }),
   );
+  const refocus = [...list.rows].find((row) => row.dataset.id === focused);
+  refocus?.querySelector('input')?.focus();
 }
 
 // ---- the selected runs ----
@@ -282,21 +286,34 @@ async function renderSelection(force = false): Promise<void> {
   }
   if (ids.length > 1) {
     hideActions();
-    const query = ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
     title.textContent = `${ids.length} runs overlaid`;
     // a run queued or starting has no folder yet: say so, and draw once they all have one
     // (or is not listed yet: the list follows the server's stream)
     const listedStatus = (id: string) => runs.find((run) => run.id === id)?.status ?? 'queued';
+    const statuses = (some: string[]) => some.map((id) => `${id}: ${listedStatus(id)}`).join(', ');
     const waiting = ids.filter((id) => ['queued', 'starting'].includes(listedStatus(id)));
     if (waiting.length) {
-      summary.textContent =
-        `Waiting for ${waiting.length} of them to start ` +
-        `(${waiting.map((id) => `${id}: ${listedStatus(id)}`).join(', ')}).`;
+      summary.textContent = `Waiting for ${waiting.length} of them to start (${statuses(waiting)}).`;
       shown = ''; // draw them on the next update
       clearCharts(charts);
       details.replaceChildren();
       return;
     }
+    // a run that ended before it wrote a log (stopped or failed as it started) has no curves
+    const unlogged = ids.filter((id) => !runs.find((run) => run.id === id)!.logged);
+    const unloggedNote = unlogged.length
+      ? ` Not drawn, as they ended before writing a log: ${statuses(unlogged)}.`
+      : '';
+    if (unlogged.length === ids.length) {
+      summary.textContent = `None of them wrote a log (${statuses(unlogged)}): nothing to draw.`;
+      clearCharts(charts);
+      details.replaceChildren();
+      return;
+    }
+    const query = ids
+      .filter((id) => !unlogged.includes(id))
+      .map((id) => `run=${encodeURIComponent(id)}`)
+      .join('&');
     const { status, json } = await api<Comparison>(`/api/compare?${query}`);
     if (status !== 200) {
       summary.textContent = `could not compare them: ${(json as { error?: string }).error ?? status}`;
@@ -305,9 +322,10 @@ async function renderSelection(force = false): Promise<void> {
       details.replaceChildren();
       return;
     }
-    summary.textContent = json.differing.length
-      ? `They differ in ${json.differing.join(', ')}; runs differing only in seed are drawn as a mean with a min–max band.`
-      : 'They have the same options.';
+    summary.textContent =
+      (json.differing.length
+        ? `They differ in ${json.differing.join(', ')}; runs differing only in seed are drawn as a mean with a min–max band.`
+        : 'They have the same options.') + unloggedNote;
     drawCharts(
       charts,
       json.entries.map((entry) => ({ ...entry, files: entry.runs.map(runFiles) })),
@@ -331,6 +349,14 @@ async function renderSelection(force = false): Promise<void> {
     summary.textContent = `${listed.status}…`;
     stop.hidden = false;
     stop.onclick = () => void act(`${runPath(id)}/stop`);
+    clearCharts(charts);
+    details.replaceChildren();
+    return;
+  }
+  if (!listed.logged) {
+    hideActions();
+    title.textContent = `Run ${id}`;
+    summary.textContent = `${listed.status}${listed.message ? ` (${listed.message})` : ''} before it wrote a log: nothing to draw.`;
     clearCharts(charts);
     details.replaceChildren();
     return;

@@ -199,7 +199,10 @@ describe.skipIf(!haveChromium)('stopping a lesson in the studio', () => {
     const answer = await stop({ runs: ids });
     expect([answer.status, await answer.json()]).toEqual([
       409,
-      { results: ['not running', 'not running'] },
+      {
+        results: ['not running', 'not running'],
+        error: 'lesson sigmoid-vs-relu: none of its runs is queued or running (they have ended)',
+      },
     ]);
   });
 });
