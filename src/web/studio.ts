@@ -13,7 +13,7 @@ import { mountBatchView } from './batchView.js';
 import { DrawingPad } from './drawingPad.js';
 import './studio.css';
 import { api, element } from './dom.js';
-import { plural } from '../numbers.js';
+import { grouped, plural } from '../numbers.js';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -232,7 +232,7 @@ async function renderDetails(id: string): Promise<void> {
         element(
           'h3',
           {},
-          `Test set: ${percent(evaluation.accuracy)} of ${evaluation.count} (model as of its last epoch)`,
+          `Test set: ${percent(evaluation.accuracy)} of ${grouped(evaluation.count)} (model as of its last epoch)`,
         ),
         confusionTable(evaluation),
       ),

@@ -222,6 +222,8 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
       // the confusion matrix's cells too, its diagonal the most tinted
       const diagonal = page.locator('table.confusion tr:nth-child(2) td').first();
       await diagonal.waitFor();
+      // its heading groups the test set's count as every count the tool prints
+      await page.getByRole('heading', { name: /^Test set: [\d.]+% of 10,000 / }).waitFor();
       expect(await diagonal.evaluate((cell) => cell.style.background)).toMatch(
         /rgba\(31, 119, 180/,
       );
