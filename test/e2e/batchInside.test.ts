@@ -4,39 +4,25 @@
 // here in float64 from the weights before and the batch's images as the loader gives them; the
 // page shows the batch's loss before → after and dW and ΔW as ten class images.
 
-import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/dataset.js';
 import type { SteppedBatch } from '../../src/train/records.js';
-import { haveChromium, launchChromium } from '../browser.js';
+import { haveChromium } from '../browser.js';
 import { MNIST, temporaryFolder } from '../helpers.js';
 import { stepFigures } from '../steppedBatch.js';
-import { startStudio } from './studioProcess.js';
+import { useStudio } from './studioProcess.js';
 
 const TRAIN_IMAGES = 2000;
 const runs = join(temporaryFolder(), 'runs');
-let studio: ChildProcess;
-let url = '';
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  ({ child: studio, url } = await startStudio(runs));
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  studio?.kill('SIGINT');
-});
+const studio = useStudio(runs);
 
 function getJson<T>(path: string): Promise<{ status: number; json: T }> {
   return new Promise((resolve, reject) => {
-    get(new URL(path, url), (response) => {
+    get(new URL(path, studio.url), (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => (text += chunk));
@@ -56,9 +42,9 @@ async function shown(page: Page): Promise<{ paused: boolean; step: number } | nu
 
 describe.skipIf(!haveChromium)('Step, laid open in the studio', () => {
   it('records the update the run applied and its gradient, and shows them', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await studio.browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
-    await page.goto(url);
+    await page.goto(studio.url);
     const form = page.getByRole('form', { name: 'Start a run' });
     await form.getByRole('combobox', { name: 'optimizer' }).selectOption('sgd');
     await form.getByRole('combobox', { name: 'schedule' }).selectOption('constant');

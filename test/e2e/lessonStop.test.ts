@@ -10,32 +10,18 @@
 // lesson starts again. A queued arm stopped by its own Stop (in the run list) reads "not started"
 // (its figures still answer), and the lesson whose other arm then finishes compares nothing.
 
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/studio/api.js';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { haveChromium, pageWithErrors } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
-import { startStudio } from './studioProcess.js';
+import { useStudio } from './studioProcess.js';
 
 const root = temporaryFolder('mnist-softmax-lesson-stop-');
-let browser: Browser;
-let studio: ChildProcess | undefined;
-let url = '';
+const studio = useStudio(join(root, 'runs'), { extra: ['--max-runs', '1'] });
 
-beforeAll(async () => {
-  if (!haveChromium) return;
-  browser = await launchChromium();
-  ({ child: studio, url } = await startStudio(join(root, 'runs'), ['--max-runs', '1']));
-}, 60_000);
-
-afterAll(async () => {
-  studio?.kill('SIGINT');
-  await browser?.close();
-});
-
-const runs = async () => (await (await fetch(`${url}api/runs`)).json()) as RunSummary[];
+const runs = async () => (await (await fetch(`${studio.url}api/runs`)).json()) as RunSummary[];
 /** The run of a lesson's arm (its folder name ends in its label), if listed. */
 const armRun = async (label: string) => (await runs()).find((run) => run.id.endsWith(label));
 
@@ -47,7 +33,7 @@ const armRun = async (label: string) => (await runs()).find((run) => run.id.ends
 async function pauseArm(label: string, steps: number): Promise<string> {
   for (const started = Date.now(); Date.now() - started < 60_000;) {
     const run = await armRun(label);
-    const path = run && `${url}api/runs/${encodeURIComponent(run.id)}/control`;
+    const path = run && `${studio.url}api/runs/${encodeURIComponent(run.id)}/control`;
     const state = path && ((await (await fetch(path)).json()) as { step: number } | null);
     if (run && path && state && state.step >= steps) {
       const paused = await fetch(path, {
@@ -66,12 +52,12 @@ async function pauseArm(label: string, steps: number): Promise<string> {
 
 /** A page of the studio whose errors, and API answers of 400 or more, are collected. */
 async function openStudio(): Promise<{ page: Page; errors: string[] }> {
-  const { page, errors } = await pageWithErrors(browser);
+  const { page, errors } = await pageWithErrors(studio.browser);
   page.on('response', (response) => {
     if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
   });
   await page.setViewportSize({ width: 1400, height: 1000 });
-  await page.goto(url);
+  await page.goto(studio.url);
   return { page, errors };
 }
 
@@ -156,7 +142,7 @@ describe.skipIf(!haveChromium)('stopping a lesson in the studio', () => {
       .poll(() => armTexts(panel))
       .toEqual(['cross-entropy: running', 'squared error: not started']);
     // the first arm goes on and finishes
-    const resumed = await fetch(`${url}api/runs/${encodeURIComponent(first)}/control`, {
+    const resumed = await fetch(`${studio.url}api/runs/${encodeURIComponent(first)}/control`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ action: 'resume' }),
@@ -187,7 +173,7 @@ describe.skipIf(!haveChromium)('stopping a lesson in the studio', () => {
       headers: Record<string, string> = {},
       lesson = 'sigmoid-vs-relu',
     ) =>
-      fetch(`${url}api/lessons/${lesson}/stop`, {
+      fetch(`${studio.url}api/lessons/${lesson}/stop`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...headers },
         body: JSON.stringify(body),

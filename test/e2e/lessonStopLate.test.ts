@@ -10,39 +10,24 @@
 // they have no curves; the page does not ask for them (no 404 in the console) and says why
 // nothing is drawn.
 
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/studio/api.js';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import { haveChromium, pageWithErrors } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
-import { startStudio } from './studioProcess.js';
+import { useStudio } from './studioProcess.js';
 
 const root = temporaryFolder('mnist-softmax-lesson-stop-late-');
-let browser: Browser;
-let studio: ChildProcess | undefined;
-let url = '';
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  browser = await launchChromium();
-  ({ child: studio, url } = await startStudio(join(root, 'runs')));
-}, 60_000);
-
-afterAll(async () => {
-  studio?.kill('SIGINT');
-  await browser?.close();
-});
+const studio = useStudio(join(root, 'runs'));
 
 const lessonRuns = async (lesson = 'cross-entropy-vs-squared-error') =>
-  ((await (await fetch(`${url}api/runs`)).json()) as RunSummary[]).filter((run) =>
+  ((await (await fetch(`${studio.url}api/runs`)).json()) as RunSummary[]).filter((run) =>
     run.id.includes(lesson),
   );
 
 describe.skipIf(!haveChromium)('a lesson stopped as it ends', () => {
   it('is no error: the panel shows what the runs showed, the focus on its heading', async () => {
-    const { page, errors } = await pageWithErrors(browser);
+    const { page, errors } = await pageWithErrors(studio.browser);
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     await page.route('**/api/lessons/*/figures?*', async (route) => {
@@ -50,7 +35,7 @@ describe.skipIf(!haveChromium)('a lesson stopped as it ends', () => {
       await route.continue();
     });
     await page.setViewportSize({ width: 1400, height: 1000 });
-    await page.goto(url);
+    await page.goto(studio.url);
     await page.getByRole('button', { name: 'Cross-entropy against squared error' }).click();
     const panel = page.locator('#lesson-view');
     const stop = panel.getByRole('button', { name: 'Stop the lesson' });
@@ -82,9 +67,9 @@ describe.skipIf(!haveChromium)('a lesson stopped as it ends', () => {
   }, 120_000);
 
   it('stopped as it starts: nothing is asked for the arms that wrote no log', async () => {
-    const { page, errors } = await pageWithErrors(browser);
+    const { page, errors } = await pageWithErrors(studio.browser);
     await page.setViewportSize({ width: 1400, height: 1000 });
-    await page.goto(url);
+    await page.goto(studio.url);
     await page.getByRole('button', { name: 'With and without BatchNorm' }).click();
     const panel = page.locator('#lesson-view');
     await panel.getByRole('button', { name: 'Stop the lesson' }).click();

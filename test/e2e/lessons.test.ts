@@ -2,35 +2,21 @@
 // button's name lists its runs at once, throws no page error while they start, and ends with its
 // claim's figures (computed from the runs) and one chart with both arms. Real MNIST, real runs.
 
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { haveChromium, pageWithErrors } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
-import { startStudio } from './studioProcess.js';
+import { useStudio } from './studioProcess.js';
 
 const root = temporaryFolder('mnist-softmax-lessons-');
-let browser: Browser;
-let studio: ChildProcess | undefined;
-let port = 0;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  browser = await launchChromium();
-  ({ child: studio, port } = await startStudio(join(root, 'runs')));
-}, 60_000);
-
-afterAll(async () => {
-  studio?.kill('SIGINT');
-  await browser?.close();
-});
+const studio = useStudio(join(root, 'runs'));
 
 describe.skipIf(!haveChromium)('lessons', () => {
   it('cross-entropy against squared error: runs listed at once, figures, one chart', async () => {
-    const { page, errors } = await pageWithErrors(browser);
+    const { page, errors } = await pageWithErrors(studio.browser);
     await page.setViewportSize({ width: 1400, height: 1000 });
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(studio.url);
     await page.getByRole('button', { name: 'Cross-entropy against squared error' }).click();
     const panel = page.locator('#lesson-view');
     // both arms are listed before either has a folder

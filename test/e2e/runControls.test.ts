@@ -3,31 +3,17 @@
 // a rate set is logged to events.jsonl, Resume goes on; all by keyboard-reachable controls. The
 // weight pictures taken meanwhile are scrubbed with a slider.
 
-import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium } from '../browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { haveChromium } from '../browser.js';
 import { grouped } from '../../src/numbers.js';
 import { temporaryFolder } from '../helpers.js';
-import { startStudio } from './studioProcess.js';
+import { useStudio } from './studioProcess.js';
 
 const runs = join(temporaryFolder(), 'runs');
-let studio: ChildProcess;
-let url = '';
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  ({ child: studio, url } = await startStudio(runs));
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  studio?.kill('SIGINT');
-});
+const studio = useStudio(runs);
 
 /** The step the control status shows, and whether it says paused. */
 async function shown(page: Page): Promise<{ paused: boolean; step: number } | null> {
@@ -45,9 +31,9 @@ const controlLines = (folder: string) =>
 
 describe.skipIf(!haveChromium)('Pause, Step, Resume and the learning rate in the studio', () => {
   it('pauses a run from the form, steps it once, sets its rate (logged) and resumes it', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await studio.browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
-    await page.goto(url);
+    await page.goto(studio.url);
     const form = page.getByRole('form', { name: 'Start a run' });
     await form.getByRole('textbox', { name: 'epochs' }).fill('200');
     await form.getByRole('button', { name: 'Start' }).click();

@@ -2,59 +2,19 @@
 // step moving the view's copy by exactly the update `explain` reports, the run's model.json
 // untouched) and the page in real Chromium, driven by the names a person reads.
 
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  drawVerticalStroke,
-  formulasTooWide,
-  haveChromium,
-  launchChromium,
-  pageWithErrors,
-} from '../browser.js';
+import { describe, expect, it } from 'vitest';
+import { drawVerticalStroke, formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
-import { startStudio } from './studioProcess.js';
+import { useStudio } from './studioProcess.js';
 
 const root = temporaryFolder('mnist-softmax-stepview-');
 const runs = join(root, 'runs');
-let studio: ChildProcess;
-let port = 0;
-let browser: Browser | undefined;
 
-function post(
-  path: string,
-  body: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const call = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path,
-        headers: {
-          Host: `127.0.0.1:${port}`,
-          'Content-Type': 'application/json',
-          ...headers,
-        },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      },
-    );
-    call.on('error', reject);
-    call.end(body);
-  });
-}
-
-beforeAll(async () => {
+/** The runs the studio finds when it starts. */
+function trainRuns() {
   // softmax regression trained by plain SGD: the model records lr 0.5, the step's rate
   for (const [name, extra] of [
     ['softmax', []],
@@ -77,14 +37,40 @@ beforeAll(async () => {
     ]);
     if (trained.status !== 0) throw new Error(trained.stderr);
   }
-  ({ child: studio, port } = await startStudio(runs));
-  if (haveChromium) browser = await launchChromium();
-}, 120_000);
+}
 
-afterAll(async () => {
-  studio?.kill('SIGINT');
-  await browser?.close();
-});
+// the endpoints are tested without Chromium too
+const studio = useStudio(runs, { prepare: trainRuns, needsChromium: false });
+
+function post(
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const call = request(
+      {
+        host: '127.0.0.1',
+        port: studio.port,
+        method: 'POST',
+        path,
+        headers: {
+          Host: `127.0.0.1:${studio.port}`,
+          'Content-Type': 'application/json',
+          ...headers,
+        },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    call.on('error', reject);
+    call.end(body);
+  });
+}
 
 interface Parameter {
   name: string;
@@ -218,8 +204,8 @@ describe('step view endpoints', () => {
 describe.skipIf(!haveChromium)('step view in Chromium', () => {
   it('test image 3: its label’s bar, the formulas with numbers, Step raises p of the label', async () => {
     // the endpoint tests above stepped their copies: the page has a copy of its own
-    const { page, errors } = await pageWithErrors(browser!);
-    const origin = `http://127.0.0.1:${port}`;
+    const { page, errors } = await pageWithErrors(studio.browser);
+    const origin = `http://127.0.0.1:${studio.port}`;
     const outside: string[] = [];
     // the studio's own origin, its blobs (the weights picture) and data: URLs, nothing else
     const inside = [`${origin}/`, `blob:${origin}/`, 'data:'];
@@ -279,7 +265,7 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
       .toBe(1);
     await expect.poll(() => status.textContent()).toMatch(/the view’s copy has taken 1 step\./);
     // a fresh page starts from the run's model: its view's copy has taken no step
-    const fresh = await pageWithErrors(browser!);
+    const fresh = await pageWithErrors(studio.browser);
     await fresh.page.goto(`${origin}/`);
     await fresh.page.getByRole('checkbox', { name: /softmax/ }).check();
     await fresh.page.getByRole('button', { name: 'Lay open one training step' }).click();
@@ -340,8 +326,8 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
   }, 60_000);
 
   it('a deeper model: the output layer’s dW is written with its input h, the layer named', async () => {
-    const { page, errors } = await pageWithErrors(browser!);
-    await page.goto(`http://127.0.0.1:${port}/`);
+    const { page, errors } = await pageWithErrors(studio.browser);
+    await page.goto(studio.url);
     await page.getByRole('checkbox', { name: /deep/ }).check();
     await page.getByRole('button', { name: 'Lay open one training step' }).click();
     const view = page.locator('#step-view');

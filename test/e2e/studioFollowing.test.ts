@@ -1,22 +1,18 @@
 // The studio page following what the reader does and what a run writes, in real Chromium with a
 // real studio process and two short runs trained beforehand.
 
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawVerticalStroke, haveChromium, launchChromium, pageWithErrors } from '../browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { drawVerticalStroke, haveChromium, pageWithErrors } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
-import { startStudio } from './studioProcess.js';
+import { useStudio } from './studioProcess.js';
 
 const root = temporaryFolder('mnist-softmax-following-');
 const runs = join(root, 'runs');
-let studio: ChildProcess | undefined;
-let browser: Browser;
-let url = '';
 
-beforeAll(async () => {
-  if (!haveChromium) return;
+/** The two short runs the studio finds when it starts. */
+function trainTwoRuns() {
   for (const name of ['first', 'second']) {
     const trained = runCli([
       'train',
@@ -30,19 +26,14 @@ beforeAll(async () => {
     ]);
     if (trained.status !== 0) throw new Error(trained.stderr);
   }
-  browser = await launchChromium();
-  ({ child: studio, url } = await startStudio(runs));
-}, 120_000);
+}
 
-afterAll(async () => {
-  studio?.kill('SIGINT');
-  await browser?.close();
-});
+const studio = useStudio(runs, { prepare: trainTwoRuns });
 
 async function openStudio(): Promise<{ page: Page; errors: string[] }> {
-  const { page, errors } = await pageWithErrors(browser);
+  const { page, errors } = await pageWithErrors(studio.browser);
   await page.setViewportSize({ width: 1400, height: 1000 });
-  await page.goto(url);
+  await page.goto(studio.url);
   await page.locator('[data-testid=run-item]').first().waitFor();
   return { page, errors };
 }
@@ -134,7 +125,7 @@ describe.skipIf(!haveChromium)('the studio follows the reader and the run', () =
     await slider.waitFor({ timeout: 60_000 }); // it trains, its first pictures listed
     const item = page.locator('[data-testid=run-item]').first();
     await expect.poll(() => item.getAttribute('data-status'), { timeout: 60_000 }).toBe('finished');
-    const path = `${url}api/runs/${encodeURIComponent((await item.getAttribute('data-id'))!)}`;
+    const path = `${studio.url}api/runs/${encodeURIComponent((await item.getAttribute('data-id'))!)}`;
     const { steps } = (await (await fetch(path)).json()) as { steps: number };
     const listed = (await (await fetch(`${path}/snapshots`)).json()) as { steps: number[] };
     expect(listed.steps.at(-1)).toBe(steps); // its last step has its picture

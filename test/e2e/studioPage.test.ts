@@ -3,22 +3,18 @@
 // command line's defaults, an error beside its field), a stopped run's report and Resume, a phone's
 // width, dark mode's contrast, the keyboard, and drawing with a finger.
 
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { OPTIONS_BY_NAME } from '../../src/run/options.js';
 import { checkValue } from '../../src/run/optionValues.js';
 import { formFields } from '../../src/web/formFields.js';
-import { haveChromium, launchChromium } from '../browser.js';
+import { haveChromium } from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
-import { startStudio } from './studioProcess.js';
+import { useStudio } from './studioProcess.js';
 
 const runs = join(temporaryFolder(), 'runs');
-let studio: ChildProcess;
-let url = '';
-let browser: Browser;
 
 /** A small run made before the studio starts (a few seconds each). */
 function train(name: string, ...options: string[]) {
@@ -27,30 +23,24 @@ function train(name: string, ...options: string[]) {
   if (result.status !== 0) throw new Error(result.stderr);
 }
 
-beforeAll(async () => {
-  if (!haveChromium) return;
-  train('alpha');
-  train('beta', '--hidden', '32');
-  train('gamma', '--optimizer', 'sgd', '--loss', 'mse');
-  ({ child: studio, url } = await startStudio(runs));
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  studio?.kill('SIGINT');
+const studio = useStudio(runs, {
+  prepare: () => {
+    train('alpha');
+    train('beta', '--hidden', '32');
+    train('gamma', '--optimizer', 'sgd', '--loss', 'mse');
+  },
 });
 
 async function open(
   options: { width?: number; colorScheme?: 'light' | 'dark'; hasTouch?: boolean } = {},
 ): Promise<Page> {
-  const context = await browser.newContext({
+  const context = await studio.browser.newContext({
     viewport: { width: options.width ?? 1400, height: 900 },
     colorScheme: options.colorScheme ?? 'light',
     hasTouch: options.hasTouch ?? false,
   });
   const page = await context.newPage();
-  await page.goto(url);
+  await page.goto(studio.url);
   await page.getByRole('row', { name: /alpha/ }).waitFor();
   return page;
 }
@@ -175,7 +165,8 @@ describe.skipIf(!haveChromium)('the studio page, as a person uses it', () => {
     expect(starts).toHaveLength(2);
     expect(starts[1].epoch).toBe(epochsBefore);
     // a finished run is not resumed, nor one that runs
-    const resume = (run: string) => page.request.post(`${url}api/runs/${run}/resume`, { data: {} });
+    const resume = (run: string) =>
+      page.request.post(`${studio.url}api/runs/${run}/resume`, { data: {} });
     expect((await resume('alpha')).status()).toBe(409);
     expect(await (await resume(id)).json()).toEqual({ id, result: 'running' });
     await page.getByRole('button', { name: 'Stop' }).click();
