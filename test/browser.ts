@@ -36,6 +36,13 @@ export async function pageWithErrors(browser: Browser): Promise<{ page: Page; er
   return { page, errors };
 }
 
+/** How far the page scrolls sideways, in CSS pixels: 0 (or less) when it fits its viewport. */
+export function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate<number>(
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+  );
+}
+
 /** What the charts of a page drew: each one's name, lines and bands (see src/web/charts.ts). */
 export function chartsOf(page: Page) {
   return page.$$eval('.chart', (all) =>

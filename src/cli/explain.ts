@@ -193,11 +193,14 @@ function hasBatchNorm(e: Explanation): boolean {
   return e.layers.some((layer) => layer.type === 'batchnorm');
 }
 
+/** The step's rule alone, without FORMULAS.sgdStep's note on BatchNorm's statistics. */
+const SGD_RULE = FORMULAS.sgdStep.split('   ')[0];
+
 /** The formulas of the layers a model has: BatchNorm's, and its note on the step, only with it. */
 function formulasOf(e: Explanation) {
   if (hasBatchNorm(e)) return FORMULAS;
   const others = Object.entries(FORMULAS).filter(([name]) => !name.startsWith('batchnorm'));
-  return { ...Object.fromEntries(others), sgdStep: FORMULAS.sgdStep.split('   ')[0] };
+  return { ...Object.fromEntries(others), sgdStep: SGD_RULE };
 }
 
 /** Every tensor, named and complete; float32 tensors as float32, losses as float64. */
@@ -345,7 +348,7 @@ function stepLines(e: Explanation, source: string, width: number): string[] {
   const mse = e.steps.mse;
   const lines = [
     wrap(`One SGD step on this sample alone, at lr ${e.learningRate} (${source}):`, width),
-    `  ${FORMULAS.sgdStep.split('   ')[0]}`,
+    `  ${SGD_RULE}`,
   ];
   const lastDense = ce.parameters.filter((p) => p.type === 'dense' && p.name === 'weights').pop()!;
   const classes = e.classes.length;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/studio/api.js';
-import { haveChromium, pageWithErrors } from '../browser.js';
+import { haveChromium, pageWithErrors, sidewaysScroll } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
 import { useStudio } from './studioProcess.js';
 
@@ -100,11 +100,7 @@ describe.skipIf(!haveChromium)('stopping a lesson in the studio', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(300);
-    expect(
-      await page.evaluate(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      ),
-    ).toBeLessThanOrEqual(0);
+    expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
     await page.screenshot({
       path: join(root, 'studio-lesson-stopped-390-dark.png'),
       fullPage: true,

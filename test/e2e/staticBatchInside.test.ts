@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Split } from '../../src/data/dataset.js';
 import { STATIC_FILES, type StaticDataInfo } from '../../src/static/protocol.js';
 import type { SteppedBatch } from '../../src/train/records.js';
-import { formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
+import { formulasTooWide, haveChromium, pageWithErrors, sidewaysScroll } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
 import { stepFigures } from '../steppedBatch.js';
 import { closeStaticSite, keepWorkerMessages, openStaticSite, originOf } from './staticServer.js';
@@ -169,11 +169,7 @@ describe.skipIf(!haveChromium)('the static page: Step, laid open', () => {
     expect(await view.evaluate((node) => node.getBoundingClientRect().right)).toBeLessThanOrEqual(
       390,
     );
-    expect(
-      await page.evaluate(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      ),
-    ).toBeLessThanOrEqual(0);
+    expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
     expect(await formulasTooWide(view)).toEqual([]);
     // its tables (p beside y) and the epochs' table show every column without scrolling
     const tablesTooWide = await page

@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, pageWithErrors } from '../browser.js';
+import { haveChromium, pageWithErrors, sidewaysScroll } from '../browser.js';
 import { temporaryFolder } from '../helpers.js';
 import { closeStaticSite, keepWorkerMessages, openStaticSite, originOf } from './staticServer.js';
 
@@ -107,11 +107,7 @@ describe.skipIf(!haveChromium)('the static page: stopping a lesson', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForTimeout(200);
-    expect(
-      await page.evaluate(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      ),
-    ).toBeLessThanOrEqual(0);
+    expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
     await panel.screenshot({ path: join(root, 'static-lesson-stopped-390-dark.png') });
     console.log(`stopped lesson screenshots in ${root}`);
 

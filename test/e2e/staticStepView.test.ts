@@ -10,7 +10,13 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawVerticalStroke, formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
+import {
+  drawVerticalStroke,
+  formulasTooWide,
+  haveChromium,
+  pageWithErrors,
+  sidewaysScroll,
+} from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { closeStaticSite, keepWorkerMessages, openStaticSite, originOf } from './staticServer.js';
 
@@ -175,11 +181,7 @@ describe.skipIf(!haveChromium)('the static page: step view and lessons', () => {
     expect(await view.evaluate((node) => node.getBoundingClientRect().right)).toBeLessThanOrEqual(
       390,
     );
-    expect(
-      await page.evaluate(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      ),
-    ).toBeLessThanOrEqual(0);
+    expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
     expect(await formulasTooWide(view)).toEqual([]);
     await view.screenshot({ path: join(root, 'static-step-390.png') });
     await page.emulateMedia({ colorScheme: 'dark' });

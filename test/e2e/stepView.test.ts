@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drawVerticalStroke, formulasTooWide, haveChromium, pageWithErrors } from '../browser.js';
+import {
+  drawVerticalStroke,
+  formulasTooWide,
+  haveChromium,
+  pageWithErrors,
+  sidewaysScroll,
+} from '../browser.js';
 import { runCli, temporaryFolder } from '../helpers.js';
 import { useStudio } from './studioProcess.js';
 
@@ -284,9 +290,7 @@ describe.skipIf(!haveChromium)('step view in Chromium', () => {
     }));
     expect(fit.overflow).toBeLessThanOrEqual(0);
     expect(fit.right).toBeLessThanOrEqual(390);
-    const page390 = await page.evaluate(
-      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-    );
+    const page390 = await sidewaysScroll(page);
     expect(page390).toBeLessThanOrEqual(0);
     // every formula's lines fit its box: nothing to scroll sideways for
     expect(await formulasTooWide(view)).toEqual([]);
