@@ -289,13 +289,19 @@ mountStepView(byId('open-step-view'), byId('step-view'), () =>
 );
 
 // a lesson's arms train in the worker one at a time: no run of the form meanwhile; Stop stops it
+/** The page's controls while a lesson holds it (`said`: what it does), or once it is free. */
+function lessonHolds(holds: boolean, said: string): void {
+  controls.start.disabled = holds;
+  controls.stop.disabled = !holds;
+  status.textContent = said;
+  status.dataset.state = holds ? 'lesson' : 'idle';
+}
+
 const lessons = new StaticLessons(byId('lessons'), byId('lesson-view'), send, {
   busy: () => (controls.start.disabled ? 'A run is training: stop it first.' : null),
+  hold: (said) => lessonHolds(said !== null, said ?? 'ready: press Start'),
   arm: (name, said) => {
-    controls.start.disabled = name !== null;
-    controls.stop.disabled = name === null;
-    status.textContent = said;
-    status.dataset.state = name === null ? 'idle' : 'lesson';
+    lessonHolds(name !== null, said);
     if (name === null) {
       hasModel = true;
       byId('draw-model').textContent = 'Drawings are classified by the lesson’s last arm.';

@@ -44,6 +44,12 @@ interface Running {
 export interface LessonHooks {
   /** Why no lesson can start now (a run trains), or null. */
   busy(): string | null;
+  /**
+   * A lesson holds the page from the click that asks for it (`said`: what it does), before its
+   * first arm starts: no run nor other lesson meanwhile; null: it could not start, the page is
+   * free again.
+   */
+  hold(said: string | null): void;
   /** An arm starts (its name), or the lesson has ended (null); `said`: where the lesson stands. */
   arm(name: string | null, said: string): void;
 }
@@ -53,6 +59,8 @@ const INTERRUPTED = 'interrupted';
 
 export class StaticLessons {
   private running: Running | null = null;
+  /** A lesson asked for, waiting for the shipped data's size before its first arm. */
+  private starting: Lesson | null = null;
   private info: Promise<StaticDataInfo> | null = null;
 
   constructor(
@@ -69,9 +77,13 @@ export class StaticLessons {
   }
 
   private async start(lesson: Lesson): Promise<string | null> {
-    if (this.running) return `The lesson “${this.running.lesson.title}” is running.`;
+    const current = this.running?.lesson ?? this.starting;
+    if (current) return `The lesson “${current.title}” is running.`;
     const busy = this.hooks.busy();
     if (busy) return busy;
+    // the page is the lesson's from now on, while the data's size is fetched
+    this.starting = lesson;
+    this.hooks.hold(`The lesson “${lesson.title}” starts…`);
     // the shipped data's size, beside the page: each arm's steps and log spacing follow from it
     this.info ??= fetch(STATIC_FILES.info).then((r) => r.json() as Promise<StaticDataInfo>);
     let trainCount: number;
@@ -79,7 +91,10 @@ export class StaticLessons {
       ({ trainCount } = await this.info);
     } catch (error) {
       this.info = null;
+      this.hooks.hold(null);
       return `The page could not read ${STATIC_FILES.info}: ${(error as Error).message}`;
+    } finally {
+      this.starting = null;
     }
     const options = lesson.runs.map((run) => armOptions(run, trainCount));
     const panel = new LessonPanel(this.view, lesson, async () => {
